@@ -1,0 +1,40 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+# Debian packages: OCR engine with Spanish and orientation data, poppler for PDFs, a font for test pages.
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-spa tesseract-ocr-osd poppler-utils fonts-dejavu-core
+
+.PHONY: run test system deps model clean-venv
+
+run: deps
+	$(BIN)/peticiones serve
+
+test: deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+deps: system $(INSTALLED)
+
+system:
+	@missing=""; \
+	for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if ! command -v apt-get >/dev/null; then echo "Faltan paquetes del sistema:$$missing (instálelos a mano)"; exit 1; fi; \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  echo "Instalando paquetes del sistema:$$missing"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test,postgres]'
+	touch $@
+
+# Retrain the shipped classifier from the seed corpus (the result is committed in models/peticiones).
+model: deps
+	$(BIN)/peticiones train --data models/seed/peticiones.jsonl --out models/peticiones
+
+clean-venv:
+	rm -rf $(VENV)

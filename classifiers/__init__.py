@@ -1,0 +1,1 @@
+"""The catalogue, the spaCy text classifiers, their training and evaluation."""

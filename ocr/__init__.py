@@ -1,0 +1,1 @@
+"""Page work: rasterize, clean with OpenCV, recognise with Tesseract. Image arrays in, text out."""

@@ -1,0 +1,150 @@
+"""Owner of pdf2image, pypdf and Pillow: identify a stored file and yield its pages one at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from math import sqrt
+from pathlib import Path
+
+import numpy as np
+import pdf2image
+import pdf2image.exceptions
+from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+from ocr.page import PageImage, SourceInfo
+from pipeline.errors import ContentMismatch, CorruptFile, EncryptedPdf, ImageTooLarge, TooManyPages
+
+# We enforce our own pixel limit (ImageTooLarge) before decoding, so Pillow's bomb check would only get in the way.
+Image.MAX_IMAGE_PIXELS = None
+
+SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"II*\x00", "image/tiff"),
+    (b"MM\x00*", "image/tiff"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+
+
+def sniff(path: Path) -> str:
+    """The media type that the file's first bytes declare, whatever its name says."""
+    with open(path, "rb") as handle:
+        head = handle.read(1024)
+    for signature, media_type in SIGNATURES:
+        # PDF readers accept junk before the header; scanners' PDFs sometimes carry a few bytes of it.
+        if head.startswith(signature) or (media_type == "application/pdf" and signature in head):
+            return media_type
+    raise ContentMismatch(f"{path.name}: contenido no reconocido ({head[:8]!r})")
+
+
+def inspect(path: Path, max_pages: int, max_pixels: int) -> SourceInfo:
+    """Check that the file is a readable PDF or image within the limits; raise a RejectedInput if not."""
+    media_type = sniff(path)
+    if media_type == "application/pdf":
+        pages = _inspect_pdf(path)
+    else:
+        pages = _inspect_image(path, max_pixels)
+    if pages > max_pages:
+        raise TooManyPages(f"{pages} páginas > {max_pages}")
+    if pages == 0:
+        raise CorruptFile("sin páginas")
+    return SourceInfo(media_type, pages)
+
+
+def _inspect_pdf(path: Path) -> int:
+    with open(path, "rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 2048))
+        tail = handle.read()
+    if b"%%EOF" not in tail:
+        # A truncated transfer loses the trailer; readers "repair" such files by silently dropping pages.
+        raise CorruptFile("PDF sin marca de fin (%%EOF): archivo truncado")
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise EncryptedPdf("PDF con contraseña de apertura")
+        pages = len(reader.pages)
+    except (FileNotDecryptedError,) as error:
+        raise EncryptedPdf(str(error)) from error
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
+        raise CorruptFile(f"PDF ilegible: {error}") from error
+    try:
+        info = pdf2image.pdfinfo_from_path(str(path), timeout=60)
+    except (pdf2image.exceptions.PDFPageCountError, pdf2image.exceptions.PDFSyntaxError, ValueError) as error:
+        raise CorruptFile(f"poppler no puede leer el PDF: {error}") from error
+    if info.get("Pages") != pages:
+        raise CorruptFile(f"número de páginas inconsistente ({info.get('Pages')} / {pages})")
+    return pages
+
+
+def _inspect_image(path: Path, max_pixels: int) -> int:
+    try:
+        with Image.open(path) as image:
+            if image.width * image.height > max_pixels:
+                raise ImageTooLarge(f"{image.width}x{image.height} píxeles")
+            frames = getattr(image, "n_frames", 1)
+            image.load()  # decodes the first frame: truncated or corrupt data fails here, not in the worker
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise CorruptFile(f"imagen ilegible: {error}") from error
+    return frames
+
+
+def iter_pages(path: Path, info: SourceInfo, dpi: int, max_pixels: int, skip: set[int] = frozenset(),
+          timeout: float = 120) -> Iterator[PageImage]:
+    """Yield the pages not in `skip`, one at a time, so memory does not grow with the page count."""
+    if info.media_type == "application/pdf":
+        sizes = _pdf_page_sizes(path)
+        for number in range(1, info.page_count + 1):
+            if number in skip:
+                continue
+            width_in, height_in = sizes[number - 1]
+            # A poster-sized page is not bad input: render it at a lower resolution that fits the pixel limit.
+            page_dpi = int(min(dpi, sqrt(max_pixels / max(width_in * height_in, 1e-6))))
+            try:
+                rendered = pdf2image.convert_from_path(
+                    str(path), dpi=page_dpi, first_page=number, last_page=number, grayscale=True, timeout=timeout
+                )
+            except (pdf2image.exceptions.PDFPageCountError, pdf2image.exceptions.PDFSyntaxError) as error:
+                raise CorruptFile(f"página {number}: {error}") from error
+            if not rendered:
+                raise CorruptFile(f"página {number}: poppler no produjo imagen")
+            yield PageImage(number, np.asarray(rendered[0].convert("L")), page_dpi)
+        return
+    try:
+        with Image.open(path) as image:
+            for index in range(info.page_count):
+                if index + 1 in skip:
+                    continue
+                image.seek(index)
+                if image.width * image.height > max_pixels:
+                    raise ImageTooLarge(f"página {index + 1}: {image.width}x{image.height} píxeles")
+                dpi = _image_dpi(image)
+                yield PageImage(index + 1, np.asarray(_flatten(image)), dpi)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise CorruptFile(f"imagen ilegible: {error}") from error
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """Grayscale, with any transparency composed on white (some scans carry an alpha channel)."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("L")
+    return image.convert("L")
+
+
+def _image_dpi(image: Image.Image) -> int:
+    dpi = image.info.get("dpi", (0, 0))[0]
+    try:
+        dpi = int(round(float(dpi)))
+    except (TypeError, ValueError):
+        dpi = 0
+    return dpi if 50 <= dpi <= 1200 else 0
+
+
+def _pdf_page_sizes(path: Path) -> list[tuple[float, float]]:
+    reader = PdfReader(path, strict=False)
+    if reader.is_encrypted:
+        reader.decrypt("")
+    return [(float(p.mediabox.width) / 72, float(p.mediabox.height) / 72) for p in reader.pages]

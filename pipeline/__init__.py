@@ -1,0 +1,1 @@
+"""The stage list that takes a stored document to the review queue, its configuration, CLI and task queue."""

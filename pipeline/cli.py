@@ -1,0 +1,160 @@
+"""The `peticiones` command. Every command reads the settings once and builds the same Context."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline.settings import Settings
+
+app = typer.Typer(help="Peticiones ciudadanas: recepción, OCR, clasificación y turno.", no_args_is_help=True,
+                  add_completion=False)
+db_app = typer.Typer(help="Base de datos.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console(stderr=True)
+
+
+def _context():
+    from pipeline.context import Context
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return Context.open(Settings())
+
+
+@app.command()
+def serve() -> None:
+    """Servicio completo: vigila data/entrada/ y procesa con los trabajadores de esta máquina."""
+    from pipeline import service
+
+    service.run(_context(), watch=True, work=True)
+
+
+@app.command()
+def watch() -> None:
+    """Vigilancia de la carpeta de entrada y trabajadores, sin aplicación web."""
+    from pipeline import service
+
+    service.run(_context(), watch=True, work=True)
+
+
+@app.command()
+def worker() -> None:
+    """Sólo un trabajador de la cola (para repartir el trabajo entre varias máquinas con Redis)."""
+    from pipeline import service
+
+    service.run(_context(), watch=False, work=True)
+
+
+@app.command()
+def process(
+    files: Annotated[list[Path], typer.Argument(help="Archivos PDF, TIFF, JPEG o PNG.", exists=True, dir_okay=False)],
+    channel: Annotated[str, typer.Option(help="Medio de recepción.")] = "correspondencia",
+) -> None:
+    """Procesa ahora los archivos indicados (sin borrarlos) y muestra un resumen."""
+    from pipeline import runner
+    from storage.tables import Document, utcnow
+    from watch_folders.intake import IncomingFile, take_in
+
+    ctx = _context()
+    settings = ctx.settings
+    intakes = []
+    for path in files:
+        stat = path.stat()
+        incoming = IncomingFile(path.resolve(), channel, stat.st_size, stat.st_mtime_ns, utcnow())
+        intakes.append((path, take_in(incoming, settings.archive, settings.quarantine, ctx.sessions,
+                                      remove_source=False, actor="cli")))
+
+    def run_one(document_id: int):
+        while True:
+            outcome = runner.process(ctx, document_id)
+            if outcome.retry_in is None:
+                return outcome
+            time.sleep(outcome.retry_in)
+
+    todo = [i.document_id for _, i in intakes if i and i.needs_processing]
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as progress:
+        bar = progress.add_task("Procesando", total=len(todo))
+        with ThreadPoolExecutor(max_workers=max(1, settings.workers)) as pool:
+            for future in as_completed([pool.submit(run_one, d) for d in todo]):
+                future.result()
+                progress.advance(bar)
+    table = Table("Archivo", "Documento", "Estado", "Páginas", "Motivo")
+    with ctx.sessions() as session:
+        for path, intake in intakes:
+            if intake is None:
+                table.add_row(str(path), "-", "no encontrado", "", "")
+                continue
+            row = session.get(Document, intake.document_id)
+            table.add_row(str(path), str(row.id), row.state.value, str(row.page_count or ""), row.reason or "")
+    Console().print(table)
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="Un objeto JSON en la salida estándar.")] = False) -> None:
+    """Documentos por estado, y los archivos en cuarentena o con fallas y su motivo."""
+    from storage import documents
+
+    ctx = _context()
+    with ctx.sessions() as session:
+        summary = documents.status(session)
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return
+    table = Table("Estado", "Documentos")
+    for state, count in sorted(summary["documents"]["by_state"].items()):
+        table.add_row(state, str(count))
+    table.add_row("total", str(summary["documents"]["total"]))
+    Console().print(table)
+    for title, rows in (("En cuarentena", summary["quarantined"]), ("Con falla", summary["failed"])):
+        if rows:
+            problems = Table("Archivo", "Código", "Motivo", title=title)
+            for row in rows:
+                problems.add_row(row["file"], row["reason_code"] or "", row["reason"] or "")
+            Console().print(problems)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Aplica las migraciones pendientes (también se aplican al arrancar)."""
+    _context()
+    console.print("Base de datos al día.")
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Option(help="JSONL: un objeto por línea con 'text' y un campo por objetivo.", exists=True)],
+    out: Annotated[Path, typer.Option(help="Carpeta donde guardar el modelo.")],
+    target: Annotated[Optional[list[str]], typer.Option(help="Campo a predecir; repetible.")] = None,
+    name: Annotated[str, typer.Option(help="Nombre del modelo.")] = "peticiones",
+) -> None:
+    """Entrena un clasificador por objetivo (por omisión program y directorate)."""
+    import hashlib
+
+    from classifiers.model import DEFAULT_TARGETS, read_jsonl
+    from classifiers.model import train as train_model
+
+    rows = read_jsonl(data)
+    targets = target or list(DEFAULT_TARGETS)
+    digest = hashlib.sha256(data.read_bytes()).hexdigest()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as progress:
+        bars = {t: progress.add_task(f"{t}", total=30) for t in targets}
+
+        def report(t: str, epoch: int, score: float) -> None:
+            progress.update(bars[t], completed=epoch, description=f"{t} (dev {score:.3f})")
+
+        meta = train_model(rows, targets, out, name=name, data_sha256=digest, progress=report)
+        for t in targets:
+            progress.update(bars[t], completed=30)
+    console.print(f"Modelo {meta.version} en {out}")
+    print(json.dumps(meta.metrics, ensure_ascii=False))

@@ -1,0 +1,68 @@
+"""What every stage and task needs, built once per process from the settings."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from classifiers.catalogue import load_default
+from classifiers.model import Classifier
+from pipeline.settings import Settings
+from storage import catalogue, database
+from watch_folders import archive
+
+HOST = socket.gethostname()
+
+
+@dataclass
+class Context:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    worker: str = field(default_factory=lambda: f"{HOST}:{os.getpid()}")
+    _classifier: Classifier | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(cls, settings: Settings) -> "Context":
+        """Create folders, migrate the database and seed the catalogue: everything a fresh HOME needs."""
+        settings.ensure_folders()
+        archive.clean_staging(settings.archive)
+        engine = database.make_engine(settings.db_url)
+        database.upgrade(engine)
+        sessions = database.make_sessions(engine)
+        with sessions.begin() as session:
+            catalogue.seed(session, load_default())
+        return cls(settings, engine, sessions)
+
+    @property
+    def classifier(self) -> Classifier:
+        """The model named in the settings, loaded on first use (spaCy takes a while to import)."""
+        with self._lock:
+            if self._classifier is None:
+                self._classifier = Classifier(self.settings.model)
+            return self._classifier
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def owner_is_gone(owner: str) -> bool:
+    """True when a lease owner is a process on this machine that no longer runs (killed, crashed)."""
+    host, _, pid = owner.rpartition(":")
+    if host != HOST or not pid.isdigit():
+        return False  # another machine's worker: only its lease expiry frees the document
+    if int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

@@ -1,0 +1,46 @@
+"""The task queue (Huey): SQLite storage in HOME by default, Redis when a URL is given."""
+
+from __future__ import annotations
+
+import logging
+
+from huey import Huey, RedisHuey, SqliteHuey
+
+from pipeline import runner
+from pipeline.context import Context
+from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def make_huey(settings: Settings) -> Huey:
+    url = settings.queue_url
+    if url and url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey("peticiones", url=url, results=False)
+    if url and not url.startswith("sqlite:///"):
+        raise ValueError(f"PETICIONES_QUEUE_URL no reconocida: {url!r} (use redis://... o sqlite:///ruta)")
+    filename = url.removeprefix("sqlite:///") if url else str(settings.home / "cola.db")
+    # fsync so that a task enqueued for a just-recorded document survives a power cut as well as the row does.
+    return SqliteHuey("peticiones", filename=filename, results=False, fsync=True, timeout=60)
+
+
+class TaskQueue:
+    """Enqueue documents; run them on this machine's workers."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.huey = make_huey(ctx.settings)
+        self._process = self.huey.task(name="process_document")(self._run)
+
+    def _run(self, document_id: int) -> None:
+        outcome = runner.process(self.ctx, document_id)
+        if outcome.retry_in is not None:
+            self._process.schedule(args=(document_id,), delay=outcome.retry_in)
+
+    def enqueue(self, document_id: int) -> None:
+        self._process(document_id)
+
+    def consumer(self, workers: int):
+        """A consumer whose idle workers look for new tasks at least twice a second."""
+        return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=False,
+                                         initial_delay=0.05, backoff=1.3, max_delay=0.5)

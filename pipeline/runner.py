@@ -1,0 +1,83 @@
+"""Runs the stages for one document: claim it, run what is not done, record every run, decide what comes next."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from pipeline.context import Context, owner_is_gone
+from pipeline.errors import PeticionesError, RejectedInput
+from pipeline.stages import STAGES, archived_file
+from storage import documents
+from storage.tables import Document, State, utcnow
+from watch_folders import archive
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    document_id: int
+    state: State | None  # None: not claimed (finished already, or another worker has it)
+    retry_in: float | None = None  # seconds until the next attempt, when one is scheduled
+
+
+def process(ctx: Context, document_id: int) -> Outcome:
+    """Take the document as far as the review queue, or to quarantine, or schedule a retry."""
+    with ctx.sessions.begin() as session:
+        document = documents.claim(session, document_id, ctx.worker, ctx.settings.lease_seconds, owner_is_gone)
+    if document is None:
+        return Outcome(document_id, None)
+    with ctx.sessions() as session:
+        done = documents.succeeded_stages(session, document_id)
+    for name, stage in STAGES:
+        if name in done:
+            continue
+        with ctx.sessions.begin() as session:
+            run_id = documents.start_stage(session, document_id, name, ctx.worker).id
+        try:
+            stage(ctx, document)
+        except RejectedInput as error:
+            _finish(ctx, run_id, "failed", error)
+            return _quarantine(ctx, document, error)
+        except Exception as error:  # the runner is one of the few places allowed to catch everything
+            log.exception("etapa %s del documento %s falló", name, document_id)
+            _finish(ctx, run_id, "failed", error)
+            return _retry_or_fail(ctx, document, error)
+        _finish(ctx, run_id, "succeeded")
+    with ctx.sessions.begin() as session:
+        documents.set_state(session, session.get(Document, document_id), State.review, ctx.worker)
+    return Outcome(document_id, State.review)
+
+
+def _finish(ctx: Context, run_id: int, status: str, error: Exception | None = None) -> None:
+    code = getattr(error, "code", "internal_error") if error else None
+    with ctx.sessions.begin() as session:
+        documents.finish_stage(session, run_id, status, code, str(error)[:2000] if error else None)
+
+
+def _quarantine(ctx: Context, document: Document, error: RejectedInput) -> Outcome:
+    target = archive.quarantine(archived_file(ctx, document), ctx.settings.quarantine, utcnow().isoformat(),
+                                error.code, error.user_message, move=False)
+    with ctx.sessions.begin() as session:
+        documents.set_state(session, session.get(Document, document.id), State.quarantined, ctx.worker,
+                            reason_code=error.code, reason=error.user_message, quarantine_path=str(target))
+    return Outcome(document.id, State.quarantined)
+
+
+def _retry_or_fail(ctx: Context, document: Document, error: Exception) -> Outcome:
+    settings = ctx.settings
+    typed = error if isinstance(error, PeticionesError) else PeticionesError(str(error))
+    with ctx.sessions.begin() as session:
+        row = session.get(Document, document.id)
+        failures = documents.failed_runs(session, document.id)
+        if failures >= settings.max_attempts:
+            documents.set_state(session, row, State.failed, ctx.worker, reason_code=typed.code,
+                                reason=typed.user_message)
+            return Outcome(document.id, State.failed)
+        delay = settings.retry_base_seconds * 2 ** (failures - 1)
+        row.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
+        row.lease_owner, row.lease_until = None, None
+        row.version += 1
+    return Outcome(document.id, State.processing, retry_in=delay)

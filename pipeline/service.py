@@ -1,0 +1,80 @@
+"""The running service: the inbox watcher feeding the queue, and this machine's queue workers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from pathlib import Path
+
+from pipeline.context import Context
+from pipeline.queue import TaskQueue
+from storage import documents
+from storage.tables import utcnow
+from watch_folders.channels import channel_for
+from watch_folders.intake import IncomingFile, take_in
+from watch_folders.watcher import InboxWatcher
+
+log = logging.getLogger(__name__)
+
+
+def take_from_inbox(ctx: Context, queue: TaskQueue, path: Path) -> None:
+    """Intake of one stable inbox file, then its processing task."""
+    settings = ctx.settings
+    stat = path.lstat()
+    incoming = IncomingFile(path, channel_for(path, settings.inbox), stat.st_size, stat.st_mtime_ns, utcnow())
+    intake = take_in(incoming, settings.archive, settings.quarantine, ctx.sessions, remove_source=True,
+                     actor="watcher")
+    if intake is not None:
+        log.info("recibido %s → documento %s (%s)", path.name, intake.document_id, intake.state.value)
+        if intake.needs_processing:
+            queue.enqueue(intake.document_id)
+
+
+def resume(ctx: Context, queue: TaskQueue) -> int:
+    """Enqueue every document the pipeline has not finished; a claim makes any duplicate task a no-op."""
+    with ctx.sessions() as session:
+        pending = documents.resumable(session)
+    for document_id in pending:
+        queue.enqueue(document_id)
+    return len(pending)
+
+
+def _requeue_expired(ctx: Context, queue: TaskQueue, stop: threading.Event) -> None:
+    """Documents whose worker died on another machine come back once their lease runs out."""
+    period = max(5.0, ctx.settings.lease_seconds / 2)
+    while not stop.wait(period):
+        try:
+            with ctx.sessions() as session:
+                expired = documents.expired_leases(session, utcnow())
+            for document_id in expired:
+                queue.enqueue(document_id)
+        except Exception:
+            log.exception("revisión de documentos abandonados falló")
+
+
+def run(ctx: Context, *, watch: bool = True, work: bool = True) -> None:
+    """Start the watcher and/or workers and block until SIGINT/SIGTERM."""
+    settings = ctx.settings
+    queue = TaskQueue(ctx)
+    stop = threading.Event()
+    watcher = None
+    if watch:
+        resumed = resume(ctx, queue)
+        log.info("%s documentos pendientes reanudados", resumed)
+        watcher = InboxWatcher(settings.inbox, lambda path: take_from_inbox(ctx, queue, path),
+                               stability_seconds=settings.stability_seconds, polling=settings.polling,
+                               rescan_seconds=settings.rescan_seconds)
+        watcher.start()
+        threading.Thread(target=_requeue_expired, args=(ctx, queue, stop), daemon=True).start()
+        log.info("vigilando %s (%s)", settings.inbox.resolve(),
+                 f"sondeo cada {settings.polling:g} s" if settings.polling > 0 else "eventos del sistema")
+    try:
+        if work:
+            queue.consumer(settings.workers).run()  # blocks; handles SIGINT and SIGTERM itself
+        else:
+            threading.Event().wait()
+    finally:
+        stop.set()
+        if watcher is not None:
+            watcher.stop()

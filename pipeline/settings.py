@@ -1,0 +1,61 @@
+"""The one settings object, read once at the entry point and passed down."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; each is also an environment variable with the prefix PETICIONES_."""
+
+    model_config = SettingsConfigDict(env_prefix="PETICIONES_", extra="ignore")
+
+    home: Path = Field(Path("./data"), description="Folder holding entrada/, archivo/, cuarentena/, salida/ and the default database and queue.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default a SQLite file peticiones.db in HOME. PostgreSQL: postgresql+psycopg://user:pass@host/db.")
+    queue_url: str | None = Field(None, description="Task queue; default Huey on a SQLite file cola.db in HOME; redis://host:6379/0 lets workers run on several machines.")
+    polling: float = Field(0.0, description="Seconds between polls of the inbox; 0 uses native file events (network shares send none: use polling there).")
+    rescan_seconds: float = Field(60.0, description="Seconds between full rescans of the inbox, a safety net for missed events.")
+    stability_seconds: float = Field(5.0, description="How long a file's size and modification time must stay still before it is taken.")
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, description="Worker threads processing documents; default the number of cores.")
+    max_pages: int = Field(500, description="Files with more pages are quarantined.")
+    max_pixels: int = Field(120_000_000, description="Pages with more pixels (after rasterizing) are quarantined.")
+    page_timeout: float = Field(120.0, description="Seconds allowed for one page's OCR before it counts as failed.")
+    dpi: int = Field(300, description="Resolution at which PDF pages are rasterized.")
+    max_attempts: int = Field(3, description="Attempts of a failing stage before the document is marked failed.")
+    retry_base_seconds: float = Field(5.0, description="First retry delay; it doubles with each attempt.")
+    lease_seconds: float = Field(120.0, description="How long a worker's claim on a document lasts without renewal; another machine takes over after it.")
+    model: Path = Field(Path(__file__).resolve().parent.parent / "models" / "peticiones", description="Folder of the trained classifier (one spaCy pipeline per target); default the one shipped in models/.")
+    ocr_language: str = Field("spa", description="Tesseract language(s).")
+
+    @property
+    def inbox(self) -> Path:
+        return self.home / "entrada"
+
+    @property
+    def archive(self) -> Path:
+        return self.home / "archivo"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.home / "cuarentena"
+
+    @property
+    def outbox(self) -> Path:
+        return self.home / "salida"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.home / 'peticiones.db').resolve()}"
+
+    def ensure_folders(self) -> None:
+        """Create the folder layout under HOME (and the channel subfolders of the inbox)."""
+        from watch_folders.channels import CHANNELS
+
+        for folder in (self.inbox, self.archive, self.quarantine, self.outbox):
+            folder.mkdir(parents=True, exist_ok=True)
+        for channel in CHANNELS:
+            (self.inbox / channel).mkdir(exist_ok=True)

@@ -1,0 +1,1 @@
+"""Database tables, the functions that read and write them, and their migrations."""

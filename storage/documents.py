@@ -1,0 +1,173 @@
+"""Reading and writing documents, their pages, stage runs and suggestions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from storage import events
+from storage.tables import PIPELINE_DONE, Document, Page, StageRun, State, Suggestion, utcnow
+
+
+def find_original(session: Session, sha256: str) -> Document | None:
+    """The first stored document with this content that is not itself a duplicate or a quarantined file."""
+    return session.scalar(
+        select(Document)
+        .where(Document.sha256 == sha256, Document.state.not_in([State.duplicate, State.quarantined]))
+        .order_by(Document.id)
+        .limit(1)
+    )
+
+
+def add(session: Session, actor: str, **columns) -> Document:
+    """Insert a document row and log its arrival."""
+    document = Document(**columns)
+    session.add(document)
+    session.flush()
+    events.record(session, f"document_{document.state.value}", actor, document.id,
+                  file=document.original_name, channel=document.channel, sha256=document.sha256,
+                  reason_code=document.reason_code, duplicate_of=document.duplicate_of)
+    return document
+
+
+def set_state(session: Session, document: Document, state: State, actor: str, **columns) -> None:
+    """Move a document to `state`, release its lease, and log the change."""
+    previous = document.state
+    document.state = state
+    document.lease_owner = None
+    document.lease_until = None
+    document.version += 1
+    for name, value in columns.items():
+        setattr(document, name, value)
+    events.record(session, "state_changed", actor, document.id, previous=previous.value, state=state.value,
+                  reason_code=document.reason_code)
+
+
+def claim(session: Session, document_id: int, owner: str, lease_seconds: float,
+          owner_is_gone: Callable[[str], bool]) -> Document | None:
+    """Take the lease on a document that needs processing, or None if it is done or another live worker holds it."""
+    now = utcnow()
+    document = session.get(Document, document_id)
+    if document is None or document.state not in (State.received, State.processing):
+        return None
+    if document.next_attempt_at is not None and _aware(document.next_attempt_at) > now:
+        return None
+    held = document.lease_owner is not None and document.lease_until is not None and _aware(document.lease_until) > now
+    if held and document.lease_owner != owner and not owner_is_gone(document.lease_owner):
+        return None
+    taken = session.execute(
+        update(Document)
+        .where(Document.id == document_id, Document.version == document.version)
+        .values(state=State.processing, lease_owner=owner, lease_until=now + dt.timedelta(seconds=lease_seconds),
+                next_attempt_at=None, version=Document.version + 1)
+    ).rowcount
+    if not taken:
+        return None
+    interrupted = session.execute(
+        update(StageRun)
+        .where(StageRun.document_id == document_id, StageRun.status == "running")
+        .values(status="interrupted", finished_at=now)
+    ).rowcount
+    events.record(session, "claimed", owner, document_id, interrupted_stage_runs=interrupted)
+    session.refresh(document)
+    return document
+
+
+def renew(session: Session, document_id: int, owner: str, lease_seconds: float) -> None:
+    """Extend this worker's lease while it works."""
+    session.execute(
+        update(Document)
+        .where(Document.id == document_id, Document.lease_owner == owner)
+        .values(lease_until=utcnow() + dt.timedelta(seconds=lease_seconds))
+    )
+
+
+def start_stage(session: Session, document_id: int, stage: str, worker: str) -> StageRun:
+    attempts = session.scalar(
+        select(func.count()).select_from(StageRun).where(StageRun.document_id == document_id, StageRun.stage == stage)
+    )
+    run = StageRun(document_id=document_id, stage=stage, attempt=attempts + 1, status="running", worker=worker)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_stage(session: Session, run_id: int, status: str, error_code: str | None = None,
+                 message: str | None = None) -> None:
+    session.execute(
+        update(StageRun).where(StageRun.id == run_id)
+        .values(status=status, error_code=error_code, message=message, finished_at=utcnow())
+    )
+
+
+def succeeded_stages(session: Session, document_id: int) -> set[str]:
+    return set(session.scalars(
+        select(StageRun.stage).where(StageRun.document_id == document_id, StageRun.status == "succeeded")
+    ))
+
+
+def failed_runs(session: Session, document_id: int) -> int:
+    return session.scalar(
+        select(func.count()).select_from(StageRun).where(StageRun.document_id == document_id, StageRun.status == "failed")
+    )
+
+
+def done_pages(session: Session, document_id: int) -> set[int]:
+    return set(session.scalars(select(Page.number).where(Page.document_id == document_id)))
+
+
+def pages(session: Session, document_id: int) -> list[Page]:
+    return list(session.scalars(select(Page).where(Page.document_id == document_id).order_by(Page.number)))
+
+
+def save_suggestions(session: Session, document_id: int, suggestions: Iterable, actor: str) -> None:
+    """Store each machine suggestion with its score, alternatives and model version."""
+    for s in suggestions:
+        session.add(Suggestion(document_id=document_id, target=s.target, label=s.label, score=s.score,
+                               alternatives=[list(a) for a in s.alternatives], model_version=s.model_version))
+    events.record(session, "suggested", actor, document_id)
+
+
+def resumable(session: Session) -> list[int]:
+    """Documents the pipeline has not finished, oldest first."""
+    return list(session.scalars(
+        select(Document.id).where(Document.state.in_([State.received, State.processing])).order_by(Document.id)
+    ))
+
+
+def status(session: Session) -> dict:
+    """Counts by state plus the quarantined and failed files with their reasons."""
+    by_state = {s.value: n for s, n in session.execute(select(Document.state, func.count()).group_by(Document.state))}
+    problems = {}
+    for state in (State.quarantined, State.failed):
+        problems[state.value] = [
+            {"id": d.id, "file": d.original_name, "channel": d.channel, "reason_code": d.reason_code, "reason": d.reason,
+             "quarantine_path": d.quarantine_path}
+            for d in session.scalars(select(Document).where(Document.state == state).order_by(Document.id))
+        ]
+    return {
+        "documents": {"total": sum(by_state.values()), "by_state": by_state},
+        "quarantined": problems["quarantined"],
+        "failed": problems["failed"],
+    }
+
+
+def all_done(session: Session) -> bool:
+    """True when no document is waiting for the pipeline."""
+    return not session.scalar(select(func.count()).select_from(Document).where(Document.state.not_in(PIPELINE_DONE)))
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes even for timezone-aware columns; everything stored here is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def expired_leases(session: Session, now: dt.datetime) -> list[int]:
+    """Documents in processing whose worker stopped renewing its lease."""
+    return list(session.scalars(
+        select(Document.id).where(Document.state == State.processing, Document.lease_until.is_not(None),
+                                  Document.lease_until < now)
+    ))

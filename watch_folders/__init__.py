@@ -1,0 +1,1 @@
+"""Files appearing in the scanner folder become stored, recorded documents. Knows nothing of OCR."""

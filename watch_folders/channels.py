@@ -1,0 +1,35 @@
+"""Reception channels (medio de recepción), named by the inbox's first-level subfolder."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+CHANNELS = ("correspondencia", "jornadas", "correo", "redes", "telefono", "presencial")
+DEFAULT_CHANNEL = "correspondencia"
+
+SUPPORTED_EXTENSIONS = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
+
+
+def _plain(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def channel_for(path: Path, inbox: Path) -> str:
+    """The channel of a file: its first-level folder under the inbox (accents and case forgiven)."""
+    parts = path.relative_to(inbox).parts
+    if len(parts) < 2:
+        return DEFAULT_CHANNEL
+    folder = _plain(parts[0])
+    return folder if folder in CHANNELS else DEFAULT_CHANNEL
+
+
+def is_ignored(name: str) -> bool:
+    """Hidden, temporary and partial files that scanners and file managers leave while writing."""
+    lower = name.lower()
+    return (
+        lower.startswith((".", "~$", "~"))
+        or lower.endswith((".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".filepart", "~", ".swp"))
+        or lower in {"thumbs.db", "desktop.ini", ".ds_store"}
+    )

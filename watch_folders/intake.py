@@ -1,0 +1,106 @@
+"""Taking one file in: archive it safely, record it, and only then remove it from the inbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from pipeline.errors import EmptyFile, LinkRefused, RejectedInput, UnsupportedType
+from storage import documents
+from storage.tables import State
+from watch_folders import archive
+from watch_folders.channels import SUPPORTED_EXTENSIONS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A file found in the inbox (or named on the command line), before it is stored."""
+
+    path: Path
+    channel: str
+    size: int
+    mtime_ns: int
+    received_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Intake:
+    document_id: int
+    state: State
+    needs_processing: bool
+
+
+class FileStillChanging(Exception):
+    """The file changed while it was being copied; the watcher tries again once it is stable."""
+
+
+def take_in(incoming: IncomingFile, archive_root: Path, quarantine_root: Path, sessions: sessionmaker[Session],
+            *, remove_source: bool, actor: str = "intake") -> Intake | None:
+    """Store and record one file; returns None if it vanished before it could be taken."""
+    path = incoming.path
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    columns = dict(original_name=path.name, source_path=str(path), source_mtime_ns=info.st_mtime_ns,
+                   size=info.st_size, channel=incoming.channel, received_at=incoming.received_at)
+    try:
+        _check(path, info)
+    except RejectedInput as error:
+        return _reject(incoming, error, columns, quarantine_root, sessions, actor, move=remove_source)
+
+    stored = archive.store(path, archive_root)
+    after = os.stat(path)
+    if (after.st_size, after.st_mtime_ns) != (info.st_size, info.st_mtime_ns):
+        raise FileStillChanging(str(path))
+    with sessions.begin() as session:
+        original = documents.find_original(session, stored.sha256)
+        if original is not None and original.source_path == str(path) and original.source_mtime_ns == info.st_mtime_ns \
+                and original.size == info.st_size:
+            # The same drop, seen again because the service stopped between recording it and clearing the inbox.
+            result = Intake(original.id, original.state, False)
+        elif original is not None:
+            row = documents.add(session, actor, state=State.duplicate, duplicate_of=original.id, sha256=stored.sha256,
+                                archive_path=str(stored.path), **columns)
+            result = Intake(row.id, row.state, False)
+        else:
+            row = documents.add(session, actor, state=State.received, sha256=stored.sha256,
+                                archive_path=str(stored.path), **columns)
+            result = Intake(row.id, row.state, True)
+    if remove_source:
+        path.unlink()
+        archive.fsync_folder(path.parent)
+    return result
+
+
+def _check(path: Path, info: os.stat_result) -> None:
+    if stat.S_ISLNK(info.st_mode):
+        raise LinkRefused("enlace simbólico")
+    if info.st_nlink > 1:
+        # Another name points at the same bytes: they could change under us after intake.
+        raise LinkRefused(f"enlace duro ({info.st_nlink} nombres)")
+    if info.st_size == 0:
+        raise EmptyFile("0 bytes")
+    if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
+        raise UnsupportedType(f"extensión {path.suffix or '(ninguna)'}")
+
+
+def _reject(incoming: IncomingFile, error: RejectedInput, columns: dict, quarantine_root: Path,
+            sessions: sessionmaker[Session], actor: str, *, move: bool) -> Intake:
+    path = incoming.path
+    sha = None if path.is_symlink() else archive.sha256_of(path)
+    target = archive.quarantine(path, quarantine_root, incoming.received_at.isoformat(), error.code,
+                                error.user_message, move=move)
+    log.warning("cuarentena: %s (%s)", path.name, error.code)
+    with sessions.begin() as session:
+        row = documents.add(session, actor, state=State.quarantined, sha256=sha, reason_code=error.code,
+                            reason=error.user_message, quarantine_path=str(target), **columns)
+        return Intake(row.id, row.state, False)

@@ -1,0 +1,144 @@
+"""Owner of watchdog: notices files in the inbox and hands each over once its size and time stay still."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from watch_folders.channels import is_ignored
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Seen:
+    size: int
+    mtime_ns: int
+    since: float  # monotonic time the file was first seen with this size and mtime
+    retry_at: float = 0.0
+    failures: int = 0
+
+
+class InboxWatcher:
+    """Startup scan, file events (native or polled), and a periodic full rescan as a safety net."""
+
+    def __init__(self, inbox: Path, on_stable: Callable[[Path], None], *, stability_seconds: float,
+                 polling: float = 0.0, rescan_seconds: float = 60.0):
+        self.inbox = inbox
+        self.on_stable = on_stable
+        self.stability_seconds = stability_seconds
+        self.polling = polling
+        self.rescan_seconds = rescan_seconds
+        self._pending: dict[Path, _Seen | None] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._observer = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.inbox.mkdir(parents=True, exist_ok=True)
+        self.rescan()
+        self._observer = PollingObserver(timeout=self.polling) if self.polling > 0 else Observer()
+        self._observer.schedule(_Handler(self), str(self.inbox), recursive=True)
+        self._observer.start()
+        self._thread = threading.Thread(target=self._loop, name="inbox-watcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def notice(self, path: Path) -> None:
+        """Consider `path` (a file, or a folder whose files are all considered)."""
+        if path.is_dir() and not path.is_symlink():
+            for child in _walk(path):
+                self.notice(child)
+            return
+        if is_ignored(path.name) or any(is_ignored(p) for p in path.relative_to(self.inbox).parts[:-1]):
+            return
+        with self._lock:
+            self._pending.setdefault(path, None)
+
+    def rescan(self) -> None:
+        self.notice(self.inbox)
+
+    def _loop(self) -> None:
+        tick = max(0.1, min(0.5, self.stability_seconds / 4))
+        next_rescan = time.monotonic() + self.rescan_seconds
+        while not self._stop.wait(tick):
+            if time.monotonic() >= next_rescan:
+                self.rescan()
+                next_rescan = time.monotonic() + self.rescan_seconds
+            for path in self._stable_files():
+                if self._stop.is_set():
+                    return
+                self._hand_over(path)
+
+    def _stable_files(self) -> list[Path]:
+        now, stable = time.monotonic(), []
+        with self._lock:
+            for path, seen in list(self._pending.items()):
+                try:
+                    info = os.lstat(path)
+                except FileNotFoundError:
+                    del self._pending[path]
+                    continue
+                if seen is None or (seen.size, seen.mtime_ns) != (info.st_size, info.st_mtime_ns):
+                    self._pending[path] = _Seen(info.st_size, info.st_mtime_ns, now)
+                    continue
+                still_for = now - seen.since
+                age = time.time() - info.st_mtime_ns / 1e9
+                if still_for >= self.stability_seconds or (still_for > 0 and age >= self.stability_seconds * 2):
+                    if now >= seen.retry_at:
+                        stable.append(path)
+        return sorted(stable)
+
+    def _hand_over(self, path: Path) -> None:
+        try:
+            self.on_stable(path)
+        except Exception:  # the watcher must outlive any one bad file; it retries with a growing delay
+            log.exception("no se pudo tomar %s; se reintentará", path)
+            with self._lock:
+                seen = self._pending.get(path)
+                if seen is not None:
+                    seen.failures += 1
+                    seen.retry_at = time.monotonic() + min(300.0, 2.0 ** seen.failures)
+            return
+        with self._lock:
+            self._pending.pop(path, None)
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, watcher: InboxWatcher):
+        self.watcher = watcher
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("created", "modified", "moved", "closed"):
+            target = getattr(event, "dest_path", "") or event.src_path
+            path = Path(os.fsdecode(target))
+            if path.exists() or path.is_symlink():
+                self.watcher.notice(path)
+
+
+def _walk(folder: Path):
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not is_ignored(d)]
+        for name in files:
+            yield Path(root) / name
+        # Symlinks to folders are not followed by os.walk; they are reported (and refused) as entries.
+        for name in list(dirs):
+            if (Path(root) / name).is_symlink():
+                yield Path(root) / name
