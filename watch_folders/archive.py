@@ -63,13 +63,15 @@ def clean_staging(archive: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def quarantine(source: Path, quarantine_root: Path, stamp: str, code: str, reason: str, *, move: bool) -> Path:
+def quarantine(source: Path, quarantine_root: Path, stamp: str, code: str, reason: str, *, move: bool,
+               name: str | None = None) -> Path:
     """Put a file in cuarentena/<date>/ with a .motivo.txt beside it; move it from the inbox or copy it from the archive."""
+    name = name or source.name
     folder = quarantine_root / stamp[:10]
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{stamp[11:19].replace(':', '')}-{uuid.uuid4().hex[:6]}-{source.name}"
+    target = folder / f"{stamp[11:19].replace(':', '')}-{uuid.uuid4().hex[:6]}-{name}"
     (target.parent / (target.name + ".motivo.txt")).write_text(
-        f"Archivo: {source.name}\nCódigo: {code}\nMotivo: {reason}\nFecha: {stamp}\n", encoding="utf-8"
+        f"Archivo: {name}\nCódigo: {code}\nMotivo: {reason}\nFecha: {stamp}\n", encoding="utf-8"
     )
     if move:
         try:
