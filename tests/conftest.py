@@ -96,3 +96,19 @@ def service(home: Path):
     yield make
     for s in services:
         s.stop()
+
+
+@pytest.fixture
+def fake_tesseract(tmp_path, monkeypatch):
+    """Put a `tesseract` that runs `script` first on PATH: the fault enters where the real program would."""
+
+    def install(script: str) -> Path:
+        folder = tmp_path / "fake-bin"
+        folder.mkdir(exist_ok=True)
+        program = folder / "tesseract"
+        program.write_text(f"#!/bin/sh\n{script}\n")
+        program.chmod(0o755)
+        monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+        return program
+
+    return install

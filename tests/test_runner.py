@@ -1,0 +1,48 @@
+"""The runner records every stage run, retries transient failures with backoff, then fails with a reason."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from sqlalchemy import select
+
+from pipeline import runner
+from storage.tables import Document, StageRun, State, utcnow
+from tests.pages import LETTERS, save_pdf, small_page
+from watch_folders.intake import IncomingFile, take_in
+
+
+def intake(ctx, path):
+    info = os.stat(path)
+    s = ctx.settings
+    return take_in(IncomingFile(path, "correspondencia", info.st_size, info.st_mtime_ns, utcnow()),
+                   s.archive, s.quarantine, ctx.sessions, remove_source=False)
+
+
+def test_a_hanging_tesseract_is_retried_then_the_document_fails_with_a_reason(ctx, tmp_path, fake_tesseract):
+    ctx.settings.page_timeout, ctx.settings.max_attempts = 1.0, 2
+    document_id = intake(ctx, save_pdf(tmp_path / "carta.pdf", [small_page(LETTERS[0])])).document_id
+    fake_tesseract("sleep 30")
+    first = runner.process(ctx, document_id)
+    assert first.state == State.processing and first.retry_in == ctx.settings.retry_base_seconds
+    assert runner.process(ctx, document_id).state is None  # too early: the retry is not due yet
+    time.sleep(first.retry_in)
+    assert runner.process(ctx, document_id).state == State.failed
+    with ctx.sessions() as session:
+        row = session.get(Document, document_id)
+        assert row.reason_code == "ocr_timeout" and "tardó demasiado" in row.reason
+        runs = session.execute(select(StageRun.stage, StageRun.status, StageRun.attempt, StageRun.error_code)
+                               .where(StageRun.document_id == document_id).order_by(StageRun.id)).all()
+    assert runs == [("inspect", "succeeded", 1, None), ("ocr", "failed", 1, "ocr_timeout"),
+                    ("ocr", "failed", 2, "ocr_timeout")]
+
+
+def test_a_resumed_document_keeps_the_pages_already_read(ctx, tmp_path):
+    pdf = save_pdf(tmp_path / "tres.pdf", [small_page(t) for t in LETTERS])
+    document_id = intake(ctx, pdf).document_id
+    assert runner.process(ctx, document_id).state == State.review
+    with ctx.sessions() as session:
+        runs = session.scalars(select(StageRun.stage).where(StageRun.status == "succeeded")).all()
+    assert runs == ["inspect", "ocr", "classify"]
+    assert runner.process(ctx, document_id).state is None  # done documents are never processed again
