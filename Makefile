@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 # Debian packages: OCR engine with Spanish and orientation data, poppler for PDFs, a font for test pages.
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-spa tesseract-ocr-osd poppler-utils fonts-dejavu-core
+# Only the tests need these: they start throwaway servers to check PostgreSQL and a Redis queue for real.
+TEST_PACKAGES := redis-server postgresql
 
 .PHONY: run test system deps model clean-venv
 
@@ -12,13 +14,15 @@ run: deps
 	$(BIN)/peticiones serve
 
 test: deps
+	@$(MAKE) --no-print-directory system PACKAGES="$(TEST_PACKAGES)"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 deps: system $(INSTALLED)
 
+PACKAGES ?= $(SYSTEM_PACKAGES)
 system:
 	@missing=""; \
-	for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if ! command -v apt-get >/dev/null; then echo "Faltan paquetes del sistema:$$missing (instálelos a mano)"; exit 1; fi; \
 	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \

@@ -40,16 +40,17 @@ def ctx(settings: Settings):
 class Service:
     """`peticiones watch` in a child process, as a clerk's machine would run it."""
 
-    def __init__(self, home: Path, env: dict[str, str]):
+    def __init__(self, home: Path, env: dict[str, str], command: str = "watch"):
         self.home = home
+        self.command = command
         self.env = {**os.environ, "PETICIONES_HOME": str(home), **env}
         self.process: subprocess.Popen | None = None
-        self.log = home.parent / "service.log"
+        self.log = home.parent / f"{command}.log"
 
     def start(self) -> "Service":
         self.home.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(PETICIONES + ["watch"], env=self.env, cwd=ROOT, stdout=log, stderr=log)
+            self.process = subprocess.Popen(PETICIONES + [self.command], env=self.env, cwd=ROOT, stdout=log, stderr=log)
         self.wait_for(lambda: (self.home / "entrada" / "jornadas").is_dir(), 60, "folders")
         return self
 
@@ -87,9 +88,9 @@ class Service:
 def service(home: Path):
     services: list[Service] = []
 
-    def make(**env: str) -> Service:
+    def make(command: str = "watch", **env: str) -> Service:
         defaults = {"PETICIONES_STABILITY_SECONDS": "1", "PETICIONES_WORKERS": "2", "PETICIONES_RESCAN_SECONDS": "5"}
-        created = Service(home, {**defaults, **env})
+        created = Service(home, {**defaults, **env}, command)
         services.append(created)
         return created
 

@@ -1,0 +1,80 @@
+"""PostgreSQL by URL and a Redis queue: the set-up for workers on several machines, with real servers."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DatabaseError
+
+from pipeline import runner
+from pipeline.context import Context
+from pipeline.settings import Settings
+from storage import database, events
+from storage.tables import Document, StageRun, State
+from tests.pages import LETTERS, small_page
+from tests.servers import postgres_server, redis_server
+from tests.test_runner import intake
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    with redis_server() as url:
+        yield url
+
+
+def fresh_database(url: str) -> str:
+    """A new empty database on the server, so tests do not see each other's rows."""
+    engine = database.make_engine(url)
+    name = f"t{abs(hash(object()))}"
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def test_postgresql_migrates_processes_and_keeps_the_log_append_only(postgres_url, tmp_path):
+    ctx = Context.open(Settings(home=tmp_path / "data", database_url=fresh_database(postgres_url)))
+    try:
+        path = tmp_path / "carta.png"
+        small_page(LETTERS[0]).save(path, dpi=(150, 150))
+        document_id = intake(ctx, path).document_id
+        assert runner.process(ctx, document_id).state == State.review
+        with ctx.sessions.begin() as session:
+            events.record(session, "login", "ana")
+        with pytest.raises(DatabaseError):
+            with ctx.engine.begin() as connection:
+                connection.execute(text("DELETE FROM events"))
+    finally:
+        ctx.close()
+
+
+def test_a_watcher_and_a_separate_worker_share_a_redis_queue_and_postgresql(service, home, tmp_path, postgres_url,
+                                                                          redis_url):
+    url = fresh_database(postgres_url)
+    shared = {"PETICIONES_DATABASE_URL": url, "PETICIONES_QUEUE_URL": redis_url, "PETICIONES_WORKERS": "1"}
+    watcher = service("watch", **shared).start()
+    worker = service("worker", **shared).start()
+    for i in range(6):
+        staging = tmp_path / f"p{i}.png"
+        small_page(f"Solicitud {i}. {LETTERS[i % 3]}").save(staging, dpi=(150, 150))
+        staging.rename(home / "entrada" / staging.name)
+    engine = database.make_engine(url)
+
+    def in_review() -> int:
+        with engine.connect() as db:
+            return db.scalar(select(func.count()).select_from(Document).where(Document.state == State.review))
+
+    watcher.wait_for(lambda: in_review() == 6, 240, "six documents in review")
+    with engine.connect() as db:
+        workers = set(db.scalars(select(StageRun.worker)))
+    engine.dispose()
+    pids = {str(watcher.process.pid), str(worker.process.pid)}
+    assert workers and {w.rpartition(":")[2] for w in workers} <= pids
