@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 from pathlib import Path
@@ -40,14 +39,14 @@ def resume(ctx: Context, queue: TaskQueue) -> int:
     return len(pending)
 
 
-def _requeue_expired(ctx: Context, queue: TaskQueue, stop: threading.Event) -> None:
-    """Documents whose worker died on another machine come back once their lease runs out."""
+def _requeue_stalled(ctx: Context, queue: TaskQueue, stop: threading.Event) -> None:
+    """Documents whose worker died on another machine, or whose retry task was lost, go back in the queue."""
     period = max(5.0, ctx.settings.lease_seconds / 2)
     while not stop.wait(period):
         try:
             with ctx.sessions() as session:
-                expired = documents.expired_leases(session, utcnow())
-            for document_id in expired:
+                stalled = documents.stalled(session, utcnow())
+            for document_id in stalled:
                 queue.enqueue(document_id)
         except Exception:
             log.exception("revisión de documentos abandonados falló")
@@ -66,7 +65,7 @@ def run(ctx: Context, *, watch: bool = True, work: bool = True) -> None:
                                stability_seconds=settings.stability_seconds, polling=settings.polling,
                                rescan_seconds=settings.rescan_seconds)
         watcher.start()
-        threading.Thread(target=_requeue_expired, args=(ctx, queue, stop), daemon=True).start()
+        threading.Thread(target=_requeue_stalled, args=(ctx, queue, stop), daemon=True).start()
         log.info("vigilando %s (%s)", settings.inbox.resolve(),
                  f"sondeo cada {settings.polling:g} s" if settings.polling > 0 else "eventos del sistema")
     try:

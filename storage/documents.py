@@ -165,9 +165,14 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
-def expired_leases(session: Session, now: dt.datetime) -> list[int]:
-    """Documents in processing whose worker stopped renewing its lease."""
+def stalled(session: Session, now: dt.datetime, grace_seconds: float = 60.0) -> list[int]:
+    """Documents in processing that nobody is working on: the lease ran out, or a scheduled retry never came."""
+    late = now - dt.timedelta(seconds=grace_seconds)
     return list(session.scalars(
-        select(Document.id).where(Document.state == State.processing, Document.lease_until.is_not(None),
-                                  Document.lease_until < now)
+        select(Document.id).where(
+            Document.state == State.processing,
+            ((Document.lease_until.is_not(None)) & (Document.lease_until < now))
+            | ((Document.lease_until.is_(None)) & (Document.next_attempt_at.is_not(None))
+               & (Document.next_attempt_at < late)),
+        )
     ))

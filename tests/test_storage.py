@@ -53,7 +53,7 @@ def test_an_expired_lease_frees_the_document(ctx):
         documents.claim(session, document_id, "host-a:1", 60, lambda owner: False)
         session.get(Document, document_id).lease_until = utcnow() - dt.timedelta(seconds=1)
     with ctx.sessions.begin() as session:
-        assert documents.expired_leases(session, utcnow()) == [document_id]
+        assert documents.stalled(session, utcnow()) == [document_id]
         assert documents.claim(session, document_id, "host-b:2", 60, lambda owner: False) is not None
 
 
@@ -63,3 +63,13 @@ def test_finished_documents_are_not_claimed(ctx):
         documents.set_state(session, session.get(Document, document_id), State.review, "test")
     with ctx.sessions.begin() as session:
         assert documents.claim(session, document_id, "host-a:1", 60, lambda owner: False) is None
+
+
+def test_a_lost_retry_is_found_after_a_grace_period(ctx):
+    document_id = new_document(ctx)
+    with ctx.sessions.begin() as session:
+        row = session.get(Document, document_id)
+        row.state, row.next_attempt_at = State.processing, utcnow() - dt.timedelta(seconds=120)
+    with ctx.sessions.begin() as session:
+        assert documents.stalled(session, utcnow(), grace_seconds=60) == [document_id]
+        assert documents.stalled(session, utcnow(), grace_seconds=600) == []
