@@ -24,7 +24,7 @@ def build(labels: Sequence[str], ngram_size: int = 2) -> Language:
     nlp = spacy.blank("es")
     textcat = nlp.add_pipe("textcat", config={"model": {
         "@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True, "ngram_size": ngram_size,
-        "no_output_layer": False, "length": 2 ** 18,
+        "no_output_layer": False, "length": 2 ** 16,
     }})
     for label in labels:
         textcat.add_label(label)
