@@ -1,0 +1,178 @@
+"""Intake benchmark: memory across a long PDF and the time from dropping a scan to `review`.
+
+Both figures are printed with a reference measured in the same run on the same machine:
+- peak memory (RSS of `peticiones process` and every process it starts, summed) for a 100-page PDF, against a
+  10-page PDF of the same pages; a ratio near 1 means memory does not grow with page count;
+- median seconds from a one-page scan landing in `entrada/` to its row reaching `review` with a running
+  `peticiones watch`, against bare `tesseract -l spa` on the same page (the floor no pipeline can beat).
+
+    .venv/bin/python -m bench.intake [--pages 100] [--drops 7]
+
+The last line printed is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.pages import LETTERS, render_page, save_pdf  # noqa: E402  (the tests' page renderer, real font)
+
+PETICIONES = [sys.executable, "-m", "pipeline"]
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of `pid` and all its descendants, read from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            pages = int((entry / "statm").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while we looked
+        child = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(child)
+        rss[child] = pages * os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += rss.get(current, 0)
+        stack.extend(children.get(current, []))
+    return total
+
+
+def peak_memory(pdf: Path, workdir: Path) -> tuple[int, float]:
+    """Peak summed RSS (bytes) and wall seconds of `peticiones process pdf` in a fresh HOME."""
+    home = workdir / f"home-{pdf.stem}"
+    env = {**os.environ, "PETICIONES_HOME": str(home)}
+    started = time.monotonic()
+    child = subprocess.Popen(PETICIONES + ["process", str(pdf)], env=env, cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    errors: list[bytes] = []
+    reader = threading.Thread(target=lambda: errors.append(child.stderr.read()))
+    reader.start()
+    while child.poll() is None:
+        peak = max(peak, tree_rss_bytes(child.pid))
+        time.sleep(0.05)
+    reader.join()
+    if child.returncode != 0:
+        raise SystemExit(f"peticiones process {pdf.name} falló:\n{errors[0].decode()[-3000:]}")
+    return peak, time.monotonic() - started
+
+
+def bare_tesseract_seconds(png: Path) -> float:
+    started = time.monotonic()
+    subprocess.run(["tesseract", str(png), "stdout", "-l", "spa"], check=True, capture_output=True,
+                   env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+    return time.monotonic() - started
+
+
+def drop_to_review(pages: list[Path], workdir: Path, stability: str | None) -> list[float]:
+    """Seconds from copying each page into a watched inbox to its document reaching `review`, one at a time."""
+    home = workdir / f"home-watch-{stability or 'default'}"
+    env = {**os.environ, "PETICIONES_HOME": str(home)}
+    if stability is not None:
+        env["PETICIONES_STABILITY_SECONDS"] = stability
+    log = open(workdir / f"watch-{stability or 'default'}.log", "wb")
+    service = subprocess.Popen(PETICIONES + ["watch"], env=env, cwd=ROOT, stdout=log, stderr=log)
+    engine = create_engine(f"sqlite:///{home / 'peticiones.db'}")
+    try:
+        _wait(lambda: (home / "entrada").is_dir() and (home / "peticiones.db").exists(), 60, service)
+        times = []
+        for page in pages:
+            staged = home / f".{page.name}"  # hidden names are ignored by the watcher
+            shutil.copy(page, staged)
+            dropped = time.monotonic()
+            os.replace(staged, home / "entrada" / page.name)
+            _wait(lambda: _state_of(engine, page.name) == "review", 300, service)
+            times.append(time.monotonic() - dropped)
+        return times
+    finally:
+        service.terminate()
+        service.wait(60)
+        log.close()
+        engine.dispose()
+
+
+def _state_of(engine, name: str) -> str | None:
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT state FROM documents WHERE original_name = :n"),
+                                      {"n": name}).scalar()
+    except Exception:  # the service may still be creating the tables
+        return None
+
+
+def _wait(condition, timeout: float, service: subprocess.Popen) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if service.poll() is not None:
+            raise SystemExit(f"el servicio terminó con código {service.returncode}")
+        if condition():
+            return
+        time.sleep(0.02)
+    raise SystemExit("tiempo agotado esperando al servicio")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=100, help="páginas del PDF largo")
+    parser.add_argument("--reference-pages", type=int, default=10, help="páginas del PDF de referencia")
+    parser.add_argument("--drops", type=int, default=7, help="escaneos de una página soltados en la bandeja")
+    args = parser.parse_args()
+
+    result: dict = {"cores": os.cpu_count()}
+    with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
+        workdir = Path(tmp)
+        letters = [render_page(LETTERS[i % len(LETTERS)]) for i in range(len(LETTERS))]
+
+        long_pdf = save_pdf(workdir / "largo.pdf", [letters[i % len(letters)] for i in range(args.pages)])
+        short_pdf = save_pdf(workdir / "corto.pdf", [letters[i % len(letters)] for i in range(args.reference_pages)])
+        short_peak, short_seconds = peak_memory(short_pdf, workdir)
+        long_peak, long_seconds = peak_memory(long_pdf, workdir)
+        result["memory"] = {
+            "pages": args.pages, "peak_mb": round(long_peak / 2**20, 1), "seconds": round(long_seconds, 1),
+            "reference_pages": args.reference_pages, "reference_peak_mb": round(short_peak / 2**20, 1),
+            "reference_seconds": round(short_seconds, 1), "ratio": round(long_peak / short_peak, 2),
+        }
+        print(f"memoria: {args.pages} páginas {long_peak / 2**20:.0f} MB en {long_seconds:.0f} s; "
+              f"{args.reference_pages} páginas {short_peak / 2**20:.0f} MB; razón {long_peak / short_peak:.2f}")
+
+        scans = []
+        for i in range(args.drops):
+            png = workdir / f"escaneo-{i}.png"
+            # each drop is a distinct file (a duplicate would skip OCR), same amount of text
+            render_page(LETTERS[i % len(LETTERS)] + f" Folio de ventanilla {1000 + i}.").save(png, dpi=(300, 300))
+            scans.append(png)
+        bare = statistics.median(bare_tesseract_seconds(png) for png in scans)
+        result["drop_to_review"] = {"bare_tesseract_seconds": round(bare, 2)}
+        for label, stability in (("default_settings", None), ("stability_1s", "1")):
+            times = drop_to_review(scans, workdir, stability)
+            median = statistics.median(times)
+            result["drop_to_review"][label] = {"median_seconds": round(median, 2), "ratio": round(median / bare, 2),
+                                               "seconds": [round(t, 2) for t in times]}
+            print(f"de la bandeja a revisión ({label}): mediana {median:.2f} s; tesseract solo {bare:.2f} s; "
+                  f"razón {median / bare:.2f}")
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
