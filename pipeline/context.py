@@ -30,14 +30,18 @@ class Context:
 
     @classmethod
     def open(cls, settings: Settings) -> "Context":
-        """Create folders, migrate the database and seed the catalogue: everything a fresh HOME needs."""
-        settings.ensure_folders()
-        archive.clean_staging(settings.archive)
+        """Migrate the database, seed the catalogue and create the folders: everything a fresh HOME needs.
+
+        The folders come last, so a clerk (or a test) who sees `entrada/` knows the database is ready.
+        """
+        settings.home.mkdir(parents=True, exist_ok=True)
         engine = database.make_engine(settings.db_url)
         database.upgrade(engine)
         sessions = database.make_sessions(engine)
         with sessions.begin() as session:
             catalogue.seed(session, load_default())
+        settings.ensure_folders()
+        archive.clean_staging(settings.archive)
         return cls(settings, engine, sessions)
 
     @property
