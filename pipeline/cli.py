@@ -100,6 +100,68 @@ def process(
 
 
 @app.command()
+def ocr(
+    files: Annotated[list[Path], typer.Argument(help="Archivos PDF, TIFF, JPEG o PNG.", exists=True, dir_okay=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Una línea JSON por archivo, en el orden dado.")] = False,
+) -> None:
+    """Lee el texto de los archivos (páginas de todos en paralelo), sin guardarlos ni clasificarlos."""
+    from ocr import rasterize
+    from ocr.document import PagePool, read_document
+    from ocr.reader import OcrOptions
+    from pipeline.errors import RejectedInput
+
+    settings = Settings()
+    options = OcrOptions(settings.ocr_language, settings.page_timeout)
+    sources, results = {}, {path: {"file": str(path), "pages": [], "seconds": 0.0} for path in files}
+    for path in files:
+        try:
+            sources[path] = rasterize.inspect(path, settings.max_pages, settings.max_pixels)
+        except RejectedInput as error:
+            results[path].update(error_code=error.code, error=error.user_message)
+    pool = PagePool(settings.workers)
+
+    def read(path: Path, advance) -> None:
+        started = time.monotonic()
+        for page in read_document(path, sources[path], options, pool, dpi=settings.dpi,
+                                  max_pixels=settings.max_pixels, page_timeout=settings.page_timeout):
+            results[path]["pages"].append(_page_json(page))
+            advance()
+        results[path]["seconds"] = round(time.monotonic() - started, 2)
+
+    total = sum(info.page_count for info in sources.values())
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, disable=as_json) as progress:
+        bar = progress.add_task("Leyendo páginas", total=total)
+        # One thread per file at a time keeps every core busy while each file holds only a few pages in memory.
+        with ThreadPoolExecutor(max_workers=pool.workers) as readers:
+            for future in [readers.submit(read, path, lambda: progress.advance(bar)) for path in sources]:
+                future.result()
+    pool.close()
+    if as_json:
+        for path in files:
+            print(json.dumps(results[path], ensure_ascii=False), flush=True)
+        return
+    table = Table("Archivo", "Páginas", "Confianza", "Por transcribir", "Segundos", "Motivo")
+    for path in files:
+        result = results[path]
+        pages = result["pages"]
+        scores = [p["confidence"] for p in pages if p["confidence"] is not None]
+        table.add_row(str(path), str(len(pages)), f"{sum(scores) / len(scores):.1f}" if scores else "-",
+                      str(sum(p["needs_transcription"] for p in pages)), f"{result['seconds']:.1f}",
+                      result.get("error", ""))
+    Console().print(table)
+
+
+def _page_json(page) -> dict:
+    entry = {"page": page.number, "text": page.text, "confidence": page.confidence, "rotation": page.rotation,
+             "skew": page.skew, "blank": page.blank, "needs_transcription": page.needs_transcription,
+             "seconds": round(page.seconds, 2), "source": page.source}
+    if page.error_code:
+        entry.update(error_code=page.error_code, error=page.error)
+    return entry
+
+
+@app.command()
 def status(as_json: Annotated[bool, typer.Option("--json", help="Un objeto JSON en la salida estándar.")] = False) -> None:
     """Documentos por estado, y los archivos en cuarentena o con fallas y su motivo."""
     from storage import documents

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.catalogue import load_default
 from classifiers.model import Classifier
+from ocr.document import PagePool
 from pipeline.settings import Settings
 from storage import catalogue, database
 from watch_folders import archive
@@ -26,6 +27,7 @@ class Context:
     sessions: sessionmaker[Session]
     worker: str = field(default_factory=lambda: f"{HOST}:{os.getpid()}")
     _classifier: Classifier | None = None
+    _pages: PagePool | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -52,7 +54,17 @@ class Context:
                 self._classifier = Classifier(self.settings.model)
             return self._classifier
 
+    @property
+    def pages(self) -> PagePool:
+        """Threads shared by every document in this process, so pages of all documents use every core."""
+        with self._lock:
+            if self._pages is None:
+                self._pages = PagePool(self.settings.workers)
+            return self._pages
+
     def close(self) -> None:
+        if self._pages is not None:
+            self._pages.close()
         self.engine.dispose()
 
 

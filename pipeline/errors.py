@@ -63,13 +63,13 @@ class LinkRefused(RejectedInput):
 
 class OcrTimeout(PeticionesError):
     code = "ocr_timeout"
-    user_message = "El reconocimiento de texto de una página tardó demasiado. Revise la imagen de la página."
+    user_message = "El reconocimiento de texto de una página tardó demasiado. Lea la página en la imagen y transcríbala."
     retryable = True
 
 
 class OcrFailed(PeticionesError):
     code = "ocr_failed"
-    user_message = "Falló el reconocimiento de texto de una página. Se reintentará; si persiste, avise al administrador."
+    user_message = "Falló el reconocimiento de texto de una página. Lea la página en la imagen y transcríbala."
     retryable = True
 
 

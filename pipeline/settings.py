@@ -14,7 +14,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PETICIONES_", extra="ignore")
 
-    home: Path = Field(Path("./data"), description="Folder holding entrada/, archivo/, cuarentena/, salida/ and the default database and queue.")
+    home: Path = Field(Path("./data"), description="Folder holding entrada/, archivo/, cuarentena/, procesado/, salida/ and the default database and queue.")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default a SQLite file peticiones.db in HOME. PostgreSQL: postgresql+psycopg://user:pass@host/db.")
     queue_url: str | None = Field(None, description="Task queue; default Huey on a SQLite file cola.db in HOME; redis://host:6379/0 lets workers run on several machines.")
     polling: float = Field(0.0, description="Seconds between polls of the inbox; 0 uses native file events (network shares send none: use polling there).")
@@ -48,6 +48,11 @@ class Settings(BaseSettings):
         return self.home / "salida"
 
     @property
+    def processed(self) -> Path:
+        """What the pipeline makes from each original: page PDFs and the searchable document, per document id."""
+        return self.home / "procesado"
+
+    @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.home / 'peticiones.db').resolve()}"
 
@@ -55,7 +60,7 @@ class Settings(BaseSettings):
         """Create the folder layout under HOME (and the channel subfolders of the inbox)."""
         from watch_folders.channels import CHANNELS
 
-        for folder in (self.inbox, self.archive, self.quarantine, self.outbox):
+        for folder in (self.inbox, self.archive, self.quarantine, self.outbox, self.processed):
             folder.mkdir(parents=True, exist_ok=True)
         for channel in CHANNELS:
             (self.inbox / channel).mkdir(exist_ok=True)

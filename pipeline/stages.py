@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ocr import rasterize
+from ocr import rasterize, searchable
+from ocr.document import read_document
 from ocr.page import SourceInfo
-from ocr.reader import read_page
+from ocr.reader import OcrOptions
 from pipeline.context import Context
 from storage import documents
 from storage.tables import Document, Page
@@ -15,6 +16,19 @@ from storage.tables import Document, Page
 
 def archived_file(ctx: Context, document: Document) -> Path:
     return ctx.settings.archive / document.archive_path
+
+
+def processed_folder(ctx: Context, document_id: int) -> Path:
+    return ctx.settings.processed / str(document_id)
+
+
+def page_pdf(ctx: Context, document_id: int, number: int) -> Path:
+    return processed_folder(ctx, document_id) / f"pagina-{number:04d}.pdf"
+
+
+def searchable_pdf(ctx: Context, document_id: int) -> Path:
+    """The document as one PDF, each page with its text layer: what reviewers read and what is routed."""
+    return processed_folder(ctx, document_id) / f"documento-{document_id}.pdf"
 
 
 def inspect(ctx: Context, document: Document) -> None:
@@ -27,20 +41,41 @@ def inspect(ctx: Context, document: Document) -> None:
 
 
 def ocr(ctx: Context, document: Document) -> None:
-    """Rasterize, clean and recognise each page not done yet, storing every page as soon as it is read."""
+    """Read each page not done yet (in parallel), storing every page and its PDF as soon as it is read.
+
+    A page Tesseract cannot read is stored with its error and flagged for transcription; the others go on.
+    """
     settings = ctx.settings
     with ctx.sessions() as session:
         done = documents.done_pages(session, document.id)
     info = SourceInfo(document.media_type, document.page_count)
-    for image in rasterize.iter_pages(archived_file(ctx, document), info, settings.dpi, settings.max_pixels, done,
-                                      timeout=settings.page_timeout):
-        page = read_page(image, settings.ocr_language, settings.page_timeout)
+    options = OcrOptions(settings.ocr_language, settings.page_timeout, pdf=True)
+    processed_folder(ctx, document.id).mkdir(parents=True, exist_ok=True)
+    for page in read_document(archived_file(ctx, document), info, options, ctx.pages, dpi=settings.dpi,
+                              max_pixels=settings.max_pixels, skip=done, page_timeout=settings.page_timeout):
+        _write(page_pdf(ctx, document.id, page.number), page.pdf)
         with ctx.sessions.begin() as session:
             session.add(Page(document_id=document.id, number=page.number, text=page.text,
                              confidence=page.confidence, rotation=page.rotation, skew=page.skew, width=page.width,
                              height=page.height, blank=page.blank, needs_transcription=page.needs_transcription,
-                             seconds=round(page.seconds, 3)))
+                             seconds=round(page.seconds, 3), source=page.source, error_code=page.error_code,
+                             error=page.error, words=[[w.text, round(w.confidence, 1), *w.box] for w in page.words]))
             documents.renew(session, document.id, ctx.worker, settings.lease_seconds)
+
+
+def pdf(ctx: Context, document: Document) -> None:
+    """Join the page PDFs into the searchable document."""
+    pages = [page_pdf(ctx, document.id, n) for n in range(1, (document.page_count or 0) + 1)]
+    _write(searchable_pdf(ctx, document.id), searchable.join(p for p in pages if p.exists()))
+
+
+def _write(target: Path, data: bytes | None) -> None:
+    """Write aside, then rename: a crash never leaves half a PDF under the final name."""
+    if data is None:
+        return
+    partial = target.with_name(f".{target.name}.part")
+    partial.write_bytes(data)
+    partial.replace(target)
 
 
 def classify(ctx: Context, document: Document) -> None:
@@ -55,5 +90,6 @@ def classify(ctx: Context, document: Document) -> None:
 STAGES: tuple[tuple[str, Callable[[Context, Document], None]], ...] = (
     ("inspect", inspect),
     ("ocr", ocr),
+    ("pdf", pdf),
     ("classify", classify),
 )

@@ -75,6 +75,12 @@ class Page(Base):
     blank: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_transcription: Mapped[bool] = mapped_column(Boolean, default=False)
     seconds: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(20), default="ocr", server_default="ocr")  # or "text_layer"
+    error_code: Mapped[str | None] = mapped_column(String(50))  # the page could not be read (ocr_timeout, ...)
+    error: Mapped[str | None] = mapped_column(Text)
+    # [[text, confidence, left, top, width, height], ...] in the cleaned page's pixels: the review app marks
+    # low-confidence words on the image.
+    words: Mapped[list | None] = mapped_column(JSON)
 
 
 class StageRun(Base):

@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from pipeline.stages import STAGES
 from storage import database
 from storage.tables import Document, Page, StageRun
 from tests.pages import LETTERS, small_page
@@ -57,7 +58,7 @@ def test_kill_during_processing_then_restart_loses_nothing(service, home, tmp_pa
             (r.document_id, r.stage)
             for r in db.execute(select(StageRun).where(StageRun.status == "succeeded"))
         )
-        assert len(succeeded) == 30 * 3 and set(succeeded.values()) == {1}  # no stage finished twice
+        assert len(succeeded) == 30 * len(STAGES) and set(succeeded.values()) == {1}  # no stage finished twice
         pages = Counter(p.document_id for p in db.execute(select(Page)))
         assert set(pages.values()) == {1}
         interrupted = db.scalar(select(func.count()).select_from(StageRun).where(StageRun.status == "interrupted"))

@@ -7,8 +7,10 @@ import time
 
 from sqlalchemy import select
 
-from pipeline import runner
-from storage.tables import Document, StageRun, State, utcnow
+from pypdf import PdfReader
+
+from pipeline import runner, stages
+from storage.tables import Document, Page, StageRun, State, utcnow
 from tests.pages import LETTERS, save_pdf, small_page
 from watch_folders.intake import IncomingFile, take_in
 
@@ -20,10 +22,20 @@ def intake(ctx, path):
                    s.archive, s.quarantine, ctx.sessions, remove_source=False)
 
 
-def test_a_hanging_tesseract_is_retried_then_the_document_fails_with_a_reason(ctx, tmp_path, fake_tesseract):
-    ctx.settings.page_timeout, ctx.settings.max_attempts = 1.0, 2
+def test_a_hanging_tesseract_fails_the_page_not_the_document(ctx, tmp_path, fake_tesseract):
+    ctx.settings.page_timeout = 1.0
     document_id = intake(ctx, save_pdf(tmp_path / "carta.pdf", [small_page(LETTERS[0])])).document_id
     fake_tesseract("sleep 30")
+    assert runner.process(ctx, document_id).state == State.review
+    with ctx.sessions() as session:
+        [page] = session.scalars(select(Page).where(Page.document_id == document_id)).all()
+        assert page.error_code == "ocr_timeout" and "tardó demasiado" in page.error and page.needs_transcription
+
+
+def test_a_failing_stage_is_retried_with_backoff_then_the_document_fails_with_a_reason(ctx, tmp_path):
+    ctx.settings.max_attempts = 2
+    ctx.settings.model = tmp_path / "sin-modelo"  # an admin pointed the service at a folder with no model
+    document_id = intake(ctx, save_pdf(tmp_path / "carta.pdf", [small_page(LETTERS[0])])).document_id
     first = runner.process(ctx, document_id)
     assert first.state == State.processing and first.retry_in == ctx.settings.retry_base_seconds
     assert runner.process(ctx, document_id).state is None  # too early: the retry is not due yet
@@ -31,11 +43,11 @@ def test_a_hanging_tesseract_is_retried_then_the_document_fails_with_a_reason(ct
     assert runner.process(ctx, document_id).state == State.failed
     with ctx.sessions() as session:
         row = session.get(Document, document_id)
-        assert row.reason_code == "ocr_timeout" and "tardó demasiado" in row.reason
+        assert row.reason_code == "model_missing" and "modelo" in row.reason
         runs = session.execute(select(StageRun.stage, StageRun.status, StageRun.attempt, StageRun.error_code)
                                .where(StageRun.document_id == document_id).order_by(StageRun.id)).all()
-    assert runs == [("inspect", "succeeded", 1, None), ("ocr", "failed", 1, "ocr_timeout"),
-                    ("ocr", "failed", 2, "ocr_timeout")]
+    assert runs == [("inspect", "succeeded", 1, None), ("ocr", "succeeded", 1, None), ("pdf", "succeeded", 1, None),
+                    ("classify", "failed", 1, "model_missing"), ("classify", "failed", 2, "model_missing")]
 
 
 def test_a_resumed_document_keeps_the_pages_already_read(ctx, tmp_path):
@@ -44,5 +56,13 @@ def test_a_resumed_document_keeps_the_pages_already_read(ctx, tmp_path):
     assert runner.process(ctx, document_id).state == State.review
     with ctx.sessions() as session:
         runs = session.scalars(select(StageRun.stage).where(StageRun.status == "succeeded")).all()
-    assert runs == ["inspect", "ocr", "classify"]
+    assert runs == ["inspect", "ocr", "pdf", "classify"]
     assert runner.process(ctx, document_id).state is None  # done documents are never processed again
+    with ctx.sessions() as session:
+        first = session.scalars(select(Page).where(Page.document_id == document_id, Page.number == 1)).one()
+    assert any(word[0] == "ruedas" and word[1] > 80 for word in first.words)  # text, confidence, box
+    assert all(len(word) == 6 for word in first.words)
+    searchable = PdfReader(stages.searchable_pdf(ctx, document_id))
+    assert len(searchable.pages) == 3
+    assert "silla de ruedas" in searchable.pages[0].extract_text()  # the invisible text layer
+    assert "agua potable" in searchable.pages[1].extract_text()
