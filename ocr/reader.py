@@ -24,6 +24,7 @@ class OcrOptions:
     timeout: float = 120.0  # seconds per Tesseract run
     pdf: bool = False  # also produce the page's PDF with a text layer
     steps: frozenset[str] = STEPS  # cleanup steps to apply; bench/ocr switches them off one by one to weigh each
+    psm: int = 3  # Tesseract page segmentation mode
 
 
 def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
@@ -51,13 +52,13 @@ def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
     if "normalise" in steps:
         gray = cleanup.normalise(gray)
     try:
-        result = tesseract.recognise(gray, options.language, options.timeout, pdf=options.pdf, dpi=dpi)
+        result = tesseract.recognise(gray, options.language, options.timeout, pdf=options.pdf, dpi=dpi, psm=options.psm)
         if "orientation" in steps and (result.confidence is None or result.confidence < DOUBTFUL):
             # Upside-down (or wrongly guessed sideways) pages read as low-confidence noise.
             turn = tesseract.orientation(gray, options.timeout)
             if turn:
                 turned = cleanup.rotate(gray, turn)
-                retry = tesseract.recognise(turned, options.language, options.timeout, pdf=options.pdf, dpi=dpi)
+                retry = tesseract.recognise(turned, options.language, options.timeout, pdf=options.pdf, dpi=dpi, psm=options.psm)
                 if (retry.confidence or 0) > (result.confidence or 0):
                     gray, result, rotation = turned, retry, (rotation + turn) % 360
     except (OcrTimeout, OcrFailed) as error:

@@ -27,6 +27,7 @@ def _context():
     from pipeline.context import Context
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter is not news to staff
     return Context.open(Settings())
 
 
