@@ -7,8 +7,10 @@ INSTALLED := $(VENV)/.installed
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-spa tesseract-ocr-osd poppler-utils fonts-dejavu-core
 # Only the tests need these: they start throwaway servers to check PostgreSQL and a Redis queue for real.
 TEST_PACKAGES := redis-server postgresql
+# Only the benchmarks: OCRmyPDF's --clean runs unpaper, its PDF handling needs ghostscript; more fonts for letters.
+BENCH_PACKAGES := unpaper ghostscript fonts-liberation fonts-freefont-ttf
 
-.PHONY: run test system deps model clean-venv
+.PHONY: run test bench system deps model clean-venv
 
 run: deps
 	$(BIN)/peticiones serve
@@ -35,6 +37,13 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test,postgres]'
 	touch $@
+
+# Speed, memory and accuracy against references measured in the same run (see bench/*.py).
+bench: deps
+	@$(MAKE) --no-print-directory system PACKAGES="$(BENCH_PACKAGES)"
+	$(BIN)/python -m pip install -q -e '.[test,postgres,bench]'
+	$(BIN)/python -m bench.intake
+	$(BIN)/python -m bench.ocr
 
 # Retrain the shipped classifier from the seed corpus (the result is committed in models/peticiones).
 model: deps

@@ -29,7 +29,18 @@ class Survey:
 def survey(gray: np.ndarray) -> Survey:
     scale = min(1.0, SURVEY_SIDE / max(gray.shape))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
-    return Survey(small, ink_mask(small))
+    return Survey(small, _letter_sized(ink_mask(small)))
+
+
+def _letter_sized(mask: np.ndarray) -> np.ndarray:
+    """Drop marks far bigger than a letter (scanner borders, ruled lines, photos): they mislead every decision."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    height, width = mask.shape
+    huge = (stats[:, cv2.CC_STAT_HEIGHT] > height * 0.1) | (stats[:, cv2.CC_STAT_WIDTH] > width * 0.3)
+    huge[0] = False
+    if not huge.any():
+        return mask
+    return np.where(huge[labels], 0, mask).astype(np.uint8)
 
 
 def to_gray(pixels: np.ndarray) -> np.ndarray:
@@ -51,34 +62,6 @@ def to_gray(pixels: np.ndarray) -> np.ndarray:
     return np.where(stamp, lifted, gray)
 
 
-def whiten_borders(gray: np.ndarray, page: Survey, min_share: float = 0.002) -> tuple[np.ndarray, Survey]:
-    """Paint white the dark areas that touch the image edge: scanner lids, shadows, the desk around the paper."""
-    small = page.small
-    threshold, _ = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    dark = (small < min(threshold, 110)).astype(np.uint8)
-    # Opening keeps only thick dark areas: strokes of text, even text touching a border, are thinner than this.
-    dark = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
-    if count <= 1:
-        return gray, page
-    touching = np.zeros(count, dtype=bool)
-    for edge in (labels[0, :], labels[-1, :], labels[:, 0], labels[:, -1]):
-        touching[np.unique(edge)] = True
-    touching[0] = False  # label 0 is everything light
-    chosen = touching & (stats[:, cv2.CC_STAT_AREA] >= min_share * small.size)
-    if not chosen.any():
-        return gray, page
-    mask = cv2.dilate(chosen[labels].astype(np.uint8) * 255, np.ones((5, 5), np.uint8))
-    full_mask = cv2.resize(mask, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_NEAREST)
-    gray = gray.copy()
-    gray[full_mask > 0] = 255
-    small = small.copy()
-    small[mask > 0] = 255
-    ink = page.ink.copy()
-    ink[mask > 0] = 0
-    return gray, Survey(small, ink)
-
-
 def is_blank(page: Survey, min_marks: int = 6) -> bool:
     """True when the page, away from its borders, has no letter-sized marks: the back of a duplex scan.
 
@@ -98,7 +81,8 @@ def text_lines(page: Survey, max_angle: float = 10.0) -> tuple[int, float]:
     """How the text lines run: (0 or 270, the quarter turn that makes them horizontal; skew in degrees, CCW positive).
 
     Text lines make row projections sharp at the right angle; comparing the sharpest angle of the page as it is
-    with that of the page turned a quarter tells a sideways scan apart even when it is also skewed.
+    with that of the page turned a quarter tells a sideways scan apart even when it is also skewed. Which way up
+    is left to Tesseract (an ascender/descender count was tried: it flipped a faint, stamped upright page).
     """
     if np.count_nonzero(page.ink) < 50:
         return 0, 0.0
@@ -173,14 +157,6 @@ def binarise(gray: np.ndarray) -> np.ndarray:
     """Black text on white via Otsu after illumination flattening."""
     _, binary = cv2.threshold(normalise(gray), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     return binary
-
-
-def upscale_if_small(gray: np.ndarray, dpi: int, target_dpi: int = 300) -> tuple[np.ndarray, int]:
-    """Low-resolution scans (faxes, phone photos) read better when enlarged towards 300 dpi."""
-    if not dpi or dpi >= target_dpi * 0.8:
-        return gray, dpi
-    factor = min(target_dpi / dpi, 3.0)
-    return cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC), int(dpi * factor)
 
 
 def encode_png(gray: np.ndarray) -> bytes:

@@ -63,10 +63,11 @@ def _inspect_pdf(path: Path) -> int:
         # A truncated transfer loses the trailer; readers "repair" such files by silently dropping pages.
         raise CorruptFile("PDF sin marca de fin (%%EOF): archivo truncado")
     try:
-        reader = PdfReader(path, strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise EncryptedPdf("PDF con contraseña de apertura")
-        pages = len(reader.pages)
+        with open(path, "rb") as handle:  # not the path: pypdf would read the whole file into memory
+            reader = PdfReader(handle, strict=False)
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise EncryptedPdf("PDF con contraseña de apertura")
+            pages = len(reader.pages)
     except (FileNotDecryptedError,) as error:
         raise EncryptedPdf(str(error)) from error
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
@@ -156,10 +157,12 @@ def _image_dpi(image: Image.Image) -> int:
 
 
 def _pdf_page_sizes(path: Path) -> list[tuple[float, float]]:
-    reader = PdfReader(path, strict=False)
-    if reader.is_encrypted:
-        reader.decrypt("")
-    return [(float(p.mediabox.width) / 72, float(p.mediabox.height) / 72) for p in reader.pages]
+    # An open file, not a path: given a path, pypdf reads the whole file into memory (a 100-page scan is ~50 MB).
+    with open(path, "rb") as handle:
+        reader = PdfReader(handle, strict=False)
+        if reader.is_encrypted:
+            reader.decrypt("")
+        return [(float(p.mediabox.width) / 72, float(p.mediabox.height) / 72) for p in reader.pages]
 
 
 def has_text(path: Path) -> bool:

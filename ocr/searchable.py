@@ -21,9 +21,10 @@ def image_page(gray: np.ndarray, dpi: int) -> bytes:
 def source_page(path: Path, number: int) -> bytes:
     """Page `number` (1-based) of an existing PDF, text layer included, as a PDF of its own."""
     writer = PdfWriter()
-    writer.add_page(PdfReader(path, strict=False).pages[number - 1])
-    buffer = io.BytesIO()
-    writer.write(buffer)
+    with open(path, "rb") as handle:  # not the path: pypdf would read the whole file into memory
+        writer.add_page(PdfReader(handle, strict=False).pages[number - 1])
+        buffer = io.BytesIO()
+        writer.write(buffer)
     return buffer.getvalue()
 
 

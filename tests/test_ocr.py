@@ -65,15 +65,12 @@ def test_blue_ink_is_kept_because_pens_write_in_blue():
     assert gray[315, 600] < 90
 
 
-def test_dark_scanner_borders_are_whitened_without_touching_the_text():
+def test_a_scan_with_dark_scanner_borders_is_read():
     scan = np.asarray(render_page(LETTERS[2]).convert("L")).copy()
     scan[:, :150] = 20  # the scanner lid beside the paper
     scan[-120:, :] = 35
-    gray, _ = cleanup.whiten_borders(scan, cleanup.survey(scan))
-    assert gray[:, :140].min() == 255 and gray[-110:, :].min() == 255
-    assert (gray[250:400, 220:1500] < 128).any(), "the first text line must survive"
     result = read_page(PageImage(1, scan, 300), OPTIONS)
-    assert "Ciudad Obregón" in result.text
+    assert "Ciudad Obregón" in result.text and not result.blank
 
 
 def test_a_hanging_tesseract_becomes_a_recorded_page_failure(fake_tesseract):
@@ -88,7 +85,7 @@ def test_a_failed_page_does_not_stop_the_rest_of_the_document(tmp_path, fake_tes
     # Page 2 is a full A4 page, the others half pages: the fake tesseract hangs only on the big image.
     pdf = save_pdf(tmp_path / "tres.pdf", [small_page(LETTERS[0]), render_page(LETTERS[1]), small_page(LETTERS[2])])
     info = rasterize.inspect(pdf, 10, 10**8)
-    fake_tesseract('[ "$(stat -c %s "$1")" -gt 4000000 ] && sleep 30; exec /usr/bin/tesseract "$@"')
+    fake_tesseract('[ "$(stat -c %s "$1")" -gt 1000000 ] && sleep 30; exec /usr/bin/tesseract "$@"')
     pool = PagePool(2)
     try:
         pages = list(read_document(pdf, info, OcrOptions("spa", 5.0), pool, dpi=150, max_pixels=10**8))
