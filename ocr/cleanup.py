@@ -20,16 +20,15 @@ cv2.setNumThreads(1)
 
 @dataclass(frozen=True)
 class Survey:
-    """A small copy of the page and its ink, for decisions."""
+    """The page's ink at a small size (longest side at most SURVEY_SIDE), for decisions."""
 
-    small: np.ndarray  # grayscale, longest side at most SURVEY_SIDE
-    ink: np.ndarray  # 0/255 mask of dark-on-light marks in `small`
+    ink: np.ndarray  # 0/255 mask of letter-sized dark-on-light marks
 
 
 def survey(gray: np.ndarray) -> Survey:
     scale = min(1.0, SURVEY_SIDE / max(gray.shape))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
-    return Survey(small, _letter_sized(ink_mask(small)))
+    return Survey(_letter_sized(ink_mask(small)))
 
 
 def _letter_sized(mask: np.ndarray) -> np.ndarray:
@@ -151,17 +150,3 @@ def _background(gray: np.ndarray) -> np.ndarray:
     """The paper's tone around each pixel: a wide median on a quarter-size copy, text filtered out."""
     background = cv2.medianBlur(cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA), 21)
     return cv2.resize(background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
-
-
-def binarise(gray: np.ndarray) -> np.ndarray:
-    """Black text on white via Otsu after illumination flattening."""
-    _, binary = cv2.threshold(normalise(gray), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return binary
-
-
-def encode_png(gray: np.ndarray) -> bytes:
-    """PNG bytes of a page, for previews and files handed to other tools."""
-    ok, data = cv2.imencode(".png", gray)
-    if not ok:
-        raise ValueError("PNG encoding failed")
-    return data.tobytes()

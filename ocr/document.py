@@ -37,10 +37,8 @@ def read_document(path: Path, info: SourceInfo, options: OcrOptions, pool: PageP
     read in parallel, with at most `pool.workers` of this document's pages held in memory at once.
     """
     skip = set(skip)
-    layers = {}
-    if info.media_type == PDF and rasterize.has_text(path):
-        layers = {n: rasterize.text_layer(path, n) for n in range(1, info.page_count + 1) if n not in skip}
-    textual = {n for n, text in layers.items() if textlayer.usable(text)}
+    layers = rasterize.text_layers(path) if info.media_type == PDF else []
+    textual = {n for n, text in enumerate(layers, 1) if n not in skip and textlayer.usable(text)}
     images = rasterize.iter_pages(path, info, dpi, max_pixels, skip | textual, timeout=page_timeout)
     pending: deque[Future] = deque()
     for number in range(1, info.page_count + 1):
@@ -48,7 +46,7 @@ def read_document(path: Path, info: SourceInfo, options: OcrOptions, pool: PageP
             continue
         if number in textual:
             done: Future = Future()
-            done.set_result(_from_text_layer(path, number, layers[number], options))
+            done.set_result(_from_text_layer(path, number, layers[number - 1], options))
             pending.append(done)
         else:
             pending.append(pool.submit(read_page, next(images), options))

@@ -1,4 +1,4 @@
-"""Owner of poppler (pdf2image, pdffonts, pdftotext), pypdf reading and Pillow: identify a stored file and yield
+"""Owner of poppler (pdf2image, pdftotext), pypdf reading and Pillow: identify a stored file and yield
 its pages, and any text layer they carry, one at a time."""
 
 from __future__ import annotations
@@ -165,20 +165,12 @@ def _pdf_page_sizes(path: Path) -> list[tuple[float, float]]:
         return [(float(p.mediabox.width) / 72, float(p.mediabox.height) / 72) for p in reader.pages]
 
 
-def has_text(path: Path) -> bool:
-    """Whether the PDF uses any font at all; a plain scan has none, and its pages need not be asked for text."""
+def text_layers(path: Path, timeout: float = 120) -> list[str]:
+    """The text each PDF page already carries ("" for a plain scan), from one poppler run over the whole file."""
     try:
-        listing = subprocess.run(["pdffonts", str(path)], capture_output=True, timeout=60, check=True).stdout
+        result = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                                timeout=timeout, check=True)
     except (subprocess.SubprocessError, OSError):
-        return False
-    return len(listing.splitlines()) > 2  # two header lines, then one line per font
-
-
-def text_layer(path: Path, number: int, timeout: float = 60) -> str:
-    """The text page `number` already carries, read by poppler one page at a time ("" when it has none)."""
-    try:
-        result = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), "-enc", "UTF-8", str(path), "-"],
-                                capture_output=True, timeout=timeout, check=True)
-    except (subprocess.SubprocessError, OSError):
-        return ""
-    return result.stdout.decode("utf-8", errors="replace")
+        return []
+    # pdftotext ends every page with a form feed, so the last piece after the split is empty.
+    return result.stdout.decode("utf-8", errors="replace").split("\f")[:-1]

@@ -49,14 +49,17 @@ def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
         skew = 0.0
     if "normalise" in steps:
         gray = cleanup.normalise(gray)
+    def recognise(image: np.ndarray) -> tesseract.Recognition:
+        return tesseract.recognise(image, options.language, options.timeout, pdf=options.pdf, dpi=dpi, psm=options.psm)
+
     try:
-        result = tesseract.recognise(gray, options.language, options.timeout, pdf=options.pdf, dpi=dpi, psm=options.psm)
+        result = recognise(gray)
         if "orientation" in steps and (result.confidence is None or result.confidence < DOUBTFUL):
             # Upside-down (or wrongly guessed sideways) pages read as low-confidence noise.
             turn = tesseract.orientation(gray, options.timeout)
             if turn:
                 turned = cleanup.rotate(gray, turn)
-                retry = tesseract.recognise(turned, options.language, options.timeout, pdf=options.pdf, dpi=dpi, psm=options.psm)
+                retry = recognise(turned)
                 if (retry.confidence or 0) > (result.confidence or 0):
                     gray, result, rotation = turned, retry, (rotation + turn) % 360
     except (OcrTimeout, OcrFailed) as error:

@@ -20,8 +20,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytesseract
-from pytesseract import pytesseract as tesseract_cli
+from pytesseract import pytesseract
 
 from ocr.page import Word
 from pipeline.errors import OcrFailed, OcrTimeout
@@ -40,14 +39,15 @@ class Recognition:
     text: str  # lines joined with newlines, paragraphs separated by a blank line
     words: tuple[Word, ...]
     pdf: bytes | None  # the page image with an invisible text layer, when asked for
+    confidence: float | None  # mean word confidence, None when no words
 
-    @property
-    def confidence(self) -> float | None:
-        """Mean word confidence weighted by word length, so stray one-letter noise counts little."""
-        total = sum(len(w.text) for w in self.words)
-        if not total:
-            return None
-        return round(sum(w.confidence * len(w.text) for w in self.words) / total, 1)
+
+def _mean_confidence(words: tuple[Word, ...]) -> float | None:
+    """Mean word confidence weighted by word length, so stray one-letter noise counts little."""
+    total = sum(len(w.text) for w in words)
+    if not total:
+        return None
+    return round(sum(w.confidence * len(w.text) for w in words) / total, 1)
 
 
 def recognise(gray: np.ndarray, language: str, timeout: float, *, pdf: bool = False, dpi: int = 300,
@@ -59,7 +59,7 @@ def recognise(gray: np.ndarray, language: str, timeout: float, *, pdf: bool = Fa
         tsv = Path(f"{base}.tsv").read_text(encoding="utf-8", errors="replace")
         document = Path(f"{base}.pdf").read_bytes() if pdf else None
     text, words = _parse_tsv(tsv)
-    return Recognition(text, words, document)
+    return Recognition(text, words, document, _mean_confidence(words))
 
 
 def orientation(gray: np.ndarray, timeout: float, min_confidence: float = 2.0) -> int:
@@ -88,7 +88,7 @@ def _staged(gray: np.ndarray) -> Iterator[tuple[str, str]]:
 def _run(image: str, base: str, extension: str, language: str, config: str, timeout: float) -> None:
     started = time.monotonic()
     try:
-        tesseract_cli.run_tesseract(image, base, extension, language, config=config, timeout=timeout)
+        pytesseract.run_tesseract(image, base, extension, language, config=config, timeout=timeout)
     except pytesseract.TesseractError as error:
         raise OcrFailed(f"tesseract: {error.message}") from error
     except RuntimeError as error:

@@ -49,18 +49,19 @@ class Context:
     @property
     def classifier(self) -> Classifier:
         """The model named in the settings, loaded on first use (spaCy takes a while to import)."""
-        with self._lock:
-            if self._classifier is None:
-                self._classifier = Classifier(self.settings.model)
-            return self._classifier
+        return self._once("_classifier", lambda: Classifier(self.settings.model))
 
     @property
     def pages(self) -> PagePool:
         """Threads shared by every document in this process, so pages of all documents use every core."""
+        return self._once("_pages", lambda: PagePool(self.settings.workers))
+
+    def _once(self, attribute: str, build):
+        """The value in `attribute`, built on first use; worker threads may ask at the same moment."""
         with self._lock:
-            if self._pages is None:
-                self._pages = PagePool(self.settings.workers)
-            return self._pages
+            if getattr(self, attribute) is None:
+                setattr(self, attribute, build())
+            return getattr(self, attribute)
 
     def close(self) -> None:
         if self._pages is not None:
