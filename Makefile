@@ -5,8 +5,8 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 # Debian packages: OCR engine with Spanish and orientation data, poppler for PDFs, a font for test pages.
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-spa tesseract-ocr-osd poppler-utils fonts-dejavu-core
-# Only the tests need these: they start throwaway servers to check PostgreSQL and a Redis queue for real.
-TEST_PACKAGES := redis-server postgresql
+# Only the tests need these: throwaway PostgreSQL and Redis servers, and Debian's chromium for the browser tests.
+TEST_PACKAGES := redis-server postgresql chromium
 # Only the benchmarks: OCRmyPDF's --clean runs unpaper, its PDF handling needs ghostscript; more fonts for letters.
 BENCH_PACKAGES := unpaper ghostscript fonts-liberation fonts-freefont-ttf
 

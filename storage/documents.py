@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage import events
-from storage.tables import PIPELINE_DONE, Document, Page, StageRun, State, Suggestion, utcnow
+from storage.tables import PIPELINE_DONE, Document, Extraction, Page, StageRun, State, Suggestion, utcnow
 
 
 def find_original(session: Session, sha256: str) -> Document | None:
@@ -129,6 +129,17 @@ def save_suggestions(session: Session, document_id: int, suggestions: Iterable, 
         session.add(Suggestion(document_id=document_id, target=s.target, label=s.label, score=s.score,
                                alternatives=[list(a) for a in s.alternatives], model_version=s.model_version))
     events.record(session, "suggested", actor, document_id)
+
+
+def save_extraction(session: Session, document_id: int, fields: dict, model_version: str) -> None:
+    """Store the petitioner data found in the text, as suggestions the reviewer confirms."""
+    session.add(Extraction(document_id=document_id, fields=fields, model_version=model_version))
+
+
+def latest_extraction(session: Session, document_id: int) -> Extraction | None:
+    return session.scalar(
+        select(Extraction).where(Extraction.document_id == document_id).order_by(Extraction.id.desc()).limit(1)
+    )
 
 
 def resumable(session: Session) -> list[int]:

@@ -111,6 +111,19 @@ class Suggestion(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class Extraction(Base):
+    """Petitioner data the machine found in a document's text, for the reviewer to confirm."""
+
+    __tablename__ = "extractions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    # {"name": {"value": "...", "score": 0.9, "valid": true, ...}, "curp": {...}, ...}: see classifiers/extraction.py
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    model_version: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Event(Base):
     """Append-only log; database triggers refuse UPDATE and DELETE."""
 
