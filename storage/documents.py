@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterable
 
 from sqlalchemy import func, select, update
@@ -20,6 +21,14 @@ def find_original(session: Session, sha256: str) -> Document | None:
         .order_by(Document.id)
         .limit(1)
     )
+
+
+def pending_quarantine(session: Session, source_path: str, mtime_ns: int, size: int) -> Document | None:
+    """A refusal recorded for this very inbox file whose move to cuarentena/ never happened (the service stopped)."""
+    rows = session.scalars(select(Document).where(
+        Document.state == State.quarantined, Document.source_path == source_path,
+        Document.source_mtime_ns == mtime_ns, Document.size == size))
+    return next((row for row in rows if row.quarantine_path and not os.path.lexists(row.quarantine_path)), None)
 
 
 def add(session: Session, actor: str, **columns) -> Document:

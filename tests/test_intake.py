@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.tables import Document, Event, State, utcnow
+from watch_folders import archive
 from watch_folders.intake import IncomingFile, take_in
 
 
@@ -78,6 +79,25 @@ def test_refused_files_go_to_quarantine_with_a_reason(ctx, name, content, code):
     kept = Path(row.quarantine_path)
     assert kept.read_bytes() == content and not path.exists()
     assert f"Código: {code}" in Path(str(kept) + ".motivo.txt").read_text(encoding="utf-8")
+
+
+def test_a_stop_between_recording_and_moving_a_refused_file_leaves_it_recorded_once(ctx, monkeypatch):
+    path = ctx.settings.inbox / "vacio.pdf"
+    path.write_bytes(b"")
+
+    def power_cut(*args, **kwargs):
+        raise SystemExit("service stopped")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(archive, "place", power_cut)
+        with pytest.raises(SystemExit):
+            take(ctx, path)
+    [row] = rows(ctx)
+    assert row.state == State.quarantined and path.exists()  # recorded before anything moved
+    again = take(ctx, path)
+    [row] = rows(ctx)
+    assert again.document_id == row.id and not path.exists()
+    assert Path(row.quarantine_path).exists() and Path(row.quarantine_path + ".motivo.txt").exists()
 
 
 def test_symlinks_are_refused_and_their_target_untouched(ctx, tmp_path):

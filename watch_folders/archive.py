@@ -66,13 +66,24 @@ def clean_staging(archive: Path) -> None:
 def quarantine(source: Path, quarantine_root: Path, stamp: str, code: str, reason: str, *, move: bool,
                name: str | None = None) -> Path:
     """Put a file in cuarentena/<date>/ with a .motivo.txt beside it; move it from the inbox or copy it from the archive."""
-    name = name or source.name
+    target = quarantine_slot(name or source.name, quarantine_root, stamp, code, reason)
+    place(source, target, move=move)
+    return target
+
+
+def quarantine_slot(name: str, quarantine_root: Path, stamp: str, code: str, reason: str) -> Path:
+    """Choose the file's place in cuarentena/<date>/ and write its .motivo.txt; the file itself is not placed yet."""
     folder = quarantine_root / stamp[:10]
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{stamp[11:19].replace(':', '')}-{uuid.uuid4().hex[:6]}-{name}"
     (target.parent / (target.name + ".motivo.txt")).write_text(
         f"Archivo: {name}\nCódigo: {code}\nMotivo: {reason}\nFecha: {stamp}\n", encoding="utf-8"
     )
+    return target
+
+
+def place(source: Path, target: Path, *, move: bool) -> None:
+    """Move (from the inbox) or copy (from the archive) a file to its quarantine place, durably."""
     if move:
         try:
             os.rename(source, target)  # also moves a symlink itself, never what it points to
@@ -83,8 +94,7 @@ def quarantine(source: Path, quarantine_root: Path, stamp: str, code: str, reaso
             source.unlink()
     else:
         shutil.copy2(source, target)
-    fsync_folder(folder)
-    return target
+    fsync_folder(target.parent)
 
 
 def fsync_folder(folder: Path) -> None:

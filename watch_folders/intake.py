@@ -95,12 +95,18 @@ def _check(path: Path, info: os.stat_result) -> None:
 
 def _reject(incoming: IncomingFile, error: RejectedInput, columns: dict, quarantine_root: Path,
             sessions: sessionmaker[Session], actor: str, *, move: bool) -> Intake:
+    """Record the refusal first, then move the file: a crash in between leaves it in the inbox, never unrecorded."""
     path = incoming.path
     sha = None if path.is_symlink() else archive.sha256_of(path)
-    target = archive.quarantine(path, quarantine_root, incoming.received_at.isoformat(), error.code,
-                                error.user_message, move=move)
-    log.warning("cuarentena: %s (%s)", path.name, error.code)
     with sessions.begin() as session:
-        row = documents.add(session, actor, state=State.quarantined, sha256=sha, reason_code=error.code,
-                            reason=error.user_message, quarantine_path=str(target), **columns)
-        return Intake(row.id, row.state, False)
+        row = documents.pending_quarantine(session, str(path), columns["source_mtime_ns"], columns["size"])
+        if row is None:
+            target = archive.quarantine_slot(path.name, quarantine_root, incoming.received_at.isoformat(), error.code,
+                                             error.user_message)
+            row = documents.add(session, actor, state=State.quarantined, sha256=sha, reason_code=error.code,
+                                reason=error.user_message, quarantine_path=str(target), **columns)
+        result = Intake(row.id, row.state, False)
+        target = Path(row.quarantine_path)
+    archive.place(path, target, move=move)
+    log.warning("cuarentena: %s (%s)", path.name, error.code)
+    return result
