@@ -19,6 +19,11 @@ def normalise(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def blank_spanish() -> Language:
+    """An empty Spanish pipeline (tokenizer only), for rule-based pipes such as extraction's entity ruler."""
+    return spacy.blank("es")
+
+
 def build(labels: Sequence[str], ngram_size: int = 2) -> Language:
     """A blank Spanish pipeline with one exclusive bag-of-words text classifier."""
     nlp = spacy.blank("es")
