@@ -77,3 +77,81 @@ class ModelMissing(PeticionesError):
     code = "model_missing"
     user_message = "No se encontró el modelo de clasificación. Avise al administrador."
     retryable = True
+
+
+# Review, routing and the web app (issue 5). The web layer maps each class to an HTTP status (review/app.py).
+
+
+class ReviewError(PeticionesError):
+    """A reviewer's or client's request that cannot be carried out as asked; nothing was changed."""
+
+
+class NotAuthenticated(ReviewError):
+    code = "not_authenticated"
+    user_message = "Inicie sesión para continuar."
+
+
+class Forbidden(ReviewError):
+    code = "forbidden"
+    user_message = "Su perfil no permite esta acción. Si la necesita, pídala al administrador."
+
+
+class TooManyAttempts(ReviewError):
+    code = "too_many_attempts"
+    user_message = "Demasiados intentos fallidos. Espere unos minutos antes de volver a intentar."
+
+
+class CsrfRefused(ReviewError):
+    code = "csrf_refused"
+    user_message = "El formulario caducó o no vino de esta aplicación. Recargue la página y vuelva a intentarlo."
+
+
+class DocumentNotFound(ReviewError):
+    code = "document_not_found"
+    user_message = "No existe ese documento, o no está a su alcance."
+
+
+class StaleVersion(ReviewError):
+    code = "stale_version"
+    user_message = "Otra persona cambió este documento mientras usted lo revisaba. Recárguelo y revise de nuevo."
+
+
+class NotReviewable(ReviewError):
+    code = "not_reviewable"
+    user_message = "Este documento ya no está en la cola de revisión (ya se turnó o se descartó)."
+
+
+class UnknownProgram(ReviewError):
+    code = "unknown_program"
+    user_message = "El programa no está en el catálogo. Elija uno de la lista."
+
+
+class UnknownDirectorate(ReviewError):
+    code = "unknown_directorate"
+    user_message = "La dirección no está en el catálogo. Elija una de la lista."
+
+
+class UserExists(ReviewError):
+    code = "user_exists"
+    user_message = "Ya existe un usuario con ese nombre."
+
+
+class UnknownUser(ReviewError):
+    code = "unknown_user"
+    user_message = "No existe ese usuario o está dado de baja."
+
+
+class InvalidInput(ReviewError):
+    code = "invalid_input"
+    user_message = "Revise los datos del formulario."
+
+
+class DeliveryFailed(PeticionesError):
+    code = "delivery_failed"
+    user_message = "El turno quedó registrado pero no se pudo copiar a salida/. Se reintentará; si persiste, avise al administrador."
+    retryable = True
+
+
+class SlipFontMissing(PeticionesError):
+    code = "slip_font_missing"
+    user_message = "Falta la fuente DejaVu para el volante de turno (paquete fonts-dejavu-core). Avise al administrador."

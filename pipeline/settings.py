@@ -30,6 +30,18 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(120.0, description="How long a worker's claim on a document lasts without renewal; another machine takes over after it.")
     model: Path = Field(Path(__file__).resolve().parent.parent / "models" / "peticiones", description="Folder of the trained classifier (one spaCy pipeline per target); default the one shipped in models/.")
     ocr_language: str = Field("spa", description="Tesseract language(s).")
+    folio_format: str = Field("SDS-DAGC-{year}-{n:06d}", description="Folio of a routed petition; {year} and {n} (consecutive per year) are replaced.")
+    deadline_days: int = Field(10, description="Business days to answer when the catalogue program sets none.")
+    timezone: str = Field("America/Hermosillo", description="The office's time zone: dates on slips and deadlines are counted in it.")
+    office_name: str = Field("Secretaría de Desarrollo Social del Estado de Sonora · Dirección de Atención y Gestión a la Ciudadanía", description="Heading of the routing slip (volante de turno).")
+    slip_font: Path = Field(Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), description="TrueType font for the routing slip (accents need a Unicode font; Debian package fonts-dejavu-core).")
+    session_hours: float = Field(12.0, description="How long a browser login lasts.")
+    secure_cookies: bool = Field(False, description="Send the session cookie only over HTTPS; turn on behind an HTTPS proxy.")
+    login_max_failures: int = Field(5, description="Failed logins for one user name within login_window_seconds before further attempts are refused.")
+    login_window_seconds: float = Field(900.0, description="Window over which failed logins are counted.")
+    low_confidence_word: float = Field(60.0, description="Words that OCR read with less confidence (0-100) are marked on the page image.")
+    page_image_dpi: int = Field(110, description="Resolution of the page images shown to reviewers (cached as PNG in procesado/).")
+    queue_page_size: int = Field(50, description="Documents per page of the review queue.")
 
     @property
     def inbox(self) -> Path:

@@ -13,8 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine; for SQLite, WAL mode and writer transactions that wait instead of failing."""
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    """Create the engine; for SQLite, WAL mode and writer transactions that wait instead of failing.
+
+    `read_only` (SQLite): transactions that only read, begun DEFERRED so they neither take nor wait for the
+    writer lock (WAL gives each one a snapshot); the web app reads through such an engine.
+    """
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     if url.startswith("sqlite:///") and not url.endswith(":memory:"):
@@ -31,13 +35,15 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
         # IMMEDIATE takes the write lock up front: a deferred transaction that reads then writes can fail with
         # SQLITE_BUSY without waiting when another worker wrote in between.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 

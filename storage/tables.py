@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -14,7 +14,7 @@ def utcnow() -> dt.datetime:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dt.datetime: DateTime(timezone=True), dict: JSON, list: JSON}
+    type_annotation_map = {dt.datetime: DateTime(timezone=True), dt.date: Date, dict: JSON, list: JSON}
 
 
 class State(str, enum.Enum):
@@ -155,3 +155,165 @@ class Program(Base):
     synonyms: Mapped[list] = mapped_column(JSON, default=list)
     deadline_days: Mapped[int | None]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# Review and routing (issue 5): users, their sessions and tokens, decisions, turnos, folios, closures, access log.
+
+
+class Role(str, enum.Enum):
+    """What a user may do; see review/roles.py for the rules."""
+
+    capturista = "capturista"  # drops scans and captures phone / in-person petitions
+    revisor = "revisor"  # confirms and routes
+    enlace = "enlace"  # a directorate's liaison: sees what was routed to it
+    gerente = "gerente"  # reads everything, changes nothing
+    admin = "admin"  # users, catalogue, closures
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
+    directorate: Mapped[str | None] = mapped_column(ForeignKey("directorates.code"))  # for an enlace
+    password_hash: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class UserSession(Base):
+    """A browser login, kept server-side: only the token's hash is stored, so a stolen database logs nobody in."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class LoginAttempt(Base):
+    """Every login attempt, for throttling (failures per name and per address in a window)."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    ip: Mapped[str | None] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class Decision(Base):
+    """A reviewer's decision beside the machine's suggestion it confirmed or corrected."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # "route" or "not_petition"
+    program: Mapped[str | None] = mapped_column(String(60))
+    directorate: Mapped[str | None] = mapped_column(String(60))
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+    # What the machine said, so accuracy is computed from stored rows (the suggestion rows keep the scores).
+    program_suggestion_id: Mapped[int | None] = mapped_column(ForeignKey("suggestions.id"))
+    directorate_suggestion_id: Mapped[int | None] = mapped_column(ForeignKey("suggestions.id"))
+    suggested_program: Mapped[str | None] = mapped_column(String(100))
+    suggested_directorate: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Routing(Base):
+    """A turno: the folio, the responsible directorate and copies, the deadline and the routing slip."""
+
+    __tablename__ = "routings"
+    # `round` grows when a returned turno is routed again; never two routings of one document in one round.
+    __table_args__ = (UniqueConstraint("document_id", "round"), UniqueConstraint("year", "number"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    folio: Mapped[str] = mapped_column(String(60), unique=True)
+    year: Mapped[int]
+    number: Mapped[int]
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    program: Mapped[str | None] = mapped_column(String(60))
+    directorate: Mapped[str] = mapped_column(ForeignKey("directorates.code"), index=True)
+    copies: Mapped[list] = mapped_column(JSON, default=list)
+    instruction: Mapped[str] = mapped_column(String(200))
+    received_on: Mapped[dt.date]
+    routed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    deadline_days: Mapped[int]
+    due_date: Mapped[dt.date] = mapped_column(index=True)
+    routed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    slip_path: Mapped[str | None] = mapped_column(String(2000))
+    delivered_at: Mapped[dt.datetime | None]
+
+
+class FolioCounter(Base):
+    """The last folio number given in a year; incremented under the row's write lock."""
+
+    __tablename__ = "folio_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OfficeClosure(Base):
+    """A day the office is closed beyond the official holidays; deadlines skip it."""
+
+    __tablename__ = "office_closures"
+
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Transcription(Base):
+    """Text a person typed for a page (handwriting, failed OCR); the OCR text stays as it was."""
+
+    __tablename__ = "transcriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    page_number: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AccessEntry(Base):
+    """Append-only access log (bitácora de acceso): who viewed, changed or exported what, when, from where.
+
+    Database triggers refuse UPDATE and DELETE, as for `events`.
+    """
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    user_name: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))  # view_document, view_page_image, download_pdf, decision, login...
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    target: Mapped[str] = mapped_column(String(300), default="")  # which record or file, e.g. "página 2"
+    ip: Mapped[str | None] = mapped_column(String(64))
+    via: Mapped[str] = mapped_column(String(10), default="web")  # web, api, cli

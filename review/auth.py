@@ -1,0 +1,135 @@
+"""Passwords (argon2 through pwdlib), browser sessions, API tokens and login throttling.
+
+Only hashes of secrets reach the database: argon2 for passwords; SHA-256 for session and API tokens, which are
+long random strings (a slow hash adds nothing there and would slow every request).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from pwdlib import PasswordHash
+
+from pipeline.context import Context
+from pipeline.errors import InvalidInput, NotAuthenticated, TooManyAttempts
+from review.roles import Actor
+from storage import access, users
+from storage.tables import Role, utcnow
+
+_hasher = PasswordHash.recommended()
+# Verifying against this when the name is unknown takes as long as a real check: timing does not reveal names.
+_DUMMY_HASH = _hasher.hash("peticiones-dummy-password")
+MIN_PASSWORD = 8
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput("short password",
+                           user_message=f"La contraseña debe tener al menos {MIN_PASSWORD} caracteres.")
+    return _hasher.hash(password)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def actor_of(user, ip: str | None, via: str) -> Actor:
+    return Actor(user.id, user.name, user.role, user.directorate, ip, via)
+
+
+def add_user(ctx: Context, name: str, role: Role, password: str, directorate: str | None = None) -> None:
+    """Create a user (an enlace needs its directorate); the password is stored as an argon2 hash."""
+    from storage import catalogue
+
+    name = name.strip()
+    if not name:
+        raise InvalidInput("empty name", user_message="El nombre de usuario no puede quedar vacío.")
+    if role == Role.enlace and not directorate:
+        raise InvalidInput("enlace without directorate", user_message="Un enlace necesita su dirección (--directorate).")
+    hashed = hash_password(password)
+    with ctx.sessions.begin() as session:
+        if directorate and directorate not in {d.code for d in catalogue.load(session).directorates}:
+            from pipeline.errors import UnknownDirectorate
+
+            raise UnknownDirectorate(directorate)
+        users.add(session, name, role, hashed, directorate if role == Role.enlace else None)
+
+
+def new_api_token(ctx: Context, name: str) -> str:
+    """A new API token for an active user; only its hash is kept, so it is shown once."""
+    token = "pt_" + secrets.token_urlsafe(32)
+    with ctx.sessions.begin() as session:
+        user = users.active_by_name(session, name)
+        users.add_token(session, user.id, token_hash(token))
+        access.record(session, user.id, user.name, "api_token_created", ip=None, via="cli")
+    return token
+
+
+@dataclass(frozen=True)
+class Login:
+    token: str  # goes in the cookie
+    csrf: str
+    actor: Actor
+
+
+def login(ctx: Context, name: str, password: str, ip: str | None) -> Login:
+    """Check a password under the throttle; on success open a server-side session."""
+    settings = ctx.settings
+    name = name.strip()[:100]
+    since = utcnow() - dt.timedelta(seconds=settings.login_window_seconds)
+    # The refusal is raised after the commit: a failed attempt must be recorded to count.
+    refusal = None
+    with ctx.sessions.begin() as session:
+        too_many = users.recent_failures(session, name, since) >= settings.login_max_failures or (
+            ip is not None and users.recent_failures_from(session, ip, since) >= settings.login_max_failures * 4)
+        if too_many:
+            users.record_attempt(session, name, ip, False)
+            access.record(session, None, name, "login_throttled", ip=ip)
+            refusal = TooManyAttempts(name)
+        else:
+            user = users.by_name(session, name)
+            valid = _hasher.verify(password, user.password_hash if user else _DUMMY_HASH)
+            if not valid or user is None or not user.active:
+                users.record_attempt(session, name, ip, False)
+                access.record(session, user.id if user else None, name, "login_failed", ip=ip)
+                refusal = NotAuthenticated(name, user_message="Usuario o contraseña incorrectos.")
+            else:
+                users.record_attempt(session, name, ip, True)
+                token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+                users.open_session(session, user.id, token_hash(token), csrf,
+                                   utcnow() + dt.timedelta(hours=settings.session_hours), ip)
+                access.record(session, user.id, user.name, "login", ip=ip)
+                result = Login(token, csrf, actor_of(user, ip, "web"))
+    if refusal is not None:
+        raise refusal
+    return result
+
+
+def logout(ctx: Context, token: str, actor: Actor) -> None:
+    with ctx.sessions.begin() as session:
+        users.revoke_session(session, token_hash(token))
+        access.record(session, actor.user_id, actor.name, "logout", ip=actor.ip)
+
+
+def session_actor(read_sessions, token: str, ip: str | None) -> tuple[Actor, str] | None:
+    """The actor and CSRF token of a live browser session (a read: no write lock taken)."""
+    with read_sessions() as session:
+        found = users.find_session(session, token_hash(token))
+        if found is None:
+            return None
+        row, user = found
+        return actor_of(user, ip, "web"), row.csrf_token
+
+
+def token_actor(read_sessions, token: str, ip: str | None) -> Actor | None:
+    with read_sessions() as session:
+        user = users.user_for_token(session, token_hash(token))
+        return actor_of(user, ip, "api") if user else None

@@ -1,0 +1,66 @@
+"""Business days (días hábiles): Monday to Friday, minus Mexico's official holidays and the office's closures.
+
+The official holidays are those of the Ley Federal del Trabajo, art. 74, as the `holidays` library knows them
+(including the first of October every six years, when the federal executive changes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+
+@lru_cache(maxsize=64)
+def _official(year: int) -> frozenset[dt.date]:
+    return frozenset(holidays.country_holidays("MX", years=year))
+
+
+def official_holidays(year: int) -> dict[dt.date, str]:
+    """The year's official holidays with their Spanish names."""
+    return dict(holidays.country_holidays("MX", years=year, language="es"))
+
+
+def is_business_day(day: dt.date, closures: Iterable[dt.date] = ()) -> bool:
+    """Weekday, not an official holiday, not a day the office closed."""
+    return day.weekday() < 5 and day not in _official(day.year) and day not in set(closures)
+
+
+def add_business_days(start: dt.date, days: int, closures: Iterable[dt.date] = ()) -> dt.date:
+    """The date on which `days` business days after `start` have run; `start` itself does not count.
+
+    A petition received on Friday with 1 day is due Monday; received on a Saturday, also Monday.
+    """
+    if days < 0:
+        raise ValueError("days must be zero or more")
+    closed = frozenset(closures)
+    day = start
+    counted = 0
+    while counted < days:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5 and day not in _official(day.year) and day not in closed:
+            counted += 1
+    return day
+
+
+def business_days_between(start: dt.date, end: dt.date, closures: Iterable[dt.date] = ()) -> int:
+    """Business days after `start` up to and including `end` (negative when `end` is before `start`)."""
+    if end < start:
+        return -business_days_between(end, start, closures)
+    closed = frozenset(closures)
+    count, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5 and day not in _official(day.year) and day not in closed:
+            count += 1
+    return count
+
+
+def local_date(moment: dt.datetime, timezone: str) -> dt.date:
+    """The office's calendar date of a stored (UTC) moment."""
+    if moment.tzinfo is None:  # SQLite returns naive datetimes; everything stored is UTC
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(ZoneInfo(timezone)).date()

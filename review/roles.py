@@ -1,0 +1,55 @@
+"""Who may do what. Every page and API route asks here; nothing else decides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.errors import Forbidden
+from storage.tables import Role
+
+# action → roles allowed. "read_all": every document in any state; an enlace reads only what was routed to its
+# directorate (as responsible or copy), checked per document in review/views.py.
+RULES: dict[str, frozenset[Role]] = {
+    "read_queue": frozenset({Role.capturista, Role.revisor, Role.gerente, Role.admin}),
+    "read_document": frozenset({Role.capturista, Role.revisor, Role.gerente, Role.admin, Role.enlace}),
+    "route": frozenset({Role.revisor, Role.admin}),
+    "dismiss": frozenset({Role.revisor, Role.admin}),
+    "transcribe": frozenset({Role.capturista, Role.revisor, Role.admin}),
+    "capture": frozenset({Role.capturista, Role.revisor, Role.admin}),
+    "read_access_log": frozenset({Role.gerente, Role.admin}),
+    "manage_closures": frozenset({Role.admin}),
+}
+
+ROLE_NAMES = {
+    Role.capturista: "Capturista",
+    Role.revisor: "Revisor(a)",
+    Role.enlace: "Enlace de dirección",
+    Role.gerente: "Gerencia (consulta)",
+    Role.admin: "Administración",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind a request: who, with what role, from where and through what (web, api, cli)."""
+
+    user_id: int
+    name: str
+    role: Role
+    directorate: str | None = None
+    ip: str | None = None
+    via: str = "web"
+
+    def may(self, action: str) -> bool:
+        return self.role in RULES[action]
+
+    @property
+    def limited_to_directorate(self) -> bool:
+        """An enlace sees only what was routed to its directorate."""
+        return self.role == Role.enlace
+
+
+def require(actor: Actor, action: str) -> None:
+    """Raise Forbidden unless the actor's role allows `action`."""
+    if not actor.may(action):
+        raise Forbidden(f"{actor.name} ({actor.role.value}) may not {action}")

@@ -1,0 +1,249 @@
+"""What a reviewer's decision does: route (folio, deadline, slip, delivery to salida/), dismiss, transcribe.
+
+Routing is one transaction that locks the document, checks the version the reviewer saw, takes the next folio
+and moves the document to `routed`; a second reviewer with the same version gets StaleVersion, never a second
+folio. Files are delivered after the commit: a delivery that fails is retried by `deliver_pending`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.context import Context
+from pipeline.errors import (DocumentNotFound, InvalidInput, NotReviewable, PeticionesError, StaleVersion,
+                             UnknownDirectorate, UnknownProgram)
+from review import calendar
+from review.roles import Actor, require
+from review.slip import SlipData, render
+from storage import access, catalogue, decisions, documents, events
+from storage import routing as turnos
+from storage.tables import Decision, Document, Routing, State, User, utcnow
+
+log = logging.getLogger(__name__)
+
+INSTRUCTIONS = ("Atender y responder", "Para conocimiento", "Respuesta directa al ciudadano")
+
+# Fields a reviewer confirms (the extraction may add others); Spanish labels for the form.
+FIELD_LABELS = {
+    "name": "Nombre del peticionario",
+    "curp": "CURP",
+    "phone": "Teléfono",
+    "email": "Correo electrónico",
+    "address": "Domicilio",
+    "municipality": "Municipio",
+    "locality": "Localidad",
+    "subject": "Asunto",
+}
+
+
+@dataclass(frozen=True)
+class Routed:
+    document_id: int
+    folio: str
+    due_date: str  # ISO date
+    routing_id: int
+    delivered: bool
+
+
+def _locked_for_decision(session, document_id: int, version: int) -> Document:
+    document = turnos.lock_document(session, document_id)
+    if document is None:
+        raise DocumentNotFound(str(document_id))
+    if document.version != version:
+        raise StaleVersion(f"document {document_id}: version {document.version}, not {version}")
+    if document.state != State.review:
+        raise NotReviewable(f"document {document_id} is {document.state.value}")
+    return document
+
+
+def clean_fields(fields: dict | None) -> dict[str, str]:
+    """Confirmed fields as {name: text}; values from the extraction ({"value": ...}) are unwrapped."""
+    result = {}
+    for name, value in (fields or {}).items():
+        if isinstance(value, dict):
+            value = value.get("value")
+        if value is None:
+            continue
+        text = str(value).strip()
+        if text:
+            result[str(name)[:60]] = text[:2000]
+    return result
+
+
+def confirm(ctx: Context, actor: Actor, document_id: int, *, version: int, program: str | None,
+            directorate: str | None = None, copies: tuple[str, ...] | list[str] = (),
+            instruction: str = INSTRUCTIONS[0], fields: dict | None = None, note: str = "") -> Routed:
+    """Route a document in review: decision, folio, deadline, events and access entry, then its delivery."""
+    require(actor, "route")
+    settings = ctx.settings
+    if instruction not in INSTRUCTIONS:
+        raise InvalidInput(f"instruction {instruction!r}", user_message="Elija una instrucción de la lista.")
+    fields = clean_fields(fields)
+    with ctx.sessions.begin() as session:
+        document = _locked_for_decision(session, document_id, version)
+        known = catalogue.load(session)
+        programs = {p.code: p for p in known.programs}
+        directorates = {d.code for d in known.directorates}
+        entry = None
+        if program:
+            entry = programs.get(program)
+            if entry is None:
+                raise UnknownProgram(program)
+        directorate = directorate or (entry.directorate if entry else None)
+        if not directorate or directorate not in directorates:
+            raise UnknownDirectorate(str(directorate))
+        copies = tuple(dict.fromkeys(c for c in copies if c and c != directorate))
+        unknown = [c for c in copies if c not in directorates]
+        if unknown:
+            raise UnknownDirectorate(", ".join(unknown))
+        days = (entry.deadline_days if entry and entry.deadline_days else None) or settings.deadline_days
+        received_on = calendar.local_date(document.received_at, settings.timezone)
+        routed_on = calendar.local_date(utcnow(), settings.timezone)
+        due = calendar.add_business_days(received_on, days, turnos.closures(session))
+        decision = decisions.add(session, document.id, actor.user_id, "route", program=program, directorate=directorate,
+                                 fields=fields, note=note)
+        number = turnos.next_folio_number(session, routed_on.year)
+        folio = settings.folio_format.format(year=routed_on.year, n=number)
+        previous = turnos.current(session, document.id)
+        row = turnos.add(session, folio=folio, year=routed_on.year, number=number, document_id=document.id,
+                         round=(previous.round + 1) if previous else 1, decision_id=decision.id, program=program,
+                         directorate=directorate, copies=list(copies), instruction=instruction,
+                         received_on=received_on, deadline_days=days, due_date=due, routed_by=actor.user_id)
+        documents.set_state(session, document, State.routed, actor.name)
+        events.record(session, "routed", actor.name, document.id, folio=folio, program=program,
+                      directorate=directorate, copies=list(copies), due_date=due.isoformat(), decision_id=decision.id)
+        access.record(session, actor.user_id, actor.name, "decision", document.id, target=folio, ip=actor.ip,
+                      via=actor.via)
+        routing_id = row.id
+    delivered = _deliver_logged(ctx, routing_id)
+    return Routed(document_id, folio, due.isoformat(), routing_id, delivered)
+
+
+def dismiss(ctx: Context, actor: Actor, document_id: int, *, version: int, note: str = "") -> None:
+    """Mark a document in review as "no es petición": it leaves the queue, concluded, with the reviewer's note."""
+    require(actor, "dismiss")
+    with ctx.sessions.begin() as session:
+        document = _locked_for_decision(session, document_id, version)
+        decision = decisions.add(session, document.id, actor.user_id, "not_petition", note=note)
+        documents.set_state(session, document, State.concluded, actor.name, reason_code="not_petition",
+                            reason="No es petición" + (f": {note}" if note else ""))
+        events.record(session, "not_petition", actor.name, document.id, decision_id=decision.id)
+        access.record(session, actor.user_id, actor.name, "not_petition", document.id, ip=actor.ip, via=actor.via)
+
+
+def transcribe(ctx: Context, actor: Actor, document_id: int, page_number: int, text: str) -> None:
+    """Keep a person's typing of a page beside its OCR text (which is not changed)."""
+    require(actor, "transcribe")
+    with ctx.sessions.begin() as session:
+        document = session.get(Document, document_id)
+        if document is None:
+            raise DocumentNotFound(str(document_id))
+        if not 1 <= page_number <= (document.page_count or 0):
+            raise InvalidInput(f"page {page_number}", user_message="Esa página no existe en el documento.")
+        decisions.transcribe(session, document_id, page_number, text.strip(), actor.user_id)
+        events.record(session, "transcribed", actor.name, document_id, page=page_number)
+        access.record(session, actor.user_id, actor.name, "transcription", document_id, target=f"página {page_number}",
+                      ip=actor.ip, via=actor.via)
+
+
+# Delivery -------------------------------------------------------------------------------------------------------
+
+
+def slip_file(ctx: Context, routing: Routing) -> Path:
+    return ctx.settings.processed / str(routing.document_id) / f"volante-{_safe(routing.folio)}.pdf"
+
+
+def outbox_files(ctx: Context, routing: Routing, directorate: str) -> tuple[Path, Path]:
+    """Where the searchable PDF and the slip land for one directorate: salida/<directorate>/<folio>[-volante].pdf."""
+    folder = ctx.settings.outbox / _safe(directorate)
+    return folder / f"{_safe(routing.folio)}.pdf", folder / f"{_safe(routing.folio)}-volante.pdf"
+
+
+def slip_data(ctx: Context, session, routing: Routing) -> SlipData:
+    document = session.get(Document, routing.document_id)
+    decision = session.get(Decision, routing.decision_id) if routing.decision_id else None
+    user = session.get(User, routing.routed_by)
+    known = catalogue.load(session)
+    names = {d.code: d.name for d in known.directorates}
+    programs = {p.code: p.name for p in known.programs}
+    fields = decision.fields if decision else {}
+    details = " · ".join(fields[k] for k in ("municipality", "locality", "address", "phone", "email") if fields.get(k))
+    subject = fields.get("subject") or fields.get("support") or ""
+    return SlipData(
+        office=ctx.settings.office_name, folio=routing.folio, document_id=routing.document_id,
+        received_on=routing.received_on, routed_on=calendar.local_date(routing.routed_at, ctx.settings.timezone),
+        channel=document.channel, petitioner=fields.get("name", ""), petitioner_details=details, subject=subject,
+        program=programs.get(routing.program, routing.program or ""),
+        directorate=names.get(routing.directorate, routing.directorate),
+        copies=tuple(names.get(c, c) for c in routing.copies or ()), instruction=routing.instruction,
+        deadline_days=routing.deadline_days, due_date=routing.due_date, routed_by=user.name if user else "",
+        note=decision.note if decision else "",
+    )
+
+
+def deliver(ctx: Context, routing_id: int) -> None:
+    """Write the slip, then copy the searchable PDF and the slip to salida/<directorate>/ for the responsible
+    directorate and each copy, each file written aside and renamed so nobody picks up half a file."""
+    from pipeline.stages import searchable_pdf
+
+    with ctx.sessions() as session:
+        routing = session.get(Routing, routing_id)
+        data = slip_data(ctx, session, routing)
+        session.expunge(routing)
+    slip = render(data, ctx.settings.slip_font)
+    slip_path = slip_file(ctx, routing)
+    _write_atomic(slip_path, slip)
+    document_pdf = searchable_pdf(ctx, routing.document_id)
+    pdf_bytes = document_pdf.read_bytes() if document_pdf.is_file() else None
+    for directorate in (routing.directorate, *(routing.copies or ())):
+        pdf_target, slip_target = outbox_files(ctx, routing, directorate)
+        if pdf_bytes is not None:
+            _write_atomic(pdf_target, pdf_bytes)
+        _write_atomic(slip_target, slip)
+    with ctx.sessions.begin() as session:
+        turnos.mark_delivered(session, routing_id, str(slip_path.relative_to(ctx.settings.home)))
+        events.record(session, "delivered", "review", routing.document_id, folio=routing.folio,
+                      directorates=[routing.directorate, *(routing.copies or ())],
+                      searchable_pdf=pdf_bytes is not None)
+
+
+def _deliver_logged(ctx: Context, routing_id: int) -> bool:
+    try:
+        deliver(ctx, routing_id)
+        return True
+    except (OSError, PeticionesError) as error:
+        log.exception("entrega del turno %s a salida/ falló", routing_id)
+        with ctx.sessions.begin() as session:
+            routing = session.get(Routing, routing_id)
+            events.record(session, "delivery_failed", "review", routing.document_id, folio=routing.folio,
+                          error_code=getattr(error, "code", "internal_error"), error=str(error)[:500])
+        return False
+
+
+def deliver_pending(ctx: Context) -> int:
+    """Deliver every routing whose files never reached salida/; returns how many were delivered now."""
+    with ctx.sessions() as session:
+        pending = turnos.undelivered(session)
+    return sum(_deliver_logged(ctx, routing_id) for routing_id in pending)
+
+
+def _safe(name: str) -> str:
+    return name.replace(os.sep, "-").replace("\0", "").lstrip(".") or "_"
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.part")
+    with open(partial, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, target)
+    descriptor = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

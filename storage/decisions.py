@@ -1,0 +1,49 @@
+"""Reviewers' decisions (beside the suggestions they confirm or correct) and typed page transcriptions."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.tables import Decision, Suggestion, Transcription
+
+
+def latest_suggestions(session: Session, document_id: int) -> dict[str, Suggestion]:
+    """The newest suggestion per target ("program", "directorate", ...)."""
+    rows = session.scalars(select(Suggestion).where(Suggestion.document_id == document_id).order_by(Suggestion.id))
+    return {row.target: row for row in rows}
+
+
+def add(session: Session, document_id: int, user_id: int, kind: str, *, program: str | None = None,
+        directorate: str | None = None, fields: dict | None = None, note: str = "") -> Decision:
+    """Record a decision with the machine's latest suggestions beside it."""
+    suggested = latest_suggestions(session, document_id)
+    program_s, directorate_s = suggested.get("program"), suggested.get("directorate")
+    row = Decision(document_id=document_id, user_id=user_id, kind=kind, program=program, directorate=directorate,
+                   fields=fields or {}, note=note or "",
+                   program_suggestion_id=program_s.id if program_s else None,
+                   directorate_suggestion_id=directorate_s.id if directorate_s else None,
+                   suggested_program=program_s.label if program_s else None,
+                   suggested_directorate=directorate_s.label if directorate_s else None)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def for_document(session: Session, document_id: int) -> list[Decision]:
+    return list(session.scalars(select(Decision).where(Decision.document_id == document_id).order_by(Decision.id)))
+
+
+def transcribe(session: Session, document_id: int, page_number: int, text: str, user_id: int) -> Transcription:
+    row = Transcription(document_id=document_id, page_number=page_number, text=text, user_id=user_id)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def transcriptions(session: Session, document_id: int) -> dict[int, Transcription]:
+    """The newest transcription of each page of a document."""
+    rows = session.scalars(
+        select(Transcription).where(Transcription.document_id == document_id).order_by(Transcription.id)
+    )
+    return {row.page_number: row for row in rows}

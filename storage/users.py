@@ -1,0 +1,119 @@
+"""Users, their browser sessions and API tokens, and login attempts. Secrets are stored only as hashes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from pipeline.errors import UnknownUser, UserExists
+from storage.tables import ApiToken, LoginAttempt, Role, User, UserSession, utcnow
+
+
+def add(session: Session, name: str, role: Role, password_hash: str, directorate: str | None = None) -> User:
+    """Create a user; the name must be new."""
+    if session.scalar(select(User.id).where(User.name == name)) is not None:
+        raise UserExists(name)
+    user = User(name=name, role=role, password_hash=password_hash, directorate=directorate, active=True)
+    try:
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError as error:  # a concurrent add of the same name
+        raise UserExists(name) from error
+    return user
+
+
+def by_name(session: Session, name: str) -> User | None:
+    return session.scalar(select(User).where(User.name == name))
+
+
+def active_by_name(session: Session, name: str) -> User:
+    """The active user with this name, or UnknownUser."""
+    user = by_name(session, name)
+    if user is None or not user.active:
+        raise UnknownUser(name)
+    return user
+
+
+def set_password(session: Session, user: User, password_hash: str) -> None:
+    user.password_hash = password_hash
+
+
+def open_session(session: Session, user_id: int, token_hash: str, csrf_token: str, expires_at: dt.datetime,
+                 ip: str | None) -> UserSession:
+    row = UserSession(user_id=user_id, token_hash=token_hash, csrf_token=csrf_token, expires_at=expires_at, ip=ip)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def find_session(session: Session, token_hash: str, now: dt.datetime | None = None) -> tuple[UserSession, User] | None:
+    """The live session with this token hash and its active user; None if unknown, revoked or expired."""
+    now = now or utcnow()
+    row = session.execute(
+        select(UserSession, User).join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == token_hash, UserSession.revoked_at.is_(None), User.active)
+    ).first()
+    if row is None or _aware(row[0].expires_at) <= now:
+        return None
+    return row[0], row[1]
+
+
+def revoke_session(session: Session, token_hash: str) -> bool:
+    return bool(session.execute(
+        update(UserSession).where(UserSession.token_hash == token_hash, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    ).rowcount)
+
+
+def revoke_all_sessions(session: Session, user_id: int) -> int:
+    return session.execute(
+        update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    ).rowcount
+
+
+def add_token(session: Session, user_id: int, token_hash: str) -> ApiToken:
+    row = ApiToken(user_id=user_id, token_hash=token_hash)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def user_for_token(session: Session, token_hash: str) -> User | None:
+    """The active user holding this unrevoked API token."""
+    return session.scalar(
+        select(User).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None), User.active)
+    )
+
+
+def record_attempt(session: Session, name: str, ip: str | None, succeeded: bool) -> None:
+    session.add(LoginAttempt(name=name[:100], ip=ip, succeeded=succeeded))
+
+
+def recent_failures(session: Session, name: str, since: dt.datetime) -> int:
+    """Failed logins for this name since `since`, not counting those before its last successful login."""
+    last_success = session.scalar(
+        select(func.max(LoginAttempt.at)).where(LoginAttempt.name == name, LoginAttempt.succeeded, LoginAttempt.at >= since)
+    )
+    start = max(since, _aware(last_success)) if last_success is not None else since
+    return session.scalar(
+        select(func.count()).select_from(LoginAttempt)
+        .where(LoginAttempt.name == name, LoginAttempt.succeeded.is_(False), LoginAttempt.at > start)
+    )
+
+
+def recent_failures_from(session: Session, ip: str, since: dt.datetime) -> int:
+    """Failed logins from one address since `since`, whatever the name (guessing many names)."""
+    return session.scalar(
+        select(func.count()).select_from(LoginAttempt)
+        .where(LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)
+    )
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes even for timezone-aware columns; everything stored here is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
