@@ -36,6 +36,9 @@ FIELD_LABELS = {
     "municipality": "Municipio",
     "locality": "Localidad",
     "subject": "Asunto",
+    "request": "Apoyo solicitado",
+    "addressee": "Dirigida a",
+    "letter_date": "Fecha de la carta",
 }
 
 
@@ -171,7 +174,7 @@ def slip_data(ctx: Context, session, routing: Routing) -> SlipData:
     programs = {p.code: p.name for p in known.programs}
     fields = decision.fields if decision else {}
     details = " · ".join(fields[k] for k in ("municipality", "locality", "address", "phone", "email") if fields.get(k))
-    subject = fields.get("subject") or fields.get("support") or ""
+    subject = fields.get("subject") or fields.get("request") or ""
     return SlipData(
         office=ctx.settings.office_name, folio=routing.folio, document_id=routing.document_id,
         received_on=routing.received_on, routed_on=calendar.local_date(routing.routed_at, ctx.settings.timezone),

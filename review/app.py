@@ -1,0 +1,81 @@
+"""The web app: server-rendered pages for staff (review/web.py) and the JSON API under /api/v1 (review/api.py).
+
+`create_app(ctx)` builds it from a Context, so `peticiones serve`, the tests and the benchmarks run the same app
+on whatever HOME and port they choose.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session, sessionmaker
+
+from pipeline.context import Context
+from pipeline.errors import (CsrfRefused, DocumentNotFound, Forbidden, InvalidInput, NotAuthenticated, NotReviewable,
+                             StaleVersion, TooManyAttempts, UnknownDirectorate, UnknownProgram, UnknownUser, UserExists)
+from storage import database
+
+HERE = Path(__file__).resolve().parent
+
+# Typed errors → HTTP status; the body carries the error's code and its Spanish message.
+STATUS = {
+    NotAuthenticated: 401,
+    Forbidden: 403,
+    CsrfRefused: 403,
+    DocumentNotFound: 404,
+    StaleVersion: 409,
+    NotReviewable: 409,
+    UserExists: 409,
+    UnknownProgram: 422,
+    UnknownDirectorate: 422,
+    InvalidInput: 422,
+    UnknownUser: 422,
+    TooManyAttempts: 429,
+}
+
+
+def status_of(error: Exception) -> int:
+    for kind, status in STATUS.items():
+        if isinstance(error, kind):
+            return status
+    return 500
+
+
+def read_sessions(ctx: Context) -> sessionmaker[Session]:
+    """Sessions for reads: on SQLite a second engine whose transactions do not take the writer lock."""
+    if ctx.settings.db_url.startswith("sqlite"):
+        return database.make_sessions(database.make_engine(ctx.settings.db_url, read_only=True))
+    return ctx.sessions
+
+
+def create_app(ctx: Context) -> FastAPI:
+    """The whole web app (pages, static assets, API) over this Context's database and folders."""
+    from review import api, web
+
+    app = FastAPI(title="Peticiones", openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.ctx = ctx
+    app.state.reads = read_sessions(ctx)
+    app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next) -> Response:
+        response = await call_next(request)
+        # Every asset comes from this app; nothing may frame it; personal data is not cached by the browser.
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                                    "frame-ancestors 'none'; form-action 'self'")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.mount("/api/v1", api.create_api(ctx, app.state.reads))
+    web.install(app)
+    return app

@@ -1,0 +1,41 @@
+"""Page images for reviewers: the cleaned page PDF (procesado/<id>/pagina-NNNN.pdf) rendered to a cached PNG.
+
+Rendering goes through ocr.rasterize (the owner of poppler); Pillow only encodes the PNG.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from pathlib import Path
+
+from PIL import Image
+
+from ocr import rasterize
+from ocr.page import SourceInfo
+from pipeline.context import Context
+from pipeline.errors import DocumentNotFound
+from pipeline.stages import page_pdf
+
+_PDF = SourceInfo("application/pdf", 1)
+
+
+def cached_png(ctx: Context, document_id: int, number: int) -> Path:
+    """procesado/<id>/pagina-NNNN-<dpi>dpi.png, rendered on first request and whenever the page PDF is newer."""
+    settings = ctx.settings
+    source = page_pdf(ctx, document_id, number)
+    if not source.is_file():
+        raise DocumentNotFound(f"{source} missing", user_message="La imagen de esta página no está disponible.")
+    target = source.with_name(f"pagina-{number:04d}-{settings.page_image_dpi}dpi.png")
+    if target.is_file() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns:
+        return target
+    page = next(rasterize.iter_pages(source, _PDF, settings.page_image_dpi, settings.max_pixels, timeout=60))
+    pixels = page.pixels[..., ::-1] if page.pixels.ndim == 3 else page.pixels  # BGR → RGB
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG", optimize=False)
+    # Two requests may render the same page at once: each writes its own part file, the last rename wins.
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
+    partial.write_bytes(buffer.getvalue())
+    partial.replace(target)
+    return target

@@ -1,0 +1,79 @@
+// Keyboard shortcuts and small conveniences; every page works without this file.
+(function () {
+  "use strict";
+  function typing(event) {
+    var t = event.target;
+    return t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
+  }
+  function go(id) {
+    var link = document.getElementById(id);
+    if (link) { window.location.href = link.href; }
+  }
+  var page = document.body.dataset.page;
+
+  if (page === "document") {
+    var program = document.getElementById("program");
+    var directorate = document.getElementById("directorate");
+    if (program && directorate) {
+      program.addEventListener("change", function () {
+        var option = program.options[program.selectedIndex];
+        if (option && option.dataset.directorate) { directorate.value = option.dataset.directorate; }
+      });
+    }
+    var dismiss = document.getElementById("dismiss-form");
+    if (dismiss) {
+      dismiss.addEventListener("submit", function (event) {
+        var note = window.prompt("¿Por qué no es una petición? (opcional)", "");
+        if (note === null) { event.preventDefault(); return; }
+        dismiss.querySelector("input[name=note]").value = note;
+      });
+    }
+    document.addEventListener("keydown", function (event) {
+      if (event.ctrlKey || event.metaKey || event.altKey) {
+        if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+          var f = document.getElementById("confirm-form");
+          if (f) { event.preventDefault(); f.requestSubmit(); }
+        }
+        return;
+      }
+      if (typing(event)) { return; }
+      var form;
+      switch (event.key) {
+        case "c":
+        case "Enter":
+          form = document.getElementById("confirm-form");
+          if (form) { event.preventDefault(); form.requestSubmit(); }
+          break;
+        case "j": go("next"); break;
+        case "k": go("previous"); break;
+        case "p":
+          if (program) { event.preventDefault(); program.focus(); }
+          break;
+        case "x":
+          form = document.getElementById("dismiss-form");
+          if (form) { event.preventDefault(); form.requestSubmit(); }
+          break;
+      }
+    });
+  }
+
+  var rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-href]"));
+  if (rows.length) {
+    var current = 0;
+    function mark() {
+      rows.forEach(function (r, i) { r.classList.toggle("current", i === current); });
+    }
+    rows.forEach(function (row, i) {
+      row.addEventListener("click", function (event) {
+        if (event.target.tagName !== "A") { window.location.href = row.dataset.href; }
+      });
+    });
+    mark();
+    document.addEventListener("keydown", function (event) {
+      if (typing(event) || event.ctrlKey || event.metaKey || event.altKey) { return; }
+      if (event.key === "j") { current = Math.min(rows.length - 1, current + 1); mark(); }
+      else if (event.key === "k") { current = Math.max(0, current - 1); mark(); }
+      else if (event.key === "Enter") { window.location.href = rows[current].dataset.href; }
+    });
+  }
+})();

@@ -1,0 +1,209 @@
+"""What the pages and the API show: the queue, a document, the turnos of a directorate. Reads only, except
+the access-log entry that every view of a document leaves (`log_view`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from pipeline.errors import DocumentNotFound, Forbidden
+from review import calendar
+from review.roles import Actor, require
+from storage import access, decisions, documents
+from storage import routing as turnos
+from storage.tables import Document, Event, Extraction, Page, Routing, State, Suggestion, Transcription
+
+# Confidence bands of the program suggestion (score of the top label).
+BANDS = {"alta": "alta (≥ 80 %)", "media": "media (50-80 %)", "baja": "baja (< 50 %)", "sin": "sin sugerencia confiable"}
+FLAGS = {"needs_transcription": "por transcribir", "ocr_error": "página ilegible", "no_suggestion": "sin sugerencia"}
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    channel: str | None = None
+    program: str | None = None
+    band: str | None = None
+    flag: str | None = None
+    offset: int = 0
+    limit: int = 50
+
+
+def _latest(target: str):
+    return (select(func.max(Suggestion.id))
+            .where(Suggestion.document_id == Document.id, Suggestion.target == target)
+            .correlate(Document).scalar_subquery())
+
+
+def _untranscribed_pages():
+    transcribed = exists().where(Transcription.document_id == Page.document_id, Transcription.page_number == Page.number)
+    return exists().where(Page.document_id == Document.id, Page.needs_transcription, ~transcribed)
+
+
+def _filtered(query, f: QueueFilter, program_s):
+    if f.channel:
+        query = query.where(Document.channel == f.channel)
+    if f.program:
+        query = query.where(program_s.label == f.program)
+    if f.band == "alta":
+        query = query.where(program_s.label.is_not(None), program_s.score >= 0.8)
+    elif f.band == "media":
+        query = query.where(program_s.label.is_not(None), program_s.score >= 0.5, program_s.score < 0.8)
+    elif f.band == "baja":
+        query = query.where(program_s.label.is_not(None), program_s.score < 0.5)
+    elif f.band == "sin":
+        query = query.where(or_(program_s.id.is_(None), program_s.label.is_(None)))
+    if f.flag == "needs_transcription":
+        query = query.where(_untranscribed_pages())
+    elif f.flag == "ocr_error":
+        query = query.where(exists().where(Page.document_id == Document.id, Page.error_code.is_not(None)))
+    elif f.flag == "no_suggestion":
+        query = query.where(or_(program_s.id.is_(None), program_s.label.is_(None)))
+    return query
+
+
+def queue(session: Session, actor: Actor, f: QueueFilter) -> dict:
+    """Documents waiting for review, oldest first, with their suggestions, fields and flags; total and counts."""
+    require(actor, "read_queue")
+    program_s = aliased(Suggestion)
+    base = (select(Document.id).select_from(Document)
+            .outerjoin(program_s, program_s.id == _latest("program"))
+            .where(Document.state == State.review))
+    base = _filtered(base, f, program_s)
+    total = session.scalar(select(func.count()).select_from(base.subquery()))
+    ids = list(session.scalars(base.order_by(Document.received_at, Document.id).offset(f.offset).limit(f.limit)))
+    by_channel = {channel: count for channel, count in session.execute(
+        select(Document.channel, func.count()).where(Document.state == State.review).group_by(Document.channel))}
+    return {"items": items(session, ids), "total": total, "by_channel": by_channel,
+            "in_review": sum(by_channel.values())}
+
+
+def items(session: Session, ids: list[int]) -> list[dict]:
+    """Queue entries for these documents, in this order (a handful of queries, whatever the count)."""
+    if not ids:
+        return []
+    rows = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids)))}
+    suggestions: dict[int, dict] = {i: {} for i in ids}
+    for s in session.scalars(select(Suggestion).where(Suggestion.document_id.in_(ids)).order_by(Suggestion.id)):
+        suggestions[s.document_id][s.target] = suggestion_json(s)
+    fields: dict[int, dict] = {}
+    for e in session.scalars(select(Extraction).where(Extraction.document_id.in_(ids)).order_by(Extraction.id)):
+        fields[e.document_id] = e.fields or {}
+    pages = session.execute(select(Page.document_id, Page.number, Page.needs_transcription, Page.error_code)
+                            .where(Page.document_id.in_(ids)))
+    transcribed = {(d, n) for d, n in session.execute(select(Transcription.document_id, Transcription.page_number)
+                                                      .where(Transcription.document_id.in_(ids)))}
+    flags: dict[int, set] = {i: set() for i in ids}
+    for document_id, number, needs, error_code in pages:
+        if needs and (document_id, number) not in transcribed:
+            flags[document_id].add("needs_transcription")
+        if error_code:
+            flags[document_id].add("ocr_error")
+    result = []
+    for i in ids:
+        d = rows[i]
+        program = suggestions[i].get("program")
+        if program is None or program["label"] is None:
+            flags[i].add("no_suggestion")
+        result.append({"id": d.id, "version": d.version, "state": d.state.value, "channel": d.channel,
+                       "received_at": _iso(d.received_at), "suggestions": suggestions[i], "fields": fields.get(i, {}),
+                       "flags": sorted(flags[i]), "pages": d.page_count})
+    return result
+
+
+def suggestion_json(s: Suggestion) -> dict:
+    return {"label": s.label, "score": round(s.score, 4), "alternatives": [list(a) for a in s.alternatives or []],
+            "model_version": s.model_version}
+
+
+def readable(session: Session, actor: Actor, document_id: int) -> Document:
+    """The document if this actor may read it; an enlace only what was routed to its directorate."""
+    require(actor, "read_document")
+    document = session.get(Document, document_id)
+    if document is None:
+        raise DocumentNotFound(str(document_id))
+    if actor.limited_to_directorate:
+        visible = session.scalar(select(Routing.id).where(Routing.document_id == document_id,
+                                                          turnos.visible_to_directorate(actor.directorate or "")).limit(1))
+        if visible is None:
+            raise DocumentNotFound(str(document_id))  # not Forbidden: do not reveal that it exists
+    return document
+
+
+def document(session: Session, actor: Actor, document_id: int, timezone: str) -> dict:
+    """Everything the document page and GET /api/v1/documents/{id} show."""
+    d = readable(session, actor, document_id)
+    pages = documents.pages(session, document_id)
+    typed = decisions.transcriptions(session, document_id)
+    extraction = documents.latest_extraction(session, document_id)
+    suggested = decisions.latest_suggestions(session, document_id)
+    routing = turnos.current(session, document_id)
+    history = session.scalars(select(Event).where(Event.document_id == document_id).order_by(Event.id))
+    page_list = []
+    for p in pages:
+        t = typed.get(p.number)
+        page_list.append({"number": p.number, "text": t.text if t else p.text, "ocr_text": p.text,
+                          "transcribed": t is not None, "confidence": p.confidence, "width": p.width,
+                          "height": p.height, "blank": p.blank, "needs_transcription": p.needs_transcription and t is None,
+                          "source": p.source, "error_code": p.error_code, "error": p.error, "words": p.words or []})
+    return {
+        "id": d.id, "version": d.version, "state": d.state.value, "channel": d.channel,
+        "received_at": _iso(d.received_at), "received_on": calendar.local_date(d.received_at, timezone).isoformat(),
+        "original_name": d.original_name, "page_count": d.page_count, "reason_code": d.reason_code, "reason": d.reason,
+        "pages": page_list, "text": "\n\n".join(p["text"] for p in page_list if p["text"]),
+        "suggestions": {target: suggestion_json(s) for target, s in suggested.items()},
+        "fields": extraction.fields if extraction else {},
+        "folio": routing.folio if routing else None,
+        "due_date": routing.due_date.isoformat() if routing else None,
+        "routing": _routing_json(routing) if routing else None,
+        "history": [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail} for e in history],
+    }
+
+
+def neighbours(session: Session, document_id: int) -> tuple[int | None, int | None]:
+    """The previous and next documents in the queue order (oldest first) around this one."""
+    current = session.get(Document, document_id)
+    if current is None:
+        return None, None
+    at, key = current.received_at, current.id
+    in_review = Document.state == State.review
+    after = or_(Document.received_at > at, and_(Document.received_at == at, Document.id > key))
+    before = or_(Document.received_at < at, and_(Document.received_at == at, Document.id < key))
+    following = session.scalar(select(Document.id).where(in_review, after)
+                               .order_by(Document.received_at, Document.id).limit(1))
+    previous = session.scalar(select(Document.id).where(in_review, before)
+                              .order_by(Document.received_at.desc(), Document.id.desc()).limit(1))
+    return previous, following
+
+
+def routed(session: Session, actor: Actor, directorate: str | None, limit: int = 200) -> list[dict]:
+    """Turnos by due date (nearest first): an enlace sees its directorate's; others all, or one directorate's."""
+    if actor.limited_to_directorate:
+        directorate = actor.directorate
+    elif not (actor.may("read_queue")):
+        raise Forbidden(actor.name)
+    query = (select(Routing, Document).join(Document, Document.id == Routing.document_id)
+             .where(Document.state == State.routed).order_by(Routing.due_date, Routing.id).limit(limit))
+    if directorate:
+        query = query.where(turnos.visible_to_directorate(directorate))
+    return [{"document_id": d.id, "channel": d.channel, **_routing_json(r)} for r, d in session.execute(query)]
+
+
+def _routing_json(r: Routing) -> dict:
+    return {"folio": r.folio, "directorate": r.directorate, "copies": list(r.copies or []), "program": r.program,
+            "instruction": r.instruction, "received_on": r.received_on.isoformat(), "routed_at": _iso(r.routed_at),
+            "deadline_days": r.deadline_days, "due_date": r.due_date.isoformat(), "delivered": r.delivered_at is not None}
+
+
+def log_view(ctx, actor: Actor, action: str, document_id: int | None, target: str = "") -> None:
+    """One access-log entry for a view, download or export (its own short write transaction)."""
+    with ctx.sessions.begin() as session:
+        access.record(session, actor.user_id, actor.name, action, document_id, target=target, ip=actor.ip, via=actor.via)
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).isoformat()

@@ -1,0 +1,263 @@
+"""The staff pages: login, the queue, a document with its decision form, turnos, the access log.
+
+Every page asks for a live server-side session (cookie), every form carries the session's CSRF token, and every
+action goes through review/roles.py. Views of documents, page images and files leave an access-log entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from pipeline.errors import CsrfRefused, DocumentNotFound, NotAuthenticated, ReviewError, StaleVersion
+from review import auth, calendar, images, routing, views
+from review.roles import ROLE_NAMES, Actor, require
+from storage import access, catalogue
+from storage import routing as turnos
+from storage.tables import Role, utcnow
+
+COOKIE = "peticiones_sesion"
+LOGIN_COOKIE = "peticiones_csrf_login"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    actor: Actor
+    csrf: str
+    token: str
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def viewer(request: Request) -> Viewer:
+    """The logged-in person behind this request, or NotAuthenticated."""
+    token = request.cookies.get(COOKIE)
+    found = auth.session_actor(request.app.state.reads, token, _ip(request)) if token else None
+    if found is None:
+        raise NotAuthenticated("no live session")
+    actor, csrf = found
+    return Viewer(actor, csrf, token)
+
+
+def check_csrf(who: Viewer, sent: str | None) -> None:
+    if not sent or not auth.same(sent, who.csrf):
+        raise CsrfRefused(who.actor.name)
+
+
+def install(app: FastAPI) -> None:
+    ctx = app.state.ctx
+    templates = app.state.templates
+    reads = app.state.reads
+
+    def page(request: Request, name: str, who: Viewer | None, status: int = 200, **values) -> HTMLResponse:
+        values.update(request=request, who=who.actor if who else None, csrf=who.csrf if who else "",
+                      role_names=ROLE_NAMES, Role=Role)
+        return templates.TemplateResponse(request, name, values, status_code=status)
+
+    @app.exception_handler(ReviewError)
+    async def _typed(request: Request, error: ReviewError):
+        from review.app import status_of
+
+        if isinstance(error, NotAuthenticated) and request.method == "GET":
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        return page(request, "error.html", None, status_of(error), error=error)
+
+    # Login and logout ---------------------------------------------------------------------------------------
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request, next: str = "/"):
+        nonce = secrets.token_urlsafe(24)
+        response = page(request, "login.html", None, login_csrf=nonce, next=_local(next))
+        response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="strict", secure=ctx.settings.secure_cookies)
+        return response
+
+    @app.post("/login")
+    async def login(request: Request):
+        form = await request.form()
+        nonce = request.cookies.get(LOGIN_COOKIE)
+        if not nonce or not auth.same(str(form.get("csrf", "")), nonce):
+            raise CsrfRefused("login form")
+        try:
+            result = await run_in_threadpool(auth.login, ctx, str(form.get("name", "")), str(form.get("password", "")),
+                                             _ip(request))
+        except ReviewError as error:
+            from review.app import status_of
+
+            return page(request, "login.html", None, status_of(error), error=error, login_csrf=nonce,
+                        next=_local(str(form.get("next", "/"))), user_name=str(form.get("name", "")))
+        response = RedirectResponse(_local(str(form.get("next", "/"))), status_code=303)
+        response.set_cookie(COOKIE, result.token, httponly=True, samesite="strict", secure=ctx.settings.secure_cookies,
+                            max_age=int(ctx.settings.session_hours * 3600))
+        response.delete_cookie(LOGIN_COOKIE)
+        return response
+
+    @app.post("/logout")
+    async def logout(request: Request):
+        who = viewer(request)
+        check_csrf(who, str((await request.form()).get("csrf", "")))
+        await run_in_threadpool(auth.logout, ctx, who.token, who.actor)
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    # Queue and turnos ---------------------------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse)
+    def home(request: Request):
+        who = viewer(request)
+        return RedirectResponse("/turnados" if not who.actor.may("read_queue") else "/cola", status_code=303)
+
+    @app.get("/cola", response_class=HTMLResponse)
+    def queue_page(request: Request, canal: str = "", programa: str = "", banda: str = "", marca: str = "",
+                   desde: int = 0):
+        who = viewer(request)
+        f = views.QueueFilter(canal or None, programa or None, banda or None, marca or None, max(0, desde),
+                              ctx.settings.queue_page_size)
+        with reads() as session:
+            result = views.queue(session, who.actor, f)
+            known = catalogue.load(session)
+        return page(request, "queue.html", who, result=result, f=f, bands=views.BANDS, flags=views.FLAGS,
+                    programs={p.code: p.name for p in known.programs},
+                    directorates={d.code: d.name for d in known.directorates})
+
+    @app.get("/turnados", response_class=HTMLResponse)
+    def routed_page(request: Request, direccion: str = ""):
+        who = viewer(request)
+        with reads() as session:
+            rows = views.routed(session, who.actor, direccion or None)
+            known = catalogue.load(session)
+            closed = turnos.closures(session)
+        today = calendar.local_date(utcnow(), ctx.settings.timezone)
+        for row in rows:
+            left = calendar.business_days_between(today, dt.date.fromisoformat(row["due_date"]), closed)
+            row["days_left"] = left
+            row["light"] = "vencido" if left < 0 else "por-vencer" if left <= 2 else "en-tiempo"
+        return page(request, "routed.html", who, rows=rows, directorate=direccion,
+                    directorates={d.code: d.name for d in known.directorates},
+                    programs={p.code: p.name for p in known.programs})
+
+    @app.get("/bitacora", response_class=HTMLResponse)
+    def access_page(request: Request, documento: int | None = None, usuario: str = ""):
+        who = viewer(request)
+        require(who.actor, "read_access_log")
+        with reads() as session:
+            rows = access.entries(session, document_id=documento, user_name=usuario or None, limit=500)
+        views.log_view(ctx, who.actor, "view_access_log", documento, usuario)
+        return page(request, "access.html", who, rows=rows, documento=documento, usuario=usuario)
+
+    # A document ---------------------------------------------------------------------------------------------
+
+    def document_page(request: Request, who: Viewer, document_id: int, status: int = 200, **extra) -> HTMLResponse:
+        with reads() as session:
+            doc = views.document(session, who.actor, document_id, ctx.settings.timezone)
+            previous, following = views.neighbours(session, document_id)
+            known = catalogue.load(session)
+        views.log_view(ctx, who.actor, "view_document", document_id)
+        confirmed = {}
+        for name, value in (doc["fields"] or {}).items():
+            confirmed[name] = value.get("value") if isinstance(value, dict) else value
+        names = list(routing.FIELD_LABELS) + [n for n in confirmed if n not in routing.FIELD_LABELS]
+        return page(request, "document.html", who, status, doc=doc, previous=previous, following=following,
+                    programs=known.programs, directorates=known.directorates,
+                    directorate_names={d.code: d.name for d in known.directorates},
+                    program_names={p.code: p.name for p in known.programs},
+                    field_names=names, field_labels=routing.FIELD_LABELS, field_values=confirmed,
+                    instructions=routing.INSTRUCTIONS, low=ctx.settings.low_confidence_word, **extra)
+
+    @app.get("/documentos/{document_id}", response_class=HTMLResponse)
+    def document_view(request: Request, document_id: int):
+        return document_page(request, viewer(request), document_id)
+
+    @app.get("/documentos/{document_id}/paginas/{number}.png")
+    def page_image(request: Request, document_id: int, number: int):
+        who = viewer(request)
+        with reads() as session:
+            views.readable(session, who.actor, document_id)
+        path = images.cached_png(ctx, document_id, number)
+        views.log_view(ctx, who.actor, "view_page_image", document_id, f"página {number}")
+        return FileResponse(path, media_type="image/png")
+
+    @app.get("/documentos/{document_id}/pdf")
+    def document_pdf(request: Request, document_id: int):
+        from pipeline.stages import searchable_pdf
+
+        who = viewer(request)
+        with reads() as session:
+            views.readable(session, who.actor, document_id)
+        path = searchable_pdf(ctx, document_id)
+        if not path.is_file():
+            raise DocumentNotFound(str(path), user_message="El PDF de este documento no está disponible.")
+        views.log_view(ctx, who.actor, "download_pdf", document_id, path.name)
+        return FileResponse(path, media_type="application/pdf", filename=path.name)
+
+    @app.get("/documentos/{document_id}/volante")
+    def document_slip(request: Request, document_id: int):
+        who = viewer(request)
+        with reads() as session:
+            views.readable(session, who.actor, document_id)
+            row = turnos.current(session, document_id)
+        path = ctx.settings.home / row.slip_path if row and row.slip_path else None
+        if path is None or not path.is_file():
+            raise DocumentNotFound(str(document_id), user_message="Este documento no tiene volante de turno todavía.")
+        views.log_view(ctx, who.actor, "download_slip", document_id, row.folio)
+        return FileResponse(path, media_type="application/pdf", filename=path.name)
+
+    @app.post("/documentos/{document_id}/confirmar")
+    async def confirm(request: Request, document_id: int):
+        who = viewer(request)
+        form = await request.form()
+        check_csrf(who, str(form.get("csrf", "")))
+        fields = {key.removeprefix("campo_"): str(value) for key, value in form.multi_items() if key.startswith("campo_")}
+        try:
+            await run_in_threadpool(
+                routing.confirm, ctx, who.actor, document_id, version=_int(form.get("version")),
+                program=str(form.get("program", "")) or None, directorate=str(form.get("directorate", "")) or None,
+                copies=[str(c) for c in form.getlist("copies")], instruction=str(form.get("instruction", routing.INSTRUCTIONS[0])),
+                fields=fields, note=str(form.get("note", "")))
+        except StaleVersion as error:
+            return await run_in_threadpool(document_page, request, who, document_id, 409, error=error)
+        return RedirectResponse(f"/documentos/{document_id}?turnado=1", status_code=303)
+
+    @app.post("/documentos/{document_id}/no-es-peticion")
+    async def dismiss(request: Request, document_id: int):
+        who = viewer(request)
+        form = await request.form()
+        check_csrf(who, str(form.get("csrf", "")))
+        try:
+            await run_in_threadpool(routing.dismiss, ctx, who.actor, document_id, version=_int(form.get("version")),
+                                    note=str(form.get("note", "")))
+        except StaleVersion as error:
+            return await run_in_threadpool(document_page, request, who, document_id, 409, error=error)
+        with reads() as session:
+            _, following = views.neighbours(session, document_id)
+        return RedirectResponse(f"/documentos/{following}" if following else "/cola", status_code=303)
+
+    @app.post("/documentos/{document_id}/paginas/{number}/transcripcion")
+    async def transcribe(request: Request, document_id: int, number: int):
+        who = viewer(request)
+        form = await request.form()
+        check_csrf(who, str(form.get("csrf", "")))
+        await run_in_threadpool(routing.transcribe, ctx, who.actor, document_id, number, str(form.get("text", "")))
+        return RedirectResponse(f"/documentos/{document_id}#pagina-{number}", status_code=303)
+
+
+def _int(value) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        from pipeline.errors import InvalidInput
+
+        raise InvalidInput(f"not a number: {value!r}") from None
+
+
+def _local(target: str) -> str:
+    """Only paths of this app after login: never an open redirect to another site."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
