@@ -1,0 +1,271 @@
+"""Petitioner data read from letters written the way citizens write them and OCR returns them."""
+
+from __future__ import annotations
+
+import csv
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from stdnum.mx import curp as stdnum_curp
+
+from classifiers.extraction import GAZETTEER, extract_fields, municipalities
+
+
+def with_check_digit(first17: str) -> str:
+    return first17 + stdnum_curp.calc_check_digit(first17)
+
+
+CURP_1985 = with_check_digit("LORM850312MSRPZR0")      # a woman born in 1985 (17th character a digit)
+CURP_2002 = with_check_digit("GAHJ020715HSRRRNA")      # a man born in 2002 (17th character a letter)
+
+CARTA_GOBERNADOR = f"""Navojoa, Son., a 12 de marzo de 2026.
+
+C. GOBERNADOR CONSTITUCIONAL DEL ESTADO DE SONORA
+DR. ALFONSO DURAZO MONTAÑO
+P R E S E N T E
+
+Yo, MARIA LOPEZ RUIZ, mayor de edad, vecina de la colonia Tierra Blanca de esta ciudad de Navojoa, con CURP
+{CURP_1985.lower()}, me dirijo a usted de la manera mas atenta para solicitarle su apoyo con una silla de
+ruedas para mi hijo ya que no puede caminar. Mi telefono es (642) 123-45-67 y mi correo maria.lopez@gmail.com
+
+ATENTAMENTE
+
+MARIA LOPEZ RUIZ
+"""
+
+CARTA_SECRETARIO = f"""LIC. JUAN CARLOS PEREZ GOMEZ
+SECRETARIO DE DESARROLLO SOCIAL
+Hermosillo, Sonora
+Presente.
+
+Por medio de la presente, la que suscribe Guadalupe Fernández Soto, con domicilio en calle Reforma 123,
+col. Centro, Cd. Obregón, Sonora, le pido que me apoyen con despensa, porque somos 6 en la familia.
+Cel. 6441234567   tel: 64-42-12-34-56
+CURP: {CURP_2002[:4]} {CURP_2002[4:10]} {CURP_2002[10:]}
+
+Atentamente
+C. Guadalupe Fernández Soto
+"""
+
+CARTA_MAYUSCULAS = """SAN LUIS RIO COLORADO, SONORA A 5 DE ENERO DEL 2026
+ASUNTO: SOLICITUD DE APOYO
+C. SECRETARIA DE DESARROLLO SOCIAL
+PRESENTE
+MI NOMBRE ES JOSE ANGEL RAMIREZ DE LA CRUZ, CURP RADJ700101HSRMRS05, +52 1 653 123 4567,
+VIVO EN EL EJIDO HERMOSILLO DEL MUNICIPIO DE SAN LUIS RIO COLORADO.
+NECESITO APOYO PARA CONSTRUIR UN CUARTO PARA MIS HIJOS.
+"""
+
+CARTA_OFICINA = """C. Lic. Ana Martínez
+Directora de Atención Ciudadana
+SEDESSON, Blvd. Paseo Río Sonora, Col. Proyecto Río Sonora, Hermosillo, Son.
+PRESENTE
+
+Les escribo para pedirles unas láminas para el techo de mi casa que se lleva el viento.
+Atentamente
+Rosa Elena Valenzuela
+"""
+
+
+def test_letter_to_the_governor_reads_the_petitioner_not_the_governor():
+    fields = extract_fields(CARTA_GOBERNADOR)
+    assert fields["name"]["value"] == "Maria Lopez Ruiz"
+    assert fields["name"]["score"] >= 0.9                     # "Yo, ..." and the signature agree
+    assert fields["addressee"]["value"] == "Alfonso Durazo Montaño"
+    assert fields["municipality"] == {"value": "Navojoa", "code": "26042", "score": fields["municipality"]["score"]}
+    assert fields["municipality"]["score"] >= 0.85
+    assert fields["locality"]["value"] == "Tierra Blanca" and fields["locality"]["kind"] == "colonia"
+    assert fields["letter_date"]["value"] == "2026-03-12"
+    assert fields["request"]["value"] == "silla de ruedas"
+    assert fields["email"]["value"] == "maria.lopez@gmail.com"
+    assert fields["phone"]["value"] == "+526421234567" and fields["phone"]["national"] == "642 123 4567"
+
+
+def test_lower_case_curp_is_validated_and_gives_birth_date_and_sex():
+    fields = extract_fields(CARTA_GOBERNADOR)
+    assert fields["curp"]["value"] == CURP_1985 and fields["curp"]["valid"] is True
+    assert fields["curp"]["score"] > 0.9
+    assert fields["birth_date"]["value"] == "1985-03-12"
+    assert fields["sex"]["value"] == "mujer"
+
+
+def test_letter_to_the_secretary_with_signature_and_spaced_curp():
+    fields = extract_fields(CARTA_SECRETARIO)
+    assert fields["name"]["value"] == "Guadalupe Fernández Soto"
+    assert fields["addressee"]["value"] == "Juan Carlos Perez Gomez"
+    assert "Secretario" in fields["addressee"]["title"].title()
+    assert fields["curp"] == {**fields["curp"], "value": CURP_2002, "valid": True}
+    assert fields["birth_date"]["value"] == "2002-07-15" and fields["sex"]["value"] == "hombre"
+    # "Cd. Obregón" in the sender's address is Cajeme; Hermosillo in the addressee's block is not the sender's
+    assert fields["municipality"]["value"] == "Cajeme" and fields["municipality"]["code"] == "26018"
+    assert fields["locality"]["value"] == "Centro"
+    assert fields["request"]["value"] == "despensa"
+    assert fields["phone"]["value"] == "+526441234567"
+    assert fields["phone"]["all"] == ["+526441234567", "+526442123456"]
+    assert "letter_date" not in fields
+
+
+def test_capitals_invalid_curp_and_a_municipality_named_like_another():
+    fields = extract_fields(CARTA_MAYUSCULAS)
+    assert fields["name"]["value"] == "Jose Angel Ramirez de la Cruz"
+    assert fields["curp"]["value"] == "RADJ700101HSRMRS05"
+    assert fields["curp"]["valid"] is False and fields["curp"]["score"] < 0.5
+    assert "verificador" in fields["curp"]["error"]
+    assert "birth_date" not in fields and "sex" not in fields
+    assert fields["phone"]["value"] == "+526531234567"        # the old mobile "1" after +52 is dropped
+    # "ejido Hermosillo" is a locality; the municipality is the one the letter says
+    assert fields["municipality"]["value"] == "San Luis Río Colorado"
+    assert fields["locality"] == {"value": "Hermosillo", "kind": "ejido", "score": 0.8}
+    assert fields["letter_date"]["value"] == "2026-01-05"
+    assert fields["request"]["value"] == "apoyo para construir un cuarto"
+
+
+def test_the_office_address_is_not_the_petitioners_municipality():
+    fields = extract_fields(CARTA_OFICINA)
+    assert "municipality" not in fields and "locality" not in fields
+    assert fields["name"]["value"] == "Rosa Elena Valenzuela"
+    assert fields["addressee"]["value"] == "Ana Martínez"
+    assert fields["request"]["value"] == "láminas"
+
+
+def test_ocr_confusions_in_the_curp_are_fixed_by_position():
+    ocr = CURP_1985[:1] + "0" + CURP_1985[2:6] + "O" + CURP_1985[7:]    # L0RM85O312...: O and 0 swapped
+    fields = extract_fields(f"Mi CURP es {ocr[:9]} {ocr[9:]} y vivo en Huatabampo.")
+    assert fields["curp"]["value"] == CURP_1985 and fields["curp"]["valid"] is True
+
+
+def test_a_curp_of_the_wrong_length_is_shown_as_invalid():
+    fields = extract_fields("Nombre: Pedro Soto Valenzuela\nCURP: SOVP800101HSRTLD0\n")
+    assert fields["curp"]["valid"] is False and fields["curp"]["score"] < 0.5
+    assert fields["name"]["value"] == "Pedro Soto Valenzuela"
+
+
+@pytest.mark.parametrize("written", [
+    "Cel. 6621234567", "mi numero es 662 123 4567", "tel: (662) 123-45-67", "Tel. 66-21-23-45-67",
+    "whatsapp +52 1 662 123 4567", "celular +52 662 123 45 67", "Teléfono 662.123.45.67",
+])
+def test_phones_written_many_ways(written):
+    phone = extract_fields(f"Para cualquier cosa mi {written}, gracias.")["phone"]
+    assert phone["value"] == "+526621234567" and phone["national"] == "662 123 4567"
+    assert phone["all"] == ["+526621234567"]
+
+
+def test_dates_and_curp_digits_are_not_phones():
+    fields = extract_fields(f"Hermosillo, Son. 12/03/2026\nCURP {CURP_1985}\nFolio 20260312")
+    assert "phone" not in fields
+    assert fields["letter_date"]["value"] == "2026-03-12"
+
+
+@pytest.mark.parametrize("written, expected", [
+    ("Navojoa, Son., a 3 de mayo de 2026", "Navojoa"),
+    ("vecino de CAJEME", "Cajeme"),
+    ("vivo en san luis rio colorado", "San Luis Río Colorado"),
+    ("Hermosillo, Son., 4 de junio de 2026", "Hermosillo"),
+    ("con domicilio en Cd. Obregón, Sonora", "Cajeme"),
+    ("vecina de Heroica Caborca", "Caborca"),
+    ("Heroica Nogales, Sonora", "Nogales"),
+    ("originario de alamos, sonora", "Álamos"),
+    ("vecino del municipio de Bacum", "Bácum"),
+    ("domicilio conocido, Sonoyta, Son.", "General Plutarco Elías Calles"),
+    ("radicada en ETCHOJOA", "Etchojoa"),
+])
+def test_municipalities_forgive_accents_case_and_head_towns(written, expected):
+    fields = extract_fields(f"Me dirijo a usted. {written}. Gracias.")
+    assert fields["municipality"]["value"] == expected
+    assert fields["municipality"]["code"] == municipalities_by_name()[expected]
+
+
+def municipalities_by_name() -> dict[str, str]:
+    return {m.name: m.code for m in municipalities().values()}
+
+
+def test_a_municipality_in_the_address_beats_one_mentioned_in_passing():
+    fields = extract_fields("Fui a Hermosillo a ver al doctor pero no me atendieron.\n"
+                            "Soy vecina de Guaymas, colonia Petrolera.")
+    assert fields["municipality"]["value"] == "Guaymas"
+    assert fields["municipality"]["alternatives"][0][0] == "Hermosillo"
+    assert fields["municipality"]["score"] > fields["municipality"]["alternatives"][0][1]
+
+
+def test_names_that_are_also_municipalities_or_streets_need_a_place_cue():
+    fields = extract_fields("Mi hija Magdalena Rosario vive en la calle Moctezuma de la colonia Benito Juárez.")
+    assert "municipality" not in fields
+    assert fields["locality"]["value"] == "Benito Juárez"
+
+
+def test_petitioner_introduced_with_c_and_an_official_in_the_body():
+    text = ("Por este conducto la C. Josefina Valenzuela Moreno, vecina de Empalme, Sonora, solicita al "
+            "C. Presidente Municipal su apoyo. Atentamente.")
+    fields = extract_fields(text)
+    assert fields["name"]["value"] == "Josefina Valenzuela Moreno"
+    assert fields["municipality"]["value"] == "Empalme"
+
+
+def test_no_data_gives_an_empty_result():
+    assert extract_fields("") == {}
+    assert extract_fields("   \n ") == {}
+    assert extract_fields("texto ilegible ~~ ## 0000 ..,, sin nada que decir") == {}
+
+
+def test_result_is_json_ready_and_scores_are_between_0_and_1():
+    for letter in (CARTA_GOBERNADOR, CARTA_SECRETARIO, CARTA_MAYUSCULAS, CARTA_OFICINA):
+        fields = extract_fields(letter)
+        assert json.loads(json.dumps(fields)) == fields
+        for field in fields.values():
+            assert isinstance(field["value"], str) and 0.0 <= field["score"] <= 1.0
+
+
+def test_dates_written_several_ways():
+    assert extract_fields("Guaymas, Sonora a 10 de febrero del año 2026")["letter_date"]["value"] == "2026-02-10"
+    assert extract_fields("Fecha: 07-04-2026")["letter_date"]["value"] == "2026-04-07"
+    assert extract_fields("Cajeme, Son. Marzo 5, 2026")["letter_date"]["value"] == "2026-03-05"
+    # a birth date in the body is not the date of the letter
+    fields = extract_fields("Navojoa, Son., a 2 de abril de 2026\nMi hijo nació el 3 de mayo de 2015.")
+    assert fields["letter_date"]["value"] == "2026-04-02"
+
+
+def test_threads_share_one_pipeline():
+    letters = [CARTA_GOBERNADOR, CARTA_SECRETARIO, CARTA_MAYUSCULAS, CARTA_OFICINA] * 25
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(extract_fields, letters))
+    assert results == [extract_fields(t) for t in letters]
+
+
+def test_gazetteer_has_sonoras_72_municipalities():
+    with GAZETTEER.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["code"] for r in rows] == [f"26{n:03d}" for n in range(1, 73)]
+    assert len({r["name"] for r in rows}) == 72
+
+
+def test_a_form_filled_in_at_a_jornada():
+    form = ("JORNADA DE ATENCION CIUDADANA - HUATABAMPO\n"
+            "Nombre: Ma. del Carmen Valenzuela Buitimea\nDomicilio: Conocido s/n\nLocalidad: Etchoropo\n"
+            "Municipio: HUATABAMPO\nTel. 647 42 1 23 45\nPeticion: Despensa y cobijas para el invierno\n")
+    fields = extract_fields(form)
+    assert fields["name"]["value"] == "Ma. del Carmen Valenzuela Buitimea"
+    assert fields["municipality"]["value"] == "Huatabampo" and fields["municipality"]["score"] >= 0.9
+    assert fields["locality"] == {"value": "Etchoropo", "kind": "localidad", "score": 0.8}
+    assert fields["phone"]["value"] == "+526474212345"
+    assert fields["request"]["value"] == "Despensa y cobijas"
+
+
+def test_ocr_typos_in_a_letter_with_email_spaces_and_letters_for_digits():
+    letter = ("A QUIEN CORRESPONDA:\n\nMi nombre es Yolanda Ruiz, soy madre soltera de 3 niños y vivo en el Ejido\n"
+              "Francisco Sarabia, municipio de Caborca.\nLe pido que me ayude con unas laminas y cemento para "
+              "terminar mi casa pues con las lluvias se nos metio el agua.\nMi correo es yoli_ruiz85 @hotmail.com "
+              "y mi cel 637-1O8-22-3l.\nGracias.\nYolanda Ruiz\n")
+    fields = extract_fields(letter)
+    assert fields["name"]["value"] == "Yolanda Ruiz"
+    assert fields["locality"]["value"] == "Francisco Sarabia" and fields["locality"]["kind"] == "ejido"
+    assert fields["municipality"]["value"] == "Caborca"
+    assert fields["request"]["value"] == "laminas y cemento"
+    assert fields["email"]["value"] == "yoli_ruiz85@hotmail.com"
+    assert fields["phone"]["value"] == "+526371082231"
+
+
+def test_dates_inside_the_story_are_not_the_letters_date():
+    fields = extract_fields("Le escribo porque el 19 de septiembre de 2025 se cayó mi casa y desde el 3 de octubre "
+                            "de 2025 vivimos con mi suegra.")
+    assert "letter_date" not in fields
