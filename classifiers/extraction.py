@@ -223,7 +223,7 @@ _NOT_NAMES = {"gobernador", "gobernadora", "secretario", "secretaria", "director
               "delegado", "delegada", "desarrollo", "social", "gobierno", "estado", "sonora", "presente", "sedesson",
               "municipal", "ayuntamiento", "asunto", "solicitud", "sufragio", "efectivo", "reeleccion", "colonia",
               "ciudad", "constitucional", "apoyo", "programa", "direccion", "atencion", "ciudadania", "gracias",
-              "mexico", "solicitante", "dios", "bendiga", "saludos", "ejido", "comunidad", "localidad", "son"}
+              "mexico", "solicitante", "bendiga", "saludos", "ejido", "comunidad", "localidad", "son"}
 
 
 def _read_name(segment: str) -> str | None:
@@ -297,11 +297,12 @@ def _names(text: str, folded: str, cues: list[_Cue], addressee_end: int) -> dict
             if cue.kind == "c" and len(sentence_so_far.split()) > 4:
                 score = 0.55                                # "...debió hacer el C. Fulano": maybe a third person
             found.append((score, name, cue.kind))
-    if not found:                                           # a name alone on the last line: a signature
-        last = text[addressee_end:].rstrip().rsplit("\n", 1)[-1].strip(" \t._-")
-        name = _read_name(last)
-        if name and not re.search(r"\d", last) and len(last) <= len(name) + 4:
-            found.append((0.5, name, "firma"))
+    if not found:                     # a name alone on one of the last lines (above the phone, say): a signature
+        for line in [ln.strip(" \t._-") for ln in text[addressee_end:].strip().split("\n")[-3:]][::-1]:
+            name = _read_name(line)
+            if name and not re.search(r"\d", line) and len(line) <= len(name) + 4:
+                found.append((0.5, name, "firma"))
+                break
     if not found:
         return None
     found.sort(key=lambda f: -f[0])

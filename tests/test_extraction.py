@@ -269,3 +269,20 @@ def test_dates_inside_the_story_are_not_the_letters_date():
     fields = extract_fields("Le escribo porque el 19 de septiembre de 2025 se cayó mi casa y desde el 3 de octubre "
                             "de 2025 vivimos con mi suegra.")
     assert "letter_date" not in fields
+
+
+def test_a_signature_above_the_phone_without_a_closing_word():
+    letter = ("Solicito una despensa porque no tengo trabajo, vivo en Bacum, Son.\n\n"
+              "JUAN DE DIOS ESPINOZA\nCel 6431234567\n")
+    fields = extract_fields(letter)
+    assert fields["name"]["value"] == "Juan de Dios Espinoza" and fields["name"]["score"] <= 0.6
+    assert fields["municipality"]["value"] == "Bácum"
+    assert fields["request"]["value"] == "despensa"
+
+
+def test_extraction_leaves_spacy_to_textcat():
+    from pathlib import Path
+
+    import classifiers.extraction as extraction
+    source = Path(extraction.__file__).read_text(encoding="utf-8")
+    assert "import spacy" not in source and "from spacy" not in source
