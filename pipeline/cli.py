@@ -20,6 +20,10 @@ app = typer.Typer(help="Peticiones ciudadanas: recepción, OCR, clasificación y
                   add_completion=False)
 db_app = typer.Typer(help="Base de datos.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+
+from review.cli import users_app  # noqa: E402 - light: typer only; the web app loads when a command runs
+
+app.add_typer(users_app, name="users")
 console = Console(stderr=True)
 
 
@@ -32,11 +36,14 @@ def _context():
 
 
 @app.command()
-def serve() -> None:
-    """Servicio completo: vigila data/entrada/ y procesa con los trabajadores de esta máquina."""
+def serve(
+    host: Annotated[str, typer.Option(help="Dirección donde escucha la aplicación web.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Puerto de la aplicación web.")] = 8000,
+) -> None:
+    """Servicio completo: aplicación web (cola de revisión y API), vigilancia de data/entrada/ y trabajadores."""
     from pipeline import service
 
-    service.run(_context(), watch=True, work=True)
+    service.run(_context(), watch=True, work=True, web=(host, port))
 
 
 @app.command()

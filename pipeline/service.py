@@ -52,12 +52,35 @@ def _requeue_stalled(ctx: Context, queue: TaskQueue, stop: threading.Event) -> N
             log.exception("revisión de documentos abandonados falló")
 
 
-def run(ctx: Context, *, watch: bool = True, work: bool = True) -> None:
-    """Start the watcher and/or workers and block until SIGINT/SIGTERM."""
+def start_web(ctx: Context, host: str, port: int):
+    """The review web app (uvicorn) in a thread; returns the server, whose `should_exit` stops it.
+
+    Routings whose files never reached salida/ (the process stopped right after a confirmation) are delivered first.
+    """
+    import uvicorn
+
+    from review.app import create_app
+    from review.routing import deliver_pending
+
+    delivered = deliver_pending(ctx)
+    if delivered:
+        log.info("%s turnos entregados a salida/ al arrancar", delivered)
+    config = uvicorn.Config(create_app(ctx), host=host, port=port, log_level="warning", proxy_headers=False)
+    socket = config.bind_socket()  # here, in the main thread: a port in use stops the service with a message
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [socket]}, name="web", daemon=True)
+    thread.start()
+    log.info("aplicación web en http://%s:%s", host, port)
+    return server
+
+
+def run(ctx: Context, *, watch: bool = True, work: bool = True, web: tuple[str, int] | None = None) -> None:
+    """Start the web app, the watcher and/or workers and block until SIGINT/SIGTERM."""
     settings = ctx.settings
     queue = TaskQueue(ctx)
     stop = threading.Event()
     watcher = None
+    server = start_web(ctx, *web) if web else None
     if watch:
         resumed = resume(ctx, queue)
         log.info("%s documentos pendientes reanudados", resumed)
@@ -77,3 +100,5 @@ def run(ctx: Context, *, watch: bool = True, work: bool = True) -> None:
         stop.set()
         if watcher is not None:
             watcher.stop()
+        if server is not None:
+            server.should_exit = True
