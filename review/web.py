@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from pipeline.errors import CsrfRefused, DocumentNotFound, NotAuthenticated, ReviewError, StaleVersion
-from review import auth, calendar, images, routing, views
+from review import auth, calendar, capture, images, routing, views
 from review.roles import ROLE_NAMES, Actor, require
 from storage import access, catalogue
 from storage import routing as turnos
@@ -152,6 +152,32 @@ def install(app: FastAPI) -> None:
             rows = access.entries(session, document_id=documento, user_name=usuario or None, limit=500)
         views.log_view(ctx, who.actor, "view_access_log", documento, usuario)
         return page(request, "access.html", who, rows=rows, documento=documento, usuario=usuario)
+
+    # Manual capture -----------------------------------------------------------------------------------------
+
+    @app.get("/captura", response_class=HTMLResponse)
+    def capture_form(request: Request, hecho: int = 0):
+        who = viewer(request)
+        require(who.actor, "capture")
+        return page(request, "capture.html", who, channels=capture.CHANNELS, fields=capture.FIELDS, values={},
+                    captured=bool(hecho))
+
+    @app.post("/captura")
+    async def capture_post(request: Request):
+        who = viewer(request)
+        form = await request.form()
+        check_csrf(who, str(form.get("csrf", "")))
+        petitioner = {key.removeprefix("campo_"): str(value) for key, value in form.multi_items()
+                      if key.startswith("campo_")}
+        try:
+            await run_in_threadpool(capture.capture, ctx, who.actor, str(form.get("channel", "")),
+                                    str(form.get("text", "")), petitioner)
+        except ReviewError as error:
+            from review.app import status_of
+
+            return page(request, "capture.html", who, status_of(error), channels=capture.CHANNELS,
+                        fields=capture.FIELDS, values={k: str(v) for k, v in form.items()}, error=error)
+        return RedirectResponse("/captura?hecho=1", status_code=303)
 
     # A document ---------------------------------------------------------------------------------------------
 

@@ -185,3 +185,27 @@ def test_an_enlace_lands_on_its_turnos(ctx, client):
     assert client.get("/").headers["location"] == "/turnados"
     assert client.get("/cola").status_code == 403
     assert "Turnados a Dirección General de Programas Sociales" in client.get("/turnados").text
+
+
+def test_a_phone_petition_is_captured_into_the_inbox_as_a_pdf_with_text(ctx, client):
+    import subprocess
+
+    make_user(ctx, "caro", Role.capturista)
+    make_user(ctx, "gina", Role.gerente)
+    log_in(client, "caro")
+    form = client.get("/captura")
+    assert form.status_code == 200
+    answer = client.post("/captura", data={
+        "csrf": csrf_of(form.text), "channel": "telefono",
+        "text": "Llamó para pedir una despensa; su esposo perdió el trabajo y tienen tres hijos.",
+        "campo_name": "Rosa Elena Valenzuela Ruiz", "campo_phone": "662 123 4567", "campo_municipality": "Cajeme"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/captura?hecho=1"
+    [dropped] = list((ctx.settings.inbox / "telefono").iterdir())
+    assert dropped.name.startswith("captura-") and dropped.suffix == ".pdf"
+    text = subprocess.run(["pdftotext", str(dropped), "-"], capture_output=True, text=True, timeout=60).stdout
+    assert "despensa" in text and "Nombre: Rosa Elena Valenzuela Ruiz" in text and "Municipio: Cajeme" in text
+    short = client.post("/captura", data={"csrf": csrf_of(form.text), "channel": "telefono", "text": "hola"})
+    assert short.status_code == 422
+    client.cookies.clear()
+    log_in(client, "gina")
+    assert client.get("/captura").status_code == 403
