@@ -9,79 +9,18 @@ are read from the original text, where capitals still tell a name from the words
 
 from __future__ import annotations
 
-import csv
 import datetime
-import functools
 import itertools
 import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
-import phonenumbers
-from stdnum.mx import curp as stdnum_curp
+from classifiers import gazetteer, identifiers, textcat
+from classifiers.gazetteer import fold
 
-from classifiers import textcat
-
-GAZETTEER = Path(__file__).with_name("municipios_sonora.csv")
-
-
-# --- folding: lower case without accents, one character for one character --------------------------------------
-
-def _fold_char(c: str) -> str:
-    base = "".join(x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x)).lower()
-    return base if len(base) == 1 else c
-
-
-_FOLD_TABLE = {i: _fold_char(chr(i)) for i in range(0x41, 0x250) if _fold_char(chr(i)) != chr(i)}
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, same length as `text` (so offsets carry over)."""
-    return text.translate(_FOLD_TABLE)
-
-
-# --- the gazetteer ---------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Municipality:
-    code: str
-    name: str
-
-
-@functools.cache
-def municipalities() -> dict[str, Municipality]:
-    """Sonora's 72 municipalities by INEGI code."""
-    return {m.code: m for m, _ in _gazetteer()}
-
-
-@functools.cache
-def _gazetteer() -> tuple[tuple[Municipality, tuple[str, ...]], ...]:
-    """Each municipality with the other names its head town and main towns go by ("Ciudad Obregón": Cajeme)."""
-    with GAZETTEER.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    return tuple((Municipality(r["code"], r["name"]), tuple(a.strip() for a in r["aliases"].split(";") if a.strip()))
-                 for r in rows)
-
-
-@functools.cache
-def _place_names() -> frozenset[str]:
-    return frozenset(fold(n) for m, aliases in _gazetteer() for n in [m.name, *aliases])
-
-
-@functools.cache
-def _municipality_names() -> frozenset[str]:
-    return frozenset(fold(m.name) for m, _ in _gazetteer())
-
-
-# Names that are also common words, person names, saints or street names: taken only with a place cue around them.
-_AMBIGUOUS = {fold(n) for n in (
-    "Altar", "Fronteras", "Granados", "Trincheras", "Moctezuma", "Rosario", "Magdalena", "Santa Ana", "Santa Cruz",
-    "San Javier", "Benito Juárez", "Villa Hidalgo", "General Plutarco Elías Calles", "Plutarco Elías Calles",
-    "Rayón",
-    "La Colorada", "Naco", "Empalme", "Carbó", "Tepache", "Divisaderos", "Álamos", "Obregón", "Esperanza",
-    "Miguel Alemán", "San Felipe de Jesús", "Benjamín Hill", "Arizpe", "Mazatán", "Esqueda", "Cumpas")}
+# Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
+RULES_VERSION = "extraccion-2026-11-25"
 
 
 # --- the spaCy pipeline: cue words and place names -------------------------------------------------------------
@@ -149,7 +88,7 @@ def _pipeline():
                 ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
                 patterns = [{"label": label, "id": kind, "pattern": pattern}
                             for label, kind, spec in _CUES for pattern in _phrases(spec)]
-                for municipality, aliases in _gazetteer():
+                for municipality, aliases in gazetteer.entries():
                     for name in {fold(n) for n in [municipality.name, *aliases]}:
                         patterns.append({"label": "MUNI", "id": municipality.code, "pattern": name})
                 ruler.add_patterns(patterns)
@@ -251,7 +190,7 @@ def _read_name(segment: str) -> str | None:
     core = [w for w in words if fold(w) not in _PARTICLES]
     if not 2 <= len(core) <= 6 or any(fold(w) in _NOT_NAMES for w in core):
         return None
-    if fold(" ".join(words)) in _place_names():
+    if fold(" ".join(words)) in gazetteer.place_names():
         return None
     return " ".join(w.lower() if fold(w) in _PARTICLES and n else w[0].upper() + w[1:].lower()
                     for n, w in enumerate(words))
@@ -327,105 +266,6 @@ def _addressee(text: str, addressee_end: int) -> dict | None:
     if title:
         field["title"] = title
     return field
-
-
-# --- CURP ------------------------------------------------------------------------------------------------------
-
-_CURP_RUN = re.compile(r"(?<![A-Za-z0-9])(?=([A-Za-z0-9](?:[ \-]?[A-Za-z0-9]){17})(?![A-Za-z0-9]))")
-_TO_LETTER = str.maketrans("0158", "OISB")
-_TO_DIGIT = str.maketrans("OILSBZ", "011582")
-_CONSONANTS = set("BCDFGHJKLMNPQRSTVWXYZÑ")
-
-
-def _curp_shape(raw: str) -> list[str]:
-    """Spellings of an OCR'd CURP fixed where position makes the letter/digit reading unambiguous."""
-    s = re.sub(r"[ \-]", "", raw).upper()
-    if len(s) != 18:
-        return []
-    s = s[:4].translate(_TO_LETTER) + s[4:10].translate(_TO_DIGIT) + s[10:16].translate(_TO_LETTER) \
-        + s[16] + s[17].translate(_TO_DIGIT)
-    if not (s[:4].isalpha() and s[4:10].isdigit() and s[10] in "HMX" and s[11:13].isalpha()
-            and all(c in _CONSONANTS for c in s[13:16]) and s[17].isdigit()):
-        return []
-    # the 17th character is a digit for births before 2000 and a letter after: O and 0 could be either
-    if s[16] in "O0":
-        return [s[:16] + "0" + s[17], s[:16] + "O" + s[17]]
-    return [s]
-
-
-def _curp(text: str) -> tuple[dict | None, list[tuple[int, int]]]:
-    invalid = None
-    spans: list[tuple[int, int]] = []
-    for m in _CURP_RUN.finditer(text):
-        raw = m.group(1)
-        if raw.count(" ") + raw.count("-") > 4:
-            continue
-        spellings = _curp_shape(raw)
-        if not spellings:
-            continue
-        spans.append((m.start(1), m.start(1) + len(raw)))
-        for spelling in spellings:
-            if stdnum_curp.is_valid(spelling):
-                return _valid_curp(spelling), spans
-        if invalid is None:
-            invalid = {"value": spellings[0], "score": 0.4, "valid": False, "error": _curp_error(spellings[0])}
-    if invalid is None:                      # "CURP: " followed by something of the wrong length
-        m = re.search(r"\bcurp\b\W{0,4}([A-Za-z0-9][A-Za-z0-9 \-]{13,24}[A-Za-z0-9])", text, re.I)
-        if m:
-            value = re.sub(r"[ \-]", "", m.group(1).split("\n")[0]).upper()
-            if 14 <= len(value) <= 21 and re.search(r"\d{4}", value):
-                invalid = {"value": value, "score": 0.25, "valid": False, "error": _curp_error(value)}
-    return invalid, spans
-
-
-def _curp_error(value: str) -> str:
-    try:
-        stdnum_curp.validate(value)
-    except stdnum_curp.ValidationError as error:
-        return {"InvalidLength": "longitud incorrecta", "InvalidFormat": "formato incorrecto",
-                "InvalidChecksum": "dígito verificador incorrecto"}.get(type(error).__name__,
-                                                                         "fecha, sexo o estado inválidos")
-    return ""
-
-
-def _valid_curp(value: str) -> dict:
-    return {"value": value, "score": 0.97, "valid": True,
-            "birth_date": stdnum_curp.get_birth_date(value).isoformat(),
-            "sex": "mujer" if value[10] == "M" else "hombre" if value[10] == "H" else "no binario"}
-
-
-# --- phone and e-mail ------------------------------------------------------------------------------------------
-
-_MOBILE_ONE = re.compile(r"(\+\s?52[\s\-]*)1(?=[\s\-]*\(?\d{2,3})")    # "+52 1 662...": the pre-2019 mobile 1
-_DIGIT_LOOKALIKE = re.compile(     # "662-2l3-45-6O": l, I and O touching digits are OCR'd 1 and 0
-    r"(?<=\d)[lI|O](?=[\d\-. ]*\d)|(?<=\d[\-. ])[lI|O](?=\d)|(?<=\d)[lI|O](?![^\W\d_])")
-_PHONE_CUE = re.compile(r"(tel|cel|telefono|celular|whats|wa\b|contacto|movil|numero|llamar|fax|lada)[^\n]{0,25}$")
-
-
-def _phones(text: str, folded: str, avoid: list[tuple[int, int]]) -> dict | None:
-    cleaned = _MOBILE_ONE.sub(lambda m: m.group(1) + " ", text)
-    cleaned = _DIGIT_LOOKALIKE.sub(lambda m: "1" if m.group() in "lI|" else "0", cleaned)
-    numbers: list[tuple[str, str, float]] = []
-    for match in phonenumbers.PhoneNumberMatcher(cleaned, "MX", leniency=phonenumbers.Leniency.VALID):
-        if any(a < match.end and match.start < b for a, b in avoid):
-            continue
-        e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-        national = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.NATIONAL)
-        score = 0.95 if _PHONE_CUE.search(folded[max(0, match.start - 30):match.start]) else 0.75
-        if e164 not in [n[0] for n in numbers]:
-            numbers.append((e164, national, score))
-    if not numbers:
-        return None
-    e164, national, score = numbers[0]
-    return {"value": e164, "national": national, "score": score, "all": [n[0] for n in numbers]}
-
-
-_EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*\s?@\s?[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
-
-
-def _emails(text: str) -> dict | None:
-    found = list(dict.fromkeys(re.sub(r"\s", "", m.group()).lower().rstrip(".") for m in _EMAIL.finditer(text)))
-    return {"value": found[0], "score": 0.95, "all": found} if found else None
 
 
 # --- dates -----------------------------------------------------------------------------------------------------
@@ -506,7 +346,7 @@ _DATELINE_GAP = re.compile(r"[\s,.]*((son|sonora|mexico)\b[\s,.]*)?(a\s+)?(los\s
 
 def _municipality(text: str, folded: str, cues: list[_Cue], addressee_end: int,
                   dates: list[tuple[int, int, datetime.date]]) -> dict | None:
-    gazetteer = municipalities()
+    known = gazetteer.municipalities()
     places = [c for c in cues if c.label == "PLACE"]
     best: dict[str, float] = {}
     for cue in cues:
@@ -517,7 +357,7 @@ def _municipality(text: str, folded: str, cues: list[_Cue], addressee_end: int,
         if cue.start < addressee_end and not dateline:
             continue                                       # the office's address, not the sender's
         before = folded[max(0, cue.start - 16):cue.start]
-        if _STREET_BEFORE.search(before) or (_LOCALITY_BEFORE.search(before) and cue.text in _municipality_names()):
+        if _STREET_BEFORE.search(before) or (_LOCALITY_BEFORE.search(before) and cue.text in gazetteer.municipality_names()):
             continue                                       # "calle Hidalgo", "col. Benito Juárez", "ejido Hermosillo"
         score = 0.0
         for place in places:
@@ -528,7 +368,7 @@ def _municipality(text: str, folded: str, cues: list[_Cue], addressee_end: int,
             score = max(score, 0.82)
         if re.match(r"\s*,?\s*(son\b|sonora\b)", folded[cue.end:cue.end + 12]):
             score = max(score, 0.78)
-        ambiguous = cue.text in _AMBIGUOUS
+        ambiguous = cue.text in gazetteer.AMBIGUOUS
         if ambiguous and re.match(r" (?!sonora|son\b|de |del )[^\W\d_]", folded[cue.end:cue.end + 6]) \
                 and text[cue.end + 1].isupper() and not text[cue.start:cue.end].isupper():
             continue                                       # "Santa Cruz Atoyac", "Magdalena Contreras": longer names
@@ -540,9 +380,9 @@ def _municipality(text: str, folded: str, cues: list[_Cue], addressee_end: int,
         return None
     ranked = sorted(best.items(), key=lambda kv: -kv[1])
     code, score = ranked[0]
-    field = {"value": gazetteer[code].name, "code": code, "score": round(min(score, 0.97), 2)}
+    field = {"value": known[code].name, "code": code, "score": round(min(score, 0.97), 2)}
     if len(ranked) > 1:
-        field["alternatives"] = [[gazetteer[c].name, round(min(s, 0.97), 2)] for c, s in ranked[1:3]]
+        field["alternatives"] = [[known[c].name, round(min(s, 0.97), 2)] for c, s in ranked[1:3]]
     return field
 
 
@@ -640,13 +480,13 @@ def extract_fields(text: str) -> dict[str, dict]:
     cues = _cues(folded)
     addressee_end = _addressee_end(folded)
     dates = _dates(folded)
-    curp, curp_spans = _curp(text)
+    curp, curp_spans = identifiers.find_curp(text)
     fields: dict[str, dict | None] = {
         "name": _names(text, folded, cues, addressee_end),
         "addressee": _addressee(text, addressee_end),
         "curp": curp,
-        "phone": _phones(text, folded, curp_spans + [(s, e) for s, e, _ in dates]),
-        "email": _emails(text),
+        "phone": identifiers.find_phones(text, folded, curp_spans + [(s, e) for s, e, _ in dates]),
+        "email": identifiers.find_emails(text),
         "municipality": _municipality(text, folded, cues, addressee_end, dates),
         "locality": _locality(text, cues, addressee_end),
         "letter_date": _letter_date(folded, dates),

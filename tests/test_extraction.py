@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from stdnum.mx import curp as stdnum_curp
 
-from classifiers.extraction import GAZETTEER, extract_fields, municipalities
+from classifiers.extraction import extract_fields
+from classifiers.gazetteer import GAZETTEER, municipalities
 
 
 def with_check_digit(first17: str) -> str:
