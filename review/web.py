@@ -153,6 +153,56 @@ def install(app: FastAPI) -> None:
         views.log_view(ctx, who.actor, "view_access_log", documento, usuario)
         return page(request, "access.html", who, rows=rows, documento=documento, usuario=usuario)
 
+    # Office closures (días inhábiles) -----------------------------------------------------------------------
+
+    @app.get("/cierres", response_class=HTMLResponse)
+    def closures_page(request: Request, status: int = 200, error=None):
+        who = viewer(request)
+        require(who.actor, "read_queue")
+        year = calendar.local_date(utcnow(), ctx.settings.timezone).year
+        with reads() as session:
+            rows = turnos.closure_list(session)
+        return page(request, "closures.html", who, status, closures=rows, year=year, error=error,
+                    official=sorted(calendar.official_holidays(year).items()))
+
+    @app.post("/cierres")
+    async def closure_add(request: Request):
+        who = viewer(request)
+        form = await request.form()
+        check_csrf(who, str(form.get("csrf", "")))
+        require(who.actor, "manage_closures")
+        try:
+            day = dt.date.fromisoformat(str(form.get("day", "")))
+        except ValueError:
+            from pipeline.errors import InvalidInput
+
+            return closures_page(request, 422, InvalidInput("date", user_message="Escriba una fecha válida."))
+        reason = str(form.get("reason", "")).strip()[:300]
+
+        def add() -> None:
+            with ctx.sessions.begin() as session:
+                turnos.add_closure(session, day, reason, who.actor.name)
+                access.record(session, who.actor.user_id, who.actor.name, "closure_added", target=day.isoformat(),
+                              ip=who.actor.ip)
+
+        await run_in_threadpool(add)
+        return RedirectResponse("/cierres", status_code=303)
+
+    @app.post("/cierres/{day}/quitar")
+    async def closure_remove(request: Request, day: dt.date):
+        who = viewer(request)
+        check_csrf(who, str((await request.form()).get("csrf", "")))
+        require(who.actor, "manage_closures")
+
+        def remove() -> None:
+            with ctx.sessions.begin() as session:
+                if turnos.remove_closure(session, day):
+                    access.record(session, who.actor.user_id, who.actor.name, "closure_removed",
+                                  target=day.isoformat(), ip=who.actor.ip)
+
+        await run_in_threadpool(remove)
+        return RedirectResponse("/cierres", status_code=303)
+
     # Manual capture -----------------------------------------------------------------------------------------
 
     @app.get("/captura", response_class=HTMLResponse)

@@ -209,3 +209,27 @@ def test_a_phone_petition_is_captured_into_the_inbox_as_a_pdf_with_text(ctx, cli
     client.cookies.clear()
     log_in(client, "gina")
     assert client.get("/captura").status_code == 403
+
+
+def test_an_admin_adds_office_closures_that_deadlines_skip(ctx, client):
+    import datetime as dt
+
+    from review import calendar
+    from storage import routing as turnos
+
+    make_user(ctx, "root", Role.admin)
+    make_user(ctx, "ana", Role.revisor)
+    log_in(client, "ana")
+    page = client.get("/cierres")
+    assert page.status_code == 200 and "Día de la Independencia" in page.text
+    assert client.post("/cierres", data={"csrf": csrf_of(page.text), "day": "2026-09-17", "reason": "x"}).status_code == 403
+    client.cookies.clear()
+    log_in(client, "root")
+    page = client.get("/cierres")
+    answer = client.post("/cierres", data={"csrf": csrf_of(page.text), "day": "2026-09-17", "reason": "Asueto estatal"})
+    assert answer.status_code == 303
+    with ctx.sessions() as session:
+        closed = turnos.closures(session)
+        assert [e.action for e in access.entries(session, user_name="root")][0] == "closure_added"
+    assert calendar.add_business_days(dt.date(2026, 9, 15), 1, closed) == dt.date(2026, 9, 18)
+    assert "Asueto estatal" in client.get("/cierres").text
