@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from classifiers.extraction import RULES_VERSION, extract_fields
 from ocr import rasterize, searchable
 from ocr.document import read_document
 from ocr.page import SourceInfo
@@ -79,12 +80,14 @@ def _write(target: Path, data: bytes | None) -> None:
 
 
 def classify(ctx: Context, document: Document) -> None:
-    """Suggest program and directorate from the text of all pages, and store the suggestions."""
+    """Suggest program and directorate, and find the petitioner's data, from the text of all pages; store both."""
     with ctx.sessions() as session:
         text = "\n\n".join(p.text for p in documents.pages(session, document.id) if p.text)
     suggestions = ctx.classifier.suggest(text)
+    fields = extract_fields(text)
     with ctx.sessions.begin() as session:
         documents.save_suggestions(session, document.id, suggestions, ctx.worker)
+        documents.save_extraction(session, document.id, fields, RULES_VERSION)
 
 
 STAGES: tuple[tuple[str, Callable[[Context, Document], None]], ...] = (

@@ -14,7 +14,8 @@ from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 
 from storage import database
-from storage.tables import Document, Page, StageRun, Suggestion
+from classifiers.extraction import RULES_VERSION
+from storage.tables import Document, Extraction, Page, StageRun, Suggestion
 from tests.pages import LETTERS, save_pdf, save_tiff, small_page
 
 pytestmark = pytest.mark.slow
@@ -100,7 +101,12 @@ def test_mixed_drop_ends_in_review_or_quarantine(service, home, tmp_path):
             assert all(("Sonora" in p.text) for p in pages), (name, [p.text[:80] for p in pages])
             suggestions = {s.target: s for s in db.execute(select(Suggestion).where(Suggestion.document_id == d.id))}
             assert set(suggestions) == {"program", "directorate"}
-            assert all(s.label and 0 < s.score <= 1 and s.model_version for s in suggestions.values())
+            # A label, or None when the model abstains ("sin sugerencia confiable"); always a score and a version.
+            assert all(0 < s.score <= 1 and s.model_version for s in suggestions.values())
+            [extraction] = db.execute(select(Extraction).where(Extraction.document_id == d.id)).all()
+            assert extraction.model_version == RULES_VERSION
+            if name == "jornada.png":
+                assert extraction.fields["municipality"]["value"] == "Navojoa"
         assert {documents["tres.pdf"].page_count, documents["dos.tiff"].page_count} == {3, 2}
         channels = {name: d.channel for name, d in documents.items()}
         assert channels["jornada.png"] == "jornadas" and channels["tres.pdf"] == "correspondencia"
