@@ -124,6 +124,7 @@ def install(app: FastAPI) -> None:
         with reads() as session:
             result = views.queue(session, who.actor, f)
             known = catalogue.load(session)
+        views.log_view(ctx, who.actor, "view_queue", None, f"{result['total']} documentos")  # it shows names
         return page(request, "queue.html", who, result=result, f=f, bands=views.BANDS, flags=views.FLAGS,
                     programs={p.code: p.name for p in known.programs},
                     directorates={d.code: d.name for d in known.directorates})
@@ -234,7 +235,8 @@ def install(app: FastAPI) -> None:
     def document_page(request: Request, who: Viewer, document_id: int, status: int = 200, **extra) -> HTMLResponse:
         with reads() as session:
             doc = views.document(session, who.actor, document_id, ctx.settings.timezone)
-            previous, following = views.neighbours(session, document_id)
+            # The queue's neighbours; an enlace has no queue, only its turnos.
+            previous, following = (None, None) if who.actor.limited_to_directorate else views.neighbours(session, document_id)
             known = catalogue.load(session)
         views.log_view(ctx, who.actor, "view_document", document_id)
         confirmed = {}

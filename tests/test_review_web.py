@@ -70,7 +70,7 @@ def test_login_needs_the_forms_csrf_token_and_logout_revokes_the_session(ctx, cl
     assert client.get("/cola").status_code == 303
     with ctx.sessions() as session:
         actions = [e.action for e in access.entries(session, user_name="ana")]
-    assert actions == ["logout", "login", "login_failed"]
+    assert actions == ["logout", "view_queue", "login", "login_failed"]
 
 
 def test_repeated_failed_logins_are_refused_for_a_while(ctx, client):
