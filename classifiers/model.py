@@ -1,21 +1,27 @@
-"""A versioned classifier: one spaCy pipeline per target, with meta.json naming its version, data hash and metrics."""
+"""A versioned classifier: one spaCy pipeline per target, with meta.json naming its version, data hash, metrics,
+abstain thresholds and the program → directorate map it keeps its suggestions consistent with."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
-import random
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from classifiers import textcat
+from classifiers import evaluation, textcat
+from classifiers.catalogue import OTHER_AUTHORITY, Catalogue, load_default
 from classifiers.suggestion import Suggestion
 from pipeline.errors import ModelMissing
 
 DEFAULT_TARGETS = ("program", "directorate")
+PARENT, CHILD = "program", "directorate"  # a confident program decides the directorate (catalogue map)
+MIN_PRECISION = 0.8  # a suggestion is shown only where out-of-fold suggestions were right this often
+ALTERNATIVES = 3
+SUMMARY = ("n", "macro_f1", "accuracy", "top3_accuracy", "accuracy_at_50pct_coverage", "expected_calibration_error")
 
 
 @dataclass(frozen=True)
@@ -25,7 +31,9 @@ class Meta:
     trained_at: str
     data_sha256: str
     targets: tuple[str, ...]
-    metrics: dict
+    metrics: dict  # per target: labels, settings chosen, out-of-fold metrics ("cv")
+    thresholds: dict = field(default_factory=dict)  # per target: below this score the label is None
+    hierarchy: dict = field(default_factory=dict)  # {"parent", "child", "map": {program: directorate}}
 
     def to_json(self) -> str:
         return json.dumps({**self.__dict__, "targets": list(self.targets)}, ensure_ascii=False, indent=2)
@@ -47,17 +55,59 @@ class Classifier:
     def version(self) -> str:
         return self.meta.version
 
-    def suggest(self, text: str, alternatives: int = 3) -> list[Suggestion]:
-        """The best label per target with its score and the next `alternatives` labels."""
-        result = []
+    def probabilities(self, texts: Sequence[str]) -> dict[str, list[dict[str, float]]]:
+        """Per target, each text's label probabilities; the child target (directorate) averaged with what the
+        program probabilities imply through the catalogue map, so the two targets tell one story."""
         with self._lock:
-            for target, nlp in self._pipelines.items():
-                cats = textcat.scores(nlp, [text])[0]
-                ranked = sorted(cats.items(), key=lambda item: item[1], reverse=True)
-                label, score = ranked[0]
-                others = tuple((l, round(s, 4)) for l, s in ranked[1:1 + alternatives])
-                result.append(Suggestion(target, label, round(score, 4), others, self.version))
+            result = {target: textcat.scores(nlp, texts) for target, nlp in self._pipelines.items()}
+        mapping = self.meta.hierarchy.get("map", {})
+        parent, child = self.meta.hierarchy.get("parent"), self.meta.hierarchy.get("child")
+        if mapping and parent in result and child in result:
+            result[child] = [_joint(p, c, mapping) for p, c in zip(result[parent], result[child])]
         return result
+
+    def suggest(self, text: str, alternatives: int = ALTERNATIVES) -> list[Suggestion]:
+        """Per target: the label (None when its score is below the target's abstain threshold), its score and
+        the `alternatives` best other labels; a confident program brings its directorate from the catalogue map."""
+        probabilities = {t: rows[0] for t, rows in self.probabilities([text]).items()}
+        chosen: dict[str, tuple[str | None, float]] = {}
+        for target in self.meta.targets:
+            ranked = _ranked(probabilities[target])
+            label, score = ranked[0] if ranked else (None, 0.0)
+            if score < self.meta.thresholds.get(target, 0.0):
+                label = None
+            chosen[target] = (label, score)
+        parent, child = self.meta.hierarchy.get("parent"), self.meta.hierarchy.get("child")
+        program = chosen.get(parent, (None, 0.0))[0]
+        if program and child in chosen and program in self.meta.hierarchy.get("map", {}):
+            directorate = self.meta.hierarchy["map"][program]
+            if directorate in probabilities[child]:
+                # If the program is right, so is its directorate: at least as likely as the program.
+                chosen[child] = (directorate, max(probabilities[child][directorate], chosen[parent][1]))
+        result = []
+        for target in self.meta.targets:
+            label, score = chosen[target]
+            others = tuple((l, round(s, 4)) for l, s in _ranked(probabilities[target]) if l != label)[:alternatives]
+            result.append(Suggestion(target, label, round(score, 4), others, self.version))
+        return result
+
+
+def _ranked(probabilities: dict[str, float]) -> list[tuple[str, float]]:
+    return sorted(probabilities.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _joint(program: dict[str, float], directorate: dict[str, float], mapping: dict[str, str]) -> dict[str, float]:
+    implied = {label: 0.0 for label in directorate}
+    covered = 0.0
+    for label, p in program.items():
+        if mapping.get(label) in implied:
+            implied[mapping[label]] += p
+            covered += p
+    if covered <= 0:
+        return directorate
+    joint = {label: 0.5 * directorate[label] + 0.5 * implied[label] / covered for label in directorate}
+    total = sum(joint.values())
+    return {label: p / total for label, p in joint.items()}
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -71,41 +121,62 @@ def read_jsonl(path: Path) -> list[dict]:
     return rows
 
 
-def train(rows: Sequence[dict], targets: Sequence[str], out: Path, *, name: str = "peticiones", dev_share: float = 0.2,
-          seed: int = 0, data_sha256: str = "", progress: Callable[[str, int, float], None] | None = None) -> Meta:
-    """Train one pipeline per target on `rows` (dev split held out for early stopping) and save the model."""
+def catalogue_terms(catalogue: Catalogue, target: str) -> tuple[dict, dict]:
+    """Names and synonyms of each label of a target from the catalogue: a text that names a program, or one of
+    its synonyms, usually belongs to it; a directorate inherits its programs' synonyms."""
+    names: dict[str, list[str]] = {}
+    synonyms: dict[str, list[str]] = {}
+    for d in catalogue.directorates:
+        names.setdefault(d.code, []).append(d.name)
+    for p in catalogue.programs:
+        names.setdefault(p.code, []).append(p.name)
+        synonyms.setdefault(p.code, []).extend(p.synonyms)
+        if target == CHILD:
+            synonyms.setdefault(p.directorate, []).extend(p.synonyms)
+    return names, synonyms
+
+
+def train(rows: Sequence[dict], targets: Sequence[str], out: Path, *, name: str = "peticiones", seed: int = 0,
+          data_sha256: str = "", catalogue: Catalogue | None = None, min_precision: float = MIN_PRECISION,
+          progress: Callable[[str, int, int], None] | None = None) -> Meta:
+    """Train one pipeline per target on all `rows` and save the model; its metrics, settings and abstain
+    thresholds come from five grouped folds inside the rows (out-of-fold predictions)."""
+    catalogue = catalogue or load_default()
     out.mkdir(parents=True, exist_ok=True)
-    metrics = {}
+    metrics, thresholds = {}, {}
     for target in targets:
-        labelled = [(r["text"], r[target]) for r in rows if r.get(target) and r.get("text")]
+        labelled = [(r["text"], str(r[target])) for r in rows if r.get(target) and r.get("text")]
         if not labelled:
             raise ValueError(f"ninguna fila tiene el campo {target!r}")
-        train_rows, dev_rows = _split(labelled, dev_share, seed)
+        names, synonyms = catalogue_terms(catalogue, target)
+        texts, labels = [t for t, _ in labelled], [y for _, y in labelled]
         nlp, info = textcat.train(
-            [t for t, _ in train_rows], [y for _, y in train_rows], [t for t, _ in dev_rows], [y for _, y in dev_rows],
-            seed=seed, progress=(lambda epoch, score, target=target: progress(target, epoch, score)) if progress else None,
-        )
+            texts, labels, descriptions=names, synonyms=synonyms, seed=seed, min_precision=min_precision,
+            progress=(lambda done, total, target=target: progress(target, done, total)) if progress else None)
         textcat.save(nlp, out / target)
-        metrics[target] = {**info, "train_rows": len(train_rows), "dev_rows": len(dev_rows)}
+        cv = evaluation.evaluate(labels, info.pop("oof"), target)
+        thresholds[target] = info.pop("abstain_below")
+        metrics[target] = {**info, "rows": len(labelled), "cv": {k: cv[k] for k in SUMMARY},
+                           "cv_per_label_f1": {label: v["f1"] for label, v in cv["per_label"].items()}}
     now = dt.datetime.now(dt.timezone.utc)
     digest = data_sha256 or hashlib.sha256(json.dumps(list(rows), sort_keys=True).encode()).hexdigest()
     meta = Meta(name, f"{name}-{now:%Y%m%d}-{digest[:8]}", now.isoformat(timespec="seconds"), digest,
-                tuple(targets), metrics)
+                tuple(targets), metrics, thresholds, _hierarchy(rows, targets, catalogue))
     (out / "meta.json").write_text(meta.to_json(), encoding="utf-8")
     return meta
 
 
-def _split(rows: list, dev_share: float, seed: int) -> tuple[list, list]:
-    """Stratified split so every label keeps examples on both sides when it can."""
-    by_label: dict[str, list] = {}
-    for row in rows:
-        by_label.setdefault(row[1], []).append(row)
-    rng = random.Random(seed)
-    train_rows, dev_rows = [], []
-    for label in sorted(by_label):
-        group = by_label[label]
-        rng.shuffle(group)
-        cut = int(round(len(group) * dev_share)) if len(group) >= 3 else 0
-        dev_rows += group[:cut]
-        train_rows += group[cut:]
-    return train_rows, dev_rows
+def _hierarchy(rows: Sequence[dict], targets: Sequence[str], catalogue: Catalogue) -> dict:
+    """The program → directorate map for the programs this model knows: the catalogue's, else the directorate
+    most often paired with the program in the training rows; "otra_autoridad" maps to itself."""
+    if PARENT not in targets or CHILD not in targets:
+        return {}
+    pairs = Counter((str(r[PARENT]), str(r[CHILD])) for r in rows if r.get(PARENT) and r.get(CHILD))
+    children = {child for _, child in pairs}
+    mapping = {}
+    for program in sorted({p for p, _ in pairs}):
+        directorate = OTHER_AUTHORITY if program == OTHER_AUTHORITY else catalogue.directorate_of(program)
+        if directorate not in children:
+            directorate = max((c for p, c in pairs if p == program), key=lambda c: pairs[(program, c)])
+        mapping[program] = directorate
+    return {"parent": PARENT, "child": CHILD, "map": mapping}

@@ -1,22 +1,94 @@
-"""Owner of spaCy: build, train, save, load and apply one text classifier per target."""
+"""Owner of spaCy: build, train, save, load and apply one text classifier per target.
+
+Each target is a blank Spanish spaCy pipeline whose one component, `peticiones_textcat`, sets `doc.cats` to
+calibrated probabilities. The component reads the spaCy tokens (lower case, accents dropped), turns them into
+hashed word 1-2-gram and character 2-5-gram TF-IDF features plus catalogue matches (classifiers/features.py),
+and scores them with a class-weighted ridge model fitted in closed form (classifiers/linear.py).
+
+Why not spaCy's own `textcat`: measured by bench/classify on 800 real citizen requests, TextCatBOW trained by
+backpropagation took minutes and scored below a TF-IDF + LinearSVC baseline, while this component trains in
+seconds, uses the label names, and comes with honest, held-out-calibrated probabilities.
+"""
 
 from __future__ import annotations
 
-import random
-import unicodedata
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import spacy
+from spacy.lang.es.stop_words import STOP_WORDS
 from spacy.language import Language
-from spacy.training import Example
-from spacy.util import minibatch
+from spacy.tokens import Doc
+
+from classifiers import linear
+from classifiers.features import LabelMatcher, Vectoriser, normalise
+
+COMPONENT = "peticiones_textcat"
 
 
-def normalise(text: str) -> str:
-    """Lower case without accents: citizens and OCR both drop accents unpredictably."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+class LinearTextClassifier:
+    """A spaCy component: TF-IDF n-grams and label matches → ridge scores → softmax with a fitted temperature."""
+
+    def __init__(self, nlp: Language, name: str = COMPONENT):
+        self.name = name
+        self.labels: list[str] = []
+        self.vectoriser = Vectoriser()
+        self.matcher = LabelMatcher()
+        self.weights = np.zeros((self.vectoriser.width, 0), dtype=np.float32)
+        self.bias = np.zeros(0, dtype=np.float32)
+        self.beta = 0.0
+        self.temperature = 1.0
+        self.calibration: tuple[list, list] = ([], [])
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not self.labels:
+            return doc
+        words = words_of(doc)
+        index, values = self.vectoriser.transform_one(words)
+        scores = values @ self.weights[index] + self.bias + self.beta * self.matcher.scores(words, self.labels)
+        probabilities = linear.softmax(scores[None, :].astype(np.float64), self.temperature)
+        probabilities = linear.calibrate_top(probabilities, *self.calibration)[0]
+        doc.cats = {label: float(p) for label, p in zip(self.labels, probabilities)}
+        return doc
+
+    def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        settings = {"labels": self.labels, "beta": self.beta, "temperature": self.temperature,
+                    "calibration": [list(self.calibration[0]), list(self.calibration[1])],
+                    "matcher": self.matcher.to_json()}
+        (path / "cfg.json").write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
+        np.save(path / "weights.npy", self.weights.astype(np.float16))  # half the size of float32
+        np.save(path / "bias.npy", self.bias)
+        np.save(path / "idf.npy", self.vectoriser.idf.astype(np.float16))
+
+    def from_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> "LinearTextClassifier":
+        path = Path(path)
+        settings = json.loads((path / "cfg.json").read_text(encoding="utf-8"))
+        self.labels = settings["labels"]
+        self.beta, self.temperature = float(settings["beta"]), float(settings["temperature"])
+        self.matcher = LabelMatcher.from_json(settings["matcher"])
+        self.calibration = (settings["calibration"][0], settings["calibration"][1])
+        self.weights = np.load(path / "weights.npy").astype(np.float32)
+        self.bias = np.load(path / "bias.npy").astype(np.float32)
+        self.vectoriser.idf = np.load(path / "idf.npy").astype(np.float32)
+        return self
+
+
+@Language.factory(COMPONENT)
+def _make_component(nlp: Language, name: str) -> LinearTextClassifier:
+    return LinearTextClassifier(nlp, name)
+
+
+def words_of(doc: Doc) -> list[str]:
+    """Normalised word tokens (punctuation and spaces dropped)."""
+    return [normalise(t.text) for t in doc if not (t.is_punct or t.is_space)]
+
+
+def blank() -> Language:
+    return spacy.blank("es")
 
 
 def blank_spanish() -> Language:
@@ -24,57 +96,38 @@ def blank_spanish() -> Language:
     return spacy.blank("es")
 
 
-def build(labels: Sequence[str], ngram_size: int = 2) -> Language:
-    """A blank Spanish pipeline with one exclusive bag-of-words text classifier."""
-    nlp = spacy.blank("es")
-    textcat = nlp.add_pipe("textcat", config={"model": {
-        "@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True, "ngram_size": ngram_size,
-        "no_output_layer": False, "length": 2 ** 16,
-    }})
-    for label in labels:
-        textcat.add_label(label)
-    return nlp
-
-
-def train(texts: Sequence[str], labels: Sequence[str], dev_texts: Sequence[str], dev_labels: Sequence[str], *,
-          max_epochs: int = 30, patience: int = 5, seed: int = 0,
-          progress: Callable[[int, float], None] | None = None) -> tuple[Language, dict]:
-    """Train with early stopping on the dev split; returns the best pipeline and its dev accuracy."""
-    random.seed(seed)
-    spacy.util.fix_random_seed(seed)
-    label_set = sorted(set(labels) | set(dev_labels))
-    nlp = build(label_set)
-    examples = [Example.from_dict(nlp.make_doc(normalise(t)), {"cats": {l: float(l == y) for l in label_set}})
-                for t, y in zip(texts, labels)]
-    optimizer = nlp.initialize(lambda: examples)
-    best, best_bytes, since_best, epochs = -1.0, None, 0, 0
-    for epoch in range(max_epochs):
-        random.shuffle(examples)
-        for batch in minibatch(examples, size=16):
-            nlp.update(batch, sgd=optimizer, drop=0.2)
-        epochs = epoch + 1
-        score = accuracy(nlp, dev_texts, dev_labels) if dev_texts else 0.0
-        if progress:
-            progress(epochs, score)
-        if score > best:
-            best, best_bytes, since_best = score, nlp.to_bytes(), 0
-        else:
-            since_best += 1
-            if since_best >= patience:
-                break
-    if best_bytes is not None:
-        nlp.from_bytes(best_bytes)
-    return nlp, {"dev_accuracy": round(best, 4), "epochs": epochs, "labels": label_set}
+def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[str, Iterable[str]] | None = None,
+          synonyms: Mapping[str, Iterable[str]] | None = None, seed: int = 0, min_precision: float = 0.8,
+          progress: Callable[[int, int], None] | None = None) -> tuple[Language, dict]:
+    """Fit one pipeline on all `texts`; internal grouped folds choose its settings, calibrate it and give the
+    out-of-fold probabilities (returned in info["oof"]) from which its metrics and abstain threshold come."""
+    nlp = blank()
+    component: LinearTextClassifier = nlp.add_pipe(COMPONENT)
+    token_lists = [words_of(doc) for doc in nlp.tokenizer.pipe(texts, batch_size=256)]
+    label_set = sorted(set(labels))
+    y = np.array([label_set.index(label) for label in labels])
+    component.labels = label_set
+    component.matcher = LabelMatcher.build(label_set, dict(descriptions or {}), dict(synonyms or {}), STOP_WORDS,
+                                           lambda s: words_of(nlp.make_doc(s)))
+    component.vectoriser.fit(token_lists)
+    features = component.vectoriser.dense(token_lists)
+    match = np.stack([component.matcher.scores(words, label_set) for words in token_lists]).astype(np.float64)
+    groups = [" ".join(words) for words in token_lists]  # identical texts stay on one side of every fold
+    fitted = linear.fit(features, y, len(label_set), match, groups, seed=seed, progress=progress)
+    component.weights, component.bias = fitted.weights, fitted.bias
+    component.beta, component.temperature = fitted.beta, fitted.temperature
+    component.calibration = fitted.calibration
+    oof = [{label: float(p) for label, p in zip(label_set, row)} for row in fitted.oof_probabilities]
+    threshold = linear.abstain_threshold(fitted.oof_probabilities, y, min_precision)
+    info = {"labels": label_set, "lambda": fitted.lam, "beta": fitted.beta,
+            "temperature": round(fitted.temperature, 4), "abstain_below": round(threshold, 4),
+            "abstain_min_precision": min_precision, "grid_macro_f1": fitted.grid, "oof": oof}
+    return nlp, info
 
 
 def scores(nlp: Language, texts: Sequence[str]) -> list[dict[str, float]]:
     """Label probabilities for each text."""
-    return [dict(doc.cats) for doc in nlp.pipe((normalise(t) for t in texts), batch_size=64)]
-
-
-def accuracy(nlp: Language, texts: Sequence[str], labels: Sequence[str]) -> float:
-    predicted = [max(c, key=c.get) for c in scores(nlp, texts)]
-    return sum(p == y for p, y in zip(predicted, labels)) / max(len(labels), 1)
+    return [dict(doc.cats) for doc in nlp.pipe(texts, batch_size=64)]
 
 
 def save(nlp: Language, folder: Path) -> None:
