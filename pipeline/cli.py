@@ -207,7 +207,8 @@ def train(
     target: Annotated[Optional[list[str]], typer.Option(help="Campo a predecir; repetible.")] = None,
     name: Annotated[str, typer.Option(help="Nombre del modelo.")] = "peticiones",
 ) -> None:
-    """Entrena un clasificador por objetivo (por omisión program y directorate)."""
+    """Entrena un clasificador por objetivo (por omisión program y directorate) y muestra sus métricas
+    por validación cruzada dentro de los datos."""
     import hashlib
 
     from classifiers.model import DEFAULT_TARGETS, read_jsonl
@@ -218,13 +219,59 @@ def train(
     digest = hashlib.sha256(data.read_bytes()).hexdigest()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as progress:
-        bars = {t: progress.add_task(f"{t}", total=30) for t in targets}
+        bars = {t: progress.add_task(f"{t}", total=None) for t in targets}
 
-        def report(t: str, epoch: int, score: float) -> None:
-            progress.update(bars[t], completed=epoch, description=f"{t} (dev {score:.3f})")
+        def report(t: str, done: int, total: int) -> None:
+            progress.update(bars[t], completed=done, total=total)
 
         meta = train_model(rows, targets, out, name=name, data_sha256=digest, progress=report)
-        for t in targets:
-            progress.update(bars[t], completed=30)
     console.print(f"Modelo {meta.version} en {out}")
-    print(json.dumps(meta.metrics, ensure_ascii=False))
+    _print_metrics([{"target": t, **meta.metrics[t]["cv"], "abstain_below": meta.thresholds.get(t)} for t in targets],
+                   "Métricas por validación cruzada (5 partes, fuera de la parte entrenada)")
+    print(json.dumps({t: meta.metrics[t]["cv"] for t in targets}, ensure_ascii=False))
+
+
+@app.command()
+def evaluate(
+    model: Annotated[Path, typer.Option(help="Carpeta del modelo entrenado.", exists=True, file_okay=False)],
+    data: Annotated[Path, typer.Option(help="JSONL con 'text' y el campo de cada objetivo.", exists=True)],
+    target: Annotated[Optional[list[str]], typer.Option(help="Objetivo a evaluar; repetible (por omisión todos).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Un objeto JSON por objetivo, uno por línea.")] = False,
+) -> None:
+    """Mide el modelo sobre datos etiquetados: F1 macro, exactitud, top 3, exactitud al 50% de cobertura,
+    error de calibración, y por etiqueta."""
+    from classifiers.evaluation import evaluate as measure
+    from classifiers.model import Classifier, read_jsonl
+
+    classifier = Classifier(model)
+    rows = read_jsonl(data)
+    targets = target or list(classifier.meta.targets)
+    unknown = [t for t in targets if t not in classifier.meta.targets]
+    if unknown:
+        console.print(f"El modelo no predice {', '.join(unknown)}; predice {', '.join(classifier.meta.targets)}.")
+        raise typer.Exit(2)
+    results = []
+    for t in targets:
+        labelled = [r for r in rows if r.get(t) and r.get("text")]
+        probabilities = classifier.probabilities([r["text"] for r in labelled])[t]
+        results.append(measure([str(r[t]) for r in labelled], probabilities, t))
+    if as_json:
+        for result in results:
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+        return
+    _print_metrics(results, f"Modelo {classifier.version} sobre {data}")
+    for result in results:
+        table = Table("Etiqueta", "Precisión", "Exhaustividad", "F1", "Casos", title=f"{result['target']}: por etiqueta")
+        for label, m in sorted(result["per_label"].items(), key=lambda item: -item[1]["support"]):
+            table.add_row(label, f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}", str(m["support"]))
+        Console().print(table)
+
+
+def _print_metrics(results: list[dict], title: str) -> None:
+    table = Table("Objetivo", "Casos", "F1 macro", "Exactitud", "Top 3", "Exactitud al 50%", "Error de calibración",
+                  title=title)
+    for r in results:
+        table.add_row(r["target"], str(r["n"]), f"{r['macro_f1']:.3f}", f"{r['accuracy']:.3f}",
+                      f"{r['top3_accuracy']:.3f}", f"{r['accuracy_at_50pct_coverage']:.3f}",
+                      f"{r['expected_calibration_error']:.3f}")
+    Console().print(table)
