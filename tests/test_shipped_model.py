@@ -44,3 +44,22 @@ def test_the_shipped_model_gives_scored_suggestions_for_both_targets(shipped, te
         assert all(score <= s.score for _, score in s.alternatives)
     if program:
         assert suggestions["program"].label == program
+
+
+def test_the_shipped_model_keeps_directorates_consistent_with_the_catalogue(shipped):
+    catalogue = load_default()
+    mapping = shipped.meta.hierarchy["map"]
+    for program, directorate in mapping.items():
+        expected = OTHER_AUTHORITY if program == OTHER_AUTHORITY else catalogue.directorate_of(program)
+        assert directorate == expected, program
+    suggestions = {s.target: s for s in shipped.suggest(
+        "Les pido una silla de ruedas para mi mamá, tiene ochenta años y ya no camina.")}
+    assert suggestions["program"].label == "ayudas_sociales_diversas"
+    assert suggestions["directorate"].label == mapping["ayudas_sociales_diversas"]
+
+
+def test_the_shipped_model_carries_abstain_thresholds_and_cross_validated_metrics(shipped):
+    for target in shipped.meta.targets:
+        assert 0 < shipped.meta.thresholds[target] < 1, "sin umbral, el revisor vería adivinanzas como sugerencias"
+        cv = shipped.meta.metrics[target]["cv"]
+        assert cv["n"] > 300 and cv["expected_calibration_error"] < 0.1
