@@ -52,3 +52,22 @@ def save_tiff(path: Path, pages: list[Image.Image]) -> Path:
     first, *rest = pages
     first.save(path, "TIFF", save_all=True, append_images=rest, compression="tiff_deflate", dpi=(300, 300))
     return path
+
+
+def dotted_form(text: str, rotate: int = 0, font_size: int = 56) -> Image.Image:
+    """A form whose every line is written just above a rule of heavy dots: ink below the text, as descenders are.
+
+    The dots mislead the ascender/descender count that tells upside-down pages, so tests can reach the paths
+    taken when that count is wrong or unsure.
+    """
+    page = Image.new("L", (2480, 3508), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, font_size)
+    y = 250
+    for line in textwrap.wrap(text, width=60):
+        draw.text((220, y), line, font=font, fill=0)
+        rule = y + int(font_size * 1.1)
+        for x in range(220, int(220 + font.getlength(line)), 60):
+            draw.rectangle((x, rule, x + 14, rule + 14), fill=0)
+        y += font_size * 2
+    return page.rotate(-rotate, expand=True, fillcolor=255) if rotate else page

@@ -13,9 +13,12 @@ from ocr import cleanup, rasterize
 from ocr.document import PagePool, read_document
 from ocr.page import PageImage, SourceInfo
 from ocr.reader import OcrOptions, read_page
-from tests.pages import LETTERS, render_page, save_pdf, small_page
+from tests.pages import LETTERS, dotted_form, render_page, save_pdf, small_page
 
 OPTIONS = OcrOptions("spa", 60)
+# Words with descenders and without ascenders, accents or capitals: written over dots, they look upside down.
+DESCENDERS = ("pongo mayo guerra y queso para reyes agua campo ropa carne yegua grupo ayer cargo sopa mango "
+              "perros seguro ayuda comer agua gorra mar pera pagar suegro negro mayor pozo coser mesa vaca")
 
 
 def page(image, number=1) -> PageImage:
@@ -31,6 +34,28 @@ def test_rotated_and_skewed_pages_come_out_upright(rotate, skew):
     assert "agua potable" in result.text and "Navojoa" in result.text
     assert result.confidence > 80 and not result.blank and not result.needs_transcription
     assert result.error_code is None
+
+
+@pytest.mark.parametrize("rotate", [90, 180, 270])
+def test_a_turned_page_is_turned_before_it_is_read_so_tesseract_runs_once(rotate, fake_tesseract, tmp_path):
+    runs = tmp_path / "runs"
+    fake_tesseract(f'echo run >> "{runs}"; exec /usr/bin/tesseract "$@"')
+    result = read_page(page(render_page(LETTERS[0], rotate=rotate)), OPTIONS)
+    assert result.rotation == (360 - rotate) % 360 and "silla de ruedas" in result.text
+    assert runs.read_text().count("run") == 1, "no reading of the page the wrong way up, no orientation pass"
+
+
+@pytest.mark.parametrize("rotate", [0, 90, 180, 270])
+def test_pages_that_fool_the_upside_down_cue_still_come_out_upright(rotate):
+    # Upright or sideways-upright, the dots under the lines make the cue call the page upside down: the page is
+    # read as it came as well. Upside down, the cue is unsure: Tesseract's orientation detector decides.
+    scan = np.asarray(dotted_form(DESCENDERS, rotate=rotate))
+    survey = cleanup.survey(scan)
+    turn, skew = cleanup.text_lines(survey)
+    assert cleanup.upside_down(survey, turn, skew) == (rotate in (0, 90))
+    result = read_page(PageImage(1, scan, 300), OPTIONS)
+    assert result.rotation == (360 - rotate) % 360
+    assert "guerra" in result.text and "suegro" in result.text
 
 
 def test_a_blank_page_is_detected_and_not_read():
