@@ -5,6 +5,12 @@
     var t = event.target;
     return t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
   }
+  // Enter on a focused link, button or <summary> already means "follow / press / open this": it must not also
+  // confirm the document (a reviewer pressing Enter on "Guardar transcripción" would route it instead).
+  function activates(event) {
+    var t = event.target;
+    return event.key === "Enter" && t && t.closest && t.closest("a, button, summary, [role=button]") !== null;
+  }
   function go(id) {
     var link = document.getElementById(id);
     if (link) { window.location.href = link.href; }
@@ -36,7 +42,7 @@
         }
         return;
       }
-      if (typing(event)) { return; }
+      if (typing(event) || activates(event)) { return; }
       var form;
       switch (event.key) {
         case "c":
@@ -70,7 +76,7 @@
     });
     mark();
     document.addEventListener("keydown", function (event) {
-      if (typing(event) || event.ctrlKey || event.metaKey || event.altKey) { return; }
+      if (typing(event) || activates(event) || event.ctrlKey || event.metaKey || event.altKey) { return; }
       if (event.key === "j") { current = Math.min(rows.length - 1, current + 1); mark(); }
       else if (event.key === "k") { current = Math.max(0, current - 1); mark(); }
       else if (event.key === "Enter") { window.location.href = rows[current].dataset.href; }
