@@ -54,12 +54,14 @@ def read_sessions(ctx: Context) -> sessionmaker[Session]:
 
 def create_app(ctx: Context) -> FastAPI:
     """The whole web app (pages, static assets, API) over this Context's database and folders."""
-    from review import api, web
+    from review import api, calendar, web
 
     app = FastAPI(title="Peticiones", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.ctx = ctx
     app.state.reads = read_sessions(ctx)
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    # Times are stored in UTC; staff read them on the office's clock (`{{ moment|hora }}`).
+    app.state.templates.env.filters["hora"] = lambda moment: calendar.local_time(moment, ctx.settings.timezone)
 
     @app.middleware("http")
     async def _headers(request: Request, call_next) -> Response:

@@ -64,3 +64,14 @@ def local_date(moment: dt.datetime, timezone: str) -> dt.date:
     if moment.tzinfo is None:  # SQLite returns naive datetimes; everything stored is UTC
         moment = moment.replace(tzinfo=dt.timezone.utc)
     return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def local_time(moment: dt.datetime | str | None, timezone: str) -> str:
+    """A stored (UTC) moment, or its ISO text, as the office's clock shows it: "2026-11-25 01:13"."""
+    if not moment:
+        return ""
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
