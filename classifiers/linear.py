@@ -21,6 +21,7 @@ import numpy as np
 LAMBDAS = (0.5, 1.0, 2.0)
 BETAS = (0.0, 0.25, 0.5, 0.75)
 FOLDS = 5
+WEIGHT_POWER = 0.5  # halfway between no weighting and fully balanced classes
 
 
 @dataclass
@@ -92,13 +93,14 @@ def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
 
 
 def fit(features: np.ndarray, y: np.ndarray, n_classes: int, match: np.ndarray, groups: Sequence, *,
-        seed: int = 0, lambdas: Sequence[float] = LAMBDAS, betas: Sequence[float] = BETAS,
+        seed: int = 0, lambdas: Sequence[float] | None = None, betas: Sequence[float] | None = None,
         progress: Callable[[int, int], None] | None = None) -> Fitted:
     """Choose lambda and beta by internal grouped folds, fit the temperature on their scores, refit on all."""
+    lambdas, betas = lambdas or LAMBDAS, betas or BETAS
     n = len(y)
     kernel = (features @ features.T).astype(np.float64) + 1.0  # + 1: the bias, regularised like the weights
     onehot = np.eye(n_classes)[y] * 2 - 1
-    weight = class_weights(y, n_classes)
+    weight = class_weights(y, n_classes, WEIGHT_POWER)
     folds = grouped_folds(y, groups, FOLDS, seed) if n >= 2 * FOLDS else np.zeros(n, dtype=int)
     fold_ids = [f for f in range(FOLDS) if (folds == f).any() and (folds != f).any()]
     steps, done = len(lambdas) * max(len(fold_ids), 1) + 1, 0

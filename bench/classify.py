@@ -1,0 +1,252 @@
+"""Classification benchmark: peticiones against the usual text classifiers, cross-validated on real requests.
+
+    .venv/bin/python -m bench.classify [--spacy-textcat skip|one|all] [--folds 5] [--seed 0]
+
+Data: ../shared/data/routing/infocdmx_dev.jsonl (800 requests citizens wrote to Mexico City agencies, each routed
+to one of 21 agencies); when it is absent the benchmark says so and exits 0. Stratified 5-fold cross-validation,
+split by text: texts identical after lower-casing and collapsing spaces share a group, and a group never sits on
+both sides. Every system sees the same folds; metrics are computed once over the pooled out-of-fold predictions
+(classifiers/evaluation.py, the same code as `peticiones evaluate`), plus the spread of macro-F1 across folds.
+
+Systems:
+  paperless   the paperless-ngx recipe: stop words dropped, stemmed word 1-2-gram counts (min_df 1%) + MLPClassifier
+              (tol 0.01). paperless stems with NLTK's Snowball; NLTK is not installed here, so a light Spanish
+              suffix stripper stands in for it.
+  svc         TF-IDF word 1-2-grams + char_wb 2-5-grams (sublinear) + LinearSVC; probabilities = softmax of its
+              decision scores (it has none of its own, so its calibration error is as it comes).
+  logreg      TF-IDF word 1-2-grams + logistic regression, C=20 (the baseline of issue 4; the default C=1
+              underfits: macro-F1 0.18).
+  spacy       `spacy init config -l es -p textcat -o efficiency`, trained with `spacy train` (20% of the training
+              part as its dev set). 5-13 minutes per fit, so skipped unless --spacy-textcat one (first fold only:
+              its figures then cover that fold's texts) or all.
+  peticiones  `classifiers.model.train` on the training part (target "label"), saved, loaded with Classifier and
+              asked for probabilities: the product path.
+
+Everything runs single-threaded (BLAS threads pinned to 1): the machine is shared and the timings compare
+systems, not cores. Training seconds are per fit; documents/s is classification of the held-out texts only.
+The last line printed is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from classifiers.evaluation import evaluate  # noqa: E402
+from classifiers.features import normalise  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data" / "routing" / "infocdmx_dev.jsonl"
+TARGETS = {  # figure: (bound, "min" or "max"), from issue 4
+    "macro_f1": (0.56, "min"),
+    "accuracy_at_50pct_coverage": (0.78, "min"),
+    "top3_accuracy": (0.82, "min"),
+    "expected_calibration_error": (0.06, "max"),
+    "train_seconds": (60.0, "max"),
+    "docs_per_second": (200.0, "min"),
+}
+FIGURES = ("macro_f1", "accuracy", "top3_accuracy", "accuracy_at_50pct_coverage", "expected_calibration_error")
+SUFFIXES = sorted("amientos imientos aciones uciones amiento imiento adoras adores ancias encias acion ucion "
+                  "mente idades idad ables ibles able ible ismos istas ismo ista osos osas oso osa ivos ivas ivo "
+                  "iva ados adas ado ada idos idas ido ida ar er ir es as os s a o e".split(), key=len, reverse=True)
+
+
+def stem(word: str) -> str:
+    for suffix in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    z = scores - scores.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def as_dicts(classes, matrix) -> list[dict[str, float]]:
+    return [{str(c): float(p) for c, p in zip(classes, row)} for row in matrix]
+
+
+# Each system: fit(train_texts, train_labels) → predict(texts) → list of {label: probability}.
+
+def paperless(texts, labels):
+    from spacy.lang.es.stop_words import STOP_WORDS
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.neural_network import MLPClassifier
+
+    stop = {normalise(w) for w in STOP_WORDS}
+
+    def prepare(text: str) -> str:
+        words = re.findall(r"\w+", normalise(text))
+        return " ".join(stem(w) for w in words if w not in stop)
+
+    vectoriser = CountVectorizer(analyzer="word", ngram_range=(1, 2), min_df=0.01)
+    model = MLPClassifier(tol=0.01, random_state=0).fit(vectoriser.fit_transform([prepare(t) for t in texts]), labels)
+    return lambda new: as_dicts(model.classes_, model.predict_proba(vectoriser.transform([prepare(t) for t in new])))
+
+
+def svc(texts, labels):
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.svm import LinearSVC
+
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
+    matrix = hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
+    model = LinearSVC(random_state=0).fit(matrix, labels)
+    return lambda new: as_dicts(model.classes_, softmax(model.decision_function(
+        hstack([words.transform(new), chars.transform(new)]).tocsr())))
+
+
+def logreg(texts, labels):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectoriser = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    model = LogisticRegression(C=20, max_iter=2000).fit(vectoriser.fit_transform(texts), labels)
+    return lambda new: as_dicts(model.classes_, model.predict_proba(vectoriser.transform(new)))
+
+
+def peticiones(texts, labels):
+    from classifiers.model import Classifier, train
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-classify-"))
+    train([{"text": t, "label": y} for t, y in zip(texts, labels)], ["label"], folder, name="bench")
+    classifier = Classifier(folder)
+    return lambda new: classifier.probabilities(new)["label"]
+
+
+def spacy_default(texts, labels):
+    """`spacy init config` as it comes, trained by `spacy train` in a subprocess (single-threaded)."""
+    import spacy
+    from spacy.tokens import DocBin
+
+    work = Path(tempfile.mkdtemp(prefix="bench-spacy-"))
+    subprocess.run([sys.executable, "-m", "spacy", "init", "config", str(work / "config.cfg"), "--lang", "es",
+                    "--pipeline", "textcat", "--optimize", "efficiency", "--force"], check=True,
+                   capture_output=True, timeout=120)
+    nlp = spacy.blank("es")
+    label_set = sorted(set(labels))
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(texts))
+    cut = len(texts) // 5
+    for name, part in (("dev", order[:cut]), ("train", order[cut:])):
+        bin_ = DocBin()
+        for i in part:
+            doc = nlp.make_doc(texts[i])
+            doc.cats = {label: float(label == labels[i]) for label in label_set}
+            bin_.add(doc)
+        bin_.to_disk(work / f"{name}.spacy")
+    subprocess.run([sys.executable, "-m", "spacy", "train", str(work / "config.cfg"), "--output", str(work / "out"),
+                    "--paths.train", str(work / "train.spacy"), "--paths.dev", str(work / "dev.spacy")],
+                   check=True, capture_output=True, timeout=3600)
+    trained = spacy.load(work / "out" / "model-best")
+    return lambda new: [dict(doc.cats) for doc in trained.pipe(new, batch_size=64)]
+
+
+SYSTEMS = {"paperless": paperless, "svc": svc, "logreg": logreg, "spacy": spacy_default, "peticiones": peticiones}
+
+
+def folds(texts, labels, k: int, seed: int):
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    groups = [" ".join(normalise(t).split()) for t in texts]
+    return list(StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed).split(texts, labels, groups))
+
+
+def run(system: str, texts, labels, splits) -> dict:
+    fit = SYSTEMS[system]
+    pooled, gold, train_seconds, predict_seconds, fold_f1 = [], [], [], 0.0, []
+    for train_idx, test_idx in splits:
+        started = time.perf_counter()
+        predict = fit([texts[i] for i in train_idx], [labels[i] for i in train_idx])
+        train_seconds.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        probabilities = predict([texts[i] for i in test_idx])
+        predict_seconds += time.perf_counter() - started
+        fold_gold = [labels[i] for i in test_idx]
+        fold_f1.append(evaluate(fold_gold, probabilities)["macro_f1"])
+        pooled += probabilities
+        gold += fold_gold
+    result = {k: v for k, v in evaluate(gold, pooled).items() if k in FIGURES}
+    return {**result, "folds": len(splits), "macro_f1_fold_sd": round(statistics.pstdev(fold_f1), 4),
+            "train_seconds": round(statistics.mean(train_seconds), 2),
+            "docs_per_second": round(len(gold) / max(predict_seconds, 1e-9), 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spacy-textcat", choices=("skip", "one", "all"), default="skip",
+                        help="spaCy's default textcat takes 5-13 minutes per fit: skip it, or run it on one or all folds")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--systems", default="paperless,svc,logreg,spacy,peticiones")
+    args = parser.parse_args(argv)
+    if not DATA.exists():
+        print(f"No está {DATA}: nada que medir (los datos de referencia viven en ../shared, fuera del proyecto).")
+        return 0
+    rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts, labels = [r["text"] for r in rows], [r["label"] for r in rows]
+    splits = folds(texts, labels, args.folds, args.seed)
+    print(f"{DATA.name}: {len(rows)} textos, {len(set(labels))} etiquetas; {args.folds} partes estratificadas "
+          f"por texto (semilla {args.seed}); carga al empezar: {os.getloadavg()[0]:.2f}", flush=True)
+    results = {}
+    for system in args.systems.split(","):
+        if system == "spacy":
+            if args.spacy_textcat == "skip":
+                print("spacy: omitido (5-13 min por ajuste); use --spacy-textcat one|all", flush=True)
+                continue
+            chosen = splits[:1] if args.spacy_textcat == "one" else splits
+            print(f"spacy: {len(chosen)} de {len(splits)} partes", flush=True)
+            results[system] = run(system, texts, labels, chosen)
+        else:
+            results[system] = run(system, texts, labels, splits)
+        print(f"  {system}: {json.dumps(results[system])}", flush=True)
+    print_table(results)
+    if "peticiones" in results:
+        print_ratios(results)
+    print(f"carga al terminar: {os.getloadavg()[0]:.2f}")
+    print(json.dumps({"data": str(DATA), "load": os.getloadavg()[0], "results": results}))
+    return 0
+
+
+def print_table(results: dict) -> None:
+    columns = ("macro_f1", "accuracy", "top3_accuracy", "accuracy_at_50pct_coverage", "expected_calibration_error",
+               "train_seconds", "docs_per_second")
+    heads = ("system", "folds", "macroF1", "(sd)", "acc", "top3", "acc@50%", "ECE", "train s", "docs/s")
+    print("\n" + "  ".join(f"{h:>10}" for h in heads))
+    for system, r in results.items():
+        cells = [system, r["folds"], r["macro_f1"], r["macro_f1_fold_sd"], *[r[c] for c in columns[1:]]]
+        print("  ".join(f"{c:>10}" if isinstance(c, (str, int)) else f"{c:>10.3f}" for c in cells))
+
+
+def print_ratios(results: dict) -> None:
+    ours = results["peticiones"]
+    print("\npeticiones frente a las metas (≥ 1.00 cumple):")
+    for figure, (bound, sense) in TARGETS.items():
+        value = ours[figure]
+        ratio = value / bound if sense == "min" else bound / max(value, 1e-9)
+        print(f"  {figure:28} {value:9.3f}  meta {'≥' if sense == 'min' else '≤'} {bound:<6}  "
+              f"razón {ratio:5.2f}  {'cumple' if ratio >= 1 else 'NO cumple'}")
+    for other in ("svc", "paperless", "logreg", "spacy"):
+        if other in results:
+            print(f"  macro-F1 frente a {other}: {ours['macro_f1'] / max(results[other]['macro_f1'], 1e-9):.2f}×")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
