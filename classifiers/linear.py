@@ -26,7 +26,7 @@ WEIGHT_POWER = 0.5  # halfway between no weighting and fully balanced classes
 
 @dataclass
 class Fitted:
-    weights: np.ndarray  # features × classes
+    coefficients: np.ndarray  # texts × classes (dual form): weights = Σ_i coefficients[i] ⊗ features[i]
     bias: np.ndarray  # classes
     beta: float
     temperature: float
@@ -92,13 +92,14 @@ def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
     return float(min(fine, key=loss))
 
 
-def fit(features: np.ndarray, y: np.ndarray, n_classes: int, match: np.ndarray, groups: Sequence, *,
+def fit(kernel: np.ndarray, y: np.ndarray, n_classes: int, match: np.ndarray, groups: Sequence, *,
         seed: int = 0, lambdas: Sequence[float] | None = None, betas: Sequence[float] | None = None,
         progress: Callable[[int, int], None] | None = None) -> Fitted:
-    """Choose lambda and beta by internal grouped folds, fit the temperature on their scores, refit on all."""
+    """Choose lambda and beta by internal grouped folds, fit the temperature on their scores, refit on all.
+    `kernel`: dot products of the training texts' feature rows; `match`: texts × classes label matches."""
     lambdas, betas = lambdas or LAMBDAS, betas or BETAS
     n = len(y)
-    kernel = (features @ features.T).astype(np.float64) + 1.0  # + 1: the bias, regularised like the weights
+    kernel = kernel + 1.0  # + 1: the bias, regularised like the weights
     onehot = np.eye(n_classes)[y] * 2 - 1
     weight = class_weights(y, n_classes, WEIGHT_POWER)
     folds = grouped_folds(y, groups, FOLDS, seed) if n >= 2 * FOLDS else np.zeros(n, dtype=int)
@@ -134,7 +135,7 @@ def fit(features: np.ndarray, y: np.ndarray, n_classes: int, match: np.ndarray, 
     if progress:
         progress(steps, steps)
     return Fitted(
-        weights=(features.T @ alpha.astype(np.float32)).astype(np.float32),
+        coefficients=alpha,
         bias=alpha.sum(axis=0).astype(np.float32), beta=float(beta), temperature=temperature, lam=float(lam),
         oof_probabilities=probabilities, calibration=calibration,
         grid={f"lambda={k[0]},beta={k[1]}": round(v, 4) for k, v in grid.items()},

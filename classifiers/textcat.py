@@ -110,11 +110,12 @@ def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[
     component.matcher = LabelMatcher.build(label_set, dict(descriptions or {}), dict(synonyms or {}), STOP_WORDS,
                                            lambda s: words_of(nlp.make_doc(s)))
     component.vectoriser.fit(token_lists)
-    features = component.vectoriser.dense(token_lists)
+    rows = component.vectoriser.rows(token_lists)
     match = np.stack([component.matcher.scores(words, label_set) for words in token_lists]).astype(np.float64)
     groups = [" ".join(words) for words in token_lists]  # identical texts stay on one side of every fold
-    fitted = linear.fit(features, y, len(label_set), match, groups, seed=seed, progress=progress)
-    component.weights, component.bias = fitted.weights, fitted.bias
+    fitted = linear.fit(component.vectoriser.kernel(rows), y, len(label_set), match, groups, seed=seed,
+                        progress=progress)
+    component.weights, component.bias = component.vectoriser.project(rows, fitted.coefficients), fitted.bias
     component.beta, component.temperature = fitted.beta, fitted.temperature
     component.calibration = fitted.calibration
     oof = [{label: float(p) for label, p in zip(label_set, row)} for row in fitted.oof_probabilities]
