@@ -182,19 +182,21 @@ def fit_top_calibration(probabilities: np.ndarray, y: np.ndarray, min_block: int
 
 
 def calibrate_top(probabilities: np.ndarray, xs: Sequence[float], ys: Sequence[float]) -> np.ndarray:
-    """Replace each row's top probability by the fitted map and rescale the others to fill the rest, keeping the
-    order of labels (a row whose order would change keeps its uncalibrated values)."""
+    """Move each row's top probability to the fitted map's value, keeping the order of labels and a sum of 1:
+    a top that must rise takes its share from the others in proportion; one that must fall is mixed with the
+    uniform distribution (never below it)."""
     if not xs:
         return probabilities
-    out = probabilities.copy()
-    rows = np.arange(len(out))
-    top = out.argmax(axis=1)
-    confidence = out[rows, top]
-    mapped = np.clip(np.interp(confidence, xs, ys), 1e-4, 1 - 1e-4)
-    rest = np.where(confidence < 1, (1 - mapped) / np.maximum(1 - confidence, 1e-12), 0.0)
-    scaled = out * rest[:, None]
-    scaled[rows, top] = mapped
-    second = np.where(np.arange(out.shape[1])[None, :] == top[:, None], -1, scaled).max(axis=1)
-    keep = second < mapped
-    out[keep] = scaled[keep]
-    return out
+    n_classes = probabilities.shape[1]
+    rows = np.arange(len(probabilities))
+    top = probabilities.argmax(axis=1)
+    confidence = probabilities[rows, top]
+    mapped = np.clip(np.interp(confidence, xs, ys), 1.0 / n_classes, 1 - 1e-6)
+    raise_ = mapped >= confidence
+    shrink = np.where(raise_, (1 - mapped) / np.maximum(1 - confidence, 1e-12), 1.0)
+    raised = probabilities * shrink[:, None]
+    raised[rows, top] = mapped
+    mix = np.where(raise_, 1.0, (mapped - 1.0 / n_classes) / np.maximum(confidence - 1.0 / n_classes, 1e-12))
+    mix = np.maximum(mix, 1e-3)  # a little of the model's order survives even where it is no better than chance
+    lowered = probabilities * mix[:, None] + (1 - mix[:, None]) / n_classes
+    return np.where(raise_[:, None], raised, lowered)

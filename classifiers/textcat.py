@@ -13,6 +13,7 @@ seconds, uses the label names, and comes with honest, held-out-calibrated probab
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -119,9 +120,10 @@ def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[
     component.beta, component.temperature = fitted.beta, fitted.temperature
     component.calibration = fitted.calibration
     oof = [{label: float(p) for label, p in zip(label_set, row)} for row in fitted.oof_probabilities]
-    threshold = linear.abstain_threshold(fitted.oof_probabilities, y, min_precision)
+    # Rounded down, so that a stored threshold never rises above the scores it was chosen to admit.
+    threshold = math.floor(linear.abstain_threshold(fitted.oof_probabilities, y, min_precision) * 1e4) / 1e4
     info = {"labels": label_set, "lambda": fitted.lam, "beta": fitted.beta,
-            "temperature": round(fitted.temperature, 4), "abstain_below": round(threshold, 4),
+            "temperature": round(fitted.temperature, 4), "abstain_below": threshold,
             "abstain_min_precision": min_precision, "grid_macro_f1": fitted.grid, "oof": oof}
     return nlp, info
 

@@ -134,3 +134,19 @@ def test_metrics_on_a_known_case():
     assert m["macro_f1"] == 0.5 and m["confusion"] == {"a": {"a": 1, "b": 1}, "b": {"a": 1, "b": 1}}
     # bins: 0.6 wrong, 0.7 wrong, 0.8 right, 0.9 right → (0.6 + 0.7 + 0.2 + 0.1) / 4
     assert m["expected_calibration_error"] == pytest.approx(0.4, abs=1e-4)
+
+
+def test_top_label_calibration_keeps_the_order_and_sums_to_one():
+    import numpy as np
+
+    from classifiers import linear
+
+    rng = np.random.default_rng(0)
+    probabilities = linear.softmax(rng.normal(size=(200, 6)) * 3, 1.0)
+    y = rng.integers(0, 6, size=200)
+    knots = linear.fit_top_calibration(probabilities, y)
+    calibrated = linear.calibrate_top(probabilities, *knots)
+    assert np.allclose(calibrated.sum(axis=1), 1.0)
+    assert (calibrated.argmax(axis=1) == probabilities.argmax(axis=1)).all()
+    # random labels: about one in six top labels is right, and the calibrated confidence says so
+    assert abs(calibrated.max(axis=1).mean() - (probabilities.argmax(axis=1) == y).mean()) < 0.05
