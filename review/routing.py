@@ -138,7 +138,8 @@ def dismiss(ctx: Context, actor: Actor, document_id: int, *, version: int, note:
 
 
 def transcribe(ctx: Context, actor: Actor, document_id: int, page_number: int, text: str) -> None:
-    """Keep a person's typing of a page beside its OCR text (which is not changed)."""
+    """Keep a person's typing of a page beside its OCR text (which is not changed); a document in review then
+    gets new suggestions and fields from the typed text."""
     require(actor, "transcribe")
     with ctx.sessions.begin() as session:
         document = session.get(Document, document_id)
@@ -150,6 +151,11 @@ def transcribe(ctx: Context, actor: Actor, document_id: int, page_number: int, t
         events.record(session, "transcribed", actor.name, document_id, page=page_number)
         access.record(session, actor.user_id, actor.name, "transcription", document_id, target=f"página {page_number}",
                       ip=actor.ip, via=actor.via)
+        in_review = document.state == State.review
+    if in_review:
+        from review.reclassify import reclassify
+
+        reclassify(ctx, document_id, actor.name, "transcription", page=page_number)
 
 
 # Delivery -------------------------------------------------------------------------------------------------------

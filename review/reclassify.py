@@ -1,0 +1,59 @@
+"""Suggestions and extracted fields recomputed from a document's current text: after a person types a page, or
+after pages move between documents (split, merge).
+
+The classifier runs outside any write transaction (it takes a moment); the result is stored only if the text it
+was computed from is still the document's text, so a slower run never overwrites a fresher one.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from classifiers.extraction import RULES_VERSION, extract_fields
+from pipeline.context import Context
+from storage import decisions, documents, events
+from storage import routing as turnos
+from storage.tables import Page, State, Transcription
+
+
+def document_text(session: Session, document_id: int) -> str:
+    """All pages' text, each page's newest transcription in place of its OCR text."""
+    typed = decisions.transcriptions(session, document_id)
+    texts = []
+    for page in documents.pages(session, document_id):
+        text = typed[page.number].text if page.number in typed else page.text
+        if text:
+            texts.append(text)
+    return "\n\n".join(texts)
+
+
+def _text_mark(session: Session, document_id: int) -> tuple:
+    """What the text is made of: which page rows, and the newest transcription of the document."""
+    pages = tuple(session.scalars(select(Page.id).where(Page.document_id == document_id).order_by(Page.number)))
+    typed = session.scalar(select(Transcription.id).where(Transcription.document_id == document_id)
+                           .order_by(Transcription.id.desc()).limit(1))
+    return pages, typed
+
+
+def reclassify(ctx: Context, document_id: int, actor: str, cause: str, **detail) -> bool:
+    """Store new suggestions and extraction for a document in review from its current text, bump its version (a
+    reviewer who saw the old suggestions is told it changed) and log a `reclassified` event. False when the
+    document left review or its text changed meanwhile (whoever changed it reclassifies again)."""
+    with ctx.sessions() as session:
+        text = document_text(session, document_id)
+        mark = _text_mark(session, document_id)
+    suggestions = ctx.classifier.suggest(text)
+    fields = extract_fields(text)
+    with ctx.sessions.begin() as session:
+        document = turnos.lock_document(session, document_id)
+        if document is None or document.state != State.review or _text_mark(session, document_id) != mark:
+            return False
+        documents.save_suggestions(session, document_id, suggestions, actor)
+        documents.save_extraction(session, document_id, fields, RULES_VERSION)
+        document.version += 1
+        events.record(session, "reclassified", actor, document_id, cause=cause,
+                      suggestions={s.target: {"label": s.label, "score": round(s.score, 4)} for s in suggestions},
+                      model_version=suggestions[0].model_version if suggestions else None,
+                      fields=sorted(fields), rules_version=RULES_VERSION, **detail)
+    return True
