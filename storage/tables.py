@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Enum, Float, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -35,6 +36,9 @@ PIPELINE_DONE = frozenset({State.review, State.routed, State.concluded, State.fa
 
 class Document(Base):
     __tablename__ = "documents"
+    # The review queue: documents in review in arrival order, and counted per channel (migration 0006).
+    __table_args__ = (Index("ix_documents_state_received_at", "state", "received_at"),
+                      Index("ix_documents_state_channel", "state", "channel"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -61,7 +65,9 @@ class Document(Base):
 
 class Page(Base):
     __tablename__ = "pages"
-    __table_args__ = (UniqueConstraint("document_id", "number"),)
+    __table_args__ = (UniqueConstraint("document_id", "number"),
+                      Index("ix_pages_needs_transcription", "needs_transcription", "document_id"),
+                      Index("ix_pages_error_code", "error_code", "document_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
@@ -81,6 +87,10 @@ class Page(Base):
     # [[text, confidence, left, top, width, height], ...] in the cleaned page's pixels: the review app marks
     # low-confidence words on the image.
     words: Mapped[list | None] = mapped_column(JSON)
+    # A page that came from another document (split, merge): the document whose archived original holds it, and
+    # its page number there. None: this document's own original, page `number`.
+    origin_document_id: Mapped[int | None]
+    origin_page: Mapped[int | None]
 
 
 class StageRun(Base):
@@ -100,6 +110,9 @@ class StageRun(Base):
 
 class Suggestion(Base):
     __tablename__ = "suggestions"
+    # A document's latest suggestion per target, and the queue's program filter (migration 0006).
+    __table_args__ = (Index("ix_suggestions_latest", "document_id", "target", "id"),
+                      Index("ix_suggestions_target_label", "target", "label", "document_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
@@ -143,6 +156,7 @@ class Directorate(Base):
     code: Mapped[str] = mapped_column(String(60), primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email: Mapped[str | None] = mapped_column(String(300))  # turnos are e-mailed here when SMTP is configured
 
 
 class Program(Base):
@@ -265,6 +279,27 @@ class Routing(Base):
     routed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     slip_path: Mapped[str | None] = mapped_column(String(2000))
     delivered_at: Mapped[dt.datetime | None]
+    # A devolución de turno: the row stays as it was routed; the document goes back to review and a new round.
+    returned_at: Mapped[dt.datetime | None]
+    returned_by: Mapped[int | None]
+    return_note: Mapped[str | None] = mapped_column(Text)
+    concluded_at: Mapped[dt.datetime | None]
+
+
+class FollowUp(Base):
+    """What a directorate's enlace records on a turno: progress notes and the answer given to the citizen."""
+
+    __tablename__ = "followups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    routing_id: Mapped[int] = mapped_column(ForeignKey("routings.id"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "progress" or "answer"
+    text: Mapped[str] = mapped_column(Text)
+    answered_on: Mapped[dt.date | None]  # for an answer: the date the citizen was answered
+    file_path: Mapped[str | None] = mapped_column(String(2000))  # the answer's PDF, relative to HOME
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class FolioCounter(Base):
