@@ -38,15 +38,26 @@ def _latest(target: str):
 
 
 def _untranscribed_pages():
+    # Driven from the few flagged pages (index on needs_transcription), not one probe per document in review.
     transcribed = exists().where(Transcription.document_id == Page.document_id, Transcription.page_number == Page.number)
-    return exists().where(Page.document_id == Document.id, Page.needs_transcription, ~transcribed)
+    return Document.id.in_(select(Page.document_id).where(Page.needs_transcription, ~transcribed))
+
+
+def _latest_program_is(*conditions):
+    """Documents whose latest program suggestion meets `conditions`: driven from the matching suggestion rows
+    (index on target and label), not from a probe per document in review."""
+    newer = aliased(Suggestion)
+    latest = (select(func.max(newer.id)).where(newer.document_id == Suggestion.document_id, newer.target == "program")
+              .scalar_subquery())
+    return Document.id.in_(select(Suggestion.document_id)
+                           .where(Suggestion.target == "program", Suggestion.id == latest, *conditions))
 
 
 def _filtered(query, f: QueueFilter, program_s):
     if f.channel:
         query = query.where(Document.channel == f.channel)
     if f.program:
-        query = query.where(program_s.label == f.program)
+        query = query.where(_latest_program_is(Suggestion.label == f.program))
     if f.band == "alta":
         query = query.where(program_s.label.is_not(None), program_s.score >= 0.8)
     elif f.band == "media":
@@ -58,7 +69,7 @@ def _filtered(query, f: QueueFilter, program_s):
     if f.flag == "needs_transcription":
         query = query.where(_untranscribed_pages())
     elif f.flag == "ocr_error":
-        query = query.where(exists().where(Page.document_id == Document.id, Page.error_code.is_not(None)))
+        query = query.where(Document.id.in_(select(Page.document_id).where(Page.error_code.is_not(None))))
     elif f.flag == "no_suggestion":
         query = query.where(or_(program_s.id.is_(None), program_s.label.is_(None)))
     return query
@@ -68,14 +79,18 @@ def queue(session: Session, actor: Actor, f: QueueFilter) -> dict:
     """Documents waiting for review, oldest first, with their suggestions, fields and flags; total and counts."""
     require(actor, "read_queue")
     program_s = aliased(Suggestion)
-    base = (select(Document.id).select_from(Document)
-            .outerjoin(program_s, program_s.id == _latest("program"))
-            .where(Document.state == State.review))
+    base = select(Document.id).select_from(Document).where(Document.state == State.review)
+    if f.band or f.flag == "no_suggestion":
+        # Only these filters need the latest program suggestion joined: a probe per document in review.
+        base = base.outerjoin(program_s, program_s.id == _latest("program"))
     base = _filtered(base, f, program_s)
-    total = session.scalar(select(func.count()).select_from(base.subquery()))
     ids = list(session.scalars(base.order_by(Document.received_at, Document.id).offset(f.offset).limit(f.limit)))
     by_channel = {channel: count for channel, count in session.execute(
         select(Document.channel, func.count()).where(Document.state == State.review).group_by(Document.channel))}
+    if not (f.program or f.band or f.flag):  # the counts per channel already hold the total
+        total = by_channel.get(f.channel, 0) if f.channel else sum(by_channel.values())
+    else:
+        total = session.scalar(select(func.count()).select_from(base.subquery()))
     return {"items": items(session, ids), "total": total, "by_channel": by_channel,
             "in_review": sum(by_channel.values())}
 
