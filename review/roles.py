@@ -18,6 +18,13 @@ RULES: dict[str, frozenset[Role]] = {
     "capture": frozenset({Role.capturista, Role.revisor, Role.admin}),
     "read_access_log": frozenset({Role.gerente, Role.admin}),
     "manage_closures": frozenset({Role.admin}),
+    "regroup": frozenset({Role.revisor, Role.admin}),  # split and merge documents in review
+    # Progress notes and the answer to the citizen; an enlace only on turnos its directorate is responsible for.
+    "follow_up": frozenset({Role.enlace, Role.revisor, Role.admin}),
+    "return_turno": frozenset({Role.revisor, Role.admin}),  # devolución de turno: back to review
+    "manage_users": frozenset({Role.admin}),
+    "manage_catalogue": frozenset({Role.admin}),
+    "export": frozenset({Role.gerente, Role.admin}),
 }
 
 ROLE_NAMES = {

@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from pipeline.errors import CsrfRefused, DocumentNotFound, NotAuthenticated, ReviewError, StaleVersion
-from review import auth, calendar, capture, images, routing, views
+from review import auth, calendar, capture, images, routing, views, web_documents
 from review.roles import ROLE_NAMES, Actor, require
 from storage import access, catalogue
 from storage import routing as turnos
@@ -238,6 +238,7 @@ def install(app: FastAPI) -> None:
             # The queue's neighbours; an enlace has no queue, only its turnos.
             previous, following = (None, None) if who.actor.limited_to_directorate else views.neighbours(session, document_id)
             known = catalogue.load(session)
+            extra = {**web_documents.extras(session, who.actor, doc), **extra}
         views.log_view(ctx, who.actor, "view_document", document_id)
         confirmed = {}
         for name, value in (doc["fields"] or {}).items():
@@ -249,6 +250,9 @@ def install(app: FastAPI) -> None:
                     program_names={p.code: p.name for p in known.programs},
                     field_names=names, field_labels=routing.FIELD_LABELS, field_values=confirmed,
                     instructions=routing.INSTRUCTIONS, low=ctx.settings.low_confidence_word, **extra)
+
+    # Routes in other modules (review/web_documents.py, review/web_admin.py) render through these.
+    app.state.page, app.state.document_page = page, document_page
 
     @app.get("/documentos/{document_id}", response_class=HTMLResponse)
     def document_view(request: Request, document_id: int):

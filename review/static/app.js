@@ -34,6 +34,15 @@
         dismiss.querySelector("input[name=note]").value = note;
       });
     }
+    var merge = document.getElementById("merge-form");
+    if (merge) {
+      merge.addEventListener("submit", function (event) {
+        var into = merge.querySelector("input[name=into]").value;
+        if (!window.confirm("¿Unir este documento al documento " + into + "? Sus páginas pasan a ese documento.")) {
+          event.preventDefault();
+        }
+      });
+    }
     document.addEventListener("keydown", function (event) {
       if (event.ctrlKey || event.metaKey || event.altKey) {
         if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -58,6 +67,11 @@
         case "x":
           form = document.getElementById("dismiss-form");
           if (form) { event.preventDefault(); form.requestSubmit(); }
+          break;
+        case "s":
+        case "u":
+          var field = document.getElementById(event.key === "s" ? "split-page" : "merge-into");
+          if (field) { event.preventDefault(); field.focus(); }
           break;
       }
     });
