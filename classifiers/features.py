@@ -104,9 +104,11 @@ class Vectoriser:
         O(block × width + n²) however many texts there are (a dense copy of 5,000 texts would take 650 MB)."""
         n = len(rows)
         out = np.zeros((n, n), dtype=np.float64)
-        blocks = [(start, self._dense(rows[start:start + block])) for start in range(0, n, block)]
-        for i, (start_i, a) in enumerate(blocks):
-            for start_j, b in blocks[i:]:
+        starts = range(0, n, block)
+        for start_i in starts:
+            a = self._dense(rows[start_i:start_i + block])
+            for start_j in (s for s in starts if s >= start_i):
+                b = a if start_j == start_i else self._dense(rows[start_j:start_j + block])  # rebuilt: cheap
                 product = a @ b.T
                 out[start_i:start_i + len(a), start_j:start_j + len(b)] = product
                 out[start_j:start_j + len(b), start_i:start_i + len(a)] = product.T
