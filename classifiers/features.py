@@ -96,6 +96,11 @@ class Vectoriser:
                 values[block] /= norm
         return index, values
 
+    def known_words(self, index: np.ndarray) -> int:
+        """How many of a row's word n-gram buckets occurred in the training texts (unseen ones have the top idf)."""
+        words = index[index < (1 << BITS)]
+        return int((self.idf[words] < self.idf[: 1 << BITS].max() - 1e-3).sum())
+
     def rows(self, token_lists: Sequence[Sequence[str]]) -> list[tuple[np.ndarray, np.ndarray]]:
         return [self.transform_one(words) for words in token_lists]
 

@@ -58,23 +58,31 @@ class Classifier:
     def probabilities(self, texts: Sequence[str]) -> dict[str, list[dict[str, float]]]:
         """Per target, each text's label probabilities; the child target (directorate) averaged with what the
         program probabilities imply through the catalogue map, so the two targets tell one story."""
+        return self._predict(texts)[0]
+
+    def _predict(self, texts: Sequence[str]) -> tuple[dict[str, list[dict[str, float]]], list[bool]]:
+        """Probabilities per target, and per text whether any target's model knew any of its words."""
         with self._lock:
-            result = {target: textcat.scores(nlp, texts) for target, nlp in self._pipelines.items()}
+            predicted = {target: textcat.predict(nlp, texts) for target, nlp in self._pipelines.items()}
+        result = {target: [cats for cats, _ in rows] for target, rows in predicted.items()}
+        evidence = [any(rows[i][1] for rows in predicted.values()) for i in range(len(texts))]
         mapping = self.meta.hierarchy.get("map", {})
         parent, child = self.meta.hierarchy.get("parent"), self.meta.hierarchy.get("child")
         if mapping and parent in result and child in result:
             result[child] = [_joint(p, c, mapping) for p, c in zip(result[parent], result[child])]
-        return result
+        return result, evidence
 
     def suggest(self, text: str, alternatives: int = ALTERNATIVES) -> list[Suggestion]:
-        """Per target: the label (None when its score is below the target's abstain threshold), its score and
-        the `alternatives` best other labels; a confident program brings its directorate from the catalogue map."""
-        probabilities = {t: rows[0] for t, rows in self.probabilities([text]).items()}
+        """Per target: the label (None when its score is below the target's abstain threshold, or when the text
+        has no word the model knows), its score and the `alternatives` best other labels; a confident program
+        brings its directorate from the catalogue map."""
+        predicted, evidence = self._predict([text])
+        probabilities = {t: rows[0] for t, rows in predicted.items()}
         chosen: dict[str, tuple[str | None, float]] = {}
         for target in self.meta.targets:
             ranked = _ranked(probabilities[target])
             label, score = ranked[0] if ranked else (None, 0.0)
-            if score < self.meta.thresholds.get(target, 0.0):
+            if score < self.meta.thresholds.get(target, 0.0) or not evidence[0]:
                 label = None
             chosen[target] = (label, score)
         parent, child = self.meta.hierarchy.get("parent"), self.meta.hierarchy.get("child")

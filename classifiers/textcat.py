@@ -27,6 +27,7 @@ from classifiers import linear
 from classifiers.features import LabelMatcher, Vectoriser, normalise
 
 COMPONENT = "peticiones_textcat"
+EVIDENCE = "peticiones_known_words"  # doc.user_data key: word n-grams of the text seen in training
 
 
 class LinearTextClassifier:
@@ -42,12 +43,20 @@ class LinearTextClassifier:
         self.beta = 0.0
         self.temperature = 1.0
         self.calibration: tuple[list, list] = ([], [])
+        self.prior: list[float] = []  # label shares in the training texts
 
     def __call__(self, doc: Doc) -> Doc:
         if not self.labels:
             return doc
         words = words_of(doc)
         index, values = self.vectoriser.transform_one(words)
+        known = self.vectoriser.known_words(index)
+        doc.user_data[EVIDENCE] = known
+        if self.prior and not known:
+            # No word the model has ever seen (empty OCR text, another language): its scores would be only the
+            # biases, which calibration would turn into a confident guess; the label shares say "no idea" honestly.
+            doc.cats = dict(zip(self.labels, self.prior))
+            return doc
         scores = values @ self.weights[index] + self.bias + self.beta * self.matcher.scores(words, self.labels)
         probabilities = linear.softmax(scores[None, :].astype(np.float64), self.temperature)
         probabilities = linear.calibrate_top(probabilities, *self.calibration)[0]
@@ -58,7 +67,7 @@ class LinearTextClassifier:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         settings = {"labels": self.labels, "beta": self.beta, "temperature": self.temperature,
-                    "calibration": [list(self.calibration[0]), list(self.calibration[1])],
+                    "calibration": [list(self.calibration[0]), list(self.calibration[1])], "prior": self.prior,
                     "matcher": self.matcher.to_json()}
         (path / "cfg.json").write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
         np.save(path / "weights.npy", self.weights.astype(np.float16))  # half the size of float32
@@ -72,6 +81,7 @@ class LinearTextClassifier:
         self.beta, self.temperature = float(settings["beta"]), float(settings["temperature"])
         self.matcher = LabelMatcher.from_json(settings["matcher"])
         self.calibration = (settings["calibration"][0], settings["calibration"][1])
+        self.prior = settings.get("prior", [])
         self.weights = np.load(path / "weights.npy").astype(np.float32)
         self.bias = np.load(path / "bias.npy").astype(np.float32)
         self.vectoriser.idf = np.load(path / "idf.npy").astype(np.float32)
@@ -119,6 +129,7 @@ def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[
     component.weights, component.bias = component.vectoriser.project(rows, fitted.coefficients), fitted.bias
     component.beta, component.temperature = fitted.beta, fitted.temperature
     component.calibration = fitted.calibration
+    component.prior = [labels.count(label) / len(labels) for label in label_set]
     oof = [{label: float(p) for label, p in zip(label_set, row)} for row in fitted.oof_probabilities]
     # Rounded down, so that a stored threshold never rises above the scores it was chosen to admit.
     threshold = math.floor(linear.abstain_threshold(fitted.oof_probabilities, y, min_precision) * 1e4) / 1e4
@@ -130,7 +141,13 @@ def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[
 
 def scores(nlp: Language, texts: Sequence[str]) -> list[dict[str, float]]:
     """Label probabilities for each text."""
-    return [dict(doc.cats) for doc in nlp.pipe(texts, batch_size=64)]
+    return [cats for cats, _ in predict(nlp, texts)]
+
+
+def predict(nlp: Language, texts: Sequence[str]) -> list[tuple[dict[str, float], int]]:
+    """Label probabilities for each text, and how many of its word n-grams the model saw in training
+    (0: the probabilities are only the label shares, a suggestion would be a guess)."""
+    return [(dict(doc.cats), doc.user_data.get(EVIDENCE, 1)) for doc in nlp.pipe(texts, batch_size=64)]
 
 
 def save(nlp: Language, folder: Path) -> None:

@@ -150,3 +150,9 @@ def test_top_label_calibration_keeps_the_order_and_sums_to_one():
     assert (calibrated.argmax(axis=1) == probabilities.argmax(axis=1)).all()
     # random labels: about one in six top labels is right, and the calibrated confidence says so
     assert abs(calibrated.max(axis=1).mean() - (probabilities.argmax(axis=1) == y).mean()) < 0.05
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n ", "zzqx wkfj"])
+def test_a_text_with_no_known_word_gets_no_suggestion(model_dir, text):
+    for s in Classifier(model_dir).suggest(text):
+        assert s.label is None and len(s.alternatives) == 3
