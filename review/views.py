@@ -140,7 +140,8 @@ def readable(session: Session, actor: Actor, document_id: int) -> Document:
     if document is None:
         raise DocumentNotFound(str(document_id))
     if actor.limited_to_directorate:
-        visible = session.scalar(select(Routing.id).where(Routing.document_id == document_id,
+        # A returned turno (devolución) no longer opens the document to that directorate.
+        visible = session.scalar(select(Routing.id).where(Routing.document_id == document_id, Routing.returned_at.is_(None),
                                                           turnos.visible_to_directorate(actor.directorate or "")).limit(1))
         if visible is None:
             raise DocumentNotFound(str(document_id))  # not Forbidden: do not reveal that it exists
@@ -200,7 +201,8 @@ def routed(session: Session, actor: Actor, directorate: str | None, limit: int =
     elif not (actor.may("read_queue")):
         raise Forbidden(actor.name)
     query = (select(Routing, Document).join(Document, Document.id == Routing.document_id)
-             .where(Document.state == State.routed).order_by(Routing.due_date, Routing.id).limit(limit))
+             .where(Document.state == State.routed, Routing.returned_at.is_(None))
+             .order_by(Routing.due_date, Routing.id).limit(limit))
     if directorate:
         query = query.where(turnos.visible_to_directorate(directorate))
     return [{"document_id": d.id, "channel": d.channel, **_routing_json(r)} for r, d in session.execute(query)]

@@ -5,20 +5,27 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from pipeline.errors import ReviewError
-from review import regroup
+from review import followup, regroup, views
 from review.roles import Actor
+from storage import routing as turnos
 from storage.tables import Document
 
 
 def extras(session: Session, actor: Actor, doc: dict) -> dict:
     """What the document page shows besides views.document: where pages came from, what it was merged into."""
     row = session.get(Document, doc["id"])
+    routing = turnos.current(session, doc["id"])
+    in_attention = doc["state"] == "routed" and routing is not None
+    responsible = not actor.limited_to_directorate or (routing is not None and routing.directorate == actor.directorate)
     return {"origins": regroup.origins(session, doc["id"]), "duplicate_of": row.duplicate_of if row else None,
-            "may_regroup": actor.may("regroup") and doc["state"] == "review"}
+            "may_regroup": actor.may("regroup") and doc["state"] == "review",
+            "turno": followup.history(session, doc["id"]),
+            "may_follow_up": in_attention and actor.may("follow_up") and responsible,
+            "may_return": in_attention and actor.may("return_turno")}
 
 
 def install(app: FastAPI) -> None:
@@ -57,3 +64,61 @@ def install(app: FastAPI) -> None:
         except ReviewError as error:
             return await _changed(request, who, document_id, error)
         return RedirectResponse(f"/documentos/{into}", status_code=303)
+
+    @app.post("/documentos/{document_id}/avance")
+    async def progress(request: Request, document_id: int):
+        who = viewer(request)
+        form = await request.form()
+        check_csrf(who, str(form.get("csrf", "")))
+        try:
+            await run_in_threadpool(followup.add_note, ctx, who.actor, document_id, str(form.get("text", "")))
+        except ReviewError as error:
+            return await _changed(request, who, document_id, error)
+        return RedirectResponse(f"/documentos/{document_id}#seguimiento", status_code=303)
+
+    @app.post("/documentos/{document_id}/respuesta")
+    async def answer(request: Request, document_id: int):
+        import datetime as dt
+
+        from pipeline.errors import InvalidInput
+
+        who = viewer(request)
+        form = await request.form()
+        check_csrf(who, str(form.get("csrf", "")))
+        upload = form.get("file")
+        pdf = await upload.read() if upload is not None and not isinstance(upload, str) else b""
+        try:
+            try:
+                answered_on = dt.date.fromisoformat(str(form.get("answered_on", "")))
+            except ValueError:
+                raise InvalidInput("answer date", user_message="Escriba la fecha de la respuesta.") from None
+            await run_in_threadpool(followup.answer, ctx, who.actor, document_id, version=_int(form.get("version")),
+                                    answered_on=answered_on, text=str(form.get("text", "")), pdf=pdf or None)
+        except ReviewError as error:
+            return await _changed(request, who, document_id, error)
+        return RedirectResponse(f"/documentos/{document_id}#seguimiento", status_code=303)
+
+    @app.post("/documentos/{document_id}/devolver")
+    async def give_back(request: Request, document_id: int):
+        who = viewer(request)
+        form = await request.form()
+        check_csrf(who, str(form.get("csrf", "")))
+        try:
+            await run_in_threadpool(followup.return_turno, ctx, who.actor, document_id,
+                                    version=_int(form.get("version")), note=str(form.get("note", "")))
+        except ReviewError as error:
+            return await _changed(request, who, document_id, error)
+        return RedirectResponse(f"/documentos/{document_id}", status_code=303)
+
+    @app.get("/documentos/{document_id}/respuestas/{followup_id}.pdf")
+    def answer_pdf(request: Request, document_id: int, followup_id: int):
+        from pipeline.errors import DocumentNotFound
+
+        who = viewer(request)
+        with app.state.reads() as session:
+            views.readable(session, who.actor, document_id)
+            path = followup.answer_file(ctx, session, document_id, followup_id)
+        if not path.is_file():
+            raise DocumentNotFound(str(path), user_message="El archivo de la respuesta no está disponible.")
+        views.log_view(ctx, who.actor, "download_answer", document_id, path.name)
+        return FileResponse(path, media_type="application/pdf", filename=path.name)

@@ -70,7 +70,8 @@
           break;
         case "s":
         case "u":
-          var field = document.getElementById(event.key === "s" ? "split-page" : "merge-into");
+        case "a":
+          var field = document.getElementById({s: "split-page", u: "merge-into", a: "progress-text"}[event.key]);
           if (field) { event.preventDefault(); field.focus(); }
           break;
       }
