@@ -168,7 +168,8 @@ def train(rows: Sequence[dict], targets: Sequence[str], out: Path, *, name: str 
                            "cv_per_label_f1": {label: v["f1"] for label, v in cv["per_label"].items()}}
     now = dt.datetime.now(dt.timezone.utc)
     digest = data_sha256 or hashlib.sha256(json.dumps(list(rows), sort_keys=True).encode()).hexdigest()
-    meta = Meta(name, f"{name}-{now:%Y%m%d}-{digest[:8]}", now.isoformat(timespec="seconds"), digest,
+    # The time is part of the version: retraining the same data with other code must not reuse a version.
+    meta = Meta(name, f"{name}-{now:%Y%m%d-%H%M%S}-{digest[:8]}", now.isoformat(timespec="seconds"), digest,
                 tuple(targets), metrics, thresholds, _hierarchy(rows, targets, catalogue))
     (out / "meta.json").write_text(meta.to_json(), encoding="utf-8")
     return meta
