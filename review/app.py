@@ -54,7 +54,7 @@ def read_sessions(ctx: Context) -> sessionmaker[Session]:
 
 def create_app(ctx: Context) -> FastAPI:
     """The whole web app (pages, static assets, API) over this Context's database and folders."""
-    from review import api, calendar, web, web_documents
+    from review import api, calendar, web, web_admin, web_documents
 
     app = FastAPI(title="Peticiones", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.ctx = ctx
@@ -81,4 +81,5 @@ def create_app(ctx: Context) -> FastAPI:
     app.mount("/api/v1", api.create_api(ctx, app.state.reads))
     web.install(app)
     web_documents.install(app)
+    web_admin.install(app)
     return app

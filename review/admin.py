@@ -1,0 +1,151 @@
+"""What an admin changes: users (create, deactivate, reset password, role and directorate) and the catalogue of
+programs and directorates. Every change is in the access log; catalogue changes also in the event log with the
+values before and after."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from pipeline.context import Context
+from pipeline.errors import InvalidInput, UnknownDirectorate, UnknownUser
+from review import auth
+from review.roles import Actor, require
+from storage import access, events, users
+from storage.tables import Directorate, Program, Role, User
+
+CODE = re.compile(r"[a-z0-9_]{2,60}")
+
+
+def _user(session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise UnknownUser(str(user_id))
+    return user
+
+
+def _log(session, actor: Actor, action: str, target: str) -> None:
+    access.record(session, actor.user_id, actor.name, action, target=target, ip=actor.ip, via=actor.via)
+
+
+def create_user(ctx: Context, actor: Actor, name: str, role: str, password: str, directorate: str | None) -> None:
+    require(actor, "manage_users")
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise InvalidInput(f"role {role!r}", user_message="Elija un perfil de la lista.") from None
+    auth.add_user(ctx, name, role_value, password, directorate or None)
+    with ctx.sessions.begin() as session:
+        _log(session, actor, "user_created", f"{name.strip()} ({role})")
+
+
+def change_user(ctx: Context, actor: Actor, user_id: int, *, action: str, password: str = "", role: str = "",
+                directorate: str | None = None) -> None:
+    """activate, deactivate (its sessions end), password (its sessions end) or role (with an enlace's directorate)."""
+    require(actor, "manage_users")
+    hashed = auth.hash_password(password) if action == "password" else None
+    with ctx.sessions.begin() as session:
+        user = _user(session, user_id)
+        if action in ("deactivate", "activate"):
+            if user.id == actor.user_id:
+                raise InvalidInput("own account", user_message="No puede dar de baja su propia cuenta.")
+            user.active = action == "activate"
+            if not user.active:
+                users.revoke_all_sessions(session, user.id)
+            _log(session, actor, "user_deactivated" if not user.active else "user_activated", user.name)
+        elif action == "password":
+            users.set_password(session, user, hashed)
+            users.revoke_all_sessions(session, user.id)
+            _log(session, actor, "password_reset", user.name)
+        elif action == "role":
+            try:
+                new_role = Role(role)
+            except ValueError:
+                raise InvalidInput(f"role {role!r}", user_message="Elija un perfil de la lista.") from None
+            if new_role == Role.enlace:
+                if not directorate or session.get(Directorate, directorate) is None:
+                    raise UnknownDirectorate(str(directorate), user_message="Un enlace necesita su dirección.")
+            if user.id == actor.user_id and new_role != Role.admin:
+                raise InvalidInput("own role", user_message="No puede quitarse a sí mismo el perfil de administración.")
+            user.role, user.directorate = new_role, directorate if new_role == Role.enlace else None
+            _log(session, actor, "user_role_changed", f"{user.name}: {new_role.value} {user.directorate or ''}".strip())
+        else:
+            raise InvalidInput(f"action {action!r}")
+
+
+def user_list(session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.active.desc(), User.name)))
+
+
+def _days(value: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= 365:
+        raise InvalidInput(f"days {value!r}", user_message="Los días hábiles deben ser un número entre 1 y 365.")
+    return int(value)
+
+
+def _code(value: str) -> str:
+    value = value.strip()
+    if not CODE.fullmatch(value):
+        raise InvalidInput(f"code {value!r}", user_message="La clave lleva de 2 a 60 minúsculas, números o guiones "
+                                                            "bajos (por ejemplo: apoyo_vivienda).")
+    return value
+
+
+def save_program(ctx: Context, actor: Actor, *, code: str, name: str, directorate: str, synonyms: str,
+                 deadline_days: str, active: bool, description: str = "") -> None:
+    """Create or update a program: name, responsible directorate, synonyms (comma-separated), deadline, active."""
+    require(actor, "manage_catalogue")
+    code, name = _code(code), name.strip()[:300]
+    if not name:
+        raise InvalidInput("empty name", user_message="Escriba el nombre del programa.")
+    words = [w.strip() for w in synonyms.replace("\n", ",").split(",") if w.strip()]
+    days = _days(deadline_days)
+    with ctx.sessions.begin() as session:
+        if session.get(Directorate, directorate) is None:
+            raise UnknownDirectorate(directorate)
+        row = session.get(Program, code)
+        before = _program_json(row) if row else None
+        if row is None:
+            row = Program(code=code, description=description)
+            session.add(row)
+        row.name, row.directorate, row.synonyms, row.deadline_days, row.active = name, directorate, words, days, active
+        if description:
+            row.description = description
+        events.record(session, "catalogue_changed", actor.name, None, table="programs", code=code, before=before,
+                      after=_program_json(row))
+        _log(session, actor, "catalogue_changed", f"programa {code}")
+
+
+def save_directorate(ctx: Context, actor: Actor, *, code: str, name: str, email: str, active: bool) -> None:
+    """Create or update a directorate: name, e-mail for turnos, active."""
+    require(actor, "manage_catalogue")
+    code, name, email = _code(code), name.strip()[:300], email.strip()[:300]
+    if not name:
+        raise InvalidInput("empty name", user_message="Escriba el nombre de la dirección.")
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise InvalidInput(f"email {email!r}", user_message="Escriba un correo electrónico válido o déjelo vacío.")
+    with ctx.sessions.begin() as session:
+        row = session.get(Directorate, code)
+        before = {"name": row.name, "email": row.email, "active": row.active} if row else None
+        if row is None:
+            row = Directorate(code=code)
+            session.add(row)
+        row.name, row.email, row.active = name, email or None, active
+        events.record(session, "catalogue_changed", actor.name, None, table="directorates", code=code, before=before,
+                      after={"name": name, "email": row.email, "active": active})
+        _log(session, actor, "catalogue_changed", f"dirección {code}")
+
+
+def catalogue_rows(session) -> tuple[list[Directorate], list[Program]]:
+    """Every directorate and program, inactive ones included (the catalogue the app uses shows active only)."""
+    return (list(session.scalars(select(Directorate).order_by(Directorate.name))),
+            list(session.scalars(select(Program).order_by(Program.name))))
+
+
+def _program_json(row: Program) -> dict:
+    return {"name": row.name, "directorate": row.directorate, "synonyms": list(row.synonyms or []),
+            "deadline_days": row.deadline_days, "active": row.active}

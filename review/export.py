@@ -1,0 +1,60 @@
+"""The turnados list as a spreadsheet (CSV in UTF-8 with a BOM, so Excel shows the accents) for gerencia and
+administración. Only CSV: openpyxl is not installed in this environment."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from review import calendar, views
+from review.roles import Actor, require
+from storage import catalogue
+from storage import routing as turnos
+from storage.tables import Decision
+
+COLUMNS = ("Folio", "Documento", "Canal", "Recibido", "Turnado", "Peticionario", "Municipio", "Asunto", "Programa",
+           "Dirección responsable", "Con copia a", "Instrucción", "Días hábiles de plazo", "Fecha límite",
+           "Días hábiles restantes", "Semáforo")
+LIGHTS = {"vencido": "vencido", "por-vencer": "por vencer", "en-tiempo": "en tiempo"}
+
+
+def light(days_left: int) -> str:
+    """The turnados page's traffic light from the business days left to the due date."""
+    return "vencido" if days_left < 0 else "por-vencer" if days_left <= 2 else "en-tiempo"
+
+
+def routed_csv(session: Session, actor: Actor, directorate: str | None, timezone: str, today: dt.date) -> tuple[str, int]:
+    """The CSV text of the turnos in attention (one directorate's or all) and how many rows it holds."""
+    require(actor, "export")
+    rows = views.routed(session, actor, directorate, limit=100_000)
+    known = catalogue.load(session)
+    names = {d.code: d.name for d in known.directorates}
+    programs = {p.code: p.name for p in known.programs}
+    closed = turnos.closures(session)
+    ids = [r["folio"] for r in rows]
+    fields = {}
+    if ids:
+        from storage.tables import Routing
+
+        for folio, decided in session.execute(select(Routing.folio, Decision.fields)
+                                              .join(Decision, Decision.id == Routing.decision_id)
+                                              .where(Routing.folio.in_(ids))):
+            fields[folio] = decided or {}
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for r in rows:
+        f = fields.get(r["folio"], {})
+        left = calendar.business_days_between(today, dt.date.fromisoformat(r["due_date"]), closed)
+        writer.writerow([r["folio"], r["document_id"], r["channel"], r["received_on"],
+                         calendar.local_time(r["routed_at"], timezone), f.get("name", ""), f.get("municipality", ""),
+                         f.get("subject") or f.get("request", ""), programs.get(r["program"], r["program"] or ""),
+                         names.get(r["directorate"], r["directorate"]),
+                         "; ".join(names.get(c, c) for c in r["copies"]), r["instruction"], r["deadline_days"],
+                         r["due_date"], left, LIGHTS[light(left)]])
+    return out.getvalue(), len(rows)

@@ -1,0 +1,108 @@
+"""Admin pages (users, catalogue) and the turnados export. Live session, CSRF on every form, roles, access log."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from pipeline.errors import ReviewError
+from review import admin, calendar, export, views
+from review.roles import require
+from storage.tables import Role, utcnow
+
+
+def install(app: FastAPI) -> None:
+    from review.app import status_of
+    from review.web import check_csrf, viewer
+
+    ctx = app.state.ctx
+    reads = app.state.reads
+
+    def users_page(request: Request, who, status: int = 200, error: ReviewError | None = None) -> HTMLResponse:
+        require(who.actor, "manage_users")
+        with reads() as session:
+            people = admin.user_list(session)
+            directorates, _ = admin.catalogue_rows(session)
+        views.log_view(ctx, who.actor, "view_users", None)
+        return app.state.page(request, "admin_users.html", who, status, users=people, roles=list(Role),
+                              directorates=directorates, error=error)
+
+    def catalogue_page(request: Request, who, status: int = 200, error: ReviewError | None = None) -> HTMLResponse:
+        require(who.actor, "manage_catalogue")
+        with reads() as session:
+            directorates, programs = admin.catalogue_rows(session)
+        return app.state.page(request, "admin_catalogue.html", who, status, directorates=directorates,
+                              programs=programs, error=error)
+
+    @app.get("/admin/usuarios", response_class=HTMLResponse)
+    def users(request: Request):
+        return users_page(request, viewer(request))
+
+    @app.post("/admin/usuarios")
+    async def user_add(request: Request):
+        who = viewer(request)
+        form = await request.form()
+        check_csrf(who, str(form.get("csrf", "")))
+        try:
+            await run_in_threadpool(admin.create_user, ctx, who.actor, str(form.get("name", "")),
+                                    str(form.get("role", "")), str(form.get("password", "")),
+                                    str(form.get("directorate", "")) or None)
+        except ReviewError as error:
+            return await run_in_threadpool(users_page, request, who, status_of(error), error)
+        return RedirectResponse("/admin/usuarios", status_code=303)
+
+    @app.post("/admin/usuarios/{user_id}")
+    async def user_change(request: Request, user_id: int):
+        who = viewer(request)
+        form = await request.form()
+        check_csrf(who, str(form.get("csrf", "")))
+        try:
+            await run_in_threadpool(lambda: admin.change_user(
+                ctx, who.actor, user_id, action=str(form.get("action", "")), password=str(form.get("password", "")),
+                role=str(form.get("role", "")), directorate=str(form.get("directorate", "")) or None))
+        except ReviewError as error:
+            return await run_in_threadpool(users_page, request, who, status_of(error), error)
+        return RedirectResponse("/admin/usuarios", status_code=303)
+
+    @app.get("/admin/catalogo", response_class=HTMLResponse)
+    def catalogue(request: Request):
+        return catalogue_page(request, viewer(request))
+
+    @app.post("/admin/catalogo/programas")
+    async def program_save(request: Request):
+        who = viewer(request)
+        form = await request.form()
+        check_csrf(who, str(form.get("csrf", "")))
+        try:
+            await run_in_threadpool(lambda: admin.save_program(
+                ctx, who.actor, code=str(form.get("code", "")), name=str(form.get("name", "")),
+                directorate=str(form.get("directorate", "")), synonyms=str(form.get("synonyms", "")),
+                deadline_days=str(form.get("deadline_days", "")), active=form.get("active") == "1"))
+        except ReviewError as error:
+            return await run_in_threadpool(catalogue_page, request, who, status_of(error), error)
+        return RedirectResponse("/admin/catalogo#programas", status_code=303)
+
+    @app.post("/admin/catalogo/direcciones")
+    async def directorate_save(request: Request):
+        who = viewer(request)
+        form = await request.form()
+        check_csrf(who, str(form.get("csrf", "")))
+        try:
+            await run_in_threadpool(lambda: admin.save_directorate(
+                ctx, who.actor, code=str(form.get("code", "")), name=str(form.get("name", "")),
+                email=str(form.get("email", "")), active=form.get("active") == "1"))
+        except ReviewError as error:
+            return await run_in_threadpool(catalogue_page, request, who, status_of(error), error)
+        return RedirectResponse("/admin/catalogo#direcciones", status_code=303)
+
+    @app.get("/turnados/exportar.csv")
+    def routed_export(request: Request, direccion: str = ""):
+        who = viewer(request)
+        today = calendar.local_date(utcnow(), ctx.settings.timezone)
+        with reads() as session:
+            text, count = export.routed_csv(session, who.actor, direccion or None, ctx.settings.timezone, today)
+        views.log_view(ctx, who.actor, "export", None, f"turnados {direccion or 'todas'}: {count} filas (CSV)")
+        name = f"turnados-{direccion or 'todas'}-{today.isoformat()}.csv"
+        return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
