@@ -267,6 +267,41 @@ def evaluate(
         Console().print(table)
 
 
+@app.command()
+def classify(
+    text: Annotated[Optional[str], typer.Argument(help="Texto de la petición (o use --file).")] = None,
+    file: Annotated[Optional[Path], typer.Option("--file", help="Archivo de texto UTF-8 con la petición.", exists=True,
+                                                 dir_okay=False)] = None,
+    model: Annotated[Optional[Path], typer.Option(help="Carpeta del modelo (por omisión el de la configuración).",
+                                                  exists=True, file_okay=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Un objeto JSON en la salida estándar.")] = False,
+) -> None:
+    """Sugiere programa y dirección para un texto, con puntajes y alternativas, y los datos del peticionario."""
+    from classifiers.extraction import extract_fields
+    from classifiers.model import Classifier
+
+    if (text is None) == (file is None):
+        console.print("Dé el texto o --file, uno de los dos.")
+        raise typer.Exit(2)
+    body = text if text is not None else file.read_text(encoding="utf-8")
+    classifier = Classifier(model or Settings().model)
+    suggestions = {s.target: {"label": s.label, "score": s.score, "alternatives": [list(a) for a in s.alternatives]}
+                   for s in classifier.suggest(body)}
+    result = {"model_version": classifier.version, "suggestions": suggestions, "fields": extract_fields(body)}
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    table = Table("Objetivo", "Sugerencia", "Puntaje", "Alternativas", title=f"Modelo {classifier.version}")
+    for target, s in suggestions.items():
+        others = ", ".join(f"{label} {score:.2f}" for label, score in s["alternatives"])
+        table.add_row(target, s["label"] or "sin sugerencia confiable", f"{s['score']:.2f}", others)
+    Console().print(table)
+    fields = Table("Dato", "Valor", "Puntaje", title="Datos del peticionario")
+    for name, field in result["fields"].items():
+        fields.add_row(name, str(field["value"]), f"{field['score']:.2f}")
+    Console().print(fields)
+
+
 def _print_metrics(results: list[dict], title: str) -> None:
     table = Table("Objetivo", "Casos", "F1 macro", "Exactitud", "Top 3", "Exactitud al 50%", "Error de calibración",
                   title=title)
