@@ -20,7 +20,7 @@ from classifiers import gazetteer, identifiers, textcat
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-11-25"
+RULES_VERSION = "extraccion-2026-11-25b"
 
 
 # --- the spaCy pipeline: cue words and place names -------------------------------------------------------------
@@ -201,18 +201,47 @@ _SIGNATURE_NOISE = re.compile(r"^\s*$|^[\s_\-.]+$|sufragio|reelecci|solicitante|
                               r"saludo|a t e n t a m e n t e")
 
 
+def _name_tail(line: str) -> bool:
+    """True when a line holds nothing but the rest of a name ("Ramírez", "López Ramírez."): capitalised words or
+    particles, no digits, no place, no title, at most two names."""
+    words = line.strip(" \t.,").split()
+    core = [w for w in words if fold(w) not in _PARTICLES]
+    return (1 <= len(core) <= 2 and fold(" ".join(words)) not in gazetteer.place_names()
+            and all(w.isalpha() and (fold(w) in _PARTICLES or w[0].isupper()) for w in words)
+            and not any(fold(w) in _STOP or fold(w) in _NOT_NAMES for w in core))
+
+
+def _signature(text: str, after: int) -> str | None:
+    """The name signed after a closing word ("Atentamente"): on the same line ("Atentamente, María López") or the
+    first line below that is not a slogan or a blank, with the rest of the name taken from the next line when the
+    signature (or the OCR's line wrapping) broke it there ("María\nLópez Ramírez", "María López\nRamírez")."""
+    lines = text[after:].split("\n")[:9]
+    lines[0] = lines[0].lstrip(" \t,.:;-_")
+    candidates = [n for n, line in enumerate(lines) if line.strip() and not _SIGNATURE_NOISE.search(fold(line))]
+    # The same line first (when something follows the closing word), then the first signature line below it.
+    for n in [c for c in candidates if c == 0] + [c for c in candidates if c > 0][:1]:
+        line = lines[n].strip()
+        name = _read_name(line)
+        tail = lines[n + 1].strip() if n + 1 < len(lines) else ""
+        core = len([w for w in (name or line).split() if fold(w) not in _PARTICLES])
+        if tail and core <= 3 and _name_tail(tail):
+            joined = _read_name(line + " " + tail)
+            if joined and len(joined.split()) > len((name or "").split()):
+                name = joined
+        if name:
+            return name
+    return None
+
+
 def _names(text: str, folded: str, cues: list[_Cue], addressee_end: int) -> dict | None:
     found: list[tuple[float, str, str]] = []
     for cue in cues:
         if cue.label != "NAME":
             continue
         if cue.kind == "atentamente":
-            lines = text[cue.end:].split("\n")[1:9]
-            for line in [ln for ln in lines if not _SIGNATURE_NOISE.search(fold(ln))][:1]:
-                name = _read_name(line)
-                if name:
-                    found.append((_NAME_SCORES["atentamente"], name, "firma"))
-                    break
+            name = _signature(text, cue.end)
+            if name:
+                found.append((_NAME_SCORES["atentamente"], name, "firma"))
             continue
         if cue.kind == "c":
             if cue.start < addressee_end:

@@ -287,3 +287,27 @@ def test_extraction_leaves_spacy_to_textcat():
     import classifiers.extraction as extraction
     source = Path(extraction.__file__).read_text(encoding="utf-8")
     assert "import spacy" not in source and "from spacy" not in source
+
+
+@pytest.mark.parametrize("signature", [
+    "Atentamente,\nMaría López\nRamírez",                   # the surname wrapped onto the next line
+    "Atentamente, María\nLópez Ramírez.",                   # the OCR wrapped the line after the first name
+    "Agradezco su atención. Atentamente, María López Ramírez.",  # the name on the closing word's own line
+    "ATENTAMENTE\nMARIA LÓPEZ\nRAMÍREZ",
+])
+def test_a_signature_broken_across_lines_keeps_the_whole_name(signature):
+    fields = extract_fields("Solicito una silla de ruedas para mi madre.\n" + signature + "\n")
+    assert fold_name(fields["name"]["value"]) == "maria lopez ramirez"
+    assert fields["name"]["source"] == "firma"
+
+
+def test_the_line_after_a_signature_is_joined_only_when_it_is_the_rest_of_a_name():
+    for after in ("Hermosillo, Sonora", "Tel. 662 123 4567", "Colonia Centro", "Vecina de Cajeme"):
+        fields = extract_fields(f"Solicito una despensa.\nAtentamente,\nMaría López\n{after}\n")
+        assert fields["name"]["value"] == "María López", after
+
+
+def fold_name(name: str) -> str:
+    from classifiers.gazetteer import fold
+
+    return fold(name)
