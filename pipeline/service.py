@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline.context import Context
 from pipeline.queue import TaskQueue
-from storage import documents
+from storage import documents, users
 from storage.tables import utcnow
 from watch_folders.channels import channel_for
 from watch_folders.intake import IncomingFile, take_in
@@ -65,6 +65,9 @@ def start_web(ctx: Context, host: str, port: int):
     delivered = deliver_pending(ctx)
     if delivered:
         log.info("%s turnos entregados a salida/ al arrancar", delivered)
+    with ctx.sessions() as session:
+        if not users.any_admin(session):
+            log.warning("no hay administrador: cree uno con «peticiones users add NOMBRE --role admin»")
     config = uvicorn.Config(create_app(ctx), host=host, port=port, log_level="warning", proxy_headers=False)
     socket = config.bind_socket()  # here, in the main thread: a port in use stops the service with a message
     server = uvicorn.Server(config)

@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from pipeline.errors import CsrfRefused, DocumentNotFound, NotAuthenticated, ReviewError, StaleVersion
 from review import auth, calendar, capture, images, routing, views, web_documents
 from review.roles import ROLE_NAMES, Actor, require
-from storage import access, catalogue
+from storage import access, catalogue, users
 from storage import routing as turnos
 from storage.tables import Role, utcnow
 
@@ -75,7 +75,9 @@ def install(app: FastAPI) -> None:
     @app.get("/login", response_class=HTMLResponse)
     def login_form(request: Request, next: str = "/"):
         nonce = secrets.token_urlsafe(24)
-        response = page(request, "login.html", None, login_csrf=nonce, next=_local(next))
+        with reads() as session:
+            first_run = not users.any_admin(session)
+        response = page(request, "login.html", None, login_csrf=nonce, next=_local(next), first_run=first_run)
         response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="strict", secure=ctx.settings.secure_cookies)
         return response
 

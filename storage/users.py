@@ -25,6 +25,11 @@ def add(session: Session, name: str, role: Role, password_hash: str, directorate
     return user
 
 
+def any_admin(session: Session) -> bool:
+    """Whether an active administrator exists: without one nobody can log in to create the others."""
+    return session.scalar(select(User.id).where(User.role == Role.admin, User.active).limit(1)) is not None
+
+
 def by_name(session: Session, name: str) -> User | None:
     return session.scalar(select(User).where(User.name == name))
 
