@@ -1,0 +1,122 @@
+"""What staff read in place of the stable codes the database and the API keep: states, channels, history events,
+machine actors, confidence bands. One mapping for every page; templates use it through Jinja filters (`install`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+STATES = {
+    "received": "recibido",
+    "processing": "en proceso",
+    "review": "en revisión",
+    "routed": "turnado",
+    "concluded": "concluido",
+    "failed": "con falla",
+    "quarantined": "en cuarentena",
+    "duplicate": "duplicado",
+}
+
+CHANNELS = {
+    "correspondencia": "Correspondencia",
+    "jornadas": "Jornadas",
+    "correo": "Correo electrónico",
+    "redes": "Redes sociales",
+    "telefono": "Teléfono",
+    "presencial": "Presencial",
+}
+
+# Confidence of a machine suggestion, from its score; the queue's filter bands (review/views.py BANDS) use the same
+# 80 % and 50 % limits, "muy alta" is the top of "alta".
+BANDS = ((0.95, "muy alta"), (0.80, "alta"), (0.50, "media"), (0.0, "baja"))
+
+# Who wrote an event without being a person: the watcher, the CLI, the web app's delivery, a worker ("host:pid").
+MACHINE_ACTORS = frozenset({"watcher", "intake", "cli", "review", "pipeline", "worker", "sistema"})
+_WORKER = re.compile(r"[^\s:]+:\d+")
+
+_CAUSES = {"transcription": "tras transcribir una página", "split": "tras separar páginas",
+           "merge": "tras unir documentos"}
+
+
+def state(code: str | None) -> str:
+    return STATES.get(code or "", code or "")
+
+
+def channel(code: str | None) -> str:
+    return CHANNELS.get(code or "", code or "")
+
+
+def actor(name: str | None) -> str:
+    """"sistema" for the machine (watcher, workers, delivery); a person's user name as it is."""
+    if not name or name in MACHINE_ACTORS or _WORKER.fullmatch(name):
+        return "sistema"
+    return name
+
+
+def band(score: float | None) -> str:
+    """"muy alta", "alta", "media" or "baja" for a score between 0 and 1."""
+    score = score or 0.0
+    return next(name for floor, name in BANDS if score >= floor)
+
+
+def event(e: Mapping, directorates: Mapping[str, str] | None = None) -> str:
+    """One history entry ({"kind", "detail", ...}) as a Spanish sentence."""
+    names = directorates or {}
+    kind, d = e.get("kind") or "", e.get("detail") or {}
+    name = lambda code: names.get(code, code)  # noqa: E731
+    pages = ", ".join(str(p) for p in d.get("pages") or ())
+    if kind == "document_received":
+        return "Recibido por la carpeta de entrada"
+    if kind == "document_duplicate":
+        return f"Recibido: mismo contenido que el documento {d.get('duplicate_of')}" if d.get("duplicate_of") \
+            else "Recibido: duplicado de otro documento"
+    if kind == "document_quarantined":
+        return "Recibido y puesto en cuarentena"
+    if kind == "document_review":
+        return "Creado en revisión (páginas separadas de otro documento)"
+    if kind.startswith("document_"):
+        return f"Registrado ({state(kind.removeprefix('document_'))})"
+    if kind == "claimed":
+        return "Retomado para leer tras una interrupción" if d.get("interrupted_stage_runs") else "Tomado para leer"
+    if kind == "suggested":
+        return "Leído y clasificado"
+    if kind == "state_changed":
+        text = f"Pasó a «{state(d.get('state'))}»"
+        return text + (f" ({d['reason_code']})" if d.get("reason_code") and d.get("state") in ("failed", "quarantined")
+                       else "")
+    if kind == "routed":
+        text = f"Turnado con folio {d.get('folio', '')} a {name(d.get('directorate'))}"
+        copies = d.get("copies") or ()
+        return text + (f" (c.c.p. {', '.join(name(c) for c in copies)})" if copies else "")
+    if kind == "delivered":
+        where = ", ".join(name(c) for c in d.get("directorates") or ())
+        return f"Entregado a salida/ ({where})" if where else "Entregado a salida/"
+    if kind == "delivery_failed":
+        return "Falló la entrega a salida/; se vuelve a intentar"
+    if kind == "not_petition":
+        return "Marcado como «no es petición»"
+    if kind == "transcribed":
+        return f"Página {d.get('page')} transcrita"
+    if kind == "reclassified":
+        return "Sugerencias recalculadas " + _CAUSES.get(d.get("cause"), "")
+    if kind == "split":
+        return f"Páginas {pages} separadas al documento {d.get('new_document')}"
+    if kind == "split_from":
+        return f"Separado del documento {d.get('document')} (páginas {pages})"
+    if kind == "merged":
+        return f"Unido al documento {d.get('into')}"
+    if kind == "merged_in":
+        return f"Recibió las páginas del documento {d.get('document')}"
+    if kind == "progress_note":
+        return "Avance registrado"
+    if kind == "answered":
+        return "Respuesta al ciudadano registrada; concluido"
+    if kind == "returned":
+        return "Devolución de turno: vuelve a revisión"
+    return kind.replace("_", " ").capitalize()
+
+
+def install(env) -> None:
+    """Jinja filters: `estado`, `medio`, `actor`, `banda`, `evento` (with the directorates' names)."""
+    env.filters.update(estado=state, medio=channel, actor=actor, banda=band, evento=event)
