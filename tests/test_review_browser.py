@@ -156,6 +156,11 @@ def test_a_reviewer_finds_the_scan_corrects_its_program_and_confirms_with_the_ke
     text = page.locator("#pagina-1 .text pre").inner_text()
     assert "silla" in text and "ruedas" in text, text  # the OCR text beside the image
 
+    # The confirm button is on screen without scrolling at 1400×1000, copies folded away.
+    page.evaluate("window.scrollTo(0, 0)")
+    assert page.locator("#confirm").evaluate("b => b.getBoundingClientRect().bottom") <= 1000
+    assert not page.locator("#copies").evaluate("d => d.open")
+
     suggested = page.locator("#program").input_value()
     program, name, directorate = (("cuidar_a_quienes_cuidan", "Cuidar a Quienes Cuidan", "programas_sociales")
                                   if suggested != "cuidar_a_quienes_cuidan"
@@ -164,6 +169,12 @@ def test_a_reviewer_finds_the_scan_corrects_its_program_and_confirms_with_the_ke
     assert page.evaluate("document.activeElement.id") == "program"
     page.locator("#program").select_option(program)
     assert page.locator("#directorate").input_value() == directorate  # the program's directorate follows
+    warning = page.locator("#directorate-warning")
+    assert warning.is_hidden()
+    page.locator("#directorate").select_option("juridica")  # allowed, but never silently
+    assert warning.is_visible() and "no es la que el catálogo asigna" in warning.inner_text()
+    page.locator("#directorate").select_option(directorate)
+    assert warning.is_hidden()
     page.screenshot(path=str(tmp_path / "documento.png"), full_page=True)
 
     page.keyboard.press("Control+Enter")  # confirm without leaving the keyboard

@@ -52,7 +52,7 @@ def test_a_typed_page_gives_new_suggestions_and_fields(ctx, client):
     assert kinds(ctx, document_id)[-3:] == ["transcribed", "suggested", "reclassified"]
     shown = client.get(f"/documentos/{document_id}").text
     assert "Las Jefas" in shown.split('id="suggestion"')[1].split("</p>")[0]
-    assert 'value="Juana Pérez López"' in shown and "reclassified" in shown
+    assert 'value="Juana Pérez López"' in shown and "Sugerencias recalculadas tras transcribir una página" in shown
     # The reviewer who saw the old suggestions is told the document changed.
     stale = client.post(f"/documentos/{document_id}/confirmar",
                         data={"csrf": csrf_of(before.text), "version": str(seen), "program": "mano_con_mano"})

@@ -131,7 +131,8 @@ def test_the_second_reviewer_is_told_the_document_changed(ctx, client):
     assert client.post(f"/documentos/{document_id}/confirmar", data=form).status_code == 303
     second = client.post(f"/documentos/{document_id}/confirmar", data=form)
     assert second.status_code == 409 and "Otra persona cambió este documento" in second.text
-    assert second.text.count("SDS-DAGC-") == 1  # the one folio, shown; no second routing
+    # The one folio (in the banner, the decision and the history); no second routing.
+    assert len(set(re.findall(r"SDS-DAGC-\d{4}-\d{6}", second.text))) == 1
 
 
 def test_a_capturista_sees_the_document_but_cannot_confirm(ctx, client):
@@ -233,3 +234,106 @@ def test_an_admin_adds_office_closures_that_deadlines_skip(ctx, client):
         assert [e.action for e in access.entries(session, user_name="root")][0] == "closure_added"
     assert calendar.add_business_days(dt.date(2026, 9, 15), 1, closed) == dt.date(2026, 9, 18)
     assert "Asueto estatal" in client.get("/cierres").text
+
+
+# What staff read: Spanish names for states, channels, history and machine actors; the decision after routing ---
+
+
+def _suggest(ctx, document_id: int, program: str, directorate: str, score: float, alternatives=()) -> None:
+    from classifiers.suggestion import Suggestion
+    from storage import documents
+
+    with ctx.sessions.begin() as session:
+        documents.save_suggestions(session, document_id, [
+            Suggestion("program", program, score, tuple(alternatives), "test-2"),
+            Suggestion("directorate", directorate, score, (), "test-2")], "vm:23832")
+
+
+def test_states_channels_and_history_are_shown_in_spanish_and_the_machine_is_sistema(ctx, client):
+    from storage import events
+
+    make_user(ctx, "ana", Role.revisor)
+    document_id = document_in_review(ctx, channel="telefono")
+    with ctx.sessions.begin() as session:
+        events.record(session, "claimed", "vm:23832", document_id, interrupted_stage_runs=0)
+    log_in(client, "ana")
+    queue = client.get("/cola").text
+    assert "<td>Teléfono</td>" in queue and "Teléfono (1)" in queue and "<td>telefono</td>" not in queue
+    page = client.get(f"/documentos/{document_id}").text
+    head = page.split("<h1>")[1].split("</h1>")[0]
+    assert "Teléfono" in head and "en revisión" in head and "review" not in head
+    history = page.split('<ol class="history">')[1].split("</ol>")[0]
+    assert "Recibido por la carpeta de entrada" in history and "Leído y clasificado" in history
+    assert "Pasó a «en revisión»" in history and "· sistema</li>" in history
+    for code in ("document_received", "state_changed", "claimed", "suggested", "vm:23832"):
+        assert code not in history, code
+    assert client.get(f"/api/v1/documents/{document_id}").status_code == 401  # the API (token) keeps the codes
+
+
+def test_labels_for_actors_bands_and_events():
+    from review import labels
+
+    assert [labels.actor(a) for a in ("vm:23832", "watcher", "review", "ana", None)] == \
+        ["sistema", "sistema", "sistema", "ana", "sistema"]
+    assert [labels.band(s) for s in (1.0, 0.95, 0.9, 0.8, 0.62, 0.49, 0.0)] == \
+        ["muy alta", "muy alta", "alta", "alta", "media", "baja", "baja"]
+    delivered = {"kind": "delivered", "detail": {"directorates": ["juridica", "x"]}}
+    assert labels.event(delivered, {"juridica": "Unidad Jurídica"}) == "Entregado a salida/ (Unidad Jurídica, x)"
+    assert labels.state("quarantined") == "en cuarentena" and labels.channel("redes") == "Redes sociales"
+
+
+def test_the_directorate_starts_as_the_programs_own_and_copies_are_collapsed_without_it(ctx, client):
+    from classifiers.catalogue import load_default
+
+    make_user(ctx, "ana", Role.revisor)
+    document_id = document_in_review(ctx)
+    # The directorate model disagrees with the program the program model chose: the catalogue decides.
+    _suggest(ctx, document_id, "las_jefas", "infraestructura_social", 0.88)
+    own = load_default().directorate_of("las_jefas")
+    assert own != "infraestructura_social"
+    log_in(client, "ana")
+    page = client.get(f"/documentos/{document_id}").text
+    chosen = re.search(r'<select name="directorate" id="directorate">(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r'<option value="([^"]+)" selected>', chosen) == [own]
+    assert 'id="directorate-warning" role="alert" hidden' in page  # app.js shows it on a disagreeing choice
+    copies = page.split('<details class="copies" id="copies">')[1].split("</details>")[0]
+    assert f'<label data-code="{own}" hidden>' in copies and copies.count("<label") == copies.count('name="copies"')
+
+
+def test_alternatives_below_one_percent_are_hidden_and_scores_have_bands(ctx, client):
+    make_user(ctx, "ana", Role.revisor)
+    document_id = document_in_review(ctx)
+    _suggest(ctx, document_id, "ayudas_sociales_diversas", "atencion_ciudadana", 0.998,
+             [("mano_con_mano", 0.004), ("las_jefas", 0.03)])
+    log_in(client, "ana")
+    page = client.get(f"/documentos/{document_id}").text
+    suggestion = page.split('id="suggestion"')[1].split("</p>")[0]
+    assert "100 % · muy alta" in suggestion
+    alternatives = page.split('class="alternatives"')[1].split("</p>")[0]
+    assert "Las Jefas" in alternatives and "3 % · baja" in alternatives and "Mano con Mano" not in alternatives
+    assert "(0 %)" not in page
+    assert "100 % · muy alta" in client.get("/cola").text
+
+
+def test_after_routing_the_page_shows_the_decision_and_the_suggestion_as_history(ctx, client):
+    make_user(ctx, "ana", Role.revisor)
+    document_id = document_in_review(ctx)
+    page_pdf(ctx, document_id)
+    log_in(client, "ana")
+    page = client.get(f"/documentos/{document_id}")
+    answer = client.post(f"/documentos/{document_id}/confirmar", data={
+        "csrf": csrf_of(page.text), "version": str(version_of(ctx, document_id)), "program": "las_jefas",
+        "directorate": "programas_sociales", "copies": ["juridica", "programas_sociales"],
+        "instruction": "Para conocimiento"})
+    assert answer.status_code == 303
+    shown = client.get(f"/documentos/{document_id}").text
+    banner = shown.split('id="folio">')[1].split("</p>")[0]
+    assert "Las Jefas" in banner and "Dirección General de Programas Sociales" in banner
+    decision = shown.split('id="decision">')[1].split("</section>")[0]
+    for text in ("Las Jefas", "Dirección General de Programas Sociales", "Unidad Jurídica", "Para conocimiento",
+                 "SDS-DAGC-", "días hábiles", "ana, "):
+        assert text in decision, text
+    assert "Sugerencia de la máquina (antes de la decisión)" in shown and "<h2>Sugerencia" not in shown
+    assert "estado routed" not in shown and "· turnado</small>" in shown
+    turnados = client.get("/turnados").text
+    assert "c.c.p. Unidad Jurídica" in turnados and "juridica" not in turnados.split("<tbody>")[1]

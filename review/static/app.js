@@ -21,10 +21,39 @@
     var program = document.getElementById("program");
     var directorate = document.getElementById("directorate");
     if (program && directorate) {
-      program.addEventListener("change", function () {
+      var warning = document.getElementById("directorate-warning");
+      var copies = Array.prototype.slice.call(document.querySelectorAll("#copies label[data-code]"));
+      var count = document.getElementById("copies-count");
+      var own = function () {
         var option = program.options[program.selectedIndex];
-        if (option && option.dataset.directorate) { directorate.value = option.dataset.directorate; }
+        return option && option.dataset.directorate ? option.dataset.directorate : "";
+      };
+      // The responsible directorate is never also a copy; the summary says how many copies are ticked.
+      var sync = function () {
+        var ticked = 0;
+        copies.forEach(function (label) {
+          var box = label.querySelector("input");
+          var responsible = label.dataset.code === directorate.value;
+          label.hidden = responsible;
+          if (responsible) { box.checked = false; }
+          if (box.checked) { ticked += 1; }
+        });
+        if (count) { count.textContent = ticked === 0 ? "ninguna" : ticked === 1 ? "1 dirección" : ticked + " direcciones"; }
+        // Another directorate than the program's own is allowed (another authority may be right), never silent.
+        var expected = own();
+        if (warning) {
+          warning.hidden = !expected || expected === directorate.value;
+          var named = directorate.querySelector('option[value="' + expected + '"]');
+          document.getElementById("program-directorate").textContent = named ? named.textContent : expected;
+        }
+      };
+      program.addEventListener("change", function () {
+        if (own()) { directorate.value = own(); }
+        sync();
       });
+      directorate.addEventListener("change", sync);
+      copies.forEach(function (label) { label.querySelector("input").addEventListener("change", sync); });
+      sync();
     }
     var dismiss = document.getElementById("dismiss-form");
     if (dismiss) {
