@@ -28,8 +28,15 @@ class Survey:
 
 def survey(gray: np.ndarray) -> Survey:
     scale = min(1.0, SURVEY_SIDE / max(gray.shape))
-    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
-    return Survey(_letter_sized(ink_mask(small)))
+    if scale >= 1:
+        return Survey(_letter_sized(ink_mask(gray)))
+    size = (round(gray.shape[1] * scale), round(gray.shape[0] * scale))
+    small = gray
+    # Halving is OpenCV's fast path (~0.4 ms on an A4 page); one area resize by 0.28 took ~15 ms, most of the
+    # survey. Every decision on the 79 bench and test pages came out the same, skews within 0.1 degree.
+    while max(small.shape) >= 2 * SURVEY_SIDE:
+        small = cv2.resize(small, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    return Survey(_letter_sized(ink_mask(cv2.resize(small, size, interpolation=cv2.INTER_AREA))))
 
 
 def _letter_sized(mask: np.ndarray) -> np.ndarray:
@@ -186,7 +193,7 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
 
 def normalise(gray: np.ndarray) -> np.ndarray:
     """Flatten uneven illumination and stretch contrast, keeping grey levels for Tesseract's own binariser."""
-    flattened = cv2.divide(gray, np.maximum(_background(gray), 1), scale=255)
+    flattened = cv2.divide(gray, cv2.max(_background(gray), 1), scale=255)  # cv2.max: np.maximum took 4 ms
     return cv2.normalize(flattened, None, 0, 255, cv2.NORM_MINMAX)
 
 
