@@ -337,3 +337,16 @@ def test_after_routing_the_page_shows_the_decision_and_the_suggestion_as_history
     assert "estado routed" not in shown and "· turnado</small>" in shown
     turnados = client.get("/turnados").text
     assert "c.c.p. Unidad Jurídica" in turnados and "juridica" not in turnados.split("<tbody>")[1]
+
+
+def test_an_overdue_turno_says_how_many_business_days_ago_instead_of_a_negative_number(ctx, client):
+    import datetime as dt
+
+    make_user(ctx, "ana", Role.revisor)
+    document_id = document_in_review(ctx, received_at=dt.datetime(2026, 1, 5, 17, tzinfo=dt.timezone.utc))
+    log_in(client, "ana")
+    page = client.get(f"/documentos/{document_id}")
+    client.post(f"/documentos/{document_id}/confirmar", data={
+        "csrf": csrf_of(page.text), "version": str(version_of(ctx, document_id)), "program": "las_jefas"})
+    row = client.get("/turnados").text.split("<tbody>")[1]
+    assert "vencido hace " in row and "<td>-" not in row
