@@ -35,6 +35,23 @@ BANDS = ((0.95, "muy alta"), (0.80, "alta"), (0.50, "media"), (0.0, "baja"))
 MACHINE_ACTORS = frozenset({"watcher", "intake", "cli", "review", "pipeline", "worker", "sistema"})
 _WORKER = re.compile(r"[^\s:]+:\d+")
 
+# The access log (bitácora): what each entry's action code means.
+ACTIONS = {
+    "login": "Entró", "login_failed": "Intento de entrada fallido", "login_throttled": "Entrada bloqueada por intentos",
+    "logout": "Salió", "api_token_created": "Clave de API creada",
+    "view_queue": "Vio la cola", "view_document": "Vio el documento", "view_page_image": "Vio la imagen de una página",
+    "download_pdf": "Descargó el PDF", "download_slip": "Descargó el volante", "download_answer": "Descargó la respuesta",
+    "view_access_log": "Consultó la bitácora", "view_users": "Consultó los usuarios", "export": "Exportó una lista",
+    "capture": "Capturó una petición", "decision": "Turnó", "not_petition": "Marcó «no es petición»",
+    "transcription": "Transcribió una página", "split": "Separó páginas", "merge": "Unió documentos",
+    "follow_up": "Registró un avance", "answer": "Registró la respuesta", "return": "Devolvió el turno",
+    "closure_added": "Agregó un día inhábil", "closure_removed": "Quitó un día inhábil",
+    "user_created": "Creó un usuario", "user_deactivated": "Desactivó un usuario", "user_activated": "Reactivó un usuario",
+    "password_reset": "Cambió una contraseña", "user_role_changed": "Cambió el rol de un usuario",
+    "catalogue_changed": "Modificó el catálogo",
+}
+VIAS = {"web": "web", "api": "API", "cli": "terminal"}
+
 _CAUSES = {"transcription": "tras transcribir una página", "split": "tras separar páginas",
            "merge": "tras unir documentos"}
 
@@ -118,5 +135,6 @@ def event(e: Mapping, directorates: Mapping[str, str] | None = None) -> str:
 
 
 def install(env) -> None:
-    """Jinja filters: `estado`, `medio`, `actor`, `banda`, `evento` (with the directorates' names)."""
-    env.filters.update(estado=state, medio=channel, actor=actor, banda=band, evento=event)
+    """Jinja filters: `estado`, `medio`, `actor`, `banda`, `evento` (with the directorates' names), `accion`, `via`."""
+    env.filters.update(estado=state, medio=channel, actor=actor, banda=band, evento=event,
+                       accion=lambda code: ACTIONS.get(code or "", code or ""), via=lambda code: VIAS.get(code or "", code or ""))
