@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     low_confidence_word: float = Field(60.0, description="Words that OCR read with less confidence (0-100) are marked on the page image.")
     page_image_dpi: int = Field(110, description="Resolution of the page images shown to reviewers (cached as PNG in procesado/).")
     queue_page_size: int = Field(50, description="Documents per page of the review queue.")
+    smtp_host: str | None = Field(None, description="SMTP server through which turnos are e-mailed to the directorates that have an address in the catalogue; None turns e-mail off (files in salida/ only).")
+    smtp_port: int = Field(587, description="Port of the SMTP server (587: submission with STARTTLS).")
+    smtp_user: str | None = Field(None, description="SMTP login; None sends without logging in.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password for smtp_user (kept out of logs and reprs).")
+    smtp_from: str | None = Field(None, description="Sender address of the e-mails; default smtp_user, or peticiones@ this machine's name.")
+    smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS before logging in and sending; a server that does not offer it is an error, never a silent plain-text send.")
+    smtp_timeout: float = Field(30.0, description="Seconds allowed for each step of the SMTP conversation (connect, each command, the data).")
 
     @property
     def inbox(self) -> Path:

@@ -111,6 +111,12 @@ def event(e: Mapping, directorates: Mapping[str, str] | None = None) -> str:
         return f"Entregado a salida/ ({where})" if where else "Entregado a salida/"
     if kind == "delivery_failed":
         return "Falló la entrega a salida/; se vuelve a intentar"
+    if kind == "mail_sent":
+        return f"Enviado por correo a {name(d.get('directorate'))} ({d.get('to', '')})"
+    if kind == "mail_failed":
+        return f"Correo a {name(d.get('directorate'))} no enviado ({d.get('error_code', '')}); queda pendiente"
+    if kind == "mail_skipped":
+        return f"Correo a {name(d.get('directorate'))} no enviado: ya no tiene correo en el catálogo"
     if kind == "not_petition":
         return "Marcado como «no es petición»"
     if kind == "transcribed":

@@ -2,7 +2,8 @@
 
 Routing is one transaction that locks the document, checks the version the reviewer saw, takes the next folio
 and moves the document to `routed`; a second reviewer with the same version gets StaleVersion, never a second
-folio. Files are delivered after the commit: a delivery that fails is retried by `deliver_pending`.
+folio. Files are delivered after the commit, then the e-mails (review.mail, when SMTP is configured): a delivery
+or an e-mail that fails is retried by `deliver_pending`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from pathlib import Path
 from pipeline.context import Context
 from pipeline.errors import (DocumentNotFound, InvalidInput, NotReviewable, PeticionesError, StaleVersion,
                              UnknownDirectorate, UnknownProgram)
-from review import calendar
+from review import calendar, mail
 from review.roles import Actor, require
 from review.slip import SlipData, render
-from storage import access, catalogue, decisions, documents, events
+from storage import access, catalogue, decisions, documents, events, mailings
 from storage import routing as turnos
 from storage.tables import Decision, Document, Routing, State, User, utcnow
 
@@ -122,6 +123,8 @@ def confirm(ctx: Context, actor: Actor, document_id: int, *, version: int, progr
                       via=actor.via)
         routing_id = row.id
     delivered = _deliver_logged(ctx, routing_id)
+    if delivered:
+        mail.send_routing(ctx, routing_id)  # a failure stays pending (correo pendiente); never raises to the reviewer
     return Routed(document_id, folio, due.isoformat(), routing_id, delivered)
 
 
@@ -217,6 +220,8 @@ def deliver(ctx: Context, routing_id: int) -> None:
         events.record(session, "delivered", "review", routing.document_id, folio=routing.folio,
                       directorates=[routing.directorate, *(routing.copies or ())],
                       searchable_pdf=pdf_bytes is not None)
+        if mail.enabled(ctx.settings):  # planned with the delivery, so a crash right after cannot lose an e-mail
+            mailings.plan(session, routing_id, routing.document_id, [routing.directorate, *(routing.copies or ())])
 
 
 def _deliver_logged(ctx: Context, routing_id: int) -> bool:
@@ -233,10 +238,15 @@ def _deliver_logged(ctx: Context, routing_id: int) -> bool:
 
 
 def deliver_pending(ctx: Context) -> int:
-    """Deliver every routing whose files never reached salida/; returns how many were delivered now."""
+    """Deliver every routing whose files never reached salida/, then send every pending e-mail; returns how many
+    routings were delivered to salida/ now."""
     with ctx.sessions() as session:
         pending = turnos.undelivered(session)
-    return sum(_deliver_logged(ctx, routing_id) for routing_id in pending)
+    delivered = sum(_deliver_logged(ctx, routing_id) for routing_id in pending)
+    mailed = mail.send_pending(ctx)
+    if mailed:
+        log.info("%s correos de turno pendientes enviados", mailed)
+    return delivered
 
 
 def _safe(name: str) -> str:

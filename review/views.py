@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from pipeline.errors import DocumentNotFound, Forbidden
 from review import calendar
 from review.roles import Actor, require
-from storage import access, decisions, documents
+from storage import access, decisions, documents, mailings
 from storage import routing as turnos
 from storage.tables import Document, Event, Extraction, Page, Routing, State, Suggestion, Transcription
 
@@ -173,7 +173,8 @@ def document(session: Session, actor: Actor, document_id: int, timezone: str) ->
         "fields": extraction.fields if extraction else {},
         "folio": routing.folio if routing else None,
         "due_date": routing.due_date.isoformat() if routing else None,
-        "routing": _routing_json(routing) if routing else None,
+        "routing": _routing_json(routing, mailings.pending_by_routing(session, [routing.id]).get(routing.id, []))
+        if routing else None,
         "history": [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail} for e in history],
     }
 
@@ -205,11 +206,14 @@ def routed(session: Session, actor: Actor, directorate: str | None, limit: int =
              .order_by(Routing.due_date, Routing.id).limit(limit))
     if directorate:
         query = query.where(turnos.visible_to_directorate(directorate))
-    return [{"document_id": d.id, "channel": d.channel, **_routing_json(r)} for r, d in session.execute(query)]
+    rows = list(session.execute(query))
+    unsent = mailings.pending_by_routing(session, [r.id for r, _ in rows])
+    return [{"document_id": d.id, "channel": d.channel, **_routing_json(r, unsent.get(r.id, []))} for r, d in rows]
 
 
-def _routing_json(r: Routing) -> dict:
-    return {"folio": r.folio, "directorate": r.directorate, "copies": list(r.copies or []), "program": r.program,
+def _routing_json(r: Routing, mail_pending: list[str] = ()) -> dict:
+    """A turno; `mail_pending` lists the directorates whose e-mail has not gone out yet (correo pendiente)."""
+    return {"mail_pending": list(mail_pending), "folio": r.folio, "directorate": r.directorate, "copies": list(r.copies or []), "program": r.program,
             "instruction": r.instruction, "received_on": r.received_on.isoformat(), "routed_at": _iso(r.routed_at),
             "deadline_days": r.deadline_days, "due_date": r.due_date.isoformat(), "delivered": r.delivered_at is not None}
 

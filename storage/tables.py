@@ -286,6 +286,27 @@ class Routing(Base):
     concluded_at: Mapped[dt.datetime | None]
 
 
+class RoutingMail(Base):
+    """The e-mail of a turno to one directorate (the responsible one or a copy), pending until the SMTP server
+    accepted it: `sent_at` is set only then, so a retry never sends it twice. `claimed_at` marks a sender at work
+    on it, so two processes retrying at once do not both send."""
+
+    __tablename__ = "routing_mails"
+    __table_args__ = (UniqueConstraint("routing_id", "directorate"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    routing_id: Mapped[int] = mapped_column(ForeignKey("routings.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    directorate: Mapped[str] = mapped_column(String(60))
+    address: Mapped[str | None] = mapped_column(String(300))  # where it went (the catalogue's address at sending)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[dt.datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    error_code: Mapped[str | None] = mapped_column(String(50))  # the last failure, while pending
+
+
 class FollowUp(Base):
     """What a directorate's enlace records on a turno: progress notes and the answer given to the citizen."""
 
