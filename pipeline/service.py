@@ -52,6 +52,19 @@ def _requeue_stalled(ctx: Context, queue: TaskQueue, stop: threading.Event) -> N
             log.exception("revisión de documentos abandonados falló")
 
 
+def _retry_deliveries(ctx: Context, server) -> None:
+    """Files that did not reach salida/ and e-mails the mail server did not take are tried again now and then,
+    for as long as the web app runs."""
+    from review.routing import deliver_pending
+
+    pause = threading.Event()
+    while not pause.wait(ctx.settings.delivery_retry_seconds) and not server.should_exit:
+        try:
+            deliver_pending(ctx)
+        except Exception:
+            log.exception("reintento de entregas de turnos falló")
+
+
 def start_web(ctx: Context, host: str, port: int):
     """The review web app (uvicorn) in a thread; returns the server, whose `should_exit` stops it.
 
@@ -73,6 +86,7 @@ def start_web(ctx: Context, host: str, port: int):
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [socket]}, name="web", daemon=True)
     thread.start()
+    threading.Thread(target=_retry_deliveries, args=(ctx, server), name="entregas", daemon=True).start()
     log.info("aplicación web en http://%s:%s", host, port)
     return server
 

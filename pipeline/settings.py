@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(120.0, description="How long a worker's claim on a document lasts without renewal; another machine takes over after it.")
     model: Path = Field(Path(__file__).resolve().parent.parent / "models" / "peticiones", description="Folder of the trained classifier (one spaCy pipeline per target); default the one shipped in models/.")
     ocr_language: str = Field("spa", description="Tesseract language(s).")
+    delivery_retry_seconds: float = Field(300.0, description="Seconds between retries of routed files that did not reach salida/ and e-mails the server did not accept.")
     folio_format: str = Field("SDS-DAGC-{year}-{n:06d}", description="Folio of a routed petition; {year} and {n} (consecutive per year) are replaced.")
     deadline_days: int = Field(10, description="Business days to answer when the catalogue program sets none.")
     timezone: str = Field("America/Hermosillo", description="The office's time zone: dates on slips and deadlines are counted in it.")

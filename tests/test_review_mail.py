@@ -263,3 +263,31 @@ def test_a_directorate_without_email_gets_files_only(ctx, smtp, monkeypatch):
     assert [m["to"] for m in server.messages] == [["programas@sedesson.test"]]
     assert (ctx.settings.outbox / "juridica" / f"{result.folio}-volante.pdf").is_file()
     assert mail_events(ctx, "mail_failed") == [] and pending_rows(ctx) == 0
+
+
+def test_the_running_service_retries_a_pending_mail_without_a_restart(ctx, smtp, monkeypatch):
+    import time
+
+    from pipeline import service
+
+    server = smtp()
+    port = server.port
+    server.stop()
+    use_smtp(ctx, monkeypatch, port)
+    monkeypatch.setattr(ctx.settings, "delivery_retry_seconds", 0.3)
+    set_emails(ctx, programas_sociales="programas@sedesson.test")
+    route(ctx)
+    assert pending_rows(ctx) == 1
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        web_port = probe.getsockname()[1]
+    web = service.start_web(ctx, "127.0.0.1", web_port)
+    try:
+        back = smtp(port)  # the mail server comes back while the service runs
+        deadline = time.monotonic() + 20
+        while pending_rows(ctx) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert pending_rows(ctx) == 0
+        assert [m["to"] for m in back.messages] == [["programas@sedesson.test"]]
+    finally:
+        web.should_exit = True
