@@ -52,6 +52,14 @@ def check_csrf(who: Viewer, sent: str | None) -> None:
         raise CsrfRefused(who.actor.name)
 
 
+async def signed_form(request: Request):
+    """The logged-in person and the form they sent, once the form's CSRF token matches their session's."""
+    who = viewer(request)
+    form = await request.form()
+    check_csrf(who, str(form.get("csrf", "")))
+    return who, form
+
+
 def install(app: FastAPI) -> None:
     ctx = app.state.ctx
     templates = app.state.templates
@@ -170,9 +178,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/cierres")
     async def closure_add(request: Request):
-        who = viewer(request)
-        form = await request.form()
-        check_csrf(who, str(form.get("csrf", "")))
+        who, form = await signed_form(request)
         require(who.actor, "manage_closures")
         try:
             day = dt.date.fromisoformat(str(form.get("day", "")))
@@ -217,9 +223,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/captura")
     async def capture_post(request: Request):
-        who = viewer(request)
-        form = await request.form()
-        check_csrf(who, str(form.get("csrf", "")))
+        who, form = await signed_form(request)
         petitioner = {key.removeprefix("campo_"): str(value) for key, value in form.multi_items()
                       if key.startswith("campo_")}
         try:
@@ -296,9 +300,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/documentos/{document_id}/confirmar")
     async def confirm(request: Request, document_id: int):
-        who = viewer(request)
-        form = await request.form()
-        check_csrf(who, str(form.get("csrf", "")))
+        who, form = await signed_form(request)
         fields = {key.removeprefix("campo_"): str(value) for key, value in form.multi_items() if key.startswith("campo_")}
         try:
             await run_in_threadpool(
@@ -312,9 +314,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/documentos/{document_id}/no-es-peticion")
     async def dismiss(request: Request, document_id: int):
-        who = viewer(request)
-        form = await request.form()
-        check_csrf(who, str(form.get("csrf", "")))
+        who, form = await signed_form(request)
         try:
             await run_in_threadpool(routing.dismiss, ctx, who.actor, document_id, version=_int(form.get("version")),
                                     note=str(form.get("note", "")))
@@ -326,9 +326,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/documentos/{document_id}/paginas/{number}/transcripcion")
     async def transcribe(request: Request, document_id: int, number: int):
-        who = viewer(request)
-        form = await request.form()
-        check_csrf(who, str(form.get("csrf", "")))
+        who, form = await signed_form(request)
         await run_in_threadpool(routing.transcribe, ctx, who.actor, document_id, number, str(form.get("text", "")))
         return RedirectResponse(f"/documentos/{document_id}#pagina-{number}", status_code=303)
 

@@ -14,7 +14,7 @@ from storage.tables import Role, utcnow
 
 def install(app: FastAPI) -> None:
     from review.app import status_of
-    from review.web import check_csrf, viewer
+    from review.web import signed_form, viewer
 
     ctx = app.state.ctx
     reads = app.state.reads
@@ -41,9 +41,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/admin/usuarios")
     async def user_add(request: Request):
-        who = viewer(request)
-        form = await request.form()
-        check_csrf(who, str(form.get("csrf", "")))
+        who, form = await signed_form(request)
         try:
             await run_in_threadpool(admin.create_user, ctx, who.actor, str(form.get("name", "")),
                                     str(form.get("role", "")), str(form.get("password", "")),
@@ -54,9 +52,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/admin/usuarios/{user_id}")
     async def user_change(request: Request, user_id: int):
-        who = viewer(request)
-        form = await request.form()
-        check_csrf(who, str(form.get("csrf", "")))
+        who, form = await signed_form(request)
         try:
             await run_in_threadpool(lambda: admin.change_user(
                 ctx, who.actor, user_id, action=str(form.get("action", "")), password=str(form.get("password", "")),
@@ -71,9 +67,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/admin/catalogo/programas")
     async def program_save(request: Request):
-        who = viewer(request)
-        form = await request.form()
-        check_csrf(who, str(form.get("csrf", "")))
+        who, form = await signed_form(request)
         try:
             await run_in_threadpool(lambda: admin.save_program(
                 ctx, who.actor, code=str(form.get("code", "")), name=str(form.get("name", "")),
@@ -85,9 +79,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/admin/catalogo/direcciones")
     async def directorate_save(request: Request):
-        who = viewer(request)
-        form = await request.form()
-        check_csrf(who, str(form.get("csrf", "")))
+        who, form = await signed_form(request)
         try:
             await run_in_threadpool(lambda: admin.save_directorate(
                 ctx, who.actor, code=str(form.get("code", "")), name=str(form.get("name", "")),

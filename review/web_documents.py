@@ -29,7 +29,7 @@ def extras(session: Session, actor: Actor, doc: dict) -> dict:
 
 
 def install(app: FastAPI) -> None:
-    from review.web import _int, check_csrf, viewer
+    from review.web import _int, signed_form, viewer
 
     ctx = app.state.ctx
 
@@ -42,9 +42,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/documentos/{document_id}/separar")
     async def split(request: Request, document_id: int):
-        who = viewer(request)
-        form = await request.form()
-        check_csrf(who, str(form.get("csrf", "")))
+        who, form = await signed_form(request)
         try:
             new_id = await run_in_threadpool(regroup.split, ctx, who.actor, document_id,
                                              version=_int(form.get("version")), at_page=_int(form.get("page")))
@@ -54,9 +52,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/documentos/{document_id}/unir")
     async def merge(request: Request, document_id: int):
-        who = viewer(request)
-        form = await request.form()
-        check_csrf(who, str(form.get("csrf", "")))
+        who, form = await signed_form(request)
         into = _int(form.get("into"))
         try:
             await run_in_threadpool(regroup.merge, ctx, who.actor, document_id, version=_int(form.get("version")),
@@ -67,9 +63,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/documentos/{document_id}/avance")
     async def progress(request: Request, document_id: int):
-        who = viewer(request)
-        form = await request.form()
-        check_csrf(who, str(form.get("csrf", "")))
+        who, form = await signed_form(request)
         try:
             await run_in_threadpool(followup.add_note, ctx, who.actor, document_id, str(form.get("text", "")))
         except ReviewError as error:
@@ -82,9 +76,7 @@ def install(app: FastAPI) -> None:
 
         from pipeline.errors import InvalidInput
 
-        who = viewer(request)
-        form = await request.form()
-        check_csrf(who, str(form.get("csrf", "")))
+        who, form = await signed_form(request)
         upload = form.get("file")
         pdf = await upload.read() if upload is not None and not isinstance(upload, str) else b""
         try:
@@ -100,9 +92,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/documentos/{document_id}/devolver")
     async def give_back(request: Request, document_id: int):
-        who = viewer(request)
-        form = await request.form()
-        check_csrf(who, str(form.get("csrf", "")))
+        who, form = await signed_form(request)
         try:
             await run_in_threadpool(followup.return_turno, ctx, who.actor, document_id,
                                     version=_int(form.get("version")), note=str(form.get("note", "")))
