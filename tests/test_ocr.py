@@ -13,6 +13,7 @@ from ocr import cleanup, rasterize
 from ocr.document import PagePool, read_document
 from ocr.page import PageImage, SourceInfo
 from ocr.reader import OcrOptions, read_page
+from pipeline.errors import CorruptFile
 from tests.pages import LETTERS, dotted_form, render_page, save_pdf, small_page
 
 OPTIONS = OcrOptions("spa", 60)
@@ -96,6 +97,17 @@ def test_a_scan_with_dark_scanner_borders_is_read():
     scan[-120:, :] = 35
     result = read_page(PageImage(1, scan, 300), OPTIONS)
     assert "Ciudad Obregón" in result.text and not result.blank
+
+
+def test_a_png_damaged_inside_its_pixel_data_is_refused_before_any_page_is_read(tmp_path):
+    # Inspection checks a PNG's chunk checksums instead of decoding it: a flipped byte must still be caught there.
+    path = tmp_path / "dañada.png"
+    render_page(LETTERS[0]).save(path)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(CorruptFile):
+        rasterize.inspect(path, 10, 10**8)
 
 
 def test_a_hanging_tesseract_becomes_a_recorded_page_failure(fake_tesseract):
