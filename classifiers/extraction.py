@@ -20,7 +20,7 @@ from classifiers import gazetteer, identifiers, textcat
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-11-25b"
+RULES_VERSION = "extraccion-2026-11-25c"
 
 
 # --- the spaCy pipeline: cue words and place names -------------------------------------------------------------
@@ -469,7 +469,10 @@ def _request(text: str, cues: list[_Cue], addressee_end: int) -> dict | None:
         if cue.label != "REQUEST" or (cue.start < addressee_end and cue.kind != "asunto"):
             continue
         raw = text[cue.end:cue.end + 220]
-        raw = re.sub(r"\s+", " ", raw.split("\n")[0] if cue.kind == "asunto" else raw.replace("\n\n", " ¶ "))
+        if cue.kind != "asunto":
+            # OCR often leaves a blank line inside a sentence; only one after a full stop ends the request.
+            raw = re.sub(r"(?<![.:;!?\s])\s*\n\s*\n\s*", " ", raw).replace("\n\n", " ¶ ")
+        raw = re.sub(r"\s+", " ", raw.split("\n")[0] if cue.kind == "asunto" else raw)
         key = fold(raw)
         end = _REQUEST_END.search(key)
         key = key[:end.start() if end else len(key)].replace("¶", "").strip()

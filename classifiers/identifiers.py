@@ -79,11 +79,13 @@ def _valid_curp(value: str) -> dict:
 _MOBILE_ONE = re.compile(r"(\+\s?52[\s\-]*)1(?=[\s\-]*\(?\d{2,3})")    # "+52 1 662...": the pre-2019 mobile 1
 _DIGIT_LOOKALIKE = re.compile(     # "662-2l3-45-6O": l, I and O touching digits are OCR'd 1 and 0
     r"(?<=\d)[lI|O](?=[\d\-. ]*\d)|(?<=\d[\-. ])[lI|O](?=\d)|(?<=\d)[lI|O](?![^\W\d_])")
+_WRAPPED_DIGITS = re.compile(r"(?<=\d)\n(?=\d)")  # same length, so offsets still point into the text
 _PHONE_CUE = re.compile(r"(tel|cel|telefono|celular|whats|wa\b|contacto|movil|numero|llamar|fax|lada)[^\n]{0,25}$")
 
 
 def find_phones(text: str, folded: str, avoid: list[tuple[int, int]]) -> dict | None:
     cleaned = _MOBILE_ONE.sub(lambda m: m.group(1) + " ", text)
+    cleaned = _WRAPPED_DIGITS.sub(" ", cleaned)  # "662\n214 3398": a number the letter's line broke
     cleaned = _DIGIT_LOOKALIKE.sub(lambda m: "1" if m.group() in "lI|" else "0", cleaned)
     numbers: list[tuple[str, str, float]] = []
     for match in phonenumbers.PhoneNumberMatcher(cleaned, "MX", leniency=phonenumbers.Leniency.VALID):

@@ -311,3 +311,13 @@ def fold_name(name: str) -> str:
     from classifiers.gazetteer import fold
 
     return fold(name)
+
+
+def test_ocr_line_and_paragraph_breaks_inside_a_phone_or_a_request():
+    # As Tesseract returns a letter: lines wrapped where the paper wrapped them, a blank line mid-sentence.
+    text = ("Yo, Guadalupe Moreno Ochoa, vecina de Hermosillo, me dirijo a usted para solicitarle de la\n\n"
+            "manera más atenta una silla de ruedas para mi esposo, que perdió una pierna. Mi celular 662\n"
+            "214 3398.\n\nAtentamente\n\nGuadalupe Moreno Ochoa")
+    fields = extract_fields(text)
+    assert fields["phone"]["value"] == "+526622143398"
+    assert fields["request"]["value"] == "silla de ruedas"
