@@ -16,7 +16,7 @@ from pathlib import Path
 from pipeline.context import Context
 from pipeline.errors import (DocumentNotFound, InvalidInput, NotReviewable, PeticionesError, StaleVersion,
                              UnknownDirectorate, UnknownProgram)
-from review import calendar, mail
+from review import calendar, labels, mail
 from review.roles import Actor, require
 from review.slip import SlipData, render
 from storage import access, catalogue, decisions, documents, events, mailings
@@ -187,7 +187,7 @@ def slip_data(ctx: Context, session, routing: Routing) -> SlipData:
     return SlipData(
         office=ctx.settings.office_name, folio=routing.folio, document_id=routing.document_id,
         received_on=routing.received_on, routed_on=calendar.local_date(routing.routed_at, ctx.settings.timezone),
-        channel=document.channel, petitioner=fields.get("name", ""), petitioner_details=details, subject=subject,
+        channel=labels.channel(document.channel), petitioner=fields.get("name", ""), petitioner_details=details, subject=subject,
         program=programs.get(routing.program, routing.program or ""),
         directorate=names.get(routing.directorate, routing.directorate),
         copies=tuple(names.get(c, c) for c in routing.copies or ()), instruction=routing.instruction,

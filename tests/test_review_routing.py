@@ -139,7 +139,7 @@ def test_routing_writes_the_slip_and_delivers_pdf_and_slip_to_salida(ctx):
         shown = subprocess.run(["pdftotext", "-layout", str(slip), "-"], capture_output=True, text=True, timeout=60).stdout
         for expected in (result.folio, "VOLANTE DE TURNO", "11 de septiembre de 2026", "María Peña Ávila",
                          "Proyecto de costura", "Dirección General de Programas Sociales", "Unidad Jurídica",
-                         "Para conocimiento", "10 días hábiles", "29 de septiembre de 2026", "Las Jefas", "Urgente"):
+                         "Para conocimiento", "10 días hábiles", "29 de septiembre de 2026", "Las Jefas", "Urgente", "Correspondencia"):
             assert expected in shown, expected
     assert not list(salida.rglob(".*.part"))
     with ctx.sessions() as session:
