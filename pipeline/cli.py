@@ -32,6 +32,7 @@ def _context():
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter is not news to staff
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # fpdf2 subsets the slip's font: dozens of lines a slip
     return Context.open(Settings())
 
 
