@@ -12,7 +12,7 @@ from ocr.page import OcrPage, PageImage
 from pipeline.errors import OcrFailed, OcrTimeout
 
 LOW_CONFIDENCE = 55.0  # below this mean word confidence a page is most likely handwriting or a bad scan
-DOUBTFUL = 70.0  # below this, check with Tesseract's orientation detector that the page is not upside down
+DOUBTFUL = 70.0  # below this, the page may have been read the wrong way up: read_page tries the other way
 
 
 # Each step stays only while bench/ocr --ablation shows it lowers CER. Dropped that way: upscaling of low-resolution
