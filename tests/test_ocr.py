@@ -27,7 +27,8 @@ def page(image, number=1) -> PageImage:
     return PageImage(number, np.ascontiguousarray(pixels), 300)
 
 
-@pytest.mark.parametrize("rotate, skew", [(0, 0), (90, 0), (180, 0), (270, 0), (0, 4.0), (90, -3.0), (180, 2.0)])
+@pytest.mark.parametrize("rotate, skew", [(0, 0), (90, 0), (180, 0), (270, 0), (0, 4.0), (90, -3.0), (180, 2.0),
+                                          (270, -2.5)])
 def test_rotated_and_skewed_pages_come_out_upright(rotate, skew):
     result = read_page(page(render_page(LETTERS[1], rotate=rotate, skew=skew)), OPTIONS)
     assert result.rotation == (360 - rotate) % 360
