@@ -67,6 +67,11 @@ class Vectoriser:
     def width(self) -> int:
         return 2 << BITS
 
+    @property
+    def words_width(self) -> int:
+        """The word block comes first: buckets [0, words_width)."""
+        return 1 << BITS
+
     def _sparse(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Bucket indices and sublinear term frequencies, characters shifted into the second block."""
         word, char = self.hasher.word_counts(words), self.hasher.char_counts(words)

@@ -34,6 +34,7 @@ class Fitted:
     oof_probabilities: np.ndarray  # texts × classes, from the internal folds, calibrated
     calibration: tuple[list, list]  # knots of the top-probability map (fit_top_calibration)
     grid: dict  # "lambda=…,beta=…" → out-of-fold macro-F1
+    per_class: bool = False  # fitted with the class kernels (their features are part of the model)
 
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -94,9 +95,18 @@ def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
 
 def fit(kernel: np.ndarray, y: np.ndarray, n_classes: int, match: np.ndarray, groups: Sequence, *,
         seed: int = 0, lambdas: Sequence[float] | None = None, betas: Sequence[float] | None = None,
-        progress: Callable[[int, int], None] | None = None) -> Fitted:
+        class_kernels: ClassKernels | None = None, progress: Callable[[int, int], None] | None = None) -> Fitted:
     """Choose lambda and beta by internal grouped folds, fit the temperature on their scores, refit on all.
-    `kernel`: dot products of the training texts' feature rows; `match`: texts × classes label matches."""
+    `kernel`: dot products of the training texts' feature rows; `match`: texts × classes label matches;
+    `class_kernels`: label-dependent features (classifiers/ratios.py): given which texts' labels may be used,
+    the extra kernel of each class, added to `kernel` for that class's ridge (then solved class by class)."""
+    if class_kernels is not None:
+        # Kept only where the internal folds say they help (the routing data: yes; the seed corpus: no).
+        plain = fit(kernel, y, n_classes, match, groups, seed=seed, lambdas=lambdas, betas=betas)
+        per_class = _fit_per_class(kernel, y, n_classes, match, groups, class_kernels, seed=seed, lambdas=lambdas,
+                                   betas=betas, progress=progress)
+        best = lambda f: round(max(f.grid.values(), default=0.0), 4)  # noqa: E731
+        return per_class if best(per_class) > best(plain) else plain
     lambdas, betas = lambdas or LAMBDAS, betas or BETAS
     n = len(y)
     kernel = kernel + 1.0  # + 1: the bias, regularised like the weights
@@ -120,20 +130,72 @@ def fit(kernel: np.ndarray, y: np.ndarray, n_classes: int, match: np.ndarray, gr
                 progress(done, steps)
         for beta in betas:
             oof[(lam, beta)] = base + beta * prior
-    if fold_ids:
-        grid = {key: macro_f1(y, scores.argmax(axis=1)) for key, scores in oof.items()}
-        lam, beta = max(grid, key=lambda key: (round(grid[key], 4), -abs(key[0] - 1.0), -key[1]))
-        scores = oof[(lam, beta)]
-        temperature = fit_temperature(scores, y)
-        probabilities = softmax(scores, temperature)
-        calibration = fit_top_calibration(probabilities, y)
-        probabilities = calibrate_top(probabilities, *calibration)
-    else:  # too few texts to hold any out: middle settings, a neutral temperature, no abstaining data
-        grid, lam, beta, temperature, calibration = {}, 1.0, 0.5, 0.3, ([], [])
-        probabilities = np.full((n, n_classes), 1.0 / n_classes)
+    lam, beta, temperature, calibration, probabilities, grid = _settle(oof, y, n_classes, bool(fold_ids))
     alpha = np.linalg.solve(kernel + lam * np.diag(1 / weight), onehot - beta * match)
     if progress:
         progress(steps, steps)
+    return _fitted(alpha, beta, temperature, lam, probabilities, calibration, grid)
+
+
+# Given a boolean mask of the texts whose labels may be used: a function from class to its extra n × n kernel.
+ClassKernels = Callable[[np.ndarray], Callable[[int], np.ndarray]]
+
+
+def _fit_per_class(kernel: np.ndarray, y: np.ndarray, n_classes: int, match: np.ndarray, groups: Sequence,
+                   class_kernels: ClassKernels, *, seed: int, lambdas: Sequence[float] | None,
+                   betas: Sequence[float] | None, progress: Callable[[int, int], None] | None) -> Fitted:
+    """fit() when each class has its own kernel: the same folds, grids and calibration, one solve per class."""
+    lambdas, betas = lambdas or LAMBDAS, betas or BETAS
+    n = len(y)
+    kernel = kernel + 1.0
+    onehot = np.eye(n_classes)[y] * 2 - 1
+    weight = class_weights(y, n_classes, WEIGHT_POWER)
+    folds = grouped_folds(y, groups, FOLDS, seed) if n >= 2 * FOLDS else np.zeros(n, dtype=int)
+    fold_ids = [f for f in range(FOLDS) if (folds == f).any() and (folds != f).any()]
+    steps, done = max(len(fold_ids), 1) + 1, 0
+    base = {lam: np.zeros((n, n_classes)) for lam in lambdas}
+    prior = {lam: np.zeros((n, n_classes)) for lam in lambdas}
+    for f in fold_ids:
+        tr, te = folds != f, folds == f
+        extra = class_kernels(tr)  # label-dependent features from this fold's training part only
+        for c in range(n_classes):
+            full = kernel + extra(c)
+            inner, cross = full[np.ix_(tr, tr)], full[np.ix_(te, tr)]
+            targets = np.stack([onehot[tr, c], match[tr, c]], axis=1)
+            for lam in lambdas:
+                solved = np.linalg.solve(inner + lam * np.diag(1 / weight[tr]), targets)
+                base[lam][te, c] = cross @ solved[:, 0]
+                prior[lam][te, c] = match[te, c] - cross @ solved[:, 1]
+        done += 1
+        if progress:
+            progress(done, steps)
+    oof = {(lam, beta): base[lam] + beta * prior[lam] for lam in lambdas for beta in betas}
+    lam, beta, temperature, calibration, probabilities, grid = _settle(oof, y, n_classes, bool(fold_ids))
+    extra = class_kernels(np.ones(n, dtype=bool))
+    alpha = np.zeros((n, n_classes))
+    for c in range(n_classes):
+        alpha[:, c] = np.linalg.solve(kernel + extra(c) + lam * np.diag(1 / weight), onehot[:, c] - beta * match[:, c])
+    if progress:
+        progress(steps, steps)
+    fitted = _fitted(alpha, beta, temperature, lam, probabilities, calibration, grid)
+    fitted.per_class = True
+    return fitted
+
+
+def _settle(oof: dict, y: np.ndarray, n_classes: int, held_out: bool) -> tuple:
+    """The settings with the best out-of-fold macro-F1, the temperature and calibration fitted on their scores."""
+    if not held_out:  # too few texts to hold any out: middle settings, a neutral temperature, no abstaining data
+        return 1.0, 0.5, 0.3, ([], []), np.full((len(y), n_classes), 1.0 / n_classes), {}
+    grid = {key: macro_f1(y, scores.argmax(axis=1)) for key, scores in oof.items()}
+    lam, beta = max(grid, key=lambda key: (round(grid[key], 4), -abs(key[0] - 1.0), -key[1]))
+    scores = oof[(lam, beta)]
+    temperature = fit_temperature(scores, y)
+    probabilities = softmax(scores, temperature)
+    calibration = fit_top_calibration(probabilities, y)
+    return lam, beta, temperature, calibration, calibrate_top(probabilities, *calibration), grid
+
+
+def _fitted(alpha, beta, temperature, lam, probabilities, calibration, grid) -> Fitted:
     return Fitted(
         coefficients=alpha,
         bias=alpha.sum(axis=0).astype(np.float32), beta=float(beta), temperature=temperature, lam=float(lam),
