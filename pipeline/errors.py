@@ -73,6 +73,12 @@ class OcrFailed(PeticionesError):
     retryable = True
 
 
+class PdfJoinFailed(PeticionesError):
+    code = "pdf_join_failed"
+    user_message = "No se pudo armar el PDF completo del documento a partir de sus páginas. Se reintentará; si persiste, avise al administrador."
+    retryable = True
+
+
 class ModelMissing(PeticionesError):
     code = "model_missing"
     user_message = "No se encontró el modelo de clasificación. Avise al administrador."

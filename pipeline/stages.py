@@ -67,7 +67,9 @@ def ocr(ctx: Context, document: Document) -> None:
 def pdf(ctx: Context, document: Document) -> None:
     """Join the page PDFs into the searchable document."""
     pages = [page_pdf(ctx, document.id, n) for n in range(1, (document.page_count or 0) + 1)]
-    _write(searchable_pdf(ctx, document.id), searchable.join(p for p in pages if p.exists()))
+    present = [p for p in pages if p.exists()]
+    if present:
+        searchable.join(present, searchable_pdf(ctx, document.id))
 
 
 def _write(target: Path, data: bytes | None) -> None:

@@ -20,7 +20,7 @@ from pipeline.errors import DocumentNotFound, InvalidInput, NotReviewable
 from pipeline.stages import page_pdf, processed_folder, searchable_pdf
 from review.reclassify import reclassify
 from review.roles import Actor, require
-from review.routing import _locked_for_decision, _write_atomic
+from review.routing import _locked_for_decision
 from storage import access, documents, events
 from storage import routing as turnos
 from storage.tables import Document, Page, State, Transcription
@@ -53,7 +53,7 @@ def _rebuild_pdf(ctx: Context, document_id: int, page_count: int) -> None:
     pages = [page_pdf(ctx, document_id, n) for n in range(1, page_count + 1)]
     present = [p for p in pages if p.is_file()]
     if present:
-        _write_atomic(searchable_pdf(ctx, document_id), searchable.join(present))
+        searchable.join(present, searchable_pdf(ctx, document_id))
 
 
 def split(ctx: Context, actor: Actor, document_id: int, *, version: int, at_page: int) -> int:

@@ -86,7 +86,7 @@ def add_pages(ctx, document_id: int, texts: list[str]) -> None:
         pages.append(target)
     from ocr import searchable
 
-    searchable_pdf(ctx, document_id).write_bytes(searchable.join(pages))
+    searchable.join(pages, searchable_pdf(ctx, document_id))
 
 
 def pdf_text(path) -> str:
