@@ -20,7 +20,7 @@ from review import auth, calendar, capture, images, routing, views, web_document
 from review.roles import ROLE_NAMES, Actor, require
 from storage import access, catalogue, users
 from storage import routing as turnos
-from storage.tables import Role, utcnow
+from storage.tables import Directorate, Role, utcnow
 
 COOKIE = "peticiones_sesion"
 LOGIN_COOKIE = "peticiones_csrf_login"
@@ -68,6 +68,10 @@ def install(app: FastAPI) -> None:
     def page(request: Request, name: str, who: Viewer | None, status: int = 200, **values) -> HTMLResponse:
         values.update(request=request, who=who.actor if who else None, csrf=who.csrf if who else "",
                       role_names=ROLE_NAMES, Role=Role)
+        if who and who.actor.directorate:  # an enlace reads the name of their directorate, not its code
+            with reads() as session:
+                found = session.get(Directorate, who.actor.directorate)
+            values.setdefault("directorate_name", found.name if found else None)
         return templates.TemplateResponse(request, name, values, status_code=status)
 
     @app.exception_handler(ReviewError)

@@ -350,3 +350,20 @@ def test_an_overdue_turno_says_how_many_business_days_ago_instead_of_a_negative_
         "csrf": csrf_of(page.text), "version": str(version_of(ctx, document_id)), "program": "las_jefas"})
     row = client.get("/turnados").text.split("<tbody>")[1]
     assert "vencido hace " in row and "<td>-" not in row
+
+
+def test_headers_and_key_hints_say_only_what_applies(ctx, client):
+    make_user(ctx, "luis", Role.enlace, "programas_sociales")
+    log_in(client, "luis")
+    header = re.search(r'<span class="user">(.*?)</span>', client.get("/turnados").text).group(1)
+    assert "Dirección General de Programas Sociales" in header and "programas_sociales" not in header
+    client.post("/logout", data={"csrf": csrf_of(client.get("/turnados").text)})
+
+    make_user(ctx, "ana", Role.revisor)
+    document_id = document_in_review(ctx)
+    log_in(client, "ana")
+    assert "<kbd>c</kbd> confirmar" in client.get(f"/documentos/{document_id}").text
+    make_user(ctx, "rosa", Role.gerente)
+    client.post("/logout", data={"csrf": csrf_of(client.get("/cola").text)})
+    log_in(client, "rosa")
+    assert "<kbd>c</kbd> confirmar" not in client.get(f"/documentos/{document_id}").text  # reads, never decides
