@@ -117,8 +117,13 @@ def confirm(ctx: Context, actor: Actor, document_id: int, *, version: int, progr
                          directorate=directorate, copies=list(copies), instruction=instruction,
                          received_on=received_on, deadline_days=days, due_date=due, routed_by=actor.user_id)
         documents.set_state(session, document, State.routed, actor.name)
+        # A directorate other than the program's own is allowed (another authority may be right) but never silent:
+        # the audit of classification accuracy reads it here.
+        catalogue_directorate = entry.directorate if entry else None
         events.record(session, "routed", actor.name, document.id, folio=folio, program=program,
-                      directorate=directorate, copies=list(copies), due_date=due.isoformat(), decision_id=decision.id)
+                      directorate=directorate, copies=list(copies), due_date=due.isoformat(), decision_id=decision.id,
+                      program_directorate=catalogue_directorate,
+                      directorate_differs=bool(catalogue_directorate and catalogue_directorate != directorate))
         access.record(session, actor.user_id, actor.name, "decision", document.id, target=folio, ip=actor.ip,
                       via=actor.via)
         routing_id = row.id

@@ -205,3 +205,16 @@ def test_the_slip_renders_accents(tmp_path):
     path.write_bytes(render(data, __import__("pipeline.settings", fromlist=["Settings"]).Settings().slip_font))
     shown = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, timeout=60).stdout
     assert "Ramón Núñez" in shown and "teléfono" in shown and "30 de septiembre de 2026" in shown
+
+
+def test_routing_to_a_directorate_other_than_the_programs_is_recorded_as_such(ctx):
+    make_user(ctx, "ana", Role.revisor)
+    first, second = document_in_review(ctx), document_in_review(ctx)
+    routing.confirm(ctx, actor(ctx, "ana"), first, version=version_of(ctx, first), program="las_jefas")
+    routing.confirm(ctx, actor(ctx, "ana"), second, version=version_of(ctx, second), program="las_jefas",
+                    directorate="juridica")
+    with ctx.sessions() as session:
+        routed = {e.document_id: e.detail for e in session.scalars(select(Event).where(Event.kind == "routed"))}
+    assert routed[first]["directorate_differs"] is False
+    assert routed[second]["directorate_differs"] is True
+    assert routed[second]["program_directorate"] == "programas_sociales"
