@@ -20,7 +20,7 @@ from classifiers import gazetteer, identifiers, textcat
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-11-25c"
+RULES_VERSION = "extraccion-2026-11-25d"
 
 
 # --- the spaCy pipeline: cue words and place names -------------------------------------------------------------
@@ -117,7 +117,7 @@ def _cues(folded: str) -> list[_Cue]:
 
 _TITLES = re.compile(r"\b(gobernador|gobernadora|secretari[oa]|subsecretari[oa]|director|directora|titular|"
                      r"coordinador|coordinadora|presidente|presidenta|delegad[oa]|sedesson|desarrollo social|"
-                     r"jefe|jefa|encargad[oa]|gobierno|ayuntamiento|dependencia|direccion de)\b")
+                     r"jef[ea](?! de (familia|hogar))|encargad[oa]|gobierno|ayuntamiento|dependencia|direccion de)\b")
 
 
 def _addressee_end(folded: str) -> int:

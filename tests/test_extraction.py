@@ -321,3 +321,11 @@ def test_ocr_line_and_paragraph_breaks_inside_a_phone_or_a_request():
     fields = extract_fields(text)
     assert fields["phone"]["value"] == "+526622143398"
     assert fields["request"]["value"] == "silla de ruedas"
+
+
+def test_a_mother_who_heads_her_family_is_not_an_officials_title():
+    # "jefa de familia" is the petitioner describing herself, not the addressee block of a letter.
+    fields = extract_fields("Cajeme, Sonora. Soy madre jefa de familia con tres hijos y\nsolicito apoyo de despensa. "
+                            "Atentamente Rosa Elena Valenzuela")
+    assert fields["municipality"]["value"] == "Cajeme"
+    assert fields["name"]["value"] == "Rosa Elena Valenzuela"
