@@ -20,7 +20,7 @@ from classifiers import gazetteer, identifiers, textcat
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-11-25d"
+RULES_VERSION = "extraccion-2026-11-25e"
 
 
 # --- the spaCy pipeline: cue words and place names -------------------------------------------------------------
@@ -44,6 +44,7 @@ _CUES: list[tuple[str, str, str]] = [
     ("NAME", "suscribe", "el|la|quien|los|las que|quienes? "
                          "suscribe|suscriben|suscrito|suscrita|subscribe|subscrito|subscrita|suscribimos"),
     ("NAME", "etiqueta", "nombre del|de? la? solicitante|peticionario|peticionaria|interesado|interesada|completo? :"),
+    ("NAME", "etiqueta", "contacto|representante|responsable|gestor|gestora :"),
     ("NAME", "atentamente", "atentamente|respetuosamente|agradecidamente|cordialmente|atte"),
     ("NAME", "c", "c ."),
     ("PLACE", "vecino", "vecino|vecina|vecinos|vecinas de|del"),
@@ -289,6 +290,8 @@ def _addressee(text: str, addressee_end: int) -> dict | None:
             title = title or line.strip(" .,")
             continue
         name = name or _read_name(line)
+    if not name and title:                 # "C. Gobernador del Estado de Sonora": the office is who it is addressed to
+        return {"value": re.sub(r"^(c|lic|ing|dr|dra|mtro|mtra)\.\s*", "", title, flags=re.I), "score": 0.6}
     if not name:
         return None
     field = {"value": name, "score": 0.7}

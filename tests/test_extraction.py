@@ -329,3 +329,13 @@ def test_a_mother_who_heads_her_family_is_not_an_officials_title():
                             "Atentamente Rosa Elena Valenzuela")
     assert fields["municipality"]["value"] == "Cajeme"
     assert fields["name"]["value"] == "Rosa Elena Valenzuela"
+
+
+def test_a_neighbours_committee_letter_names_its_contact_and_is_addressed_to_an_office():
+    text = ("Navojoa, Sonora, 20 de noviembre de 2026\n\nC. Gobernador del Estado de Sonora\n\nPresente\n\n"
+            "Los vecinos de la colonia Tierra Blanca en Navojoa\nsolicitamos su apoyo para la red de agua potable y el\n"
+            "drenaje. Atentamente, Comité de vecinos. Contacto: José Ramón Valdez,\ntel. 642 422 1187")
+    fields = extract_fields(text)
+    assert fields["name"]["value"] == "José Ramón Valdez"
+    assert fields["addressee"]["value"] == "Gobernador del Estado de Sonora"
+    assert fields["phone"]["value"] == "+526424221187"
