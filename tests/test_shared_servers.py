@@ -78,3 +78,40 @@ def test_a_watcher_and_a_separate_worker_share_a_redis_queue_and_postgresql(serv
     engine.dispose()
     pids = {str(watcher.process.pid), str(worker.process.pid)}
     assert workers and {w.rpartition(":")[2] for w in workers} <= pids
+
+
+def test_postgresql_routes_with_unique_folios_under_concurrency_and_keeps_the_access_log(postgres_url, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastapi.testclient import TestClient
+
+    from review import auth, routing
+    from review.app import create_app
+    from storage.tables import Role, Routing
+    from tests.review_helpers import actor, document_in_review, make_user, version_of
+
+    ctx = Context.open(Settings(home=tmp_path / "data", database_url=fresh_database(postgres_url)))
+    try:
+        make_user(ctx, "ana", Role.revisor)
+        ana = actor(ctx, "ana")
+        waiting = [document_in_review(ctx) for _ in range(8)]
+        with ThreadPoolExecutor(4) as pool:  # four reviewers at once: every folio is taken exactly once
+            folios = list(pool.map(lambda d: routing.confirm(ctx, ana, d, version=version_of(ctx, d),
+                                                             program="las_jefas").folio, waiting))
+        assert sorted(int(f.rsplit("-", 1)[1]) for f in folios) == list(range(1, 9))
+
+        last = document_in_review(ctx)
+        token = auth.new_api_token(ctx, "ana")
+        with TestClient(create_app(ctx)) as client:
+            headers = {"Authorization": f"Bearer {token}"}
+            body = {"program": "las_jefas", "directorate": "programas_sociales", "version": version_of(ctx, last)}
+            assert client.post(f"/api/v1/documents/{last}/decision", json=body, headers=headers).status_code == 200
+            assert client.post(f"/api/v1/documents/{last}/decision", json=body, headers=headers).status_code == 409
+        with ctx.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(Routing)) == 9
+            assert session.scalar(text("SELECT count(*) FROM access_log WHERE action = 'decision'")) >= 1
+        with pytest.raises(DatabaseError):
+            with ctx.engine.begin() as connection:
+                connection.execute(text("UPDATE access_log SET user_name = 'nadie'"))
+    finally:
+        ctx.close()
