@@ -33,6 +33,22 @@ Measured on the peticiones learner (fold seeds 0 / 1, pooled out-of-fold; noise 
   TF-IDF cosine kNN vote (k 5/10/20, similarity^1 or ^3) added to the ridge scores with a weight chosen by the
       internal folds: the folds choose weight 0 almost always; macro-F1 0.480-0.492 / 0.498-0.507, no gain.
 
+  Confidence from several signals (inner out-of-fold predictions only, logistic combiner then isotonic map,
+      ranked on the pooled test folds): top probability alone 0.745 / 0.750 (as shipped); margin top1 − top2
+      0.728 / 0.760; log ratio 0.730 / 0.748; entropy 0.725 / 0.728; top probability with margin 0.743 / 0.753,
+      with margin and entropy 0.740 / 0.763, adding log length 0.735 / 0.748, raw-score statistics 0.738 / 0.750:
+      no gain (all functions of one softmax). Agreement with other learners: a logistic regression's probability
+      of the ridge's label 0.743 / 0.748 (hurts); word-only and char-only ridges' probabilities of that label
+      with the top probability 0.763 / 0.763 at combiner C=1, but 0.750 / 0.745 at C=0.1 and 0.755 / 0.760 at
+      C=10 (the word-only model gets a negative weight in every fold: plausible, yet within reach of noise);
+      a plain average of those probabilities 0.71 / 0.71. Not kept (yet): the one promising variant is fragile.
+  Order of the alternatives (top label and score untouched): blended with a multinomial logistic regression on
+      the same TF-IDF rows (C=20), weight w: top-3 0.746 → 0.766 / 0.751 → 0.765 at w=0.5 (w 0.35: 0.771 / 0.760,
+      w 0.7: 0.764 / 0.764; w chosen by the internal folds: 0.769 / 0.760); blending the top label too costs
+      accuracy (0.531 / 0.534 at w=0.5). Char-only ridge as the partner (geometric): 0.771 / 0.754, mixed.
+      Kept at w=0.5 (classifiers/logistic.py, kernel form, 0.2 s per fit; training 15 → 16 s, 496-518 docs/s);
+      macro-F1, accuracy, acc@50% and ECE unchanged. Seed corpus: top-3 0.977 → 0.982 for both targets.
+
 Everything runs single-threaded (BLAS threads pinned to 1): the machine is shared and the timings compare
 systems, not cores. Training seconds are per fit; documents/s is classification of the held-out texts only.
 The last line printed is one JSON object with every figure.

@@ -35,6 +35,8 @@ class Fitted:
     calibration: tuple[list, list]  # knots of the top-probability map (fit_top_calibration)
     grid: dict  # "lambda=…,beta=…" → out-of-fold macro-F1
     per_class: bool = False  # fitted with the class kernels (their features are part of the model)
+    oof_raw: np.ndarray | None = None  # texts × classes: the out-of-fold softmax before the top calibration
+    folds: np.ndarray | None = None  # the internal fold of each text
 
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -130,11 +132,13 @@ def fit(kernel: np.ndarray, y: np.ndarray, n_classes: int, match: np.ndarray, gr
                 progress(done, steps)
         for beta in betas:
             oof[(lam, beta)] = base + beta * prior
-    lam, beta, temperature, calibration, probabilities, grid = _settle(oof, y, n_classes, bool(fold_ids))
+    lam, beta, temperature, calibration, probabilities, grid, raw = _settle(oof, y, n_classes, bool(fold_ids))
     alpha = np.linalg.solve(kernel + lam * np.diag(1 / weight), onehot - beta * match)
     if progress:
         progress(steps, steps)
-    return _fitted(alpha, beta, temperature, lam, probabilities, calibration, grid)
+    fitted = _fitted(alpha, beta, temperature, lam, probabilities, calibration, grid)
+    fitted.oof_raw, fitted.folds = raw, folds
+    return fitted
 
 
 # Given a boolean mask of the texts whose labels may be used: a function from class to its extra n × n kernel.
@@ -170,7 +174,7 @@ def _fit_per_class(kernel: np.ndarray, y: np.ndarray, n_classes: int, match: np.
         if progress:
             progress(done, steps)
     oof = {(lam, beta): base[lam] + beta * prior[lam] for lam in lambdas for beta in betas}
-    lam, beta, temperature, calibration, probabilities, grid = _settle(oof, y, n_classes, bool(fold_ids))
+    lam, beta, temperature, calibration, probabilities, grid, raw = _settle(oof, y, n_classes, bool(fold_ids))
     extra = class_kernels(np.ones(n, dtype=bool))
     alpha = np.zeros((n, n_classes))
     for c in range(n_classes):
@@ -179,20 +183,22 @@ def _fit_per_class(kernel: np.ndarray, y: np.ndarray, n_classes: int, match: np.
         progress(steps, steps)
     fitted = _fitted(alpha, beta, temperature, lam, probabilities, calibration, grid)
     fitted.per_class = True
+    fitted.oof_raw, fitted.folds = raw, folds
     return fitted
 
 
 def _settle(oof: dict, y: np.ndarray, n_classes: int, held_out: bool) -> tuple:
     """The settings with the best out-of-fold macro-F1, the temperature and calibration fitted on their scores."""
     if not held_out:  # too few texts to hold any out: middle settings, a neutral temperature, no abstaining data
-        return 1.0, 0.5, 0.3, ([], []), np.full((len(y), n_classes), 1.0 / n_classes), {}
+        uniform = np.full((len(y), n_classes), 1.0 / n_classes)
+        return 1.0, 0.5, 0.3, ([], []), uniform, {}, uniform
     grid = {key: macro_f1(y, scores.argmax(axis=1)) for key, scores in oof.items()}
     lam, beta = max(grid, key=lambda key: (round(grid[key], 4), -abs(key[0] - 1.0), -key[1]))
     scores = oof[(lam, beta)]
     temperature = fit_temperature(scores, y)
     probabilities = softmax(scores, temperature)
     calibration = fit_top_calibration(probabilities, y)
-    return lam, beta, temperature, calibration, calibrate_top(probabilities, *calibration), grid
+    return lam, beta, temperature, calibration, calibrate_top(probabilities, *calibration), grid, probabilities
 
 
 def _fitted(alpha, beta, temperature, lam, probabilities, calibration, grid) -> Fitted:
