@@ -41,7 +41,15 @@ Measured on the peticiones learner (fold seeds 0 / 1, pooled out-of-fold; noise 
       of the ridge's label 0.743 / 0.748 (hurts); word-only and char-only ridges' probabilities of that label
       with the top probability 0.763 / 0.763 at combiner C=1, but 0.750 / 0.745 at C=0.1 and 0.755 / 0.760 at
       C=10 (the word-only model gets a negative weight in every fold: plausible, yet within reach of noise);
-      a plain average of those probabilities 0.71 / 0.71. Not kept (yet): the one promising variant is fragile.
+      a plain average of those probabilities 0.71 / 0.71. Built into the component (blocks' ridges at the main
+      ridge's lambda, combiner C=1, isotonic map, score = mapped confidence) and run through this benchmark:
+      acc@50% 0.745 → 0.763 / 0.750 → 0.753, ECE 0.031 → 0.050 / 0.029 → 0.046: the gain does not survive seed 1
+      and calibration worsens. Not kept.
+  Re-ranking the alternatives (after the logistic blend): a pointwise logistic re-ranker fitted on the inner
+      out-of-fold candidates (6 best after the top; features: ridge, logistic, word-only, char-only and blended
+      log probabilities, log label share, ranks, log top probability): top-3 0.756-0.768 / 0.754-0.761 against
+      0.768 / 0.765 for the blend alone. Label-share smoothing of the blend (× share^g, g −0.5..0.5): 0.753-0.769
+      / 0.748-0.766, best at g=0. Neither kept.
   Order of the alternatives (top label and score untouched): blended with a multinomial logistic regression on
       the same TF-IDF rows (C=20), weight w: top-3 0.746 → 0.766 / 0.751 → 0.765 at w=0.5 (w 0.35: 0.771 / 0.760,
       w 0.7: 0.764 / 0.764; w chosen by the internal folds: 0.769 / 0.760); blending the top label too costs
