@@ -12,6 +12,7 @@ from ocr.page import SourceInfo
 from ocr.reader import OcrOptions
 from pipeline.context import Context
 from storage import documents
+from storage.files import write_atomic
 from storage.tables import Document, Page
 
 
@@ -54,7 +55,8 @@ def ocr(ctx: Context, document: Document) -> None:
     processed_folder(ctx, document.id).mkdir(parents=True, exist_ok=True)
     for page in read_document(archived_file(ctx, document), info, options, ctx.pages, dpi=settings.dpi,
                               max_pixels=settings.max_pixels, skip=done, page_timeout=settings.page_timeout):
-        _write(page_pdf(ctx, document.id, page.number), page.pdf)
+        if page.pdf is not None:
+            write_atomic(page_pdf(ctx, document.id, page.number), page.pdf)
         with ctx.sessions.begin() as session:
             session.add(Page(document_id=document.id, number=page.number, text=page.text,
                              confidence=page.confidence, rotation=page.rotation, skew=page.skew, width=page.width,
@@ -70,15 +72,6 @@ def pdf(ctx: Context, document: Document) -> None:
     present = [p for p in pages if p.exists()]
     if present:
         searchable.join(present, searchable_pdf(ctx, document.id))
-
-
-def _write(target: Path, data: bytes | None) -> None:
-    """Write aside, then rename: a crash never leaves half a PDF under the final name."""
-    if data is None:
-        return
-    partial = target.with_name(f".{target.name}.part")
-    partial.write_bytes(data)
-    partial.replace(target)
 
 
 def classify(ctx: Context, document: Document) -> None:

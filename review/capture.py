@@ -5,7 +5,6 @@ exactly like a scan (and the original capture is archived like any original)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from pipeline.errors import InvalidInput, SlipFontMissing
 from review import calendar
 from review.roles import Actor, require
 from storage import access
+from storage.files import write_atomic
 from storage.tables import utcnow
 
 CHANNELS = {"telefono": "Teléfono", "presencial": "Presencial"}
@@ -37,13 +37,8 @@ def capture(ctx: Context, actor: Actor, channel: str, text: str, petitioner: dic
     folder = ctx.settings.inbox / channel
     folder.mkdir(parents=True, exist_ok=True)
     name = f"captura-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}.pdf"
-    partial = folder / f".{name}.part"  # the watcher ignores hidden and .part files
-    with open(partial, "wb") as handle:
-        handle.write(pdf)
-        handle.flush()
-        os.fsync(handle.fileno())
     target = folder / name
-    os.replace(partial, target)
+    write_atomic(target, pdf)  # appears whole: the watcher ignores the hidden .part file written first
     with ctx.sessions.begin() as session:
         access.record(session, actor.user_id, actor.name, "capture", None, target=f"{channel}/{name}", ip=actor.ip,
                       via=actor.via)

@@ -13,7 +13,8 @@ from pipeline.context import Context
 from pipeline.errors import DocumentNotFound, Forbidden, InvalidInput, NotReviewable, StaleVersion
 from review import calendar
 from review.roles import Actor, require
-from review.routing import _safe, _write_atomic
+from review.routing import _safe
+from storage.files import write_atomic
 from storage import access, documents, events
 from storage import routing as turnos
 from storage.tables import Document, FollowUp, Routing, State, User, utcnow
@@ -74,7 +75,7 @@ def answer(ctx: Context, actor: Actor, document_id: int, *, version: int, answer
             count = len(list(session.scalars(select(FollowUp.id).where(FollowUp.document_id == document_id,
                                                                        FollowUp.file_path.is_not(None)))))
             target = ctx.settings.processed / str(document_id) / f"respuesta-{_safe(routing.folio)}-{count + 1}.pdf"
-            _write_atomic(target, pdf)  # before the commit: a recorded answer always has its file
+            write_atomic(target, pdf)  # before the commit: a recorded answer always has its file
             relative = str(target.relative_to(ctx.settings.home))
         session.add(FollowUp(routing_id=routing.id, document_id=document_id, kind="answer", text=text,
                              answered_on=answered_on, file_path=relative, user_id=actor.user_id))

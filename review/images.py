@@ -6,8 +6,6 @@ Rendering goes through ocr.rasterize (the owner of poppler); Pillow only encodes
 from __future__ import annotations
 
 import io
-import os
-import threading
 from pathlib import Path
 
 from PIL import Image
@@ -17,6 +15,7 @@ from ocr.page import SourceInfo
 from pipeline.context import Context
 from pipeline.errors import DocumentNotFound
 from pipeline.stages import page_pdf
+from storage.files import write_atomic
 
 _PDF = SourceInfo("application/pdf", 1)
 
@@ -34,8 +33,5 @@ def cached_png(ctx: Context, document_id: int, number: int) -> Path:
     pixels = page.pixels[..., ::-1] if page.pixels.ndim == 3 else page.pixels  # BGR → RGB
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG", optimize=False)
-    # Two requests may render the same page at once: each writes its own part file, the last rename wins.
-    partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
-    partial.write_bytes(buffer.getvalue())
-    partial.replace(target)
+    write_atomic(target, buffer.getvalue())
     return target

@@ -21,6 +21,7 @@ from review.roles import Actor, require
 from review.slip import SlipData, render
 from storage import access, catalogue, decisions, documents, events, mailings
 from storage import routing as turnos
+from storage.files import copy_atomic, write_atomic
 from storage.tables import Decision, Document, Routing, State, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -212,19 +213,19 @@ def deliver(ctx: Context, routing_id: int) -> None:
         session.expunge(routing)
     slip = render(data, ctx.settings.slip_font)
     slip_path = slip_file(ctx, routing)
-    _write_atomic(slip_path, slip)
+    write_atomic(slip_path, slip)
     document_pdf = searchable_pdf(ctx, routing.document_id)
-    pdf_bytes = document_pdf.read_bytes() if document_pdf.is_file() else None
+    has_pdf = document_pdf.is_file()
     for directorate in (routing.directorate, *(routing.copies or ())):
         pdf_target, slip_target = outbox_files(ctx, routing, directorate)
-        if pdf_bytes is not None:
-            _write_atomic(pdf_target, pdf_bytes)
-        _write_atomic(slip_target, slip)
+        if has_pdf:
+            copy_atomic(document_pdf, pdf_target)
+        write_atomic(slip_target, slip)
     with ctx.sessions.begin() as session:
         turnos.mark_delivered(session, routing_id, str(slip_path.relative_to(ctx.settings.home)))
         events.record(session, "delivered", "review", routing.document_id, folio=routing.folio,
                       directorates=[routing.directorate, *(routing.copies or ())],
-                      searchable_pdf=pdf_bytes is not None)
+                      searchable_pdf=has_pdf)
         if mail.enabled(ctx.settings):  # planned with the delivery, so a crash right after cannot lose an e-mail
             mailings.plan(session, routing_id, routing.document_id, [routing.directorate, *(routing.copies or ())])
 
@@ -256,18 +257,3 @@ def deliver_pending(ctx: Context) -> int:
 
 def _safe(name: str) -> str:
     return name.replace(os.sep, "-").replace("\0", "").lstrip(".") or "_"
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.part")
-    with open(partial, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(partial, target)
-    descriptor = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

@@ -9,6 +9,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage.files import fsync_folder
+
 CHUNK = 1 << 20
 
 
@@ -95,12 +97,3 @@ def place(source: Path, target: Path, *, move: bool) -> None:
     else:
         shutil.copy2(source, target)
     fsync_folder(target.parent)
-
-
-def fsync_folder(folder: Path) -> None:
-    """Make a rename or unlink in `folder` durable."""
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

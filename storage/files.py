@@ -1,0 +1,50 @@
+"""Files the service writes (page PDFs, slips, page images, captures): whole or not at all, and durable."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write beside `target`, sync, then rename: a crash never leaves half a file under the final name.
+
+    The partial file is hidden and ends in .part (the inbox watcher ignores such names) and is unique per thread,
+    so two requests rendering the same file at once do not write into each other's copy: the last rename wins.
+    """
+    _place(target, lambda handle: handle.write(data))
+
+
+def copy_atomic(source: Path, target: Path) -> None:
+    """Copy `source` to `target` the same way, streaming: a long document's PDF is never held in memory."""
+    def copy(handle) -> None:
+        with open(source, "rb") as reader:
+            shutil.copyfileobj(reader, handle, 1 << 20)
+
+    _place(target, copy)
+
+
+def _place(target: Path, fill: Callable) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
+    try:
+        with open(partial, "wb") as handle:
+            fill(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    fsync_folder(target.parent)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename or unlink in `folder` durable."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
