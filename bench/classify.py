@@ -83,6 +83,7 @@ import numpy as np  # noqa: E402
 
 from classifiers.evaluation import evaluate  # noqa: E402
 from classifiers.features import normalise  # noqa: E402
+from classifiers.linear import softmax  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "routing" / "infocdmx_dev.jsonl"
@@ -105,12 +106,6 @@ def stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
     return word
-
-
-def softmax(scores: np.ndarray) -> np.ndarray:
-    z = scores - scores.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def as_dicts(classes, matrix) -> list[dict[str, float]]:
@@ -145,7 +140,7 @@ def svc(texts, labels):
     matrix = hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
     model = LinearSVC(random_state=0).fit(matrix, labels)
     return lambda new: as_dicts(model.classes_, softmax(model.decision_function(
-        hstack([words.transform(new), chars.transform(new)]).tocsr())))
+        hstack([words.transform(new), chars.transform(new)]).tocsr()), 1.0))
 
 
 def logreg(texts, labels):

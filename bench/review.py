@@ -23,7 +23,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.servers import free_port  # noqa: E402  (the port picker the test servers use)
 
 TARGET_MS = 150.0
 PASSWORD = "contraseña-de-prueba-1"
@@ -54,12 +55,6 @@ MUNICIPALITIES = ("Hermosillo", "Cajeme", "Navojoa", "Guaymas", "Nogales", "San 
 
 def pick(rng: random.Random, shares: dict[str, float]) -> str:
     return rng.choices(list(shares), weights=list(shares.values()))[0]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # Data -----------------------------------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ def _pipeline():
     if _nlp is None:
         with _build_lock:
             if _nlp is None:
-                nlp = textcat.blank_spanish()
+                nlp = textcat.blank()
                 nlp.tokenizer = type(nlp.tokenizer)(nlp.vocab, rules={}, prefix_search=_PREFIX.search,
                                                     suffix_search=_SUFFIX.search, infix_finditer=_INFIX.finditer)
                 ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import functools
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+from classifiers.features import normalise
 
 GAZETTEER = Path(__file__).with_name("municipios_sonora.csv")
 
@@ -14,8 +15,8 @@ GAZETTEER = Path(__file__).with_name("municipios_sonora.csv")
 # --- folding: lower case without accents, one character for one character --------------------------------------
 
 def _fold_char(c: str) -> str:
-    base = "".join(x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x)).lower()
-    return base if len(base) == 1 else c
+    base = normalise(c)
+    return base if len(base) == 1 else c  # one character for one, so offsets into the original still hold
 
 
 _FOLD_TABLE = {i: _fold_char(chr(i)) for i in range(0x41, 0x250) if _fold_char(chr(i)) != chr(i)}

@@ -17,14 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from classifiers.linear import softmax
+
 C = 20.0
 ITERATIONS = 300
-
-
-def _softmax(f: np.ndarray) -> np.ndarray:
-    z = f - f.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def fit(kernel: np.ndarray, y: np.ndarray, n_classes: int, *, c: float = C,
@@ -44,7 +40,7 @@ def fit(kernel: np.ndarray, y: np.ndarray, n_classes: int, *, c: float = C,
         momentum = (t - 1) / (t + 2)
         a = alpha + momentum * (alpha - prev_alpha)
         b = bias + momentum * (bias - prev_bias)
-        residual = (_softmax(kernel @ a + b) - targets) / n
+        residual = (softmax(kernel @ a + b, 1.0) - targets) / n
         prev_alpha, prev_bias = alpha, bias
         alpha = a - step * (residual + lam * a)
         bias = b - step * residual.sum(axis=0)
@@ -52,7 +48,7 @@ def fit(kernel: np.ndarray, y: np.ndarray, n_classes: int, *, c: float = C,
 
 
 def probabilities(scores: np.ndarray) -> np.ndarray:
-    return _softmax(np.atleast_2d(scores))
+    return softmax(np.atleast_2d(scores), 1.0)
 
 
 def _largest_eigenvalue(kernel: np.ndarray, rounds: int = 30) -> float:

@@ -124,11 +124,7 @@ def words_of(doc: Doc) -> list[str]:
 
 
 def blank() -> Language:
-    return spacy.blank("es")
-
-
-def blank_spanish() -> Language:
-    """An empty Spanish pipeline (tokenizer only), for rule-based pipes such as extraction's entity ruler."""
+    """An empty Spanish pipeline (tokenizer only): the classifier adds its component, extraction its entity ruler."""
     return spacy.blank("es")
 
 
@@ -197,11 +193,6 @@ def _reordered_oof(fitted: linear.Fitted, kernel: np.ndarray, y: np.ndarray, n_c
     if not held_out:
         return probabilities
     return logistic.reorder_alternatives(probabilities, fitted.oof_raw, other)
-
-
-def scores(nlp: Language, texts: Sequence[str]) -> list[dict[str, float]]:
-    """Label probabilities for each text."""
-    return [cats for cats, _ in predict(nlp, texts)]
 
 
 def predict(nlp: Language, texts: Sequence[str]) -> list[tuple[dict[str, float], int]]:
