@@ -93,8 +93,8 @@ def _inspect_image(path: Path, max_pixels: int) -> int:
             frames = getattr(image, "n_frames", 1)
             if image.format == "PNG":
                 # Every chunk's checksum, without inflating the pixels: a truncated or damaged file fails here, as
-                # a full decode would, at a hundredth of the cost (decoding an A4 colour scan took ~0.1 s, and
-                # `peticiones ocr` inspects every file before its first page is read).
+                # a full decode would, at a hundredth of the cost (decoding an A4 colour scan took ~0.1 s, paid
+                # again when the page is read).
                 image.verify()
             else:
                 image.load()  # decodes the first frame: truncated or corrupt data fails here, not in the worker

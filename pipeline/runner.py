@@ -59,7 +59,7 @@ def _finish(ctx: Context, run_id: int, status: str, error: Exception | None = No
 
 def _quarantine(ctx: Context, document: Document, error: RejectedInput) -> Outcome:
     target = archive.quarantine(archived_file(ctx, document), ctx.settings.quarantine, utcnow().isoformat(),
-                                error.code, error.user_message, move=False,
+                                error.code, error.user_message,
                                 name=document.original_name)
     with ctx.sessions.begin() as session:
         documents.set_state(session, session.get(Document, document.id), State.quarantined, ctx.worker,

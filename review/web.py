@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from pipeline.errors import CsrfRefused, DocumentNotFound, NotAuthenticated, ReviewError, StaleVersion
-from review import auth, calendar, capture, images, routing, views, web_documents
+from review import auth, calendar, capture, export, images, routing, views, web_documents
 from review.roles import ROLE_NAMES, Actor, require
 from storage import access, catalogue, users
 from storage import routing as turnos
@@ -154,7 +154,7 @@ def install(app: FastAPI) -> None:
         for row in rows:
             left = calendar.business_days_between(today, dt.date.fromisoformat(row["due_date"]), closed)
             row["days_left"] = left
-            row["light"] = "vencido" if left < 0 else "por-vencer" if left <= 2 else "en-tiempo"
+            row["light"] = export.light(left)
         return page(request, "routed.html", who, rows=rows, directorate=direccion,
                     directorates={d.code: d.name for d in known.directorates},
                     programs={p.code: p.name for p in known.programs})

@@ -11,16 +11,15 @@ from sqlalchemy.orm import Session
 from pipeline.errors import ReviewError
 from review import followup, regroup, views
 from review.roles import Actor
-from storage import routing as turnos
 from storage.tables import Document
 
 
 def extras(session: Session, actor: Actor, doc: dict) -> dict:
     """What the document page shows besides views.document: where pages came from, what it was merged into."""
     row = session.get(Document, doc["id"])
-    routing = turnos.current(session, doc["id"])
+    routing = doc["routing"]  # views.document already read the current turno
     in_attention = doc["state"] == "routed" and routing is not None
-    responsible = not actor.limited_to_directorate or (routing is not None and routing.directorate == actor.directorate)
+    responsible = not actor.limited_to_directorate or (routing is not None and routing["directorate"] == actor.directorate)
     return {"origins": regroup.origins(session, doc["id"]), "duplicate_of": row.duplicate_of if row else None,
             "may_regroup": actor.may("regroup") and doc["state"] == "review",
             "turno": followup.history(session, doc["id"]),

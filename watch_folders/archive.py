@@ -65,11 +65,13 @@ def clean_staging(archive: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def quarantine(source: Path, quarantine_root: Path, stamp: str, code: str, reason: str, *, move: bool,
+def quarantine(source: Path, quarantine_root: Path, stamp: str, code: str, reason: str,
                name: str | None = None) -> Path:
-    """Put a file in cuarentena/<date>/ with a .motivo.txt beside it; move it from the inbox or copy it from the archive."""
+    """Copy an archived original to cuarentena/<date>/ with a .motivo.txt beside it (the archive keeps its copy).
+
+    Inbox files are recorded first and then moved with quarantine_slot and place (see intake._reject)."""
     target = quarantine_slot(name or source.name, quarantine_root, stamp, code, reason)
-    place(source, target, move=move)
+    place(source, target, move=False)
     return target
 
 
