@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from storage.tables import aware
+
 
 @lru_cache(maxsize=64)
 def _official(year: int) -> frozenset[dt.date]:
@@ -61,9 +63,7 @@ def business_days_between(start: dt.date, end: dt.date, closures: Iterable[dt.da
 
 def local_date(moment: dt.datetime, timezone: str) -> dt.date:
     """The office's calendar date of a stored (UTC) moment."""
-    if moment.tzinfo is None:  # SQLite returns naive datetimes; everything stored is UTC
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(ZoneInfo(timezone)).date()
+    return aware(moment).astimezone(ZoneInfo(timezone)).date()
 
 
 def local_time(moment: dt.datetime | str | None, timezone: str) -> str:
@@ -72,6 +72,4 @@ def local_time(moment: dt.datetime | str | None, timezone: str) -> str:
         return ""
     if isinstance(moment, str):
         moment = dt.datetime.fromisoformat(moment)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    return aware(moment).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")

@@ -14,7 +14,7 @@ from review import calendar
 from review.roles import Actor, require
 from storage import access, decisions, documents, mailings
 from storage import routing as turnos
-from storage.tables import Document, Event, Extraction, Page, Routing, State, Suggestion, Transcription
+from storage.tables import Document, Event, Extraction, Page, Routing, State, Suggestion, Transcription, aware
 
 # Confidence bands of the program suggestion (score of the top label).
 BANDS = {"alta": "alta (≥ 80 %)", "media": "media (50-80 %)", "baja": "baja (< 50 %)", "sin": "sin sugerencia confiable"}
@@ -227,4 +227,4 @@ def log_view(ctx, actor: Actor, action: str, document_id: int | None, target: st
 def _iso(moment: dt.datetime | None) -> str | None:
     if moment is None:
         return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).isoformat()
+    return aware(moment).isoformat()

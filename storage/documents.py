@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage import events
-from storage.tables import PIPELINE_DONE, Document, Extraction, Page, StageRun, State, Suggestion, utcnow
+from storage.tables import PIPELINE_DONE, Document, Extraction, Page, StageRun, State, Suggestion, aware, utcnow
 
 
 def find_original(session: Session, sha256: str) -> Document | None:
@@ -62,9 +62,9 @@ def claim(session: Session, document_id: int, owner: str, lease_seconds: float,
     document = session.get(Document, document_id)
     if document is None or document.state not in (State.received, State.processing):
         return None
-    if document.next_attempt_at is not None and _aware(document.next_attempt_at) > now:
+    if document.next_attempt_at is not None and aware(document.next_attempt_at) > now:
         return None
-    held = document.lease_owner is not None and document.lease_until is not None and _aware(document.lease_until) > now
+    held = document.lease_owner is not None and document.lease_until is not None and aware(document.lease_until) > now
     if held and document.lease_owner != owner and not owner_is_gone(document.lease_owner):
         return None
     taken = session.execute(
@@ -179,10 +179,6 @@ def all_done(session: Session) -> bool:
     """True when no document is waiting for the pipeline."""
     return not session.scalar(select(func.count()).select_from(Document).where(Document.state.not_in(PIPELINE_DONE)))
 
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes even for timezone-aware columns; everything stored here is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def stalled(session: Session, now: dt.datetime, grace_seconds: float = 60.0) -> list[int]:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.errors import UnknownUser, UserExists
-from storage.tables import ApiToken, LoginAttempt, Role, User, UserSession, utcnow
+from storage.tables import ApiToken, LoginAttempt, Role, User, UserSession, aware, utcnow
 
 
 def add(session: Session, name: str, role: Role, password_hash: str, directorate: str | None = None) -> User:
@@ -61,7 +61,7 @@ def find_session(session: Session, token_hash: str, now: dt.datetime | None = No
         select(UserSession, User).join(User, User.id == UserSession.user_id)
         .where(UserSession.token_hash == token_hash, UserSession.revoked_at.is_(None), User.active)
     ).first()
-    if row is None or _aware(row[0].expires_at) <= now:
+    if row is None or aware(row[0].expires_at) <= now:
         return None
     return row[0], row[1]
 
@@ -104,7 +104,7 @@ def recent_failures(session: Session, name: str, since: dt.datetime) -> int:
     last_success = session.scalar(
         select(func.max(LoginAttempt.at)).where(LoginAttempt.name == name, LoginAttempt.succeeded, LoginAttempt.at >= since)
     )
-    start = max(since, _aware(last_success)) if last_success is not None else since
+    start = max(since, aware(last_success)) if last_success is not None else since
     return session.scalar(
         select(func.count()).select_from(LoginAttempt)
         .where(LoginAttempt.name == name, LoginAttempt.succeeded.is_(False), LoginAttempt.at > start)
@@ -117,8 +117,3 @@ def recent_failures_from(session: Session, ip: str, since: dt.datetime) -> int:
         select(func.count()).select_from(LoginAttempt)
         .where(LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)
     )
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes even for timezone-aware columns; everything stored here is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
