@@ -1,5 +1,5 @@
-"""Owner of poppler (pdf2image, pdftotext), pypdf reading and Pillow: identify a stored file and yield
-its pages, and any text layer they carry, one at a time."""
+"""Owner of poppler's readers (pdf2image, pdftotext), pypdf reading and Pillow decoding: identify a stored file and
+yield its pages, and any text layer they carry, one at a time. Writing PDFs (pdfunite included) is ocr/searchable's."""
 
 from __future__ import annotations
 
