@@ -1,0 +1,63 @@
+"""Dates in a letter's folded text (long, month-first and numeric, OCR slips in the digits forgiven) and which of
+them is the letter's own date."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from classifiers.layout import line_end, line_start, nth_line_offset
+
+_MONTHS = {"enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7, "agosto": 8,
+           "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12}
+_MONTH = "(" + "|".join(_MONTHS) + ")"
+_DATE_LONG = re.compile(r"\b([0-3]?[0-9oil])\s*(?:de\s+)?" + _MONTH + r"\s*(?:,\s*)?(?:de[l]?\s+)?(?:ano\s+)?"
+                        r"([12][0-9oil]{3})\b")
+_DATE_MONTH_FIRST = re.compile(r"\b" + _MONTH + r"\s+([0-3]?[0-9])\s*,?\s*(?:de[l]?\s+)?([12][0-9]{3})\b")
+_DATE_NUMERIC = re.compile(r"(?<![\d/.\-])([0-3]?\d)\s?([/.\-])\s?([01]?\d)\s?\2\s?(\d{4}|\d{2})(?![\d/.\-])")
+_OCR_DIGITS = str.maketrans("oil", "011")
+
+
+def find_dates(folded: str) -> list[tuple[int, int, datetime.date]]:
+    """Every valid calendar date in `folded` as (start, end, date), in order of position."""
+    found = []
+    for m in _DATE_LONG.finditer(folded):
+        found.append((m.start(), m.end(), m.group(1).translate(_OCR_DIGITS), _MONTHS[m.group(2)],
+                      m.group(3).translate(_OCR_DIGITS)))
+    for m in _DATE_MONTH_FIRST.finditer(folded):
+        found.append((m.start(), m.end(), m.group(2), _MONTHS[m.group(1)], m.group(3)))
+    for m in _DATE_NUMERIC.finditer(folded):
+        year = m.group(4) if len(m.group(4)) == 4 else "20" + m.group(4)
+        found.append((m.start(), m.end(), m.group(1), int(m.group(3)), year))
+    dates = []
+    for start, end, day, month, year in found:
+        try:
+            dates.append((start, end, datetime.date(int(year), month, int(day))))
+        except ValueError:
+            continue
+    return sorted(dates)
+
+
+def find_letter_date(folded: str, dates: list[tuple[int, int, datetime.date]]) -> dict | None:
+    """The date the letter was written, {"value": ISO date, "score"}: a dateline or a date alone on a line at the
+    head or foot of the letter."""
+    head_end, tail_start = nth_line_offset(folded, 10), len(folded) - 300
+    best = None
+    for start, end, date in dates:
+        if not 2000 <= date.year <= datetime.date.today().year + 1:
+            continue
+        before = folded[line_start(folded, start):start]
+        if re.search(r"\b(nac\w*|naci\w*|desde|dia|del|el)\W*$", folded[max(0, start - 25):start]):
+            continue                               # "nació el...", "desde el...": a date in the story
+        at_edge = start < head_end or start > tail_start
+        if at_edge and len(before) <= 60 and line_end(folded, end) - end <= 40 and re.search(
+                r"^\W*fecha\b\W*$|^\W*a\s*$|(,|\bson\b\.?|sonora)\s*,?\s*(a\s+)?(los\s+)?$", before):
+            score = 0.92                           # "Navojoa, Son., a 12 de marzo de 2026", "Fecha: 12/03/2026"
+        elif not before.strip(" \t.,-") and len(folded[end:line_end(folded, end)].strip(" .,")) <= 3 \
+                and at_edge:
+            score = 0.75                           # alone on a line at the head or foot of the letter
+        else:
+            continue                               # dates inside the text are events, not the letter's date
+        if best is None or score > best[0]:
+            best = (score, date)
+    return {"value": best[1].isoformat(), "score": best[0]} if best else None

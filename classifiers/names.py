@@ -1,0 +1,164 @@
+"""People named in a letter: the petitioner (after "yo", "el que suscribe", a "Nombre:" or "Contacto:" label, or
+signed under "Atentamente") and the official in its addressee block."""
+
+from __future__ import annotations
+
+import re
+
+from classifiers import gazetteer
+from classifiers.cues import Cue
+from classifiers.gazetteer import fold
+from classifiers.layout import TITLES
+
+_TOKEN = re.compile(r"[^\W\d_]+\.?|\S")
+_HONORIFICS = {"c", "sr", "sra", "srita", "profr", "profra", "prof", "don", "dona", "lic", "ing", "dr", "dra",
+               "mtro", "mtra", "arq", "c.c", "ciudadano", "ciudadana"}
+PARTICLES = {"de", "del", "la", "las", "los", "y"}
+_NAME_ABBREVIATIONS = {"ma", "fco", "gpe", "jse", "fdo", "glez", "hdez", "rdz", "mtz", "ftes", "sta"}   # "Ma. del..."
+_STOP = {"mayor", "con", "vecino", "vecina", "vecinos", "por", "domicilio", "originario", "originaria", "quien",
+         "mexicano", "mexicana", "habitante", "residente", "ante", "solicito", "edad", "identificado",
+         "identificada", "en", "a", "al", "me", "le", "madre", "padre", "tel", "telefono", "cel", "celular", "curp",
+         "calle", "domicilio", "correo", "email", "e", "firma", "el", "mi", "que", "soy", "años", "anos", "madre",
+         "presente", "atentamente", "se", "lo", "su"}
+_NOT_NAMES = {"gobernador", "gobernadora", "secretario", "secretaria", "director", "directora", "licenciado",
+              "licenciada", "presidente", "presidenta", "titular", "coordinador", "coordinadora", "subsecretario",
+              "delegado", "delegada", "desarrollo", "social", "gobierno", "estado", "sonora", "presente", "sedesson",
+              "municipal", "ayuntamiento", "asunto", "solicitud", "sufragio", "efectivo", "reeleccion", "colonia",
+              "ciudad", "constitucional", "apoyo", "programa", "direccion", "atencion", "ciudadania", "gracias",
+              "mexico", "solicitante", "bendiga", "saludos", "ejido", "comunidad", "localidad", "son"}
+
+
+def _read_name(segment: str) -> str | None:
+    """A person's name at the start of `segment` (after an optional honorific), title-cased; None if none."""
+    words: list[str] = []
+    tokens = _TOKEN.findall(segment[:160])
+    i = 0
+    while i < len(tokens) and (tokens[i] in ",:;-_" or fold(tokens[i]).rstrip(".") in _HONORIFICS):
+        i += 1
+    for token in tokens[i:i + 9]:
+        bare = token.rstrip(".")
+        key = fold(bare)
+        if not bare.isalpha() or key in _STOP:
+            break
+        if key in PARTICLES:
+            words.append(bare)
+            continue
+        if not bare[0].isupper():
+            break
+        words.append(token if key in _NAME_ABBREVIATIONS else bare)
+        if token.endswith(".") and len(bare) > 1 and key not in _NAME_ABBREVIATIONS:
+            break                                  # a full stop after a word ends the sentence
+    while words and fold(words[-1]) in PARTICLES:
+        words.pop()
+    core = [w for w in words if fold(w) not in PARTICLES]
+    if not 2 <= len(core) <= 6 or any(fold(w) in _NOT_NAMES for w in core):
+        return None
+    if fold(" ".join(words)) in gazetteer.place_names():
+        return None
+    return " ".join(w.lower() if fold(w) in PARTICLES and n else w[0].upper() + w[1:].lower()
+                    for n, w in enumerate(words))
+
+
+_NAME_SCORES = {"yo": 0.9, "mi_nombre": 0.9, "etiqueta": 0.9, "suscribe": 0.88, "atentamente": 0.85, "c": 0.75}
+_SIGNATURE_NOISE = re.compile(r"^\s*$|^[\s_\-.]+$|sufragio|reelecci|solicitante|firma|gracias|quedo|bendig|"
+                              r"saludo|a t e n t a m e n t e")
+
+
+def _name_tail(line: str) -> bool:
+    """True when a line holds nothing but the rest of a name ("Ramírez", "López Ramírez."): capitalised words or
+    particles, no digits, no place, no title, at most two names."""
+    words = line.strip(" \t.,").split()
+    core = [w for w in words if fold(w) not in PARTICLES]
+    return (1 <= len(core) <= 2 and fold(" ".join(words)) not in gazetteer.place_names()
+            and all(w.isalpha() and (fold(w) in PARTICLES or w[0].isupper()) for w in words)
+            and not any(fold(w) in _STOP or fold(w) in _NOT_NAMES for w in core))
+
+
+def _signature(text: str, after: int) -> str | None:
+    """The name signed after a closing word ("Atentamente"): on the same line ("Atentamente, María López") or the
+    first line below that is not a slogan or a blank, with the rest of the name taken from the next line when the
+    signature (or the OCR's line wrapping) broke it there ("María\nLópez Ramírez", "María López\nRamírez")."""
+    lines = text[after:].split("\n")[:9]
+    lines[0] = lines[0].lstrip(" \t,.:;-_")
+    candidates = [n for n, line in enumerate(lines) if line.strip() and not _SIGNATURE_NOISE.search(fold(line))]
+    # The same line first (when something follows the closing word), then the first signature line below it.
+    for n in [c for c in candidates if c == 0] + [c for c in candidates if c > 0][:1]:
+        line = lines[n].strip()
+        name = _read_name(line)
+        tail = lines[n + 1].strip() if n + 1 < len(lines) else ""
+        core = len([w for w in (name or line).split() if fold(w) not in PARTICLES])
+        if tail and core <= 3 and _name_tail(tail):
+            joined = _read_name(line + " " + tail)
+            if joined and len(joined.split()) > len((name or "").split()):
+                name = joined
+        if name:
+            return name
+    return None
+
+
+def find_name(text: str, folded: str, cues: list[Cue], addressee_end: int) -> dict | None:
+    """The petitioner's name, {"value", "score", "source"}: the best-scored cue, raised when two cues agree."""
+    found: list[tuple[float, str, str]] = []
+    for cue in cues:
+        if cue.label != "NAME":
+            continue
+        if cue.kind == "atentamente":
+            name = _signature(text, cue.end)
+            if name:
+                found.append((_NAME_SCORES["atentamente"], name, "firma"))
+            continue
+        if cue.kind == "c":
+            if cue.start < addressee_end:
+                continue                                    # "C. Gobernador...": the addressee, not the sender
+            before = folded[max(0, cue.start - 14):cue.start]
+            if re.search(r"\b(al|a la|del|de la|ante|ante el|ante la|para el|para la|con el|con la|dirijo a)\s*$",
+                         before):
+                continue
+        if cue.kind == "yo" and not re.match(r"\s*,?\s*[^\W\d_]", text[cue.end:cue.end + 3]):
+            continue
+        segment = re.sub(r"\s*\n\s*", " ", text[cue.end:cue.end + 160])
+        name = _read_name(segment)
+        if name and cue.kind == "c":
+            after = fold(segment)
+            after = after[after.find(fold(name)) + len(name):][:40]
+            if re.match(r"\s*,?\s*(\w+\s+)?" + TITLES.pattern, after):
+                continue                                    # "C. Fulano, Secretario de...": an official
+        if name:
+            score = _NAME_SCORES[cue.kind]
+            sentence_so_far = re.split(r"[.:;\n]", folded[max(0, cue.start - 60):cue.start])[-1]
+            if cue.kind == "c" and len(sentence_so_far.split()) > 4:
+                score = 0.55                                # "...debió hacer el C. Fulano": maybe a third person
+            found.append((score, name, cue.kind))
+    if not found:                     # a name alone on one of the last lines (above the phone, say): a signature
+        for line in [ln.strip(" \t._-") for ln in text[addressee_end:].strip().split("\n")[-3:]][::-1]:
+            name = _read_name(line)
+            if name and not re.search(r"\d", line) and len(line) <= len(name) + 4:
+                found.append((0.5, name, "firma"))
+                break
+    if not found:
+        return None
+    found.sort(key=lambda f: -f[0])
+    score, name, source = found[0]
+    if sum(1 for f in found if fold(f[1]) == fold(name)) > 1:
+        score = min(0.98, score + 0.06)                     # two cues agree
+    return {"value": name, "score": round(score, 2), "source": source}
+
+
+def find_addressee(text: str, addressee_end: int) -> dict | None:
+    """The official the letter is addressed to, {"value", "score"} plus the "title" line when there is one."""
+    name = title = None
+    for line in text[:addressee_end].split("\n"):
+        if not line.strip():
+            continue
+        if TITLES.search(fold(line)):
+            title = title or line.strip(" .,")
+            continue
+        name = name or _read_name(line)
+    if not name and title:                 # "C. Gobernador del Estado de Sonora": the office is who it is addressed to
+        return {"value": re.sub(r"^(c|lic|ing|dr|dra|mtro|mtra)\.\s*", "", title, flags=re.I), "score": 0.6}
+    if not name:
+        return None
+    field = {"value": name, "score": 0.7}
+    if title:
+        field["title"] = title
+    return field
