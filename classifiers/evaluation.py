@@ -20,10 +20,7 @@ def evaluate(gold: Sequence[str], probabilities: Sequence[Mapping[str, float]], 
     confidence = [r[0][1] if r else 0.0 for r in ranked]
     correct = [p == g for p, g in zip(predicted, gold)]
     top3 = [g in {label for label, _ in r[:3]} for g, r in zip(gold, ranked)]
-    per_label, confusion = _per_label(gold, predicted)
-    f1 = [per_label[label].pop("f1_raw") for label in list(per_label)]
-    for label in per_label:
-        per_label[label].pop("predicted")
+    per_label, f1, confusion = _per_label(gold, predicted)
     return {
         "target": target,
         "n": n,
@@ -61,12 +58,13 @@ def calibration_error(confidence: Sequence[float], correct: Sequence[bool], bins
     return total
 
 
-def _per_label(gold: Sequence[str], predicted: Sequence[str | None]) -> tuple[dict, dict]:
+def _per_label(gold: Sequence[str], predicted: Sequence[str | None]) -> tuple[dict, list[float], dict]:
+    """Rounded metrics per label, each label's unrounded F1 (for the macro average) and the confusion counts."""
     labels = sorted(set(gold) | {p for p in predicted if p is not None})
     confusion: dict[str, dict[str, int]] = {label: {} for label in sorted(set(gold))}
     for g, p in zip(gold, predicted):
         confusion[g][str(p)] = confusion[g].get(str(p), 0) + 1
-    result = {}
+    result, f1s = {}, []
     for label in labels:
         tp = sum(1 for g, p in zip(gold, predicted) if g == label and p == label)
         n_pred = sum(1 for p in predicted if p == label)
@@ -75,8 +73,9 @@ def _per_label(gold: Sequence[str], predicted: Sequence[str | None]) -> tuple[di
         recall = tp / support if support else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         result[label] = {"precision": _round(precision), "recall": _round(recall), "f1": _round(f1),
-                         "support": support, "predicted": n_pred, "f1_raw": f1}
-    return result, confusion
+                         "support": support}
+        f1s.append(f1)
+    return result, f1s, confusion
 
 
 def _mean(values: Sequence[bool]) -> float:
