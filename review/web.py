@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from pipeline.errors import CsrfRefused, DocumentNotFound, NotAuthenticated, ReviewError, StaleVersion
 from review import auth, calendar, capture, export, images, routing, views, web_documents
+from review.app import status_of
 from review.roles import ROLE_NAMES, Actor, require
 from storage import access, catalogue, users
 from storage import routing as turnos
@@ -60,6 +63,18 @@ async def signed_form(request: Request):
     return who, form
 
 
+async def form_action(request: Request, act: Callable[[Viewer, FormData], str],
+                      again: Callable[[Request, Viewer, int, ReviewError], Response]) -> Response:
+    """A form that changes something: `act(who, form)` runs once the CSRF token matches and returns where to go
+    next (303); a typed refusal shows the page again through `again(request, who, status, error)`."""
+    who, form = await signed_form(request)
+    try:
+        target = await run_in_threadpool(act, who, form)
+    except ReviewError as error:
+        return await run_in_threadpool(again, request, who, status_of(error), error)
+    return RedirectResponse(target, status_code=303)
+
+
 def install(app: FastAPI) -> None:
     ctx = app.state.ctx
     templates = app.state.templates
@@ -76,8 +91,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ReviewError)
     async def _typed(request: Request, error: ReviewError):
-        from review.app import status_of
-
         if isinstance(error, NotAuthenticated) and request.method == "GET":
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         return page(request, "error.html", None, status_of(error), error=error)
@@ -103,8 +116,6 @@ def install(app: FastAPI) -> None:
             result = await run_in_threadpool(auth.login, ctx, str(form.get("name", "")), str(form.get("password", "")),
                                              _ip(request))
         except ReviewError as error:
-            from review.app import status_of
-
             return page(request, "login.html", None, status_of(error), error=error, login_csrf=nonce,
                         next=_local(str(form.get("next", "/"))), user_name=str(form.get("name", "")))
         response = RedirectResponse(_local(str(form.get("next", "/"))), status_code=303)
@@ -234,8 +245,6 @@ def install(app: FastAPI) -> None:
             await run_in_threadpool(capture.capture, ctx, who.actor, str(form.get("channel", "")),
                                     str(form.get("text", "")), petitioner)
         except ReviewError as error:
-            from review.app import status_of
-
             return page(request, "capture.html", who, status_of(error), channels=capture.CHANNELS,
                         fields=capture.FIELDS, values={k: str(v) for k, v in form.items()}, error=error)
         return RedirectResponse("/captura?hecho=1", status_code=303)

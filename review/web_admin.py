@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from pipeline.errors import ReviewError
 from review import admin, calendar, export, views
@@ -13,8 +12,7 @@ from storage.tables import Role, utcnow
 
 
 def install(app: FastAPI) -> None:
-    from review.app import status_of
-    from review.web import signed_form, viewer
+    from review.web import form_action, viewer
 
     ctx = app.state.ctx
     reads = app.state.reads
@@ -41,25 +39,22 @@ def install(app: FastAPI) -> None:
 
     @app.post("/admin/usuarios")
     async def user_add(request: Request):
-        who, form = await signed_form(request)
-        try:
-            await run_in_threadpool(admin.create_user, ctx, who.actor, str(form.get("name", "")),
-                                    str(form.get("role", "")), str(form.get("password", "")),
-                                    str(form.get("directorate", "")) or None)
-        except ReviewError as error:
-            return await run_in_threadpool(users_page, request, who, status_of(error), error)
-        return RedirectResponse("/admin/usuarios", status_code=303)
+        def act(who, form) -> str:
+            admin.create_user(ctx, who.actor, str(form.get("name", "")), str(form.get("role", "")),
+                              str(form.get("password", "")), str(form.get("directorate", "")) or None)
+            return "/admin/usuarios"
+
+        return await form_action(request, act, users_page)
 
     @app.post("/admin/usuarios/{user_id}")
     async def user_change(request: Request, user_id: int):
-        who, form = await signed_form(request)
-        try:
-            await run_in_threadpool(lambda: admin.change_user(
-                ctx, who.actor, user_id, action=str(form.get("action", "")), password=str(form.get("password", "")),
-                role=str(form.get("role", "")), directorate=str(form.get("directorate", "")) or None))
-        except ReviewError as error:
-            return await run_in_threadpool(users_page, request, who, status_of(error), error)
-        return RedirectResponse("/admin/usuarios", status_code=303)
+        def act(who, form) -> str:
+            admin.change_user(ctx, who.actor, user_id, action=str(form.get("action", "")),
+                              password=str(form.get("password", "")), role=str(form.get("role", "")),
+                              directorate=str(form.get("directorate", "")) or None)
+            return "/admin/usuarios"
+
+        return await form_action(request, act, users_page)
 
     @app.get("/admin/catalogo", response_class=HTMLResponse)
     def catalogue(request: Request):
@@ -67,26 +62,22 @@ def install(app: FastAPI) -> None:
 
     @app.post("/admin/catalogo/programas")
     async def program_save(request: Request):
-        who, form = await signed_form(request)
-        try:
-            await run_in_threadpool(lambda: admin.save_program(
-                ctx, who.actor, code=str(form.get("code", "")), name=str(form.get("name", "")),
-                directorate=str(form.get("directorate", "")), synonyms=str(form.get("synonyms", "")),
-                deadline_days=str(form.get("deadline_days", "")), active=form.get("active") == "1"))
-        except ReviewError as error:
-            return await run_in_threadpool(catalogue_page, request, who, status_of(error), error)
-        return RedirectResponse("/admin/catalogo#programas", status_code=303)
+        def act(who, form) -> str:
+            admin.save_program(ctx, who.actor, code=str(form.get("code", "")), name=str(form.get("name", "")),
+                               directorate=str(form.get("directorate", "")), synonyms=str(form.get("synonyms", "")),
+                               deadline_days=str(form.get("deadline_days", "")), active=form.get("active") == "1")
+            return "/admin/catalogo#programas"
+
+        return await form_action(request, act, catalogue_page)
 
     @app.post("/admin/catalogo/direcciones")
     async def directorate_save(request: Request):
-        who, form = await signed_form(request)
-        try:
-            await run_in_threadpool(lambda: admin.save_directorate(
-                ctx, who.actor, code=str(form.get("code", "")), name=str(form.get("name", "")),
-                email=str(form.get("email", "")), active=form.get("active") == "1"))
-        except ReviewError as error:
-            return await run_in_threadpool(catalogue_page, request, who, status_of(error), error)
-        return RedirectResponse("/admin/catalogo#direcciones", status_code=303)
+        def act(who, form) -> str:
+            admin.save_directorate(ctx, who.actor, code=str(form.get("code", "")), name=str(form.get("name", "")),
+                                   email=str(form.get("email", "")), active=form.get("active") == "1")
+            return "/admin/catalogo#direcciones"
+
+        return await form_action(request, act, catalogue_page)
 
     @app.get("/turnados/exportar.csv")
     def routed_export(request: Request, direccion: str = ""):

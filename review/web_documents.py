@@ -3,12 +3,13 @@ follow-up of a turno (review/followup.py). Same rules as review/web.py: live ses
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import FastAPI, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy.orm import Session
 
-from pipeline.errors import ReviewError
+from pipeline.errors import DocumentNotFound, InvalidInput, ReviewError
 from review import followup, regroup, views
 from review.roles import Actor
 from storage.tables import Document
@@ -28,81 +29,69 @@ def extras(session: Session, actor: Actor, doc: dict) -> dict:
 
 
 def install(app: FastAPI) -> None:
-    from review.web import _int, signed_form, viewer
+    from review.web import _int, form_action, viewer
 
     ctx = app.state.ctx
 
-    async def _changed(request: Request, who, document_id: int, error: ReviewError):
-        """The document page again with the error: 409 when someone changed it, the error's status otherwise."""
-        from review.app import status_of
+    def on_document(document_id: int):
+        """The document page again, with the error and its status (409 when someone changed it meanwhile)."""
+        def again(request: Request, who, status: int, error: ReviewError) -> HTMLResponse:
+            return app.state.document_page(request, who, document_id, status, error=error)
 
-        return await run_in_threadpool(app.state.document_page, request, who, document_id, status_of(error),
-                                       error=error)
+        return again
 
     @app.post("/documentos/{document_id}/separar")
     async def split(request: Request, document_id: int):
-        who, form = await signed_form(request)
-        try:
-            new_id = await run_in_threadpool(regroup.split, ctx, who.actor, document_id,
-                                             version=_int(form.get("version")), at_page=_int(form.get("page")))
-        except ReviewError as error:
-            return await _changed(request, who, document_id, error)
-        return RedirectResponse(f"/documentos/{document_id}#separado-{new_id}", status_code=303)
+        def act(who, form) -> str:
+            new_id = regroup.split(ctx, who.actor, document_id, version=_int(form.get("version")),
+                                   at_page=_int(form.get("page")))
+            return f"/documentos/{document_id}#separado-{new_id}"
+
+        return await form_action(request, act, on_document(document_id))
 
     @app.post("/documentos/{document_id}/unir")
     async def merge(request: Request, document_id: int):
-        who, form = await signed_form(request)
-        into = _int(form.get("into"))
-        try:
-            await run_in_threadpool(regroup.merge, ctx, who.actor, document_id, version=_int(form.get("version")),
-                                    into=into)
-        except ReviewError as error:
-            return await _changed(request, who, document_id, error)
-        return RedirectResponse(f"/documentos/{into}", status_code=303)
+        def act(who, form) -> str:
+            into = _int(form.get("into"))
+            regroup.merge(ctx, who.actor, document_id, version=_int(form.get("version")), into=into)
+            return f"/documentos/{into}"
+
+        return await form_action(request, act, on_document(document_id))
 
     @app.post("/documentos/{document_id}/avance")
     async def progress(request: Request, document_id: int):
-        who, form = await signed_form(request)
-        try:
-            await run_in_threadpool(followup.add_note, ctx, who.actor, document_id, str(form.get("text", "")))
-        except ReviewError as error:
-            return await _changed(request, who, document_id, error)
-        return RedirectResponse(f"/documentos/{document_id}#seguimiento", status_code=303)
+        def act(who, form) -> str:
+            followup.add_note(ctx, who.actor, document_id, str(form.get("text", "")))
+            return f"/documentos/{document_id}#seguimiento"
+
+        return await form_action(request, act, on_document(document_id))
 
     @app.post("/documentos/{document_id}/respuesta")
     async def answer(request: Request, document_id: int):
-        import datetime as dt
-
-        from pipeline.errors import InvalidInput
-
-        who, form = await signed_form(request)
-        upload = form.get("file")
-        pdf = await upload.read() if upload is not None and not isinstance(upload, str) else b""
-        try:
+        def act(who, form) -> str:
+            upload = form.get("file")
+            pdf = upload.file.read() if upload is not None and not isinstance(upload, str) else b""
             try:
                 answered_on = dt.date.fromisoformat(str(form.get("answered_on", "")))
             except ValueError:
                 raise InvalidInput("answer date", user_message="Escriba la fecha de la respuesta.") from None
-            await run_in_threadpool(followup.answer, ctx, who.actor, document_id, version=_int(form.get("version")),
-                                    answered_on=answered_on, text=str(form.get("text", "")), pdf=pdf or None)
-        except ReviewError as error:
-            return await _changed(request, who, document_id, error)
-        return RedirectResponse(f"/documentos/{document_id}#seguimiento", status_code=303)
+            followup.answer(ctx, who.actor, document_id, version=_int(form.get("version")), answered_on=answered_on,
+                            text=str(form.get("text", "")), pdf=pdf or None)
+            return f"/documentos/{document_id}#seguimiento"
+
+        return await form_action(request, act, on_document(document_id))
 
     @app.post("/documentos/{document_id}/devolver")
     async def give_back(request: Request, document_id: int):
-        who, form = await signed_form(request)
-        try:
-            await run_in_threadpool(followup.return_turno, ctx, who.actor, document_id,
-                                    version=_int(form.get("version")), note=str(form.get("note", "")))
-        except ReviewError as error:
-            return await _changed(request, who, document_id, error)
-        return RedirectResponse(f"/documentos/{document_id}", status_code=303)
+        def act(who, form) -> str:
+            followup.return_turno(ctx, who.actor, document_id, version=_int(form.get("version")),
+                                  note=str(form.get("note", "")))
+            return f"/documentos/{document_id}"
+
+        return await form_action(request, act, on_document(document_id))
 
     @app.get("/documentos/{document_id}/respuestas/{followup_id}.pdf")
     def answer_pdf(request: Request, document_id: int, followup_id: int):
-        from pipeline.errors import DocumentNotFound
-
         who = viewer(request)
         with app.state.reads() as session:
             views.readable(session, who.actor, document_id)
