@@ -27,9 +27,10 @@ CHANNELS = {
     "presencial": "Presencial",
 }
 
-# Confidence of a machine suggestion, from its score; the queue's filter bands (review/views.py BANDS) use the same
-# 80 % and 50 % limits, "muy alta" is the top of "alta".
-BANDS = ((0.95, "muy alta"), (0.80, "alta"), (0.50, "media"), (0.0, "baja"))
+# Confidence of a machine suggestion, from its score: "alta" from HIGH, "media" from MEDIUM; the queue's filter
+# (review/views.py) uses the same limits; "muy alta" is the top of "alta".
+HIGH, MEDIUM = 0.80, 0.50
+BANDS = ((0.95, "muy alta"), (HIGH, "alta"), (MEDIUM, "media"), (0.0, "baja"))
 
 # Who wrote an event without being a person: the watcher, the CLI, the web app's delivery, a worker ("host:pid").
 MACHINE_ACTORS = frozenset({"watcher", "intake", "cli", "review", "pipeline", "worker", "sistema"})
@@ -56,12 +57,17 @@ _CAUSES = {"transcription": "tras transcribir una página", "split": "tras separ
            "merge": "tras unir documentos"}
 
 
+def named(table: Mapping[str, str], code: str | None) -> str:
+    """The Spanish name of `code` in `table`; an unknown code as it is, none as ""."""
+    return table.get(code or "", code or "")
+
+
 def state(code: str | None) -> str:
-    return STATES.get(code or "", code or "")
+    return named(STATES, code)
 
 
 def channel(code: str | None) -> str:
-    return CHANNELS.get(code or "", code or "")
+    return named(CHANNELS, code)
 
 
 def actor(name: str | None) -> str:
@@ -81,7 +87,7 @@ def event(e: Mapping, directorates: Mapping[str, str] | None = None) -> str:
     """One history entry ({"kind", "detail", ...}) as a Spanish sentence."""
     names = directorates or {}
     kind, d = e.get("kind") or "", e.get("detail") or {}
-    name = lambda code: names.get(code, code)  # noqa: E731
+    name = lambda code: named(names, code)  # noqa: E731
     pages = ", ".join(str(p) for p in d.get("pages") or ())
     if kind == "document_received":
         return "Recibido por la carpeta de entrada"
@@ -143,4 +149,4 @@ def event(e: Mapping, directorates: Mapping[str, str] | None = None) -> str:
 def install(env) -> None:
     """Jinja filters: `estado`, `medio`, `actor`, `banda`, `evento` (with the directorates' names), `accion`, `via`."""
     env.filters.update(estado=state, medio=channel, actor=actor, banda=band, evento=event,
-                       accion=lambda code: ACTIONS.get(code or "", code or ""), via=lambda code: VIAS.get(code or "", code or ""))
+                       accion=lambda code: named(ACTIONS, code), via=lambda code: named(VIAS, code))

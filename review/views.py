@@ -11,13 +11,16 @@ from sqlalchemy.orm import Session, aliased
 
 from pipeline.errors import DocumentNotFound, Forbidden
 from review import calendar
+from review.labels import HIGH, MEDIUM
 from review.roles import Actor, require
 from storage import access, decisions, documents, mailings
 from storage import routing as turnos
 from storage.tables import Document, Event, Extraction, Page, Routing, State, Suggestion, Transcription, aware
 
-# Confidence bands of the program suggestion (score of the top label).
-BANDS = {"alta": "alta (≥ 80 %)", "media": "media (50-80 %)", "baja": "baja (< 50 %)", "sin": "sin sugerencia confiable"}
+# Confidence bands of the program suggestion (score of the top label), on the limits the pages' labels use.
+_HIGH, _MEDIUM = round(HIGH * 100), round(MEDIUM * 100)
+BANDS = {"alta": f"alta (≥ {_HIGH} %)", "media": f"media ({_MEDIUM}-{_HIGH} %)", "baja": f"baja (< {_MEDIUM} %)",
+         "sin": "sin sugerencia confiable"}
 FLAGS = {"needs_transcription": "por transcribir", "ocr_error": "página ilegible", "no_suggestion": "sin sugerencia"}
 
 
@@ -59,11 +62,11 @@ def _filtered(query, f: QueueFilter, program_s):
     if f.program:
         query = query.where(_latest_program_is(Suggestion.label == f.program))
     if f.band == "alta":
-        query = query.where(program_s.label.is_not(None), program_s.score >= 0.8)
+        query = query.where(program_s.label.is_not(None), program_s.score >= HIGH)
     elif f.band == "media":
-        query = query.where(program_s.label.is_not(None), program_s.score >= 0.5, program_s.score < 0.8)
+        query = query.where(program_s.label.is_not(None), program_s.score >= MEDIUM, program_s.score < HIGH)
     elif f.band == "baja":
-        query = query.where(program_s.label.is_not(None), program_s.score < 0.5)
+        query = query.where(program_s.label.is_not(None), program_s.score < MEDIUM)
     elif f.band == "sin":
         query = query.where(or_(program_s.id.is_(None), program_s.label.is_(None)))
     if f.flag == "needs_transcription":
