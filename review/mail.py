@@ -23,7 +23,7 @@ from pipeline.errors import (MailAuthFailed, MailFailed, MailRefused, MailTimeou
                              PeticionesError)
 from pipeline.settings import Settings
 from review.slip import SlipData, long_date
-from storage import events, mailings
+from storage import catalogue, events, mailings
 from storage.tables import Directorate, Routing, RoutingMail, utcnow
 
 log = logging.getLogger(__name__)
@@ -190,6 +190,7 @@ def _prepare(ctx: Context, mail_ids: list[int]) -> list[Outgoing]:
 
     result = []
     with ctx.sessions.begin() as session:
+        known = catalogue.load(session)
         for mail_id in mail_ids:
             row = session.get(RoutingMail, mail_id)
             routing = session.get(Routing, row.routing_id)
@@ -201,7 +202,7 @@ def _prepare(ctx: Context, mail_ids: list[int]) -> list[Outgoing]:
                 mailings.drop(session, mail_id)
                 continue
             result.append(Outgoing(mail_id, routing.id, row.document_id, row.directorate, directorate.name, address,
-                                   row.directorate == routing.directorate, slip_data(ctx, session, routing)))
+                                   row.directorate == routing.directorate, slip_data(ctx, session, routing, known)))
     return result
 
 

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from classifiers.catalogue import Catalogue
 from pipeline.context import Context
 from pipeline.errors import (DocumentNotFound, InvalidInput, NotReviewable, PeticionesError, StaleVersion,
                              UnknownDirectorate, UnknownProgram)
@@ -180,11 +181,12 @@ def outbox_files(ctx: Context, routing: Routing, directorate: str) -> tuple[Path
     return folder / f"{_safe(routing.folio)}.pdf", folder / f"{_safe(routing.folio)}-volante.pdf"
 
 
-def slip_data(ctx: Context, session, routing: Routing) -> SlipData:
+def slip_data(ctx: Context, session, routing: Routing, known: Catalogue | None = None) -> SlipData:
+    """What the slip and the e-mail say of a turno; `known` spares a batch one catalogue read per turno."""
     document = session.get(Document, routing.document_id)
     decision = session.get(Decision, routing.decision_id) if routing.decision_id else None
     user = session.get(User, routing.routed_by)
-    known = catalogue.load(session)
+    known = known or catalogue.load(session)
     names = {d.code: d.name for d in known.directorates}
     programs = {p.code: p.name for p in known.programs}
     fields = decision.fields if decision else {}
