@@ -83,10 +83,11 @@ def install(app: FastAPI) -> None:
     def page(request: Request, name: str, who: Viewer | None, status: int = 200, **values) -> HTMLResponse:
         values.update(request=request, who=who.actor if who else None, csrf=who.csrf if who else "",
                       role_names=ROLE_NAMES, Role=Role)
-        if who and who.actor.directorate:  # an enlace reads the name of their directorate, not its code
+        # An enlace reads the name of their directorate, not its code; pages that hold the catalogue pass it.
+        if who and who.actor.directorate and not values.get("directorate_name"):
             with reads() as session:
-                found = session.get(Directorate, who.actor.directorate)
-            values.setdefault("directorate_name", found.name if found else None)
+                found = session.get(Directorate, who.actor.directorate)  # also an inactive one
+            values["directorate_name"] = found.name if found else None
         return templates.TemplateResponse(request, name, values, status_code=status)
 
     @app.exception_handler(ReviewError)
@@ -263,9 +264,10 @@ def install(app: FastAPI) -> None:
         for name, value in (doc["fields"] or {}).items():
             confirmed[name] = value.get("value") if isinstance(value, dict) else value
         names = list(routing.FIELD_LABELS) + [n for n in confirmed if n not in routing.FIELD_LABELS]
+        directorate_names = {d.code: d.name for d in known.directorates}
         return page(request, "document.html", who, status, doc=doc, previous=previous, following=following,
-                    programs=known.programs, directorates=known.directorates,
-                    directorate_names={d.code: d.name for d in known.directorates},
+                    programs=known.programs, directorates=known.directorates, directorate_names=directorate_names,
+                    directorate_name=directorate_names.get(who.actor.directorate or ""),
                     program_names={p.code: p.name for p in known.programs},
                     field_names=names, field_labels=routing.FIELD_LABELS, field_values=confirmed,
                     instructions=routing.INSTRUCTIONS, low=ctx.settings.low_confidence_word, **extra)

@@ -61,6 +61,7 @@ def test_the_responsible_enlace_records_progress_and_the_answer_and_concludes(ct
     assert folio in turnados and f'<tr class="vencido" data-href="/documentos/{late_id}">' in turnados
     page = client.get(f"/documentos/{document_id}")
     assert 'id="progress-form"' in page.text and 'id="answer-form"' in page.text and 'id="return-form"' not in page.text
+    assert '<span class="user">enzo · Enlace de dirección · Dirección General de Programas Sociales</span>' in page.text
     csrf = csrf_of(page.text)
     assert client.post(f"/documentos/{document_id}/avance",
                        data={"csrf": csrf, "text": "Se visitó a la peticionaria."}).status_code == 303
