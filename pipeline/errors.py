@@ -9,6 +9,7 @@ class PeticionesError(Exception):
     code = "error"
     user_message = "Ocurrió un error inesperado; avise al administrador."
     retryable = False
+    http_status = 500  # what the web app and the API answer with
 
     def __init__(self, detail: str = "", *, user_message: str | None = None):
         super().__init__(detail or self.code)
@@ -94,61 +95,73 @@ class ReviewError(PeticionesError):
 
 class NotAuthenticated(ReviewError):
     code = "not_authenticated"
+    http_status = 401
     user_message = "Inicie sesión para continuar."
 
 
 class Forbidden(ReviewError):
     code = "forbidden"
+    http_status = 403
     user_message = "Su perfil no permite esta acción. Si la necesita, pídala al administrador."
 
 
 class TooManyAttempts(ReviewError):
     code = "too_many_attempts"
+    http_status = 429
     user_message = "Demasiados intentos fallidos. Espere unos minutos antes de volver a intentar."
 
 
 class CsrfRefused(ReviewError):
     code = "csrf_refused"
+    http_status = 403
     user_message = "El formulario caducó o no vino de esta aplicación. Recargue la página y vuelva a intentarlo."
 
 
 class DocumentNotFound(ReviewError):
     code = "document_not_found"
+    http_status = 404
     user_message = "No existe ese documento, o no está a su alcance."
 
 
 class StaleVersion(ReviewError):
     code = "stale_version"
+    http_status = 409
     user_message = "Otra persona cambió este documento mientras usted lo revisaba. Recárguelo y revise de nuevo."
 
 
 class NotReviewable(ReviewError):
     code = "not_reviewable"
+    http_status = 409
     user_message = "Este documento ya no está en la cola de revisión (ya se turnó o se descartó)."
 
 
 class UnknownProgram(ReviewError):
     code = "unknown_program"
+    http_status = 422
     user_message = "El programa no está en el catálogo. Elija uno de la lista."
 
 
 class UnknownDirectorate(ReviewError):
     code = "unknown_directorate"
+    http_status = 422
     user_message = "La dirección no está en el catálogo. Elija una de la lista."
 
 
 class UserExists(ReviewError):
     code = "user_exists"
+    http_status = 409
     user_message = "Ya existe un usuario con ese nombre."
 
 
 class UnknownUser(ReviewError):
     code = "unknown_user"
+    http_status = 422
     user_message = "No existe ese usuario o está dado de baja."
 
 
 class InvalidInput(ReviewError):
     code = "invalid_input"
+    http_status = 422
     user_message = "Revise los datos del formulario."
 
 

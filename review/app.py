@@ -15,34 +15,14 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.context import Context
-from pipeline.errors import (CsrfRefused, DocumentNotFound, Forbidden, InvalidInput, NotAuthenticated, NotReviewable,
-                             StaleVersion, TooManyAttempts, UnknownDirectorate, UnknownProgram, UnknownUser, UserExists)
+from pipeline.errors import PeticionesError
 from storage import database
 
 HERE = Path(__file__).resolve().parent
 
-# Typed errors → HTTP status; the body carries the error's code and its Spanish message.
-STATUS = {
-    NotAuthenticated: 401,
-    Forbidden: 403,
-    CsrfRefused: 403,
-    DocumentNotFound: 404,
-    StaleVersion: 409,
-    NotReviewable: 409,
-    UserExists: 409,
-    UnknownProgram: 422,
-    UnknownDirectorate: 422,
-    InvalidInput: 422,
-    UnknownUser: 422,
-    TooManyAttempts: 429,
-}
-
-
 def status_of(error: Exception) -> int:
-    for kind, status in STATUS.items():
-        if isinstance(error, kind):
-            return status
-    return 500
+    """The HTTP status of a typed error (its `http_status`); 500 for anything else."""
+    return getattr(error, "http_status", 500) if isinstance(error, PeticionesError) else 500
 
 
 def read_sessions(ctx: Context) -> sessionmaker[Session]:
