@@ -238,6 +238,35 @@ def train(
 
 
 @app.command()
+def corpus(
+    out: Annotated[Path, typer.Option(help="JSONL a escribir. Contiene textos de peticiones con datos personales: "
+                                           "guárdelo bajo data/, nunca en el repositorio.")],
+    seed: Annotated[Optional[Path], typer.Option(help="Corpus semilla (por omisión models/seed/peticiones.jsonl).",
+                                                 exists=True, dir_okay=False)] = None,
+    no_seed: Annotated[bool, typer.Option("--sin-semilla", help="Sólo lo decidido por los revisores.")] = False,
+) -> None:
+    """Reúne los datos para reentrenar: el corpus semilla más cada documento turnado, con el programa y la
+    dirección que un revisor confirmó o corrigió. Siga con: peticiones train --data ARCHIVO --out CARPETA."""
+    import getpass
+
+    from classifiers import corpus as training
+    from classifiers.model import read_jsonl
+    from storage import access, decisions
+    from storage.files import write_atomic
+
+    ctx = _context()
+    with ctx.sessions() as session:
+        reviewed = decisions.reviewed_rows(session)
+    rows, counts = training.merge([] if no_seed else read_jsonl(seed or training.SEED), reviewed)
+    write_atomic(out, training.to_jsonl(rows), private=True)
+    with ctx.sessions.begin() as session:
+        access.record(session, None, f"cli:{getpass.getuser()}", "training_corpus", target=str(out), via="cli")
+    console.print(f"{len(rows)} textos en {out} (sólo lectura para su dueño): {counts['semilla']} del corpus "
+                  f"semilla y {counts['revision']} de decisiones de revisores.")
+    print(json.dumps({"out": str(out), "rows": len(rows), **counts}, ensure_ascii=False))
+
+
+@app.command()
 def evaluate(
     model: Annotated[Path, typer.Option(help="Carpeta del modelo entrenado.", exists=True, file_okay=False)],
     data: Annotated[Path, typer.Option(help="JSONL con 'text' y el campo de cada objetivo.", exists=True)],

@@ -49,7 +49,7 @@ ACTIONS = {
     "closure_added": "Agregó un día inhábil", "closure_removed": "Quitó un día inhábil",
     "user_created": "Creó un usuario", "user_deactivated": "Desactivó un usuario", "user_activated": "Reactivó un usuario",
     "password_reset": "Cambió una contraseña", "user_role_changed": "Cambió el rol de un usuario",
-    "catalogue_changed": "Modificó el catálogo",
+    "catalogue_changed": "Modificó el catálogo", "training_corpus": "Exportó el corpus de entrenamiento",
 }
 VIAS = {"web": "web", "api": "API", "cli": "terminal"}
 

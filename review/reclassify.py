@@ -17,17 +17,6 @@ from storage import routing as turnos
 from storage.tables import Page, State, Transcription
 
 
-def document_text(session: Session, document_id: int) -> str:
-    """All pages' text, each page's newest transcription in place of its OCR text."""
-    typed = decisions.transcriptions(session, document_id)
-    texts = []
-    for page in documents.pages(session, document_id):
-        text = typed[page.number].text if page.number in typed else page.text
-        if text:
-            texts.append(text)
-    return "\n\n".join(texts)
-
-
 def _text_mark(session: Session, document_id: int) -> tuple:
     """What the text is made of: which page rows, and the newest transcription of the document."""
     pages = tuple(session.scalars(select(Page.id).where(Page.document_id == document_id).order_by(Page.number)))
@@ -41,7 +30,7 @@ def reclassify(ctx: Context, document_id: int, actor: str, cause: str, **detail)
     reviewer who saw the old suggestions is told it changed) and log a `reclassified` event. False when the
     document left review or its text changed meanwhile (whoever changed it reclassifies again)."""
     with ctx.sessions() as session:
-        text = document_text(session, document_id)
+        text = decisions.current_text(session, document_id)
         mark = _text_mark(session, document_id)
     suggestions = ctx.classifier.suggest(text)
     fields = extract_fields(text)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.tables import Decision, Suggestion, Transcription
+from storage import documents
+from storage.tables import Decision, Document, State, Suggestion, Transcription
 
 
 def latest_suggestions(session: Session, document_id: int) -> dict[str, Suggestion]:
@@ -47,3 +48,35 @@ def transcriptions(session: Session, document_id: int) -> dict[int, Transcriptio
         select(Transcription).where(Transcription.document_id == document_id).order_by(Transcription.id)
     )
     return {row.page_number: row for row in rows}
+
+
+def current_text(session: Session, document_id: int) -> str:
+    """All pages' text, each page's newest transcription in place of its OCR text."""
+    typed = transcriptions(session, document_id)
+    texts = []
+    for page in documents.pages(session, document_id):
+        text = typed[page.number].text if page.number in typed else page.text
+        if text:
+            texts.append(text)
+    return "\n\n".join(texts)
+
+
+def reviewed_rows(session: Session) -> list[dict]:
+    """Training rows from reviewers' work: each routed or concluded document's current text with the program and
+    directorate of its latest decision. A document returned to review is left out until it is routed again (its
+    routing was found wrong), and so is one a reviewer marked as not a petition."""
+    latest = (select(func.max(Decision.id)).group_by(Decision.document_id)).scalar_subquery()
+    chosen = session.execute(
+        select(Decision.document_id, Decision.program, Decision.directorate, Decision.decided_at)
+        .join(Document, Document.id == Decision.document_id)
+        .where(Decision.id.in_(latest), Decision.kind == "route",
+               Document.state.in_([State.routed, State.concluded]))
+        .order_by(Decision.document_id))
+    rows = []
+    for document_id, program, directorate, decided_at in chosen:
+        text = current_text(session, document_id)
+        if text.strip() and directorate:  # a routing without a program still teaches the directorate
+            labels = {"program": program, "directorate": directorate} if program else {"directorate": directorate}
+            rows.append({"text": text, **labels, "source": "revision", "document_id": document_id,
+                         "decided_at": decided_at.isoformat(timespec="seconds")})
+    return rows

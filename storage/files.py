@@ -9,13 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def write_atomic(target: Path, data: bytes) -> None:
+def write_atomic(target: Path, data: bytes, *, private: bool = False) -> None:
     """Write beside `target`, sync, then rename: a crash never leaves half a file under the final name.
+    `private`: readable by the owner only from the first byte (personal data outside the database).
 
     The partial file is hidden and ends in .part (the inbox watcher ignores such names) and is unique per thread,
     so two requests rendering the same file at once do not write into each other's copy: the last rename wins.
     """
-    _place(target, lambda handle: handle.write(data))
+    _place(target, lambda handle: handle.write(data), 0o600 if private else 0o666)
 
 
 def copy_atomic(source: Path, target: Path) -> None:
@@ -27,11 +28,11 @@ def copy_atomic(source: Path, target: Path) -> None:
     _place(target, copy)
 
 
-def _place(target: Path, fill: Callable) -> None:
+def _place(target: Path, fill: Callable, mode: int = 0o666) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
     try:
-        with open(partial, "wb") as handle:
+        with open(partial, "wb", opener=lambda path, flags: os.open(path, flags, mode)) as handle:
             fill(handle)
             handle.flush()
             os.fsync(handle.fileno())
