@@ -7,6 +7,7 @@ import random
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -193,3 +194,35 @@ def test_reordering_the_alternatives_keeps_the_top_label_and_its_score():
     # weight 0: the ridge's own order of the alternatives
     same = logistic.reorder_alternatives(calibrated, raw, other, weight=0.0)
     assert (np.argsort(-same[0]) == np.argsort(-calibrated[0])).all()
+
+
+def test_a_model_with_ratio_features_reads_the_same_after_saving(tmp_path, monkeypatch):
+    """The per-label ratio features (chosen by the internal folds on real requests) survive to_disk/from_disk:
+    forced on here, since on these short rows the folds may turn them down."""
+    from classifiers import linear, textcat
+
+    plain_fit = linear.fit
+
+    def with_ratios(kernel, y, n_classes, match, groups, *, class_kernels=None, **settings):
+        if class_kernels is None:
+            return plain_fit(kernel, y, n_classes, match, groups, **settings)
+        return linear._fit_per_class(kernel, y, n_classes, match, groups, class_kernels, seed=settings.get("seed", 0),
+                                     lambdas=None, betas=None, progress=None)
+
+    monkeypatch.setattr(linear, "fit", with_ratios)
+    data = rows(60)
+    nlp, info = textcat.train([r["text"] for r in data], [r["program"] for r in data])
+    assert info["ratio_features"]
+    component = nlp.get_pipe(textcat.COMPONENT)
+    assert component.ratios.shape == (len(ASKS), component.vectoriser.words_width) and component.ratio_weights.any()
+    texts = ["Necesito una despensa para mis hijos", "Pido drenaje y agua potable para la colonia"]
+    before = [cats for cats, _ in textcat.predict(nlp, texts)]
+    textcat.save(nlp, tmp_path / "program")
+    loaded = textcat.load(tmp_path / "program")
+    again = loaded.get_pipe(textcat.COMPONENT)
+    assert np.allclose(again.ratios, component.ratios, rtol=1e-2, atol=1e-2)
+    assert np.allclose(again.ratio_weights, component.ratio_weights, rtol=1e-2, atol=1e-3)
+    after = [cats for cats, _ in textcat.predict(loaded, texts)]
+    for old, new in zip(before, after):
+        assert max(old, key=old.get) == max(new, key=new.get)
+        assert all(abs(old[label] - new[label]) < 0.02 for label in old)  # weights are stored as float16
