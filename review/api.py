@@ -9,8 +9,9 @@ from pydantic import BaseModel, Field
 
 from pipeline.context import Context
 from pipeline.errors import NotAuthenticated, ReviewError
-from review import auth, routing, views
-from review.roles import Actor
+from review import audit, auth, calendar, routing, views
+from review.roles import Actor, require
+from storage.tables import utcnow
 
 _bearer = HTTPBearer(auto_error=False, description="Token de `peticiones users token NOMBRE`.")
 
@@ -73,6 +74,19 @@ def create_api(ctx: Context, reads) -> FastAPI:
                                  directorate=decision.directorate, copies=decision.copies,
                                  instruction=decision.instruction, fields=decision.fields, note=decision.note)
         return DecisionOut(folio=result.folio, state="routed", due_date=result.due_date)
+
+    @api.get("/audit", summary="Accuracy of the suggestions and punctuality of the answers over a period")
+    def get_audit(who: Actor = Depends(actor),
+                  desde: str | None = Query(None, description="First day, YYYY-MM-DD; default 89 days before hasta."),
+                  hasta: str | None = Query(None, description="Last day, YYYY-MM-DD; default today."),
+                  direccion: str | None = Query(None, description="One directorate's code; default all.")) -> dict:
+        require(who, "audit")  # before the dates are read: a role without it learns nothing from a 422
+        today = calendar.local_date(utcnow(), ctx.settings.timezone)
+        chosen = audit.period(desde, hasta, direccion, today)
+        with reads() as session:
+            result = audit.report(session, who, chosen, ctx.settings.timezone, today)
+        views.log_view(ctx, who, "view_audit", None, audit.describe(chosen))
+        return audit.as_json(result)
 
     return api
 

@@ -25,6 +25,7 @@ RULES: dict[str, frozenset[Role]] = {
     "manage_users": frozenset({Role.admin}),
     "manage_catalogue": frozenset({Role.admin}),
     "export": frozenset({Role.gerente, Role.admin}),
+    "audit": frozenset({Role.gerente, Role.admin}),  # accuracy of the suggestions and punctuality (/auditoria)
 }
 
 ROLE_NAMES = {

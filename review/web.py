@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.datastructures import FormData
 
 from pipeline.errors import CsrfRefused, DocumentNotFound, NotAuthenticated, ReviewError, StaleVersion
-from review import auth, calendar, capture, export, images, routing, views, web_documents
+from review import admin, audit, auth, calendar, capture, export, images, routing, views, web_documents
 from review.app import status_of
 from review.roles import ROLE_NAMES, Actor, require
 from storage import access, catalogue, users
@@ -179,6 +179,24 @@ def install(app: FastAPI) -> None:
             rows = access.entries(session, document_id=documento, user_name=usuario or None, limit=500)
         views.log_view(ctx, who.actor, "view_access_log", documento, usuario)
         return page(request, "access.html", who, rows=rows, documento=documento, usuario=usuario)
+
+    @app.get("/auditoria", response_class=HTMLResponse)
+    def audit_page(request: Request, desde: str = "", hasta: str = "", direccion: str = ""):
+        who = viewer(request)
+        require(who.actor, "audit")
+        today = calendar.local_date(utcnow(), ctx.settings.timezone)
+        form = {"desde": desde, "hasta": hasta, "direccion": direccion}
+        with reads() as session:
+            directorates, programs = admin.catalogue_rows(session)  # inactive ones too: past turnos name them
+            try:
+                chosen = audit.period(desde, hasta, direccion, today)
+                result = audit.report(session, who.actor, chosen, ctx.settings.timezone, today)
+            except ReviewError as error:
+                return page(request, "audit.html", who, status_of(error), error=error, result=None, form=form,
+                            directorates={d.code: d.name for d in directorates})
+        views.log_view(ctx, who.actor, "view_audit", None, audit.describe(chosen))
+        return page(request, "audit.html", who, result=result, form=form, bands=views.BANDS,
+                    directorates={d.code: d.name for d in directorates}, programs={p.code: p.name for p in programs})
 
     # Office closures (días inhábiles) -----------------------------------------------------------------------
 
