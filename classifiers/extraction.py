@@ -11,6 +11,7 @@ names.py, dates in dates.py; the places and the request asked for, here.
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
 import unicodedata
 
@@ -20,7 +21,7 @@ from classifiers.dates import find_dates, find_letter_date
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-11-25e"
+RULES_VERSION = "extraccion-2026-11-25f"
 
 
 # --- municipality and locality ---------------------------------------------------------------------------------
@@ -81,22 +82,22 @@ _LOC_STOP = {"de", "del", "esta", "este", "ciudad", "municipio", "sonora", "son"
              "perteneciente", "ubicado", "ubicada", "donde", "en", "con", "a", "al", "y", "tel", "telefono", "cel",
              "numero", "no", "calle", "entre", "por", "que", "para", "municipal"}
 _LOC_ARTICLES = {"el", "la", "los", "las"}
+WRAPPED_LINE = 45  # characters: shorter lines are address lines, whose end ends the name
 
 
 def _locality(text: str, cues: list[Cue], addressee_end: int) -> dict | None:
     for cue in cues:
         if cue.label != "LOCALITY" or cue.start < addressee_end:
             continue
-        segment = re.sub(r"^[\s.:]*(?:(?:de|del)\s+)?", "", text[cue.end:cue.end + 80]).split("\n")[0]
-        words: list[str] = []
-        for token in re.findall(r"[^\W_]+(?:[.'\-][^\W_]+)*|\S", segment)[:7]:
-            key = fold(token)
-            if key in _LOC_ARTICLES or (words and key in {"de", "del"}):
-                words.append(token)
-                continue
-            if not token[0].isalnum() or (key in _LOC_STOP) or not (token[0].isupper() or token[0].isdigit()):
-                break
-            words.append(token)
+        segment = re.sub(r"^[\s.:]*(?:(?:de|del)\s+)?", "", text[cue.end:cue.end + 80])
+        first, _, rest = segment.partition("\n")
+        words, stop = _place_words(first)
+        if words and stop is None and rest and _wrapped(text, cue.end):
+            # "colonia Tierra⏎Blanca, me dirijo": the name goes on, up to a comma or a full stop; a line that
+            # goes on with other words ("Tipo de apoyo:", "Total de ...") is a new line, not the rest of the name.
+            more, stop = _place_words(rest.split("\n")[0])
+            if stop in (None, ",", "."):
+                words += itertools.takewhile(lambda w: fold(w) not in gazetteer.municipality_names(), more)
         while words and fold(words[-1]) in _LOC_ARTICLES | {"de", "del"}:
             words.pop()
         if words and any(fold(w) not in _LOC_ARTICLES for w in words):
@@ -106,6 +107,26 @@ def _locality(text: str, cues: list[Cue], addressee_end: int) -> dict | None:
                                  for n, w in enumerate(words))
             return {"value": value, "kind": cue.kind, "score": 0.8}
     return None
+
+
+def _place_words(segment: str) -> tuple[list[str], str | None]:
+    """The capitalised words of a place name at the start of `segment`, and the token that ended them (None: the
+    segment did)."""
+    words: list[str] = []
+    for token in re.findall(r"[^\W_]+(?:[.'\-][^\W_]+)*|\S", segment)[:7]:
+        key = fold(token)
+        if key in _LOC_ARTICLES or (words and key in {"de", "del"}):
+            words.append(token)
+            continue
+        if not token[0].isalnum() or (key in _LOC_STOP) or not (token[0].isupper() or token[0].isdigit()):
+            return words, token
+        words.append(token)
+    return words, None
+
+
+def _wrapped(text: str, pos: int) -> bool:
+    """Whether the line holding `pos` is a paragraph line the margin broke (long), not an address line."""
+    return layout.line_end(text, pos) - layout.line_start(text, pos) >= WRAPPED_LINE
 
 
 # --- the request -----------------------------------------------------------------------------------------------

@@ -339,3 +339,16 @@ def test_a_neighbours_committee_letter_names_its_contact_and_is_addressed_to_an_
     assert fields["name"]["value"] == "José Ramón Valdez"
     assert fields["addressee"]["value"] == "Gobernador del Estado de Sonora"
     assert fields["phone"]["value"] == "+526424221187"
+
+
+@pytest.mark.parametrize("text, locality", [
+    # A paragraph line the margin broke inside the name: the name goes on after the line break.
+    ("Por medio de la presente, yo Rosa Elena Valenzuela Moroyoqui, vecina de la colonia Tierra\nBlanca, me dirijo "
+     "a usted para pedir una silla de ruedas.", "Tierra Blanca"),
+    # An address block: its short lines end the name, and a municipality on the next line is not part of it.
+    ("Rosa Valenzuela\nCol. Centro\nNavojoa, Son.\n\nSolicito una silla de ruedas.", "Centro"),
+    ("Solicito una silla de ruedas para mi esposo, somos vecinos de la colonia Centro\nNavojoa, Sonora, a 3 de mayo",
+     "Centro"),
+])
+def test_a_locality_split_by_the_margin_is_read_whole(text, locality):
+    assert extract_fields(text)["locality"]["value"] == locality
