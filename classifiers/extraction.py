@@ -21,7 +21,7 @@ from classifiers.dates import find_dates, find_letter_date
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-11-25f"
+RULES_VERSION = "extraccion-2026-11-25g"
 
 
 # --- municipality and locality ---------------------------------------------------------------------------------
@@ -98,6 +98,7 @@ def _locality(text: str, cues: list[Cue], addressee_end: int) -> dict | None:
             more, stop = _place_words(rest.split("\n")[0])
             if stop in (None, ",", "."):
                 words += itertools.takewhile(lambda w: fold(w) not in gazetteer.municipality_names(), more)
+        words = _without_town(words)
         while words and fold(words[-1]) in _LOC_ARTICLES | {"de", "del"}:
             words.pop()
         if words and any(fold(w) not in _LOC_ARTICLES for w in words):
@@ -122,6 +123,14 @@ def _place_words(segment: str) -> tuple[list[str], str | None]:
             return words, token
         words.append(token)
     return words, None
+
+
+def _without_town(words: list[str]) -> list[str]:
+    """"Los Olivos de Hermosillo" → "Los Olivos": a town after de/del belongs to the municipality field."""
+    for i in range(1, len(words)):
+        if fold(words[i]) in {"de", "del"} and fold(" ".join(words[i + 1:])) in gazetteer.place_names():
+            return words[:i]
+    return words
 
 
 def _wrapped(text: str, pos: int) -> bool:

@@ -352,3 +352,13 @@ def test_a_neighbours_committee_letter_names_its_contact_and_is_addressed_to_an_
 ])
 def test_a_locality_split_by_the_margin_is_read_whole(text, locality):
     assert extract_fields(text)["locality"]["value"] == locality
+
+
+@pytest.mark.parametrize("text, locality", [
+    ("Vivo en la colonia Los Olivos de Hermosillo y pido una despensa.", "Los Olivos"),  # the town is the municipality
+    ("Somos del ejido Quetchehueca de Cajeme.", "Quetchehueca"),
+    ("Vivo en la colonia Villa de Seris, Hermosillo.", "Villa de Seris"),  # "Seris" is no town: part of the name
+    ("Vivo en el ejido Hermosillo, municipio de Navojoa.", "Hermosillo"),  # an ejido named after a town keeps it
+])
+def test_the_town_after_a_colonia_is_left_to_the_municipality(text, locality):
+    assert extract_fields(text)["locality"]["value"] == locality
