@@ -102,6 +102,20 @@ def find_phones(text: str, folded: str, avoid: list[tuple[int, int]]) -> dict | 
     return {"value": e164, "national": national, "score": score, "all": [n[0] for n in numbers]}
 
 
+def readable_phone(value: str) -> str:
+    """A stored phone as people write it in Mexico ("+526622139087" → "662 213 9087"); anything that does not parse
+    as a number is returned as it was typed."""
+    try:
+        number = phonenumbers.parse(value, "MX")
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_valid_number(number):
+        return value
+    if number.country_code != 52:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 _EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*\s?@\s?[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 
 

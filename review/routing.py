@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from classifiers import identifiers
 from classifiers.catalogue import Catalogue
 from pipeline.context import Context
 from pipeline.errors import (DocumentNotFound, InvalidInput, NotReviewable, PeticionesError, StaleVersion,
@@ -190,7 +191,8 @@ def slip_data(ctx: Context, session, routing: Routing, known: Catalogue | None =
     names = {d.code: d.name for d in known.directorates}
     programs = {p.code: p.name for p in known.programs}
     fields = decision.fields if decision else {}
-    details = " · ".join(fields[k] for k in ("municipality", "locality", "address", "phone", "email") if fields.get(k))
+    shown = {**fields, "phone": identifiers.readable_phone(fields["phone"])} if fields.get("phone") else fields
+    details = " · ".join(shown[k] for k in ("municipality", "locality", "address", "phone", "email") if shown.get(k))
     subject = fields.get("subject") or fields.get("request") or ""
     return SlipData(
         office=ctx.settings.office_name, folio=routing.folio, document_id=routing.document_id,

@@ -128,7 +128,8 @@ def test_routing_writes_the_slip_and_delivers_pdf_and_slip_to_salida(ctx):
         turnos.add_closure(session, D(2026, 9, 25), "Día de asueto", "admin")
     result = routing.confirm(ctx, actor(ctx, "ana"), document_id, version=version_of(ctx, document_id),
                              program="las_jefas", copies=["juridica"], instruction="Para conocimiento",
-                             fields={"name": {"value": "María Peña Ávila"}, "subject": "Proyecto de costura"},
+                             fields={"name": {"value": "María Peña Ávila"}, "subject": "Proyecto de costura",
+                                     "phone": {"value": "+526622139087"}},
                              note="Urgente")
     # 10 business days from Friday 11 September 2026, skipping the 16th and the closure on the 25th.
     assert result.due_date == "2026-09-29" and result.delivered
@@ -139,7 +140,8 @@ def test_routing_writes_the_slip_and_delivers_pdf_and_slip_to_salida(ctx):
         shown = subprocess.run(["pdftotext", "-layout", str(slip), "-"], capture_output=True, text=True, timeout=60).stdout
         for expected in (result.folio, "VOLANTE DE TURNO", "11 de septiembre de 2026", "María Peña Ávila",
                          "Proyecto de costura", "Dirección General de Programas Sociales", "Unidad Jurídica",
-                         "Para conocimiento", "10 días hábiles", "29 de septiembre de 2026", "Las Jefas", "Urgente", "Correspondencia"):
+                         "Para conocimiento", "10 días hábiles", "29 de septiembre de 2026", "Las Jefas", "Urgente", "Correspondencia",
+                         "662 213 9087"):  # the phone as people write it, not as stored (+52...)
             assert expected in shown, expected
     assert not list(salida.rglob(".*.part"))
     with ctx.sessions() as session:
