@@ -57,7 +57,7 @@ def check_csrf(who: Viewer, sent: str | None) -> None:
 
 async def signed_form(request: Request):
     """The logged-in person and the form they sent, once the form's CSRF token matches their session's."""
-    who = viewer(request)
+    who = await run_in_threadpool(viewer, request)  # a database read: never on the event loop
     form = await request.form()
     check_csrf(who, str(form.get("csrf", "")))
     return who, form
@@ -127,8 +127,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/logout")
     async def logout(request: Request):
-        who = viewer(request)
-        check_csrf(who, str((await request.form()).get("csrf", "")))
+        who, _ = await signed_form(request)
         await run_in_threadpool(auth.logout, ctx, who.token, who.actor)
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE)
@@ -219,7 +218,8 @@ def install(app: FastAPI) -> None:
         except ValueError:
             from pipeline.errors import InvalidInput
 
-            return closures_page(request, 422, InvalidInput("date", user_message="Escriba una fecha válida."))
+            return await run_in_threadpool(closures_page, request, 422,
+                                           InvalidInput("date", user_message="Escriba una fecha válida."))
         reason = str(form.get("reason", "")).strip()[:300]
 
         def add() -> None:
@@ -233,8 +233,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/cierres/{day}/quitar")
     async def closure_remove(request: Request, day: dt.date):
-        who = viewer(request)
-        check_csrf(who, str((await request.form()).get("csrf", "")))
+        who, _ = await signed_form(request)
         require(who.actor, "manage_closures")
 
         def remove() -> None:
@@ -353,9 +352,12 @@ def install(app: FastAPI) -> None:
                                     note=str(form.get("note", "")))
         except StaleVersion as error:
             return await run_in_threadpool(document_page, request, who, document_id, 409, error=error)
-        with reads() as session:
-            _, following = views.neighbours(session, document_id)
+        following = await run_in_threadpool(next_in_queue, document_id)
         return RedirectResponse(f"/documentos/{following}" if following else "/cola", status_code=303)
+
+    def next_in_queue(document_id: int) -> int | None:
+        with reads() as session:
+            return views.neighbours(session, document_id)[1]
 
     @app.post("/documentos/{document_id}/paginas/{number}/transcripcion")
     async def transcribe(request: Request, document_id: int, number: int):
