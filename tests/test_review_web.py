@@ -367,3 +367,21 @@ def test_headers_and_key_hints_say_only_what_applies(ctx, client):
     client.post("/logout", data={"csrf": csrf_of(client.get("/cola").text)})
     log_in(client, "rosa")
     assert "<kbd>c</kbd> confirmar" not in client.get(f"/documentos/{document_id}").text  # reads, never decides
+
+
+def test_an_admin_adds_and_removes_an_office_closure_with_the_forms_token(ctx, client):
+    from storage import routing as turnos
+
+    make_user(ctx, "root", Role.admin)
+    log_in(client, "root")
+    token = csrf_of(client.get("/cierres").text)
+    assert client.post("/cierres", data={"day": "2026-12-24", "reason": "Inventario", "csrf": "otro"}).status_code == 403
+    assert client.post("/cierres", data={"day": "24/12/2026", "reason": "x", "csrf": token}).status_code == 422
+    assert client.post("/cierres", data={"day": "2026-12-24", "reason": "Inventario", "csrf": token}).status_code == 303
+    with ctx.sessions() as session:
+        assert [c.day.isoformat() for c in turnos.closure_list(session)] == ["2026-12-24"]
+    assert client.post("/cierres/2026-12-24/quitar", data={"csrf": "otro"}).status_code == 403
+    assert client.post("/cierres/2026-12-24/quitar", data={"csrf": token}).status_code == 303
+    with ctx.sessions() as session:
+        assert turnos.closure_list(session) == []
+        assert [e.action for e in access.entries(session, user_name="root")][:2] == ["closure_removed", "closure_added"]
