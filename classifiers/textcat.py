@@ -6,7 +6,9 @@ hashed word 1-2-gram and character 2-5-gram TF-IDF features plus catalogue match
 and, per label, its word block scaled by naive-Bayes log-count ratios (classifiers/ratios.py), and scores them
 with a class-weighted ridge model fitted in closed form (classifiers/linear.py). The ridge decides the top label
 and its calibrated score; the order of the other labels also listens to a logistic regression on the same
-features (classifiers/logistic.py), which ranks the runners-up better.
+features (classifiers/logistic.py), which ranks the runners-up better. A text with fewer than MIN_CONTENT content
+words the model knows ("Hola, muchas gracias") gets no suggestion and scores leaning to the label shares: its
+scores would mostly be the biases, which calibration (fitted on real petitions, all longer) would call confident.
 
 Why not spaCy's own `textcat`: measured by bench/classify on 800 real citizen requests, TextCatBOW trained by
 backpropagation took minutes and scored below a TF-IDF + LinearSVC baseline, while this component trains in
@@ -15,8 +17,10 @@ seconds, uses the label names, and comes with honest, held-out-calibrated probab
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -30,7 +34,11 @@ from classifiers import linear, logistic, ratios
 from classifiers.features import LabelMatcher, Vectoriser, normalise
 
 COMPONENT = "peticiones_textcat"
-EVIDENCE = "peticiones_known_words"  # doc.user_data key: word n-grams of the text seen in training
+# doc.user_data key: how many of the text's word n-grams the model saw in training; 0 also when the text is too
+# thin to suggest from (fewer than MIN_CONTENT known content words): the Classifier then suggests nothing.
+EVIDENCE = "peticiones_known_words"
+MIN_CONTENT = 2  # "Hola, gracias" (one known word) is thin; "Necesito agua", a two-word phone note, is not
+_STOP = frozenset(normalise(w) for w in STOP_WORDS)
 
 
 class LinearTextClassifier:
@@ -51,6 +59,8 @@ class LinearTextClassifier:
         self.ratio_weights = np.zeros((self.vectoriser.words_width, 0), dtype=np.float32)
         self.logistic_weights = np.zeros((self.vectoriser.width, 0), dtype=np.float32)  # empty: no reordering
         self.logistic_bias = np.zeros(0, dtype=np.float32)
+        self.vocabulary: frozenset[str] = frozenset()  # word_key of each content word in two training texts or more
+        self.min_content = 0  # MIN_CONTENT, or fewer when the training texts themselves are that short; 0: off
 
     def __call__(self, doc: Doc) -> Doc:
         if not self.labels:
@@ -75,16 +85,28 @@ class LinearTextClassifier:
                                            .astype(np.float64))
             probabilities = logistic.reorder_alternatives(probabilities, raw, other)
         probabilities = probabilities[0]
+        share = self._evidence_share(words)
+        if share < 1.0:
+            # "Hola, muchas gracias": one word the model knows is too little to suggest from, whatever the scores
+            # say (calibration never saw a text that thin); the scores lean towards the label shares.
+            probabilities = share * probabilities + (1 - share) * np.asarray(self.prior)
+            doc.user_data[EVIDENCE] = 0
         doc.cats = {label: float(p) for label, p in zip(self.labels, probabilities)}
         return doc
+
+    def _evidence_share(self, words: Sequence[str]) -> float:
+        if not self.min_content or not self.prior:
+            return 1.0
+        return min(1.0, len({word_key(w) for w in content_words(words)} & self.vocabulary) / self.min_content)
 
     def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         settings = {"labels": self.labels, "beta": self.beta, "temperature": self.temperature,
                     "calibration": [list(self.calibration[0]), list(self.calibration[1])], "prior": self.prior,
-                    "matcher": self.matcher.to_json()}
+                    "matcher": self.matcher.to_json(), "min_content": self.min_content}
         (path / "cfg.json").write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
+        (path / "vocabulary.json").write_text(json.dumps(sorted(self.vocabulary), ensure_ascii=False), encoding="utf-8")
         np.save(path / "weights.npy", self.weights.astype(np.float16))  # half the size of float32
         np.save(path / "bias.npy", self.bias)
         np.save(path / "idf.npy", self.vectoriser.idf.astype(np.float16))
@@ -101,6 +123,9 @@ class LinearTextClassifier:
         self.matcher = LabelMatcher.from_json(settings["matcher"])
         self.calibration = (settings["calibration"][0], settings["calibration"][1])
         self.prior = settings.get("prior", [])
+        self.min_content = int(settings.get("min_content", 0))  # models trained before it never damp
+        if (path / "vocabulary.json").exists():
+            self.vocabulary = frozenset(json.loads((path / "vocabulary.json").read_text(encoding="utf-8")))
         self.weights = np.load(path / "weights.npy").astype(np.float32)
         self.bias = np.load(path / "bias.npy").astype(np.float32)
         self.vectoriser.idf = np.load(path / "idf.npy").astype(np.float32)
@@ -116,6 +141,17 @@ class LinearTextClassifier:
 @Language.factory(COMPONENT)
 def _make_component(nlp: Language, name: str) -> LinearTextClassifier:
     return LinearTextClassifier(nlp, name)
+
+
+def content_words(words: Iterable[str]) -> set[str]:
+    """The words that can say what a petition is about: alphabetic, three letters or more, not stop words."""
+    return {w for w in words if len(w) > 2 and w.isalpha() and w not in _STOP}
+
+
+def word_key(word: str) -> str:
+    """A word as the model keeps it in its vocabulary: a digest, so that a model trained on real petitions does not
+    carry their words (names, streets) in plain text."""
+    return hashlib.blake2b(word.encode("utf-8"), digest_size=8).hexdigest()
 
 
 def words_of(doc: Doc) -> list[str]:
@@ -142,6 +178,11 @@ def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[
     component.matcher = LabelMatcher.build(label_set, dict(descriptions or {}), dict(synonyms or {}), STOP_WORDS,
                                            lambda s: words_of(nlp.make_doc(s)))
     component.vectoriser.fit(token_lists)
+    contents = [{word_key(w) for w in content_words(words)} for words in token_lists]
+    seen = Counter(key for keys in contents for key in keys)
+    component.vocabulary = frozenset(key for key, count in seen.items() if count >= 2)
+    known = [len(keys & component.vocabulary) for keys in contents]
+    component.min_content = int(min(MIN_CONTENT, np.percentile(known, 1)))
     rows = component.vectoriser.rows(token_lists)
     match = np.stack([component.matcher.scores(words, label_set) for words in token_lists]).astype(np.float64)
     groups = [" ".join(words) for words in token_lists]  # identical texts stay on one side of every fold

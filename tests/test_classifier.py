@@ -226,3 +226,17 @@ def test_a_model_with_ratio_features_reads_the_same_after_saving(tmp_path, monke
     for old, new in zip(before, after):
         assert max(old, key=old.get) == max(new, key=new.get)
         assert all(abs(old[label] - new[label]) < 0.02 for label in old)  # weights are stored as float16
+
+
+def test_a_greeting_alone_gets_no_suggestion_but_a_two_word_request_does(model_dir):
+    classifier = Classifier(model_dir)
+    greeting = {s.target: s for s in classifier.suggest("¡Muchas gracias!")}  # one word the model knows
+    assert greeting["program"].label is None and greeting["directorate"].label is None
+    assert greeting["program"].alternatives  # the reviewer still sees the best guesses
+    short = {s.target: s for s in classifier.suggest("Pido despensa")}
+    assert short["program"].label == "paquetes_alimentarios"
+
+
+def test_the_model_keeps_no_training_word_in_plain_text(model_dir):
+    saved = (model_dir / "program" / "peticiones_textcat" / "vocabulary.json").read_text(encoding="utf-8")
+    assert json.loads(saved) and "despensa" not in saved and "hermosillo" not in saved
