@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -9,11 +11,15 @@ from pydantic import BaseModel, Field
 
 from pipeline.context import Context
 from pipeline.errors import NotAuthenticated, ReviewError
-from review import audit, auth, calendar, routing, views
+from review import audit, auth, calendar, followup, regroup, routing, views
 from review.roles import Actor, require
-from storage.tables import utcnow
+from storage.tables import Document, utcnow
 
 _bearer = HTTPBearer(auto_error=False, description="Token de `peticiones users token NOMBRE`.")
+
+
+def _version():
+    return Field(description="The document version the client saw (from GET); a stale one gets 409.")
 
 
 class DecisionIn(BaseModel):
@@ -23,13 +29,58 @@ class DecisionIn(BaseModel):
     instruction: str = Field(routing.INSTRUCTIONS[0], description=f"One of: {', '.join(routing.INSTRUCTIONS)}.")
     fields: dict | None = Field(None, description="Confirmed petitioner fields, {name: value}.")
     note: str = Field("", max_length=4000)
-    version: int = Field(description="The document version the client saw (from GET); a stale one gets 409.")
+    version: int = _version()
 
 
 class DecisionOut(BaseModel):
     folio: str
     state: str
     due_date: str
+
+
+class DismissIn(BaseModel):
+    version: int = _version()
+    note: str = Field("", description="Why it is not a petition; kept with the decision.")
+
+
+class TranscriptionIn(BaseModel):
+    text: str = Field(description="The page as a person reads it; the OCR text is kept beside it.")
+
+
+class SplitIn(BaseModel):
+    version: int = _version()
+    at_page: int = Field(description="First page of the new document (2 to the page count).")
+
+
+class MergeIn(BaseModel):
+    version: int = _version()
+    into: int = Field(description="The document in review that receives this one's pages after its own.")
+
+
+class ProgressIn(BaseModel):
+    text: str = Field(description="What the directorate did; an empty note is 422.")
+
+
+class AnswerIn(BaseModel):
+    version: int = _version()
+    answered_on: dt.date = Field(description="The day the citizen was answered, YYYY-MM-DD; not after today.")
+    text: str = Field(description="What the citizen was answered; an empty text is 422.")
+
+
+class ReturnIn(BaseModel):
+    version: int = _version()
+    note: str = Field(description="Why the turno is returned; an empty note is 422.")
+
+
+class DocumentOut(BaseModel):
+    id: int
+    state: str = Field(description="After the action: review, routed, concluded, duplicate...")
+    version: int = Field(description="After the action: send it with the next one.")
+
+
+class SplitOut(BaseModel):
+    document: DocumentOut = Field(description="The document split, with its first pages.")
+    new_document: DocumentOut = Field(description="The new document in review, with the pages from at_page on.")
 
 
 def create_api(ctx: Context, reads) -> FastAPI:
@@ -87,6 +138,58 @@ def create_api(ctx: Context, reads) -> FastAPI:
             result = audit.report(session, who, chosen, ctx.settings.timezone, today)
         views.log_view(ctx, who, "view_audit", None, audit.describe(chosen))
         return audit.as_json(result)
+
+    # Actions beyond the decision: each calls the function the pages call (roles, versions, access log there)
+    # and answers with the document as it is now, so the client has the version for its next action.
+    def now(document_id: int) -> DocumentOut:
+        with reads() as session:
+            row = session.get(Document, document_id)
+            return DocumentOut(id=row.id, state=row.state.value, version=row.version)
+
+    @api.post("/documents/{document_id}/dismiss", response_model=DocumentOut,
+              summary="No es petición: the document leaves the queue, concluded")
+    def post_dismiss(document_id: int, body: DismissIn, who: Actor = Depends(actor)) -> DocumentOut:
+        routing.dismiss(ctx, who, document_id, version=body.version, note=body.note)
+        return now(document_id)
+
+    @api.post("/documents/{document_id}/pages/{number}/transcription", response_model=DocumentOut,
+              summary="A person's typing of a page; a document in review gets new suggestions (and a new version)")
+    def post_transcription(document_id: int, number: int, body: TranscriptionIn,
+                           who: Actor = Depends(actor)) -> DocumentOut:
+        routing.transcribe(ctx, who, document_id, number, body.text)
+        return now(document_id)
+
+    @api.post("/documents/{document_id}/split", response_model=SplitOut,
+              summary="Pages at_page.. of a document in review become a new document in review")
+    def post_split(document_id: int, body: SplitIn, who: Actor = Depends(actor)) -> SplitOut:
+        new_id = regroup.split(ctx, who, document_id, version=body.version, at_page=body.at_page)
+        return SplitOut(document=now(document_id), new_document=now(new_id))
+
+    @api.post("/documents/{document_id}/merge", response_model=DocumentOut,
+              summary="Append this document's pages to another in review; answers with the remaining one")
+    def post_merge(document_id: int, body: MergeIn, who: Actor = Depends(actor)) -> DocumentOut:
+        regroup.merge(ctx, who, document_id, version=body.version, into=body.into)
+        return now(body.into)
+
+    @api.post("/documents/{document_id}/progress", response_model=DocumentOut,
+              summary="A progress note on a turno in attention (the responsible directorate's enlace, a reviewer)")
+    def post_progress(document_id: int, body: ProgressIn, who: Actor = Depends(actor)) -> DocumentOut:
+        followup.add_note(ctx, who, document_id, body.text)
+        return now(document_id)
+
+    @api.post("/documents/{document_id}/answer", response_model=DocumentOut,
+              summary="The answer given to the citizen: the turno concludes",
+              description="The API records the date and text only; the answer's PDF is attached on the web page "
+                          "(no file upload through the API).")
+    def post_answer(document_id: int, body: AnswerIn, who: Actor = Depends(actor)) -> DocumentOut:
+        followup.answer(ctx, who, document_id, version=body.version, answered_on=body.answered_on, text=body.text)
+        return now(document_id)
+
+    @api.post("/documents/{document_id}/return", response_model=DocumentOut,
+              summary="Devolución de turno: the document is back in review, to be routed again")
+    def post_return(document_id: int, body: ReturnIn, who: Actor = Depends(actor)) -> DocumentOut:
+        followup.return_turno(ctx, who, document_id, version=body.version, note=body.note)
+        return now(document_id)
 
     return api
 
