@@ -34,14 +34,14 @@ def read_sessions(ctx: Context) -> sessionmaker[Session]:
 
 def create_app(ctx: Context) -> FastAPI:
     """The whole web app (pages, static assets, API) over this Context's database and folders."""
-    from review import api, calendar, labels, web, web_admin, web_documents
+    from review import api, dates, labels, web, web_admin, web_documents
 
     app = FastAPI(title="Peticiones", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.ctx = ctx
     app.state.reads = read_sessions(ctx)
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
-    # Times are stored in UTC; staff read them on the office's clock (`{{ moment|hora }}`).
-    app.state.templates.env.filters["hora"] = lambda moment: calendar.local_time(moment, ctx.settings.timezone)
+    # Times are stored in UTC; staff read dd/mm/aaaa on the office's clock (`{{ day|fecha }}`, `{{ moment|hora }}`).
+    dates.install(app.state.templates.env, ctx.settings.timezone)
     # States, channels, history events and machine actors in Spanish; the API keeps the codes.
     labels.install(app.state.templates.env)
 

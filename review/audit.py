@@ -17,7 +17,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from pipeline.errors import InvalidInput, UnknownDirectorate
-from review import calendar
+from review import calendar, dates
 from review.labels import HIGH, MEDIUM
 from review.roles import Actor, require
 from storage import routing as turnos
@@ -181,8 +181,8 @@ def punctuality(session: Session, p: Period, start: dt.datetime, end: dt.datetim
 
 
 def describe(p: Period) -> str:
-    """The period in a line, for the access log: "2026-01-01 a 2026-03-31" and the directorate's code if any."""
-    return f"{p.since.isoformat()} a {p.until.isoformat()}" + (f" · {p.directorate}" if p.directorate else "")
+    """The period in a line, for the access log staff read: "01/01/2026 a 31/03/2026" and the directorate's code."""
+    return f"{dates.day(p.since)} a {dates.day(p.until)}" + (f" · {p.directorate}" if p.directorate else "")
 
 
 def as_json(audit: Audit) -> dict:

@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.datastructures import FormData
 
 from pipeline.errors import CsrfRefused, DocumentNotFound, NotAuthenticated, ReviewError, StaleVersion
-from review import admin, audit, auth, calendar, capture, export, images, routing, views, web_documents
+from review import admin, audit, auth, calendar, capture, dates, export, images, routing, views, web_documents
 from review.app import status_of
 from review.roles import ROLE_NAMES, Actor, require
 from storage import access, catalogue, users
@@ -225,7 +225,7 @@ def install(app: FastAPI) -> None:
         def add() -> None:
             with ctx.sessions.begin() as session:
                 turnos.add_closure(session, day, reason, who.actor.name)
-                access.record(session, who.actor.user_id, who.actor.name, "closure_added", target=day.isoformat(),
+                access.record(session, who.actor.user_id, who.actor.name, "closure_added", target=dates.day(day),
                               ip=who.actor.ip)
 
         await run_in_threadpool(add)
@@ -240,7 +240,7 @@ def install(app: FastAPI) -> None:
             with ctx.sessions.begin() as session:
                 if turnos.remove_closure(session, day):
                     access.record(session, who.actor.user_id, who.actor.name, "closure_removed",
-                                  target=day.isoformat(), ip=who.actor.ip)
+                                  target=dates.day(day), ip=who.actor.ip)
 
         await run_in_threadpool(remove)
         return RedirectResponse("/cierres", status_code=303)

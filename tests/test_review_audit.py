@@ -190,5 +190,5 @@ def test_only_gerencia_and_administracion_see_it_and_each_view_is_logged(ctx, of
         web = access.entries(session, user_name="gina")
         api = access.entries(session, user_name="api_gina")
     assert [(e.action, e.target, e.via) for e in web if e.action == "view_audit"] == [
-        ("view_audit", f"2025-01-01 a {today(ctx).isoformat()} · programas_sociales", "web")]
+        ("view_audit", f"01/01/2025 a {today(ctx):%d/%m/%Y} · programas_sociales", "web")]
     assert [(e.action, e.via) for e in api if e.action == "view_audit"] == [("view_audit", "api")]

@@ -144,7 +144,7 @@ def test_a_reviewer_finds_the_scan_corrects_its_program_and_confirms_with_the_ke
     assert row.count() == 1
     assert "Cola de revisión" in page.locator("h1").inner_text()
     received = dt.datetime.fromisoformat(office.api(f"/documents/{document_id}")["received_at"])
-    local = received.astimezone(ZoneInfo("America/Hermosillo")).strftime("%Y-%m-%d %H:%M")
+    local = received.astimezone(ZoneInfo("America/Hermosillo")).strftime("%d/%m/%Y %H:%M")
     assert local in row.inner_text()  # the office's clock, not UTC
     page.screenshot(path=str(tmp_path / "cola.png"), full_page=True)
 

@@ -233,7 +233,9 @@ def test_an_admin_adds_office_closures_that_deadlines_skip(ctx, client):
         closed = turnos.closures(session)
         assert [e.action for e in access.entries(session, user_name="root")][0] == "closure_added"
     assert calendar.add_business_days(dt.date(2026, 9, 15), 1, closed) == dt.date(2026, 9, 18)
-    assert "Asueto estatal" in client.get("/cierres").text
+    listed = client.get("/cierres").text
+    assert "<td>17/09/2026</td><td>Asueto estatal</td>" in listed  # dd/mm/aaaa for staff
+    assert 'action="/cierres/2026-09-17/quitar"' in listed  # the URL keeps ISO
 
 
 # What staff read: Spanish names for states, channels, history and machine actors; the decision after routing ---
@@ -350,6 +352,7 @@ def test_an_overdue_turno_says_how_many_business_days_ago_instead_of_a_negative_
         "csrf": csrf_of(page.text), "version": str(version_of(ctx, document_id)), "program": "las_jefas"})
     row = client.get("/turnados").text.split("<tbody>")[1]
     assert "vencido hace " in row and "<td>-" not in row
+    assert re.search(r"<td>\d\d/\d\d/2026</td>", row) and not re.search(r"\d{4}-\d\d-\d\d", row)
 
 
 def test_headers_and_key_hints_say_only_what_applies(ctx, client):
@@ -384,4 +387,5 @@ def test_an_admin_adds_and_removes_an_office_closure_with_the_forms_token(ctx, c
     assert client.post("/cierres/2026-12-24/quitar", data={"csrf": token}).status_code == 303
     with ctx.sessions() as session:
         assert turnos.closure_list(session) == []
-        assert [e.action for e in access.entries(session, user_name="root")][:2] == ["closure_removed", "closure_added"]
+        assert [(e.action, e.target) for e in access.entries(session, user_name="root")][:2] == [
+            ("closure_removed", "24/12/2026"), ("closure_added", "24/12/2026")]  # the bitácora shows dd/mm/aaaa
