@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from pipeline.context import Context
-from pipeline.errors import NotAuthenticated, ReviewError
+from pipeline.errors import InvalidInput, NotAuthenticated, ReviewError
 from review import audit, auth, calendar, followup, regroup, routing, views
 from review.roles import Actor, require
 from storage.tables import Document, utcnow
@@ -93,6 +94,16 @@ def create_api(ctx: Context, reads) -> FastAPI:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, NotAuthenticated) else None
         return JSONResponse({"detail": {"code": error.code, "message": error.user_message}},
                             status_code=status_of(error), headers=headers)
+
+    @api.exception_handler(RequestValidationError)
+    async def _malformed(request: Request, error: RequestValidationError) -> JSONResponse:
+        """A body or query FastAPI cannot read answers in the same shape as every other refusal."""
+        problems = [{"field": ".".join(str(part) for part in e["loc"][1:]), "problem": e["msg"]}
+                    for e in error.errors()]
+        fields = ", ".join(p["field"] for p in problems if p["field"])
+        return JSONResponse({"detail": {"code": InvalidInput.code, "errors": problems,
+                                        "message": f"Revise los datos enviados ({fields})." if fields
+                                        else InvalidInput.user_message}}, status_code=InvalidInput.http_status)
 
     def actor(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Actor:
         found = auth.token_actor(reads, credentials.credentials, _ip(request)) if credentials else None

@@ -136,7 +136,11 @@ def test_the_responsible_enlace_records_progress_and_the_answer(ctx, client):
     today = calendar.local_date(utcnow(), ctx.settings.timezone)  # the office's day, not this machine's
     answer = {"version": version, "answered_on": today.isoformat(), "text": "Se le incorporó al programa."}
     assert client.post(url, headers=manager, json=answer).status_code == 403
-    assert client.post(url, headers=enlace, json={**answer, "answered_on": "2026-02-30"}).status_code == 422
+    malformed = client.post(url, headers=enlace, json={**answer, "answered_on": "2026-02-30"})
+    assert malformed.status_code == 422  # refused like every other error: a code, a Spanish message, the field
+    assert malformed.json()["detail"]["code"] == "invalid_input"
+    assert "answered_on" in malformed.json()["detail"]["message"]
+    assert malformed.json()["detail"]["errors"][0]["field"] == "answered_on"
     tomorrow = (today + dt.timedelta(days=1)).isoformat()
     future = client.post(url, headers=enlace, json={**answer, "answered_on": tomorrow})
     assert future.status_code == 422 and code_of(future) == "invalid_input"
