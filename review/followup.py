@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.context import Context
 from pipeline.errors import DocumentNotFound, Forbidden, InvalidInput, NotReviewable, StaleVersion
-from review import calendar
+from review import calendar, dates
 from review.roles import Actor, require
 from review.routing import _safe
 from storage.files import write_atomic
@@ -82,7 +82,7 @@ def answer(ctx: Context, actor: Actor, document_id: int, *, version: int, answer
         routing.concluded_at = utcnow()
         on_time = answered_on <= routing.due_date
         documents.set_state(session, document, State.concluded, actor.name, reason_code="answered",
-                            reason=f"Respondido al ciudadano el {answered_on.isoformat()}"
+                            reason=f"Respondido al ciudadano el {dates.day(answered_on)}"
                                    + ("" if on_time else " (fuera de plazo)"))
         events.record(session, "answered", actor.name, document_id, folio=routing.folio,
                       answered_on=answered_on.isoformat(), on_time=on_time, file=relative)

@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from fpdf import FPDF
 from sqlalchemy import select
 
-from review import routing
+from review import calendar, routing
 from review.app import create_app
 from storage import access
-from storage.tables import Document, Event, Role, Routing, State
+from storage.tables import Document, Event, Role, Routing, State, utcnow
 from tests.review_helpers import actor, document_in_review, make_user, version_of
 from tests.test_review_web import csrf_of, log_in
 
@@ -65,7 +65,7 @@ def test_the_responsible_enlace_records_progress_and_the_answer_and_concludes(ct
     csrf = csrf_of(page.text)
     assert client.post(f"/documentos/{document_id}/avance",
                        data={"csrf": csrf, "text": "Se visitó a la peticionaria."}).status_code == 303
-    today = dt.date.today().isoformat()
+    today = calendar.local_date(utcnow(), ctx.settings.timezone).isoformat()  # the office's day, not the machine's
     refused = client.post(f"/documentos/{document_id}/respuesta",
                           data={"csrf": csrf, "version": version_of(ctx, document_id), "answered_on": today,
                                 "text": "Se le incorporó al programa."},
