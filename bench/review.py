@@ -1,8 +1,10 @@
-"""Review app benchmark: latency of the queue page and of the document API with 100,000 documents in the database.
+"""Review app benchmark: latency of the queue page, the document API and the managers' audit with 100,000 documents
+in the database.
 
 A temporary HOME gets a SQLite database with a realistic mix (most documents in review, the rest routed,
 concluded, failed, quarantined, duplicates or still processing; one to four pages each with OCR text and word
-boxes; suggestions, some re-classified; extracted fields; events; turnos; access-log history), written in bulk
+boxes; suggestions, some re-classified; extracted fields; events; reviewers' decisions and turnos, the concluded ones with
+their answer; access-log history), written in bulk
 through SQLAlchemy core. The real app (`review.app.create_app`) then runs under uvicorn on 127.0.0.1 in a child
 process, as `peticiones serve` runs it, and one client (a logged-in reviewer for the pages, a bearer token for
 the API) sends requests one after another: after a warm-up, n requests per endpoint, p50/p95/p99 in ms and the
@@ -35,7 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.servers import free_port  # noqa: E402  (the port picker the test servers use)
 
-TARGET_MS = 150.0
+TARGET_MS = 150.0  # issue 5's p95 target for the queue page and the document API; audit routes are measured against
+#                  it for reference only (a manager's report over months, not a page staff open all day)
 PASSWORD = "contraseña-de-prueba-1"
 BATCH = 5000
 
@@ -86,14 +89,16 @@ def build_database(home: Path, documents: int, seed: int = 5) -> dict:
     from pipeline.context import Context
     from pipeline.settings import Settings
     from review import auth
-    from storage.tables import (AccessEntry, Document, Event, Extraction, FolioCounter, Page, Routing, Role,
-                                Suggestion)
+    from storage.tables import (AccessEntry, Decision, Document, Event, Extraction, FolioCounter, FollowUp, Page,
+                                Routing, Role, Suggestion)
 
     rng = random.Random(seed)
     ctx = Context.open(Settings(home=home))
     auth.add_user(ctx, "revisora", Role.revisor, PASSWORD)
     auth.add_user(ctx, "integracion", Role.revisor, PASSWORD)
+    auth.add_user(ctx, "gerencia", Role.gerente, PASSWORD)
     token = auth.new_api_token(ctx, "integracion")
+    manager_token = auth.new_api_token(ctx, "gerencia")
     catalogue = load_default()
     programs = [p.code for p in catalogue.programs]
     directorates = [d.code for d in catalogue.directorates]
@@ -102,10 +107,12 @@ def build_database(home: Path, documents: int, seed: int = 5) -> dict:
     now = dt.datetime.now(dt.timezone.utc)
     start = now - dt.timedelta(days=540)
     step = (now - start) / documents
-    tables = {name: [] for name in ("documents", "pages", "suggestions", "extractions", "events", "routings",
-                                    "access")}
+    tables = {name: [] for name in ("documents", "pages", "suggestions", "extractions", "events", "decisions",
+                                    "routings", "followups", "access")}  # in foreign-key order
     models = {"documents": Document, "pages": Page, "suggestions": Suggestion, "extractions": Extraction,
-              "events": Event, "routings": Routing, "access": AccessEntry}
+              "events": Event, "decisions": Decision, "routings": Routing, "followups": FollowUp,
+              "access": AccessEntry}
+    ids = {"suggestions": 0, "decisions": 0, "routings": 0}  # explicit, so that rows can point at each other
     reclassified: list[dict] = []
     counts = {name: 0 for name in tables}
     folio = 0
@@ -158,9 +165,14 @@ def build_database(home: Path, documents: int, seed: int = 5) -> dict:
             row = dict(document_id=i, target=target, label=label if score > 0.15 else None, score=score,
                        alternatives=[[a, round(rng.uniform(0, 1 - score), 4)] for a in rng.sample(pool, 3)],
                        model_version="peticiones-20261124-6251cc79", created_at=received)
+            ids["suggestions"] += 1
+            row["id"] = ids["suggestions"]
             tables["suggestions"].append(row)
             if rng.random() < 0.08:  # classified again after a model update: the later row counts
-                reclassified.append({**row, "score": round(rng.betavariate(4, 2), 4), "model_version": "peticiones-2"})
+                reclassified.append({**{k: v for k, v in row.items() if k != "id"}, "score": round(rng.betavariate(4, 2), 4),
+                                     "model_version": "peticiones-2"})
+            if target == "program":
+                program_suggestion = row
         name = f"{rng.choice(NAMES)} {rng.choice(SURNAMES)} {rng.choice(SURNAMES)}"
         fields = {"name": {"value": name, "score": 0.86}, "municipality": {"value": rng.choice(MUNICIPALITIES), "score": 0.95}}
         if rng.random() < 0.5:
@@ -176,15 +188,30 @@ def build_database(home: Path, documents: int, seed: int = 5) -> dict:
                                          detail={"state": state}))
             tables["access"].append(dict(at=routed_at, user_id=1, user_name="revisora", action="view_document",
                                          document_id=i, target="", ip="10.0.0.7", via="web"))
-        if state == "routed":
+        if state in ("routed", "concluded"):
             folio += 1
-            directorate = program_directorate[program]
+            # The reviewer keeps the suggestion about as often as its score says, else picks another program.
+            chosen = program if rng.random() < score else rng.choice(programs)
+            directorate = program_directorate[chosen]
+            ids["decisions"] += 1
+            ids["routings"] += 1
+            tables["decisions"].append(dict(
+                id=ids["decisions"], document_id=i, user_id=1, kind="route", program=chosen, directorate=directorate,
+                fields={}, note="", program_suggestion_id=program_suggestion["id"], directorate_suggestion_id=None,
+                suggested_program=program_suggestion["label"], suggested_directorate=program_directorate[program]
+                if program_suggestion["label"] else None, decided_at=routed_at))
+            due = (routed_at + dt.timedelta(days=14)).date()
+            answered = (routed_at + dt.timedelta(days=rng.randint(2, 24))) if state == "concluded" else None
             tables["routings"].append(dict(
-                folio=f"SDS-DAGC-{routed_at.year}-{folio:06d}", year=routed_at.year, number=folio, document_id=i,
-                round=1, decision_id=None, program=program, directorate=directorate, copies=[],
-                instruction="Atender y responder", received_on=received.date(), routed_at=routed_at,
-                deadline_days=10, due_date=(routed_at + dt.timedelta(days=14)).date(), routed_by=1,
-                slip_path=None, delivered_at=routed_at))
+                id=ids["routings"], folio=f"SDS-DAGC-{routed_at.year}-{folio:06d}", year=routed_at.year, number=folio,
+                document_id=i, round=1, decision_id=ids["decisions"], program=chosen, directorate=directorate,
+                copies=[], instruction="Atender y responder", received_on=received.date(), routed_at=routed_at,
+                deadline_days=10, due_date=due, routed_by=1, slip_path=None, delivered_at=routed_at,
+                concluded_at=answered))
+            if answered:
+                tables["followups"].append(dict(routing_id=ids["routings"], document_id=i, kind="answer",
+                                                text="Se atendió la petición.", answered_on=answered.date(), user_id=1,
+                                                at=answered))
             tables["events"].append(dict(at=routed_at, document_id=i, kind="routed", actor="revisora",
                                          detail={"folio": f"SDS-DAGC-{routed_at.year}-{folio:06d}"}))
         if i % BATCH == 0:
@@ -196,7 +223,7 @@ def build_database(home: Path, documents: int, seed: int = 5) -> dict:
         counts["suggestions"] += len(reclassified)
         connection.execute(insert(FolioCounter), [{"year": now.year, "last": folio}])
     ctx.close()
-    return {"token": token, "counts": counts, "seconds": round(time.monotonic() - started, 1),
+    return {"token": token, "manager_token": manager_token, "counts": counts, "seconds": round(time.monotonic() - started, 1),
             "size_mb": round((home / "peticiones.db").stat().st_size / 1e6, 1)}
 
 
@@ -235,13 +262,13 @@ def start_server(home: Path, port: int, log: Path) -> subprocess.Popen:
     raise RuntimeError("the app did not answer within 120 s")
 
 
-def logged_in(base: str):
+def logged_in(base: str, name: str = "revisora"):
     import httpx
 
     client = httpx.Client(base_url=base, timeout=60, follow_redirects=False)
     form = client.get("/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-    answer = client.post("/login", data={"name": "revisora", "password": PASSWORD, "csrf": csrf, "next": "/cola"})
+    answer = client.post("/login", data={"name": name, "password": PASSWORD, "csrf": csrf, "next": "/cola"})
     assert answer.status_code == 303, answer.text
     return client
 
@@ -295,19 +322,22 @@ def main() -> None:
             from pipeline.settings import Settings
 
             ctx = Context.open(Settings(home=home))
-            report["build"] = {"token": auth.new_api_token(ctx, "integracion"), "reused": str(home)}
+            report["build"] = {"token": auth.new_api_token(ctx, "integracion"),
+                               "manager_token": auth.new_api_token(ctx, "gerencia"), "reused": str(home)}
             ctx.close()
         else:
             print(f"Llenando {home} con {args.documents:,} documentos...", flush=True)
             report["build"] = build_database(home, args.documents)
             built = report["build"]
             print(f"  {built['seconds']} s, {built['size_mb']} MB: {built['counts']}", flush=True)
-        token = report["build"].pop("token")
+        token, manager_token = report["build"].pop("token"), report["build"].pop("manager_token")
         port = free_port()
         process = start_server(home, port, scratch / "app.log")
         base = f"http://127.0.0.1:{port}"
         pages = logged_in(base)
         api = httpx.Client(base_url=base, timeout=60, headers={"Authorization": f"Bearer {token}"})
+        manager = {"pages": logged_in(base, "gerencia"),
+                   "api": httpx.Client(base_url=base, timeout=60, headers={"Authorization": f"Bearer {manager_token}"})}
         ids = random.Random(7)
         last = args.documents
         random_ids = [ids.randint(1, last) for _ in range(args.requests + args.warmup)]
@@ -318,6 +348,9 @@ def main() -> None:
             "GET /cola?marca=needs_transcription": "/cola?marca=needs_transcription",
             "GET /api/v1/documents/{id}": lambda i: f"/api/v1/documents/{random_ids[i]}",
             "GET /api/v1/queue": "/api/v1/queue",
+            "GET /auditoria": "/auditoria",  # gerencia: the last 90 days
+            "GET /auditoria?desde=(540 días)": f"/auditoria?desde={(dt.date.today() - dt.timedelta(days=540)).isoformat()}",
+            "GET /api/v1/audit": "/api/v1/audit",
         }
         report["load_start"] = load()
         print(f"\n{args.documents:,} documentos, {args.requests} peticiones por ruta tras {args.warmup} de calentamiento; "
@@ -326,10 +359,12 @@ def main() -> None:
         results = {}
         for name, path in endpoints.items():
             client = api if name.startswith("GET /api") else pages
+            if "audit" in name:
+                client = manager["api" if name.startswith("GET /api") else "pages"]
             results[name] = measure(client, path, args.requests, args.warmup)
             r = results[name]
             print(f"{name:40s} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {r['p99_ms']:8.1f} {r['p95_vs_target']:8.3f}"
-                  f"{'' if r['p95_vs_target'] < 1 else '  (no cumple)'}", flush=True)
+                  f"{'' if r['p95_vs_target'] < 1 or 'audit' in name else '  (no cumple)'}", flush=True)
         report["results"] = results
         report["load_end"] = load()
         print(f"carga al terminar {report['load_end']}")
