@@ -72,7 +72,7 @@ Measured on the peticiones learner (fold seeds 0 / 1, pooled out-of-fold; noise 
       kernel K + K² or K + exp((K − 2) / 0.5) (inner folds on all 800 texts): macro-F1 0.519 → 0.515 / 0.516.
       near-duplicates down-weighted (weight / (texts at cosine > 0.8)^0.5): seed 0 macro-F1 0.502 → 0.498, acc@50%
           0.745 → 0.738; seed 1 0.508 → 0.514, 0.750 → 0.743.
-      alcaldía-or-central family model (LinearSVC-free logistic regression on word+char TF-IDF) blended into the
+      alcaldía-or-central family model (logistic regression on word+char TF-IDF) blended into the
           family mass: family accuracy 0.78 both ways; macro-F1 0.502 → 0.506 at best, acc@50% falls (0.740-0.728).
       Where the errors are (seed 0): 184 of the 800 texts swap an alcaldía for a central agency or back; when both
           are alcaldías the top label is right 86% of the time (211 of 246).
