@@ -21,7 +21,7 @@ from classifiers.dates import find_dates, find_letter_date
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-11-25g"
+RULES_VERSION = "extraccion-2026-11-25h"
 
 
 # --- municipality and locality ---------------------------------------------------------------------------------
@@ -82,6 +82,7 @@ _LOC_STOP = {"de", "del", "esta", "este", "ciudad", "municipio", "sonora", "son"
              "perteneciente", "ubicado", "ubicada", "donde", "en", "con", "a", "al", "y", "tel", "telefono", "cel",
              "numero", "no", "calle", "entre", "por", "que", "para", "municipal"}
 _LOC_ARTICLES = {"el", "la", "los", "las"}
+_TOWN_ABBREVIATIONS = {"cd", "cd obregon"}  # "Centro de Cd. Obregón": the name stops at "Cd", before its full stop
 WRAPPED_LINE = 45  # characters: shorter lines are address lines, whose end ends the name
 
 
@@ -128,7 +129,8 @@ def _place_words(segment: str) -> tuple[list[str], str | None]:
 def _without_town(words: list[str]) -> list[str]:
     """"Los Olivos de Hermosillo" → "Los Olivos": a town after de/del belongs to the municipality field."""
     for i in range(1, len(words)):
-        if fold(words[i]) in {"de", "del"} and fold(" ".join(words[i + 1:])) in gazetteer.place_names():
+        rest = fold(" ".join(words[i + 1:]))
+        if fold(words[i]) in {"de", "del"} and (rest in gazetteer.place_names() or rest in _TOWN_ABBREVIATIONS):
             return words[:i]
     return words
 

@@ -359,6 +359,7 @@ def test_a_locality_split_by_the_margin_is_read_whole(text, locality):
     ("Somos del ejido Quetchehueca de Cajeme.", "Quetchehueca"),
     ("Vivo en la colonia Villa de Seris, Hermosillo.", "Villa de Seris"),  # "Seris" is no town: part of the name
     ("Vivo en el ejido Hermosillo, municipio de Navojoa.", "Hermosillo"),  # an ejido named after a town keeps it
+    ("Vivo en la colonia Centro de Cd. Obregón, Sonora.", "Centro"),  # the town abbreviated, with its full stop
 ])
 def test_the_town_after_a_colonia_is_left_to_the_municipality(text, locality):
     assert extract_fields(text)["locality"]["value"] == locality
