@@ -51,6 +51,7 @@ ACTIONS = {
     "user_created": "Creó un usuario", "user_deactivated": "Desactivó un usuario", "user_activated": "Reactivó un usuario",
     "password_reset": "Cambió una contraseña", "user_role_changed": "Cambió el rol de un usuario",
     "catalogue_changed": "Modificó el catálogo", "training_corpus": "Exportó el corpus de entrenamiento",
+    "backup": "Respaldó la base de datos y los archivos",
 }
 VIAS = {"web": "web", "api": "API", "cli": "terminal"}
 

@@ -115,3 +115,53 @@ def test_postgresql_routes_with_unique_folios_under_concurrency_and_keeps_the_ac
                 connection.execute(text("UPDATE access_log SET user_name = 'nadie'"))
     finally:
         ctx.close()
+
+
+def test_a_postgresql_backup_restores_into_an_empty_database_and_needs_pg_dump(postgres_url, tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+    from tests.review_helpers import document_in_review
+
+    url = fresh_database(postgres_url)
+    ctx = Context.open(Settings(home=tmp_path / "data", database_url=url))
+    try:
+        waiting = [document_in_review(ctx, pdf=b"%PDF-1.4 prueba"), document_in_review(ctx, text="Pido despensa.")]
+    finally:
+        ctx.close()
+    monkeypatch.setenv("PETICIONES_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("PETICIONES_DATABASE_URL", url)
+    out = tmp_path / "peticiones.tar"
+    with monkeypatch.context() as without_tools:
+        without_tools.setenv("PATH", str(tmp_path))  # no pg_dump here
+        missing = CliRunner().invoke(app, ["db", "respaldo", "--out", str(out)])
+    assert missing.exit_code == 2 and "pg_dump" in missing.output and not out.exists()
+
+    made = CliRunner().invoke(app, ["db", "respaldo", "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    assert json.loads(made.stdout.strip().splitlines()[-1])["database"] == "postgresql"
+
+    target, home = fresh_database(postgres_url), tmp_path / "restaurado"
+    restore = ["db", "restaurar", str(out), "--home", str(home)]
+    assert CliRunner().invoke(app, restore).exit_code == 2  # a PostgreSQL backup needs --database-url
+    assert CliRunner().invoke(app, [*restore, "--database-url", url]).exit_code == 2  # that one has tables
+    done = CliRunner().invoke(app, [*restore, "--database-url", target])
+    assert done.exit_code == 0, done.output
+
+    assert (home / "procesado" / str(waiting[0]) / f"documento-{waiting[0]}.pdf").read_bytes() == b"%PDF-1.4 prueba"
+    monkeypatch.setenv("PETICIONES_HOME", str(home))
+    monkeypatch.setenv("PETICIONES_DATABASE_URL", target)
+    status = CliRunner().invoke(app, ["status", "--json"])
+    assert status.exit_code == 0, status.output
+    assert json.loads(status.stdout)["documents"]["by_state"] == {"review": 2}
+    engine = database.make_engine(target)
+    try:
+        with engine.connect() as db:
+            assert list(db.scalars(select(Document.id).order_by(Document.id))) == waiting
+        with pytest.raises(DatabaseError):  # the restored log is append-only too: its triggers came back
+            with engine.begin() as connection:
+                connection.execute(text("DELETE FROM events"))
+    finally:
+        engine.dispose()
