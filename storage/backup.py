@@ -33,7 +33,7 @@ from sqlalchemy.engine import URL, make_url
 
 from pipeline.errors import PeticionesError
 from storage import database
-from storage.files import _place, fsync_folder
+from storage.files import fsync_folder, write_streamed
 
 FOLDERS = ("archivo", "procesado", "salida", "cuarentena")
 MANIFEST = "MANIFEST.json"
@@ -124,7 +124,7 @@ def create(out: Path, home: Path, db_url: str, *, timeout: float = TOOL_TIMEOUT)
                 info.size, info.mode, info.mtime = len(data), 0o600, dt.datetime.now().timestamp()
                 tar.addfile(info, io.BytesIO(data))
 
-        _place(out, fill, 0o600)
+        write_streamed(out, fill, private=True)
     return Summary(out, home, kind, revision, len(entries), sum(e["size"] for e in entries))
 
 

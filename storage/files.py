@@ -16,7 +16,7 @@ def write_atomic(target: Path, data: bytes, *, private: bool = False) -> None:
     The partial file is hidden and ends in .part (the inbox watcher ignores such names) and is unique per thread,
     so two requests rendering the same file at once do not write into each other's copy: the last rename wins.
     """
-    _place(target, lambda handle: handle.write(data), 0o600 if private else 0o666)
+    write_streamed(target, lambda handle: handle.write(data), private=private)
 
 
 def copy_atomic(source: Path, target: Path) -> None:
@@ -25,10 +25,12 @@ def copy_atomic(source: Path, target: Path) -> None:
         with open(source, "rb") as reader:
             shutil.copyfileobj(reader, handle, 1 << 20)
 
-    _place(target, copy)
+    write_streamed(target, copy)
 
 
-def _place(target: Path, fill: Callable, mode: int = 0o666) -> None:
+def write_streamed(target: Path, fill: Callable, *, private: bool = False) -> None:
+    """write_atomic for content too big to hold in memory: `fill(handle)` writes it (a backup archive, a copy)."""
+    mode = 0o600 if private else 0o666
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
     try:
