@@ -111,11 +111,7 @@ def fit(kernel: np.ndarray, y: np.ndarray, n_classes: int, match: np.ndarray, gr
         return per_class if best(per_class) > best(plain) else plain
     lambdas, betas = lambdas or LAMBDAS, betas or BETAS
     n = len(y)
-    kernel = kernel + 1.0  # + 1: the bias, regularised like the weights
-    onehot = np.eye(n_classes)[y] * 2 - 1
-    weight = class_weights(y, n_classes, WEIGHT_POWER)
-    folds = grouped_folds(y, groups, FOLDS, seed) if n >= 2 * FOLDS else np.zeros(n, dtype=int)
-    fold_ids = [f for f in range(FOLDS) if (folds == f).any() and (folds != f).any()]
+    kernel, onehot, weight, folds, fold_ids = _setup(kernel, y, n_classes, groups, seed)
     steps, done = len(lambdas) * max(len(fold_ids), 1) + 1, 0
     oof = {}  # (lam, beta) → out-of-fold scores
     for lam in lambdas:
@@ -136,9 +132,7 @@ def fit(kernel: np.ndarray, y: np.ndarray, n_classes: int, match: np.ndarray, gr
     alpha = np.linalg.solve(kernel + lam * np.diag(1 / weight), onehot - beta * match)
     if progress:
         progress(steps, steps)
-    fitted = _fitted(alpha, beta, temperature, lam, probabilities, calibration, grid)
-    fitted.oof_raw, fitted.folds = raw, folds
-    return fitted
+    return _fitted(alpha, beta, temperature, lam, probabilities, calibration, grid, raw, folds)
 
 
 # Given a boolean mask of the texts whose labels may be used: a function from class to its extra n × n kernel.
@@ -151,11 +145,7 @@ def _fit_per_class(kernel: np.ndarray, y: np.ndarray, n_classes: int, match: np.
     """fit() when each class has its own kernel: the same folds, grids and calibration, one solve per class."""
     lambdas, betas = lambdas or LAMBDAS, betas or BETAS
     n = len(y)
-    kernel = kernel + 1.0
-    onehot = np.eye(n_classes)[y] * 2 - 1
-    weight = class_weights(y, n_classes, WEIGHT_POWER)
-    folds = grouped_folds(y, groups, FOLDS, seed) if n >= 2 * FOLDS else np.zeros(n, dtype=int)
-    fold_ids = [f for f in range(FOLDS) if (folds == f).any() and (folds != f).any()]
+    kernel, onehot, weight, folds, fold_ids = _setup(kernel, y, n_classes, groups, seed)
     steps, done = max(len(fold_ids), 1) + 1, 0
     base = {lam: np.zeros((n, n_classes)) for lam in lambdas}
     prior = {lam: np.zeros((n, n_classes)) for lam in lambdas}
@@ -181,10 +171,16 @@ def _fit_per_class(kernel: np.ndarray, y: np.ndarray, n_classes: int, match: np.
         alpha[:, c] = np.linalg.solve(kernel + extra(c) + lam * np.diag(1 / weight), onehot[:, c] - beta * match[:, c])
     if progress:
         progress(steps, steps)
-    fitted = _fitted(alpha, beta, temperature, lam, probabilities, calibration, grid)
-    fitted.per_class = True
-    fitted.oof_raw, fitted.folds = raw, folds
-    return fitted
+    return _fitted(alpha, beta, temperature, lam, probabilities, calibration, grid, raw, folds, per_class=True)
+
+
+def _setup(kernel: np.ndarray, y: np.ndarray, n_classes: int, groups: Sequence, seed: int) -> tuple:
+    """What fit() and _fit_per_class() share: the kernel with the bias's + 1 (regularised like the weights), ±1
+    targets, class weights, the internal folds and those of them that hold texts out."""
+    n = len(y)
+    folds = grouped_folds(y, groups, FOLDS, seed) if n >= 2 * FOLDS else np.zeros(n, dtype=int)
+    fold_ids = [f for f in range(FOLDS) if (folds == f).any() and (folds != f).any()]
+    return kernel + 1.0, np.eye(n_classes)[y] * 2 - 1, class_weights(y, n_classes, WEIGHT_POWER), folds, fold_ids
 
 
 def _settle(oof: dict, y: np.ndarray, n_classes: int, held_out: bool) -> tuple:
@@ -201,12 +197,14 @@ def _settle(oof: dict, y: np.ndarray, n_classes: int, held_out: bool) -> tuple:
     return lam, beta, temperature, calibration, calibrate_top(probabilities, *calibration), grid, probabilities
 
 
-def _fitted(alpha, beta, temperature, lam, probabilities, calibration, grid) -> Fitted:
+def _fitted(alpha, beta, temperature, lam, probabilities, calibration, grid, raw, folds, *,
+            per_class: bool = False) -> Fitted:
     return Fitted(
         coefficients=alpha,
         bias=alpha.sum(axis=0).astype(np.float32), beta=float(beta), temperature=temperature, lam=float(lam),
         oof_probabilities=probabilities, calibration=calibration,
         grid={f"lambda={k[0]},beta={k[1]}": round(v, 4) for k, v in grid.items()},
+        per_class=per_class, oof_raw=raw, folds=folds,
     )
 
 
