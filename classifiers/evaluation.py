@@ -15,7 +15,7 @@ def evaluate(gold: Sequence[str], probabilities: Sequence[Mapping[str, float]], 
     """{"target","n","macro_f1","accuracy","top3_accuracy","accuracy_at_50pct_coverage",
     "expected_calibration_error","per_label","confusion"} for one target."""
     n = len(gold)
-    ranked = [sorted(p.items(), key=lambda item: (-item[1], item[0])) for p in probabilities]
+    ranked = [ranked_labels(p) for p in probabilities]
     predicted = [r[0][0] if r else None for r in ranked]
     confidence = [r[0][1] if r else 0.0 for r in ranked]
     correct = [p == g for p, g in zip(predicted, gold)]
@@ -32,6 +32,11 @@ def evaluate(gold: Sequence[str], probabilities: Sequence[Mapping[str, float]], 
         "per_label": per_label,
         "confusion": confusion,
     }
+
+
+def ranked_labels(probabilities: Mapping[str, float]) -> list[tuple[str, float]]:
+    """(label, probability) pairs, most probable first; ties by label, so the order never depends on dict order."""
+    return sorted(probabilities.items(), key=lambda item: (-item[1], item[0]))
 
 
 def accuracy_at_coverage(confidence: Sequence[float], correct: Sequence[bool], coverage: float) -> float:

@@ -78,10 +78,10 @@ class Classifier:
         brings its directorate from the catalogue map."""
         predicted, evidence = self._predict([text])
         probabilities = {t: rows[0] for t, rows in predicted.items()}
+        ranked = {t: evaluation.ranked_labels(probabilities[t]) for t in self.meta.targets}
         chosen: dict[str, tuple[str | None, float]] = {}
         for target in self.meta.targets:
-            ranked = _ranked(probabilities[target])
-            label, score = ranked[0] if ranked else (None, 0.0)
+            label, score = ranked[target][0] if ranked[target] else (None, 0.0)
             if score < self.meta.thresholds.get(target, 0.0) or not evidence[0]:
                 label = None
             chosen[target] = (label, score)
@@ -95,13 +95,9 @@ class Classifier:
         result = []
         for target in self.meta.targets:
             label, score = chosen[target]
-            others = tuple((l, round(s, 4)) for l, s in _ranked(probabilities[target]) if l != label)[:alternatives]
+            others = tuple((l, round(s, 4)) for l, s in ranked[target] if l != label)[:alternatives]
             result.append(Suggestion(target, label, round(score, 4), others, self.version))
         return result
-
-
-def _ranked(probabilities: dict[str, float]) -> list[tuple[str, float]]:
-    return sorted(probabilities.items(), key=lambda item: (-item[1], item[0]))
 
 
 def _joint(program: dict[str, float], directorate: dict[str, float], mapping: dict[str, str]) -> dict[str, float]:
