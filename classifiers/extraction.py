@@ -167,10 +167,10 @@ def _request(text: str, cues: list[Cue], addressee_end: int) -> dict | None:
             # OCR often leaves a blank line inside a sentence; only one after a full stop ends the request.
             raw = re.sub(r"(?<![.:;!?\s])\s*\n\s*\n\s*", " ", raw).replace("\n\n", " ¶ ")
         raw = re.sub(r"\s+", " ", raw.split("\n")[0] if cue.kind == "asunto" else raw)
-        key = fold(raw)
-        end = _REQUEST_END.search(key)
-        key = key[:end.start() if end else len(key)].replace("¶", "").strip()
-        offset = len(fold(raw)) - len(fold(raw).lstrip())
+        folded_raw = fold(raw)
+        end = _REQUEST_END.search(folded_raw)
+        key = folded_raw[:end.start() if end else len(folded_raw)].replace("¶", "").strip()
+        offset = len(folded_raw) - len(folded_raw.lstrip())
         while True:                            # strip courtesy and verbs: "de la manera más atenta su apoyo con..."
             m = _REQUEST_FILLERS.match(key + " ")
             if not m or not key:
