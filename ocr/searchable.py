@@ -4,7 +4,6 @@ into one searchable document."""
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,20 +36,14 @@ def source_page(path: Path, number: int) -> bytes:
 
 
 def join(pages: Sequence[Path], target: Path, timeout: float = 600) -> None:
-    """Write the page PDFs, in order, as one PDF at `target`; a crash never leaves half a file under that name.
+    """Write the page PDFs, in order, as one PDF at `target`.
 
     poppler's pdfunite streams the pages to disk in ~10 MB; pypdf held every page of the document in memory (about
     110 MB for 100 letter pages), which broke the flat memory of long documents.
     """
-    partial = target.with_name(f".{target.name}.part")
     try:
-        subprocess.run(["pdfunite", *map(str, pages), str(partial)], capture_output=True, timeout=timeout, check=True)
-        with open(partial, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, target)
+        subprocess.run(["pdfunite", *map(str, pages), str(target)], capture_output=True, timeout=timeout, check=True)
     except subprocess.CalledProcessError as error:
         raise PdfJoinFailed(error.stderr.decode("utf-8", "replace").strip()[-500:]) from error
     except (subprocess.TimeoutExpired, OSError) as error:
         raise PdfJoinFailed(str(error)) from error
-    finally:
-        partial.unlink(missing_ok=True)

@@ -12,7 +12,7 @@ from ocr.page import SourceInfo
 from ocr.reader import OcrOptions
 from pipeline.context import Context
 from storage import documents
-from storage.files import write_atomic
+from storage.files import write_atomic, write_by_tool
 from storage.tables import Document, Page
 
 
@@ -71,7 +71,8 @@ def pdf(ctx: Context, document: Document) -> None:
     pages = [page_pdf(ctx, document.id, n) for n in range(1, (document.page_count or 0) + 1)]
     present = [p for p in pages if p.exists()]
     if present:
-        searchable.join(present, searchable_pdf(ctx, document.id))
+        # Written aside and renamed: a crash never leaves half a PDF under the final name.
+        write_by_tool(searchable_pdf(ctx, document.id), lambda partial: searchable.join(present, partial))
 
 
 def classify(ctx: Context, document: Document) -> None:

@@ -31,13 +31,32 @@ def copy_atomic(source: Path, target: Path) -> None:
 def write_streamed(target: Path, fill: Callable, *, private: bool = False) -> None:
     """write_atomic for content too big to hold in memory: `fill(handle)` writes it (a backup archive, a copy)."""
     mode = 0o600 if private else 0o666
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
-    try:
+
+    def write(partial: Path) -> None:
         with open(partial, "wb", opener=lambda path, flags: os.open(path, flags, mode)) as handle:
             fill(handle)
             handle.flush()
             os.fsync(handle.fileno())
+
+    _aside(target, write)
+
+
+def write_by_tool(target: Path, produce: Callable[[Path], None]) -> None:
+    """write_atomic for a file an external program writes at a path it is given (pdfunite): `produce(path)`."""
+    def write(partial: Path) -> None:
+        produce(partial)
+        with open(partial, "rb+") as handle:
+            os.fsync(handle.fileno())
+
+    _aside(target, write)
+
+
+def _aside(target: Path, write: Callable[[Path], None]) -> None:
+    """`write(partial)` beside `target`, then the rename and its folder's sync; the partial file never stays."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
+    try:
+        write(partial)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
