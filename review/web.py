@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from pipeline.errors import CsrfRefused, DocumentNotFound, NotAuthenticated, ReviewError, StaleVersion
+from pipeline.errors import CsrfRefused, DocumentNotFound, InvalidInput, NotAuthenticated, ReviewError, StaleVersion
 from review import admin, audit, auth, calendar, capture, dates, export, images, routing, views, web_documents
 from review.app import status_of
 from review.roles import ROLE_NAMES, Actor, require
@@ -199,15 +199,18 @@ def install(app: FastAPI) -> None:
 
     # Office closures (días inhábiles) -----------------------------------------------------------------------
 
-    @app.get("/cierres", response_class=HTMLResponse)
-    def closures_page(request: Request, status: int = 200, error=None):
-        who = viewer(request)
+    def closures_page(request: Request, who: Viewer, status: int = 200,
+                      error: ReviewError | None = None) -> HTMLResponse:
         require(who.actor, "read_queue")
         year = calendar.local_date(utcnow(), ctx.settings.timezone).year
         with reads() as session:
             rows = turnos.closure_list(session)
         return page(request, "closures.html", who, status, closures=rows, year=year, error=error,
                     official=sorted(calendar.official_holidays(year).items()))
+
+    @app.get("/cierres", response_class=HTMLResponse)
+    def closures(request: Request):
+        return closures_page(request, viewer(request))
 
     @app.post("/cierres")
     async def closure_add(request: Request):
@@ -216,9 +219,7 @@ def install(app: FastAPI) -> None:
         try:
             day = dt.date.fromisoformat(str(form.get("day", "")))
         except ValueError:
-            from pipeline.errors import InvalidInput
-
-            return await run_in_threadpool(closures_page, request, 422,
+            return await run_in_threadpool(closures_page, request, who, 422,
                                            InvalidInput("date", user_message="Escriba una fecha válida."))
         reason = str(form.get("reason", "")).strip()[:300]
 
@@ -370,8 +371,6 @@ def _int(value) -> int:
     try:
         return int(str(value))
     except (TypeError, ValueError):
-        from pipeline.errors import InvalidInput
-
         raise InvalidInput(f"not a number: {value!r}") from None
 
 
