@@ -58,6 +58,19 @@ VIAS = {"web": "web", "api": "API", "cli": "terminal"}
 _CAUSES = {"transcription": "tras transcribir una página", "split": "tras separar páginas",
            "merge": "tras unir documentos"}
 
+# History events whose sentence needs nothing from their detail.
+_EVENTS = {
+    "document_received": "Recibido por la carpeta de entrada",
+    "document_quarantined": "Recibido y puesto en cuarentena",
+    "document_review": "Creado en revisión (páginas separadas de otro documento)",
+    "suggested": "Leído y clasificado",
+    "delivery_failed": "Falló la entrega a salida/; se vuelve a intentar",
+    "not_petition": "Marcado como «no es petición»",
+    "progress_note": "Avance registrado",
+    "answered": "Respuesta al ciudadano registrada; concluido",
+    "returned": "Devolución de turno: vuelve a revisión",
+}
+
 
 def named(table: Mapping[str, str], code: str | None) -> str:
     """The Spanish name of `code` in `table`; an unknown code as it is, none as ""."""
@@ -91,21 +104,15 @@ def event(e: Mapping, directorates: Mapping[str, str] | None = None) -> str:
     kind, d = e.get("kind") or "", e.get("detail") or {}
     name = lambda code: named(names, code)  # noqa: E731
     pages = ", ".join(str(p) for p in d.get("pages") or ())
-    if kind == "document_received":
-        return "Recibido por la carpeta de entrada"
+    if kind in _EVENTS:
+        return _EVENTS[kind]
     if kind == "document_duplicate":
         return f"Recibido: mismo contenido que el documento {d.get('duplicate_of')}" if d.get("duplicate_of") \
             else "Recibido: duplicado de otro documento"
-    if kind == "document_quarantined":
-        return "Recibido y puesto en cuarentena"
-    if kind == "document_review":
-        return "Creado en revisión (páginas separadas de otro documento)"
     if kind.startswith("document_"):
         return f"Registrado ({state(kind.removeprefix('document_'))})"
     if kind == "claimed":
         return "Retomado para leer tras una interrupción" if d.get("interrupted_stage_runs") else "Tomado para leer"
-    if kind == "suggested":
-        return "Leído y clasificado"
     if kind == "state_changed":
         text = f"Pasó a «{state(d.get('state'))}»"
         return text + (f" ({d['reason_code']})" if d.get("reason_code") and d.get("state") in ("failed", "quarantined")
@@ -117,16 +124,12 @@ def event(e: Mapping, directorates: Mapping[str, str] | None = None) -> str:
     if kind == "delivered":
         where = ", ".join(name(c) for c in d.get("directorates") or ())
         return f"Entregado a salida/ ({where})" if where else "Entregado a salida/"
-    if kind == "delivery_failed":
-        return "Falló la entrega a salida/; se vuelve a intentar"
     if kind == "mail_sent":
         return f"Enviado por correo a {name(d.get('directorate'))} ({d.get('to', '')})"
     if kind == "mail_failed":
         return f"Correo a {name(d.get('directorate'))} no enviado ({d.get('error_code', '')}); queda pendiente"
     if kind == "mail_skipped":
         return f"Correo a {name(d.get('directorate'))} no enviado: ya no tiene correo en el catálogo"
-    if kind == "not_petition":
-        return "Marcado como «no es petición»"
     if kind == "transcribed":
         return f"Página {d.get('page')} transcrita"
     if kind == "reclassified":
@@ -139,12 +142,6 @@ def event(e: Mapping, directorates: Mapping[str, str] | None = None) -> str:
         return f"Unido al documento {d.get('into')}"
     if kind == "merged_in":
         return f"Recibió las páginas del documento {d.get('document')}"
-    if kind == "progress_note":
-        return "Avance registrado"
-    if kind == "answered":
-        return "Respuesta al ciudadano registrada; concluido"
-    if kind == "returned":
-        return "Devolución de turno: vuelve a revisión"
     return kind.replace("_", " ").capitalize()
 
 
