@@ -7,7 +7,7 @@ The official holidays are those of the Ley Federal del Trabajo, art. 74, as the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -26,9 +26,9 @@ def official_holidays(year: int) -> dict[dt.date, str]:
     return dict(holidays.country_holidays("MX", years=year, language="es"))
 
 
-def is_business_day(day: dt.date, closures: Iterable[dt.date] = ()) -> bool:
+def is_business_day(day: dt.date, closures: Collection[dt.date] = ()) -> bool:
     """Weekday, not an official holiday, not a day the office closed."""
-    return day.weekday() < 5 and day not in _official(day.year) and day not in set(closures)
+    return day.weekday() < 5 and day not in _official(day.year) and day not in closures
 
 
 def add_business_days(start: dt.date, days: int, closures: Iterable[dt.date] = ()) -> dt.date:
@@ -43,7 +43,7 @@ def add_business_days(start: dt.date, days: int, closures: Iterable[dt.date] = (
     counted = 0
     while counted < days:
         day += dt.timedelta(days=1)
-        if day.weekday() < 5 and day not in _official(day.year) and day not in closed:
+        if is_business_day(day, closed):
             counted += 1
     return day
 
@@ -56,7 +56,7 @@ def business_days_between(start: dt.date, end: dt.date, closures: Iterable[dt.da
     count, day = 0, start
     while day < end:
         day += dt.timedelta(days=1)
-        if day.weekday() < 5 and day not in _official(day.year) and day not in closed:
+        if is_business_day(day, closed):
             count += 1
     return count
 
