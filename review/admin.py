@@ -25,17 +25,20 @@ def _user(session, user_id: int) -> User:
     return user
 
 
+def _role(code: str) -> Role:
+    try:
+        return Role(code)
+    except ValueError:
+        raise InvalidInput(f"role {code!r}", user_message="Elija un perfil de la lista.") from None
+
+
 def _log(session, actor: Actor, action: str, target: str) -> None:
     access.record(session, actor.user_id, actor.name, action, target=target, ip=actor.ip, via=actor.via)
 
 
 def create_user(ctx: Context, actor: Actor, name: str, role: str, password: str, directorate: str | None) -> None:
     require(actor, "manage_users")
-    try:
-        role_value = Role(role)
-    except ValueError:
-        raise InvalidInput(f"role {role!r}", user_message="Elija un perfil de la lista.") from None
-    auth.add_user(ctx, name, role_value, password, directorate or None)
+    auth.add_user(ctx, name, _role(role), password, directorate or None)
     with ctx.sessions.begin() as session:
         _log(session, actor, "user_created", f"{name.strip()} ({role})")
 
@@ -59,10 +62,7 @@ def change_user(ctx: Context, actor: Actor, user_id: int, *, action: str, passwo
             users.revoke_all_sessions(session, user.id)
             _log(session, actor, "password_reset", user.name)
         elif action == "role":
-            try:
-                new_role = Role(role)
-            except ValueError:
-                raise InvalidInput(f"role {role!r}", user_message="Elija un perfil de la lista.") from None
+            new_role = _role(role)
             if new_role == Role.enlace:
                 if not directorate or session.get(Directorate, directorate) is None:
                     raise UnknownDirectorate(str(directorate), user_message="Un enlace necesita su dirección.")
