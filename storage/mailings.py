@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.tables import Directorate, RoutingMail, utcnow
@@ -56,7 +56,7 @@ def claim(session: Session, mail_id: int, stale_before: dt.datetime) -> bool:
     taken = session.execute(
         update(RoutingMail)
         .where(RoutingMail.id == mail_id, RoutingMail.sent_at.is_(None),
-               or_(RoutingMail.claimed_at.is_(None), and_(RoutingMail.claimed_at < stale_before)))
+               or_(RoutingMail.claimed_at.is_(None), RoutingMail.claimed_at < stale_before))
         .values(claimed_at=utcnow(), attempts=RoutingMail.attempts + 1)
     )
     return taken.rowcount == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import String, cast, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,8 +56,6 @@ def current(session: Session, document_id: int) -> Routing | None:
 def visible_to_directorate(directorate: str):
     """A condition on Routing: routed to this directorate as responsible or as a copy (c.c.p.)."""
     # copies is a JSON list of codes; a LIKE on its text works the same on SQLite and PostgreSQL.
-    from sqlalchemy import String, cast
-
     return or_(Routing.directorate == directorate, cast(Routing.copies, String).like(f'%"{directorate}"%'))
 
 
