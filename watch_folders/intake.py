@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.errors import EmptyFile, LinkRefused, RejectedInput, UnsupportedType
 from storage import documents
+from storage.files import fsync_folder
 from storage.tables import State
 from watch_folders import archive
 from watch_folders.channels import SUPPORTED_EXTENSIONS
@@ -77,7 +78,7 @@ def take_in(incoming: IncomingFile, archive_root: Path, quarantine_root: Path, s
             result = Intake(row.id, row.state, True)
     if remove_source:
         path.unlink()
-        archive.fsync_folder(path.parent)
+        fsync_folder(path.parent)
     return result
 
 
