@@ -166,8 +166,9 @@ def install(app: FastAPI) -> None:
             left = calendar.business_days_between(today, dt.date.fromisoformat(row["due_date"]), closed)
             row["days_left"] = left
             row["light"] = export.light(left)
-        return page(request, "routed.html", who, rows=rows, directorate=direccion,
-                    directorates={d.code: d.name for d in known.directorates},
+        names = {d.code: d.name for d in known.directorates}
+        return page(request, "routed.html", who, rows=rows, directorate=direccion, directorates=names,
+                    directorate_name=names.get(who.actor.directorate or ""),
                     programs={p.code: p.name for p in known.programs})
 
     @app.get("/bitacora", response_class=HTMLResponse)
