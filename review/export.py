@@ -14,7 +14,7 @@ from review import calendar, views
 from review.roles import Actor, require
 from storage import catalogue
 from storage import routing as turnos
-from storage.tables import Decision
+from storage.tables import Decision, Routing
 
 COLUMNS = ("Folio", "Documento", "Canal", "Recibido", "Turnado", "Peticionario", "Municipio", "Asunto", "Programa",
            "Dirección responsable", "Con copia a", "Instrucción", "Días hábiles de plazo", "Fecha límite",
@@ -38,8 +38,6 @@ def routed_csv(session: Session, actor: Actor, directorate: str | None, timezone
     ids = [r["folio"] for r in rows]
     fields = {}
     if ids:
-        from storage.tables import Routing
-
         for folio, decided in session.execute(select(Routing.folio, Decision.fields)
                                               .join(Decision, Decision.id == Routing.decision_id)
                                               .where(Routing.folio.in_(ids))):
