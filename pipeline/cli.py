@@ -28,6 +28,16 @@ app.add_typer(users_app, name="users")
 console = Console(stderr=True)
 
 
+def _log_export(ctx, action: str, out: Path) -> None:
+    """Personal data left the database through the terminal: the access log says who (the OS user) and where to."""
+    import getpass
+
+    from storage import access
+
+    with ctx.sessions.begin() as session:
+        access.record(session, None, f"cli:{getpass.getuser()}", action, target=str(out), via="cli")
+
+
 def _context():
     from pipeline.context import Context
 
@@ -213,17 +223,14 @@ def db_backup(
 ) -> None:
     """Respalda en un solo archivo la base de datos y las carpetas archivo/, procesado/, salida/ y cuarentena/,
     aunque el servicio esté corriendo. El archivo queda legible sólo para su dueño."""
-    import getpass
-
-    from storage import access, backup
+    from storage import backup
 
     ctx = _context()
     try:
         summary = backup.create(out, ctx.settings.home, ctx.settings.db_url)
     except backup.BackupError as error:
         _refuse(error)
-    with ctx.sessions.begin() as session:
-        access.record(session, None, f"cli:{getpass.getuser()}", "backup", target=str(out), via="cli")
+    _log_export(ctx, "backup", out)
     _say(f"Respaldo en {out} (sólo lectura para su dueño): base {summary.database} en la revisión "
          f"{summary.revision} y {summary.files - 1} archivos; {summary.bytes / 1e6:.1f} MB en total.")
     print(json.dumps(summary.as_json(), ensure_ascii=False))
@@ -303,11 +310,9 @@ def corpus(
 ) -> None:
     """Reúne los datos para reentrenar: el corpus semilla más cada documento turnado, con el programa y la
     dirección que un revisor confirmó o corrigió. Siga con: peticiones train --data ARCHIVO --out CARPETA."""
-    import getpass
-
     from classifiers import corpus as training
     from classifiers.model import read_jsonl
-    from storage import access, decisions
+    from storage import decisions
     from storage.files import write_atomic
 
     ctx = _context()
@@ -315,8 +320,7 @@ def corpus(
         reviewed = decisions.reviewed_rows(session)
     rows, counts = training.merge([] if no_seed else read_jsonl(seed or training.SEED), reviewed)
     write_atomic(out, training.to_jsonl(rows), private=True)
-    with ctx.sessions.begin() as session:
-        access.record(session, None, f"cli:{getpass.getuser()}", "training_corpus", target=str(out), via="cli")
+    _log_export(ctx, "training_corpus", out)
     console.print(f"{len(rows)} textos en {out} (sólo lectura para su dueño): {counts['semilla']} del corpus "
                   f"semilla y {counts['revision']} de decisiones de revisores.")
     print(json.dumps({"out": str(out), "rows": len(rows), **counts}, ensure_ascii=False))

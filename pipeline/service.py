@@ -52,21 +52,21 @@ def _requeue_stalled(ctx: Context, queue: TaskQueue, stop: threading.Event) -> N
             log.exception("revisión de documentos abandonados falló")
 
 
-def _retry_deliveries(ctx: Context, server) -> None:
+def _retry_deliveries(ctx: Context, server, stop: threading.Event) -> None:
     """Files that did not reach salida/ and e-mails the mail server did not take are tried again now and then,
-    for as long as the web app runs."""
+    for as long as the web app runs (until `stop` is set or the server is told to exit)."""
     from review.routing import deliver_pending
 
-    pause = threading.Event()
-    while not pause.wait(ctx.settings.delivery_retry_seconds) and not server.should_exit:
+    while not stop.wait(ctx.settings.delivery_retry_seconds) and not server.should_exit:
         try:
             deliver_pending(ctx)
         except Exception:
             log.exception("reintento de entregas de turnos falló")
 
 
-def start_web(ctx: Context, host: str, port: int):
-    """The review web app (uvicorn) in a thread; returns the server, whose `should_exit` stops it.
+def start_web(ctx: Context, host: str, port: int, stop: threading.Event | None = None):
+    """The review web app (uvicorn) in a thread; returns the server, whose `should_exit` stops it (`stop`, when
+    given, also ends its delivery retries at once).
 
     Routings whose files never reached salida/ (the process stopped right after a confirmation) are delivered first.
     """
@@ -86,7 +86,8 @@ def start_web(ctx: Context, host: str, port: int):
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [socket]}, name="web", daemon=True)
     thread.start()
-    threading.Thread(target=_retry_deliveries, args=(ctx, server), name="entregas", daemon=True).start()
+    threading.Thread(target=_retry_deliveries, args=(ctx, server, stop or threading.Event()), name="entregas",
+                     daemon=True).start()
     log.info("aplicación web en http://%s:%s", host, port)
     return server
 
@@ -97,7 +98,7 @@ def run(ctx: Context, *, watch: bool = True, work: bool = True, web: tuple[str, 
     queue = TaskQueue(ctx)
     stop = threading.Event()
     watcher = None
-    server = start_web(ctx, *web) if web else None
+    server = start_web(ctx, *web, stop) if web else None
     if watch:
         resumed = resume(ctx, queue)
         log.info("%s documentos pendientes reanudados", resumed)
