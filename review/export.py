@@ -19,12 +19,19 @@ from storage.tables import Decision, Routing
 COLUMNS = ("Folio", "Documento", "Canal", "Recibido", "Turnado", "Peticionario", "Municipio", "Asunto", "Programa",
            "Dirección responsable", "Con copia a", "Instrucción", "Días hábiles de plazo", "Fecha límite",
            "Días hábiles restantes", "Semáforo")
+CHUNK = 500
 LIGHTS = {"vencido": "vencido", "por-vencer": "por vencer", "en-tiempo": "en tiempo"}
 
 
 def light(days_left: int) -> str:
     """The turnados page's traffic light from the business days left to the due date."""
     return "vencido" if days_left < 0 else "por-vencer" if days_left <= 2 else "en-tiempo"
+
+
+def countdown(today: dt.date, due_date: str, closed: set[dt.date]) -> tuple[int, str]:
+    """Business days left to a turno's due date (ISO, as views.routed gives it) and its traffic light."""
+    left = calendar.business_days_between(today, dt.date.fromisoformat(due_date), closed)
+    return left, light(left)
 
 
 def routed_csv(session: Session, actor: Actor, directorate: str | None, timezone: str, today: dt.date) -> tuple[str, int]:
@@ -37,10 +44,10 @@ def routed_csv(session: Session, actor: Actor, directorate: str | None, timezone
     closed = turnos.closures(session)
     ids = [r["folio"] for r in rows]
     fields = {}
-    if ids:
+    for start in range(0, len(ids), CHUNK):  # in chunks: SQLite takes a bounded number of parameters per query
         for folio, decided in session.execute(select(Routing.folio, Decision.fields)
                                               .join(Decision, Decision.id == Routing.decision_id)
-                                              .where(Routing.folio.in_(ids))):
+                                              .where(Routing.folio.in_(ids[start:start + CHUNK]))):
             fields[folio] = decided or {}
     out = io.StringIO()
     out.write("\ufeff")
@@ -48,11 +55,11 @@ def routed_csv(session: Session, actor: Actor, directorate: str | None, timezone
     writer.writerow(COLUMNS)
     for r in rows:
         f = fields.get(r["folio"], {})
-        left = calendar.business_days_between(today, dt.date.fromisoformat(r["due_date"]), closed)
+        left, lit = countdown(today, r["due_date"], closed)
         writer.writerow([r["folio"], r["document_id"], r["channel"], r["received_on"],
                          calendar.local_time(r["routed_at"], timezone), f.get("name", ""), f.get("municipality", ""),
                          f.get("subject") or f.get("request", ""), programs.get(r["program"], r["program"] or ""),
                          names.get(r["directorate"], r["directorate"]),
                          "; ".join(names.get(c, c) for c in r["copies"]), r["instruction"], r["deadline_days"],
-                         r["due_date"], left, LIGHTS[light(left)]])
+                         r["due_date"], left, LIGHTS[lit]])
     return out.getvalue(), len(rows)

@@ -36,14 +36,10 @@ class Viewer:
     token: str
 
 
-def _ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
 def viewer(request: Request) -> Viewer:
     """The logged-in person behind this request, or NotAuthenticated."""
     token = request.cookies.get(COOKIE)
-    found = auth.session_actor(request.app.state.reads, token, _ip(request)) if token else None
+    found = auth.session_actor(request.app.state.reads, token, auth.client_ip(request)) if token else None
     if found is None:
         raise NotAuthenticated("no live session")
     actor, csrf = found
@@ -115,7 +111,7 @@ def install(app: FastAPI) -> None:
             raise CsrfRefused("login form")
         try:
             result = await run_in_threadpool(auth.login, ctx, str(form.get("name", "")), str(form.get("password", "")),
-                                             _ip(request))
+                                             auth.client_ip(request))
         except ReviewError as error:
             return page(request, "login.html", None, status_of(error), error=error, login_csrf=nonce,
                         next=_local(str(form.get("next", "/"))), user_name=str(form.get("name", "")))
@@ -163,9 +159,7 @@ def install(app: FastAPI) -> None:
             closed = turnos.closures(session)
         today = calendar.local_date(utcnow(), ctx.settings.timezone)
         for row in rows:
-            left = calendar.business_days_between(today, dt.date.fromisoformat(row["due_date"]), closed)
-            row["days_left"] = left
-            row["light"] = export.light(left)
+            row["days_left"], row["light"] = export.countdown(today, row["due_date"], closed)
         names = {d.code: d.name for d in known.directorates}
         return page(request, "routed.html", who, rows=rows, directorate=direccion, directorates=names,
                     directorate_name=names.get(who.actor.directorate or ""),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -153,3 +154,22 @@ def test_gerencia_exports_the_turnados_list_as_csv_and_the_export_is_logged(ctx,
     with ctx.sessions() as session:
         entries = [(e.action, e.target) for e in access.entries(session, user_name="gina") if e.action == "export"]
     assert entries == [("export", "turnados programas_sociales: 1 filas (CSV)")]
+
+
+def test_the_csv_export_reads_the_petitioners_in_chunks(ctx, monkeypatch):
+    """A list longer than one chunk (500 turnos in production; 1 here) keeps every row's petitioner: SQLite
+    refuses a query with more parameters than it allows, so the folios go in chunks."""
+    from review import export
+
+    make_user(ctx, "ana", Role.revisor)
+    make_user(ctx, "gina", Role.gerente)
+    names = ["María Peña Ávila", "José Ruiz Soto", "Ana Valenzuela"]
+    for name in names:
+        document_id = document_in_review(ctx)
+        routing.confirm(ctx, actor(ctx, "ana"), document_id, version=version_of(ctx, document_id),
+                        program="las_jefas", fields={"name": name})
+    monkeypatch.setattr(export, "CHUNK", 1)
+    with ctx.sessions() as session:
+        text, count = export.routed_csv(session, actor(ctx, "gina"), None, "America/Hermosillo", dt.date(2026, 1, 5))
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert count == 3 and sorted(r["Peticionario"] for r in rows) == sorted(names)
