@@ -106,7 +106,7 @@ def create_api(ctx: Context, reads) -> FastAPI:
                                         else InvalidInput.user_message}}, status_code=InvalidInput.http_status)
 
     def actor(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Actor:
-        found = auth.token_actor(reads, credentials.credentials, _ip(request)) if credentials else None
+        found = auth.token_actor(reads, credentials.credentials, auth.client_ip(request)) if credentials else None
         if found is None:
             raise NotAuthenticated("bearer token missing or unknown",
                                    user_message="Falta un token válido (Authorization: Bearer ...).")
@@ -203,7 +203,3 @@ def create_api(ctx: Context, reads) -> FastAPI:
         return now(document_id)
 
     return api
-
-
-def _ip(request: Request) -> str | None:
-    return request.client.host if request.client else None

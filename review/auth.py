@@ -133,3 +133,8 @@ def token_actor(read_sessions, token: str, ip: str | None) -> Actor | None:
     with read_sessions() as session:
         user = users.user_for_token(session, token_hash(token))
         return actor_of(user, ip, "api") if user else None
+
+
+def client_ip(request) -> str | None:
+    """Where a web or API request came from, for the access log and login throttling."""
+    return request.client.host if request.client else None
