@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.context import Context
@@ -72,8 +72,8 @@ def answer(ctx: Context, actor: Actor, document_id: int, *, version: int, answer
         document, routing = _open_turno(session, actor, document_id, version)
         relative = None
         if pdf is not None:
-            count = len(list(session.scalars(select(FollowUp.id).where(FollowUp.document_id == document_id,
-                                                                       FollowUp.file_path.is_not(None)))))
+            count = session.scalar(select(func.count()).select_from(FollowUp).where(
+                FollowUp.document_id == document_id, FollowUp.file_path.is_not(None)))
             target = ctx.settings.processed / str(document_id) / f"respuesta-{_safe(routing.folio)}-{count + 1}.pdf"
             write_atomic(target, pdf)  # before the commit: a recorded answer always has its file
             relative = str(target.relative_to(ctx.settings.home))
