@@ -1,4 +1,5 @@
-"""Storage rules: the event log cannot be edited; one worker at a time holds a document."""
+"""Storage rules: the migrations build the tables the code declares; the event log cannot be edited; one worker at a
+time holds a document."""
 
 from __future__ import annotations
 
@@ -17,6 +18,16 @@ def new_document(ctx) -> int:
         return documents.add(session, "test", state=State.received, original_name="a.pdf", source_path="/x/a.pdf",
                              channel="correspondencia", received_at=utcnow(), sha256="0" * 64,
                              archive_path="00/00/x.pdf").id
+
+
+def test_the_migrations_build_exactly_the_tables_the_code_declares(ctx):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.tables import Base
+
+    with ctx.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
 
 
 def test_the_event_log_refuses_updates_and_deletes(ctx):
