@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from pipeline.context import Context
 from pipeline.errors import InvalidInput, NotAuthenticated, ReviewError
-from review import audit, auth, calendar, followup, regroup, routing, views
+from review import audit, auth, calendar, followup, regroup, routing, search, views
 from review.roles import Actor, require
 from storage.tables import Document, utcnow
 
@@ -121,6 +121,16 @@ def create_api(ctx: Context, reads) -> FastAPI:
             result = views.queue(session, who, views.QueueFilter(channel, program, band, flag, offset, limit))
         views.log_view(ctx, who, "view_queue", None, f"{result['total']} documentos")
         return {"items": result["items"], "total": result["total"]}
+
+    @api.get("/search", summary="Documents found by petitioner (name, CURP, phone, e-mail) or folio, newest first")
+    def get_search(who: Actor = Depends(actor),
+                   q: str = Query(description="A name (every word starts a word of it), a CURP, a phone (7 digits "
+                                              "or more), an e-mail or a folio (SDS-DAGC-2026-000123, 2026-123, 123)."),
+                   limit: int = Query(search.LIMIT, ge=1, le=500)) -> dict:
+        with reads() as session:
+            result = search.find(session, who, q, limit)
+        views.log_view(ctx, who, "search", None, result["query"])
+        return result
 
     @api.get("/documents/{document_id}", summary="A document: state, pages, text, suggestions, fields, folio, history")
     def get_document(document_id: int, who: Actor = Depends(actor)) -> dict:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from classifiers import identifiers
+
 STATES = {
     "received": "recibido",
     "processing": "en proceso",
@@ -43,7 +45,7 @@ ACTIONS = {
     "view_queue": "Vio la cola", "view_document": "Vio el documento", "view_page_image": "Vio la imagen de una página",
     "download_pdf": "Descargó el PDF", "download_slip": "Descargó el volante", "download_answer": "Descargó la respuesta",
     "view_access_log": "Consultó la bitácora", "view_users": "Consultó los usuarios",
-    "view_audit": "Consultó la auditoría", "export": "Exportó una lista",
+    "view_audit": "Consultó la auditoría", "search": "Buscó", "export": "Exportó una lista",
     "capture": "Capturó una petición", "decision": "Turnó", "not_petition": "Marcó «no es petición»",
     "transcription": "Transcribió una página", "split": "Separó páginas", "merge": "Unió documentos",
     "follow_up": "Registró un avance", "answer": "Registró la respuesta", "return": "Devolvió el turno",
@@ -146,6 +148,8 @@ def event(e: Mapping, directorates: Mapping[str, str] | None = None) -> str:
 
 
 def install(env) -> None:
-    """Jinja filters: `estado`, `medio`, `actor`, `banda`, `evento` (with the directorates' names), `accion`, `via`."""
+    """Jinja filters: `estado`, `medio`, `actor`, `banda`, `evento` (with the directorates' names), `accion`, `via`,
+    `telefono` (a stored phone as people write it)."""
     env.filters.update(estado=state, medio=channel, actor=actor, banda=band, evento=event,
+                       telefono=identifiers.readable_phone,
                        accion=lambda code: named(ACTIONS, code), via=lambda code: named(VIAS, code))

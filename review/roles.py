@@ -26,6 +26,8 @@ RULES: dict[str, frozenset[Role]] = {
     "manage_catalogue": frozenset({Role.admin}),
     "export": frozenset({Role.gerente, Role.admin}),
     "audit": frozenset({Role.gerente, Role.admin}),  # accuracy of the suggestions and punctuality (/auditoria)
+    # Find a petition by petitioner or folio (/buscar); an enlace among its directorate's turnos only.
+    "search": frozenset({Role.capturista, Role.revisor, Role.gerente, Role.admin, Role.enlace}),
 }
 
 ROLE_NAMES = {

@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.datastructures import FormData
 
 from pipeline.errors import CsrfRefused, DocumentNotFound, InvalidInput, NotAuthenticated, ReviewError, StaleVersion
-from review import admin, audit, auth, calendar, capture, dates, export, images, routing, views, web_documents
+from review import admin, audit, auth, calendar, capture, dates, export, images, routing, search, views, web_documents
 from review.app import status_of
 from review.roles import ROLE_NAMES, Actor, require
 from storage import access, catalogue, users
@@ -162,6 +162,29 @@ def install(app: FastAPI) -> None:
             row["days_left"], row["light"] = export.countdown(today, row["due_date"], closed)
         names = {d.code: d.name for d in known.directorates}
         return page(request, "routed.html", who, rows=rows, directorate=direccion, directorates=names,
+                    directorate_name=names.get(who.actor.directorate or ""),
+                    programs={p.code: p.name for p in known.programs})
+
+    @app.get("/buscar", response_class=HTMLResponse)
+    def search_page(request: Request, q: str = ""):
+        who = viewer(request)
+        require(who.actor, "search")
+        if not q.strip():
+            return page(request, "search.html", who, q="", result=None)
+        try:
+            with reads() as session:
+                result = search.find(session, who.actor, q)
+                known = catalogue.load(session)
+                closed = turnos.closures(session)
+        except ReviewError as error:
+            return page(request, "search.html", who, status_of(error), q=q, result=None, error=error)
+        views.log_view(ctx, who.actor, "search", None, result["query"])
+        today = calendar.local_date(utcnow(), ctx.settings.timezone)
+        for row in result["items"]:
+            if row["due_date"] and row["state"] == "routed":
+                row["days_left"], row["light"] = export.countdown(today, row["due_date"], closed)
+        names = {d.code: d.name for d in known.directorates}
+        return page(request, "search.html", who, q=q, result=result, directorates=names,
                     directorate_name=names.get(who.actor.directorate or ""),
                     programs={p.code: p.name for p in known.programs})
 

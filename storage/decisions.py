@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage import search
 from storage.tables import Decision, Document, Page, State, Suggestion, Transcription
 
 
@@ -26,6 +27,8 @@ def add(session: Session, document_id: int, user_id: int, kind: str, *, program:
                    suggested_program=program_s.label if program_s else None,
                    suggested_directorate=directorate_s.label if directorate_s else None)
     session.add(row)
+    if kind == "route":
+        search.index(session, document_id, "decision", row.fields)
     session.flush()
     return row
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from storage import events
+from storage import events, search
 from storage.tables import PIPELINE_DONE, Document, Extraction, Page, StageRun, State, Suggestion, aware, utcnow
 
 
@@ -143,6 +143,7 @@ def save_suggestions(session: Session, document_id: int, suggestions: Iterable, 
 def save_extraction(session: Session, document_id: int, fields: dict, model_version: str) -> None:
     """Store the petitioner data found in the text, as suggestions the reviewer confirms."""
     session.add(Extraction(document_id=document_id, fields=fields, model_version=model_version))
+    search.index(session, document_id, "extraction", fields)
 
 
 def latest_extraction(session: Session, document_id: int) -> Extraction | None:

@@ -143,6 +143,23 @@ class Extraction(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class SearchKey(Base):
+    """One document's petitioner as one source gave it (the machine's reading or the reviewer's confirmed data),
+    normalised so that staff find the petition by name, CURP, phone or e-mail (storage/search.py)."""
+
+    __tablename__ = "search_keys"
+    __table_args__ = (UniqueConstraint("document_id", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    source: Mapped[str] = mapped_column(String(20))  # "extraction" or "decision"
+    name: Mapped[str] = mapped_column(String(300), default="")  # as written
+    name_key: Mapped[str] = mapped_column(String(300), default="")  # lower case, no accents, one space between words
+    curp: Mapped[str | None] = mapped_column(String(18), index=True)
+    phone: Mapped[str | None] = mapped_column(String(15), index=True)  # national digits (10 in Mexico)
+    email: Mapped[str | None] = mapped_column(String(300), index=True)
+
+
 class Event(Base):
     """Append-only log; database triggers refuse UPDATE and DELETE."""
 
