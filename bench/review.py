@@ -1,5 +1,5 @@
-"""Review app benchmark: latency of the queue page, the document API and the managers' audit with 100,000 documents
-in the database.
+"""Review app benchmark: latency of the queue page, the document API, the search and the managers' audit with
+100,000 documents in the database.
 
 A temporary HOME gets a SQLite database with a realistic mix (most documents in review, the rest routed,
 concluded, failed, quarantined, duplicates or still processing; one to four pages each with OCR text and word
@@ -89,8 +89,9 @@ def build_database(home: Path, documents: int, seed: int = 5) -> dict:
     from pipeline.context import Context
     from pipeline.settings import Settings
     from review import auth
+    from storage import search
     from storage.tables import (AccessEntry, Decision, Document, Event, Extraction, FolioCounter, FollowUp, Page,
-                                Routing, Role, Suggestion)
+                                Routing, Role, SearchKey, Suggestion)
 
     rng = random.Random(seed)
     ctx = Context.open(Settings(home=home))
@@ -107,9 +108,9 @@ def build_database(home: Path, documents: int, seed: int = 5) -> dict:
     now = dt.datetime.now(dt.timezone.utc)
     start = now - dt.timedelta(days=540)
     step = (now - start) / documents
-    tables = {name: [] for name in ("documents", "pages", "suggestions", "extractions", "events", "decisions",
+    tables = {name: [] for name in ("documents", "pages", "suggestions", "extractions", "search_keys", "events", "decisions",
                                     "routings", "followups", "access")}  # in foreign-key order
-    models = {"documents": Document, "pages": Page, "suggestions": Suggestion, "extractions": Extraction,
+    models = {"documents": Document, "pages": Page, "suggestions": Suggestion, "extractions": Extraction, "search_keys": SearchKey,
               "events": Event, "decisions": Decision, "routings": Routing, "followups": FollowUp,
               "access": AccessEntry}
     ids = {"suggestions": 0, "decisions": 0, "routings": 0}  # explicit, so that rows can point at each other
@@ -180,6 +181,7 @@ def build_database(home: Path, documents: int, seed: int = 5) -> dict:
         if rng.random() < 0.2:
             fields["curp"] = {"value": "YOBJ800514HSRCTS07", "score": 0.99, "valid": True}
         tables["extractions"].append(dict(document_id=i, fields=fields, model_version="reglas-3", created_at=received))
+        tables["search_keys"].append(dict(document_id=i, source="extraction", **search.keys(fields)))
         for kind, actor in (("claimed", "vm:1"), ("suggested", "vm:1"), ("state_changed", "vm:1")):
             tables["events"].append(dict(at=received, document_id=i, kind=kind, actor=actor, detail={}))
         if state in ("routed", "concluded"):
@@ -348,6 +350,11 @@ def main() -> None:
             "GET /cola?marca=needs_transcription": "/cola?marca=needs_transcription",
             "GET /api/v1/documents/{id}": lambda i: f"/api/v1/documents/{random_ids[i]}",
             "GET /api/v1/queue": "/api/v1/queue",
+            # Búsqueda: a common name (thousands of matches, counted), a phone, a folio, through the page and the API.
+            "GET /buscar?q=rosa valenzuela": "/buscar?q=rosa+valenzuela",
+            "GET /buscar?q=662 (teléfono)": lambda i: f"/buscar?q=662{random_ids[i] % 900 + 100}{random_ids[i] % 9000 + 1000}",
+            "GET /buscar?q=folio": lambda i: f"/buscar?q={random_ids[i] % 15000 + 1}",
+            "GET /api/v1/search?q=ruiz ochoa": "/api/v1/search?q=ruiz+ochoa",
             "GET /auditoria": "/auditoria",  # gerencia: the last 90 days
             "GET /auditoria?desde=(540 días)": f"/auditoria?desde={(dt.date.today() - dt.timedelta(days=540)).isoformat()}",
             "GET /api/v1/audit": "/api/v1/audit",
