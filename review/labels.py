@@ -45,7 +45,8 @@ ACTIONS = {
     "view_queue": "Vio la cola", "view_document": "Vio el documento", "view_page_image": "Vio la imagen de una página",
     "download_pdf": "Descargó el PDF", "download_slip": "Descargó el volante", "download_answer": "Descargó la respuesta",
     "view_access_log": "Consultó la bitácora", "view_users": "Consultó los usuarios",
-    "view_audit": "Consultó la auditoría", "search": "Buscó", "export": "Exportó una lista",
+    "view_audit": "Consultó la auditoría", "search": "Buscó", "rectify": "Corrigió los datos del peticionario",
+    "arco_access": "Exportó el expediente de un peticionario (derecho de acceso)", "export": "Exportó una lista",
     "capture": "Capturó una petición", "decision": "Turnó", "not_petition": "Marcó «no es petición»",
     "transcription": "Transcribió una página", "split": "Separó páginas", "merge": "Unió documentos",
     "follow_up": "Registró un avance", "answer": "Registró la respuesta", "return": "Devolvió el turno",
@@ -71,6 +72,7 @@ _EVENTS = {
     "progress_note": "Avance registrado",
     "answered": "Respuesta al ciudadano registrada; concluido",
     "returned": "Devolución de turno: vuelve a revisión",
+    "petitioner_corrected": "Datos del peticionario corregidos (rectificación)",
 }
 
 

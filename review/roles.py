@@ -28,6 +28,10 @@ RULES: dict[str, frozenset[Role]] = {
     "audit": frozenset({Role.gerente, Role.admin}),  # accuracy of the suggestions and punctuality (/auditoria)
     # Find a petition by petitioner or folio (/buscar); an enlace among its directorate's turnos only.
     "search": frozenset({Role.capturista, Role.revisor, Role.gerente, Role.admin, Role.enlace}),
+    # Derechos ARCO: correct a routed petition's petitioner data (rectificación); export everything held about a
+    # petitioner for an access request (acceso), which only the administration answers.
+    "rectify": frozenset({Role.revisor, Role.admin}),
+    "arco_access": frozenset({Role.admin}),
 }
 
 ROLE_NAMES = {
