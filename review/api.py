@@ -73,6 +73,13 @@ class ReturnIn(BaseModel):
     note: str = Field(description="Why the turno is returned; an empty note is 422.")
 
 
+class PetitionerIn(BaseModel):
+    version: int = _version()
+    fields: dict = Field(description="The whole corrected petitioner data, {name: value}; a field left out is "
+                                     "removed.")
+    note: str = Field(description="Why it is corrected (e.g. the citizen's rectification request); empty is 422.")
+
+
 class DocumentOut(BaseModel):
     id: int
     state: str = Field(description="After the action: review, routed, concluded, duplicate...")
@@ -204,6 +211,12 @@ def create_api(ctx: Context, reads) -> FastAPI:
                           "(no file upload through the API).")
     def post_answer(document_id: int, body: AnswerIn, who: Actor = Depends(actor)) -> DocumentOut:
         followup.answer(ctx, who, document_id, version=body.version, answered_on=body.answered_on, text=body.text)
+        return now(document_id)
+
+    @api.post("/documents/{document_id}/petitioner", response_model=DocumentOut,
+              summary="Rectificación: correct the petitioner data of a routed or concluded petition")
+    def post_petitioner(document_id: int, body: PetitionerIn, who: Actor = Depends(actor)) -> DocumentOut:
+        routing.rectify(ctx, who, document_id, version=body.version, fields=body.fields, note=body.note)
         return now(document_id)
 
     @api.post("/documents/{document_id}/return", response_model=DocumentOut,

@@ -1,4 +1,5 @@
-"""What a reviewer's decision does: route (folio, deadline, slip, delivery to salida/), dismiss, transcribe.
+"""What a reviewer's decision does: route (folio, deadline, slip, delivery to salida/), dismiss, transcribe, and
+correct a routed petition's petitioner data (rectify).
 
 Routing is one transaction that locks the document, checks the version the reviewer saw, takes the next folio
 and moves the document to `routed`; a second reviewer with the same version gets StaleVersion, never a second
@@ -146,6 +147,41 @@ def dismiss(ctx: Context, actor: Actor, document_id: int, *, version: int, note:
                             reason="No es petición" + (f": {note}" if note else ""))
         events.record(session, "not_petition", actor.name, document.id, decision_id=decision.id)
         access.record(session, actor.user_id, actor.name, "not_petition", document.id, ip=actor.ip, via=actor.via)
+
+
+def rectify(ctx: Context, actor: Actor, document_id: int, *, version: int, fields: dict, note: str) -> None:
+    """Correct the petitioner's data of a routed or concluded petition (rectificación, also a citizen's ARCO
+    right): a decision of kind "rectify" holds the whole corrected set beside the one it replaces. The turno, its
+    folio and the slip already delivered stay as they were."""
+    require(actor, "rectify")
+    note = note.strip()[:2000]
+    if not note:
+        raise InvalidInput("empty rectify note", user_message="Anote el motivo de la corrección (por ejemplo, la "
+                                                              "solicitud de rectificación del ciudadano).")
+    fields = clean_fields(fields)
+    with ctx.sessions.begin() as session:
+        document = turnos.lock_document(session, document_id)
+        routing = turnos.current(session, document_id) if document else None
+        if document is None:
+            raise DocumentNotFound(str(document_id))
+        if document.version != version:
+            raise StaleVersion(f"document {document_id}: version {document.version}, not {version}")
+        before = decisions.confirmed_fields(session, document_id)
+        if routing is None or before is None or document.state not in (State.routed, State.concluded):
+            raise NotReviewable(f"document {document_id} is {document.state.value}, not routed",
+                                user_message="Sólo se corrigen así los datos de una petición turnada; en revisión, "
+                                             "corríjalos en el formulario de turno.")
+        changed = sorted(name for name in set(before) | set(fields) if before.get(name) != fields.get(name))
+        if not changed:
+            raise InvalidInput("nothing changed", user_message="Los datos son iguales a los confirmados: no hay nada "
+                                                               "que corregir.")
+        decision = decisions.add(session, document_id, actor.user_id, "rectify", program=routing.program,
+                                 directorate=routing.directorate, fields=fields, note=note)
+        document.version += 1  # whoever holds the page open must reload before acting on it
+        events.record(session, "petitioner_corrected", actor.name, document_id, folio=routing.folio,
+                      fields=changed, decision_id=decision.id)
+        access.record(session, actor.user_id, actor.name, "rectify", document_id, target=", ".join(changed)[:300],
+                      ip=actor.ip, via=actor.via)
 
 
 def transcribe(ctx: Context, actor: Actor, document_id: int, page_number: int, text: str) -> None:

@@ -15,7 +15,7 @@ from review.labels import HIGH, MEDIUM
 from review.roles import Actor, require
 from storage import access, decisions, documents, mailings
 from storage import routing as turnos
-from storage.tables import Decision, Document, Event, Extraction, Page, Routing, State, Suggestion, Transcription, aware
+from storage.tables import Document, Event, Extraction, Page, Routing, State, Suggestion, Transcription, aware
 
 # Confidence bands of the program suggestion (score of the top label), on the limits the pages' labels use.
 _HIGH, _MEDIUM = round(HIGH * 100), round(MEDIUM * 100)
@@ -174,21 +174,15 @@ def document(session: Session, actor: Actor, document_id: int, timezone: str) ->
         "pages": page_list, "text": "\n\n".join(p["text"] for p in page_list if p["text"]),
         "suggestions": {target: suggestion_json(s) for target, s in suggested.items()},
         "fields": extraction.fields if extraction else {},
-        # The petitioner as the reviewer confirmed it when routing (the machine's reading stays in "fields").
-        "petitioner": _confirmed_fields(session, routing),
+        # The petitioner as a reviewer confirmed it, at routing or corrected since (the machine's reading stays in
+        # "fields").
+        "petitioner": decisions.confirmed_fields(session, document_id),
         "folio": routing.folio if routing else None,
         "due_date": routing.due_date.isoformat() if routing else None,
         "routing": _routing_json(routing, mailings.pending_by_routing(session, [routing.id]).get(routing.id, []))
         if routing else None,
         "history": [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail} for e in history],
     }
-
-
-def _confirmed_fields(session: Session, routing: Routing | None) -> dict | None:
-    if routing is None or routing.decision_id is None:
-        return None
-    decision = session.get(Decision, routing.decision_id)
-    return dict(decision.fields or {}) if decision else None
 
 
 def neighbours(session: Session, document_id: int) -> tuple[int | None, int | None]:

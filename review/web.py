@@ -296,9 +296,8 @@ def install(app: FastAPI) -> None:
             known = catalogue.load(session)
             extra = {**web_documents.extras(session, who.actor, doc), **extra}
         views.log_view(ctx, who.actor, "view_document", document_id)
-        confirmed = {}
-        for name, value in (doc["fields"] or {}).items():
-            confirmed[name] = value.get("value") if isinstance(value, dict) else value
+        # The form starts from what a reviewer confirmed before (a returned turno), else from the machine's reading.
+        confirmed = doc["petitioner"] or routing.clean_fields(doc["fields"])
         names = list(routing.FIELD_LABELS) + [n for n in confirmed if n not in routing.FIELD_LABELS]
         directorate_names = {d.code: d.name for d in known.directorates}
         return page(request, "document.html", who, status, doc=doc, previous=previous, following=following,

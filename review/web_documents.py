@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy.orm import Session
 
 from pipeline.errors import DocumentNotFound, InvalidInput, ReviewError
-from review import followup, regroup, views
+from review import followup, regroup, routing, views
 from review.roles import Actor
 from storage.tables import Document
 
@@ -18,14 +18,16 @@ from storage.tables import Document
 def extras(session: Session, actor: Actor, doc: dict) -> dict:
     """What the document page shows besides views.document: where pages came from, what it was merged into."""
     row = session.get(Document, doc["id"])
-    routing = doc["routing"]  # views.document already read the current turno
-    in_attention = doc["state"] == "routed" and routing is not None
-    responsible = not actor.limited_to_directorate or (routing is not None and routing["directorate"] == actor.directorate)
+    turno = doc["routing"]  # views.document already read the current turno
+    in_attention = doc["state"] == "routed" and turno is not None
+    responsible = not actor.limited_to_directorate or (turno is not None and turno["directorate"] == actor.directorate)
     return {"origins": regroup.origins(session, doc["id"]), "duplicate_of": row.duplicate_of if row else None,
             "may_regroup": actor.may("regroup") and doc["state"] == "review",
             "turno": followup.history(session, doc["id"]),
             "may_follow_up": in_attention and actor.may("follow_up") and responsible,
-            "may_return": in_attention and actor.may("return_turno")}
+            "may_return": in_attention and actor.may("return_turno"),
+            "may_rectify": doc["petitioner"] is not None and doc["state"] in ("routed", "concluded")
+                           and actor.may("rectify")}
 
 
 def install(app: FastAPI) -> None:
@@ -46,6 +48,17 @@ def install(app: FastAPI) -> None:
             new_id = regroup.split(ctx, who.actor, document_id, version=_int(form.get("version")),
                                    at_page=_int(form.get("page")))
             return f"/documentos/{document_id}#separado-{new_id}"
+
+        return await form_action(request, act, on_document(document_id))
+
+    @app.post("/documentos/{document_id}/rectificar")
+    async def rectify(request: Request, document_id: int):
+        def act(who, form) -> str:
+            fields = {key.removeprefix("campo_"): str(value) for key, value in form.multi_items()
+                      if key.startswith("campo_")}
+            routing.rectify(ctx, who.actor, document_id, version=_int(form.get("version")), fields=fields,
+                            note=str(form.get("note", "")))
+            return f"/documentos/{document_id}#petitioner"
 
         return await form_action(request, act, on_document(document_id))
 

@@ -9,6 +9,10 @@ from storage import search
 from storage.tables import Decision, Document, Page, State, Suggestion, Transcription
 
 
+# Decisions that confirm the petitioner's data: routing, and a later correction of it (rectificación).
+CONFIRMING = ("route", "rectify")
+
+
 def latest_suggestions(session: Session, document_id: int) -> dict[str, Suggestion]:
     """The newest suggestion per target ("program", "directorate", ...)."""
     rows = session.scalars(select(Suggestion).where(Suggestion.document_id == document_id).order_by(Suggestion.id))
@@ -27,10 +31,18 @@ def add(session: Session, document_id: int, user_id: int, kind: str, *, program:
                    suggested_program=program_s.label if program_s else None,
                    suggested_directorate=directorate_s.label if directorate_s else None)
     session.add(row)
-    if kind == "route":
+    if kind in CONFIRMING:
         search.index(session, document_id, "decision", row.fields)
     session.flush()
     return row
+
+
+def confirmed_fields(session: Session, document_id: int) -> dict | None:
+    """The petitioner's data as last confirmed (at routing or corrected since), or None if never confirmed."""
+    fields = session.scalar(select(Decision.fields).where(Decision.document_id == document_id,
+                                                          Decision.kind.in_(CONFIRMING))
+                            .order_by(Decision.id.desc()).limit(1))
+    return None if fields is None else dict(fields)
 
 
 def transcribe(session: Session, document_id: int, page_number: int, text: str, user_id: int) -> Transcription:
