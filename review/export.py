@@ -7,14 +7,12 @@ import csv
 import datetime as dt
 import io
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from review import calendar, views
 from review.roles import Actor, require
-from storage import catalogue
+from storage import catalogue, decisions
 from storage import routing as turnos
-from storage.tables import Decision, Routing
 
 COLUMNS = ("Folio", "Documento", "Canal", "Recibido", "Turnado", "Peticionario", "Municipio", "Asunto", "Programa",
            "Dirección responsable", "Con copia a", "Instrucción", "Días hábiles de plazo", "Fecha límite",
@@ -42,19 +40,16 @@ def routed_csv(session: Session, actor: Actor, directorate: str | None, timezone
     names = {d.code: d.name for d in known.directorates}
     programs = {p.code: p.name for p in known.programs}
     closed = turnos.closures(session)
-    ids = [r["folio"] for r in rows]
-    fields = {}
+    ids = [r["document_id"] for r in rows]
+    fields: dict[int, dict] = {}  # the petitioner as last confirmed (a rectificación after routing included)
     for start in range(0, len(ids), CHUNK):  # in chunks: SQLite takes a bounded number of parameters per query
-        for folio, decided in session.execute(select(Routing.folio, Decision.fields)
-                                              .join(Decision, Decision.id == Routing.decision_id)
-                                              .where(Routing.folio.in_(ids[start:start + CHUNK]))):
-            fields[folio] = decided or {}
+        fields.update(decisions.confirmed_fields_of(session, ids[start:start + CHUNK]))
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for r in rows:
-        f = fields.get(r["folio"], {})
+        f = fields.get(r["document_id"], {})
         left, lit = countdown(today, r["due_date"], closed)
         writer.writerow([r["folio"], r["document_id"], r["channel"], r["received_on"],
                          calendar.local_time(r["routed_at"], timezone), f.get("name", ""), f.get("municipality", ""),

@@ -39,10 +39,16 @@ def add(session: Session, document_id: int, user_id: int, kind: str, *, program:
 
 def confirmed_fields(session: Session, document_id: int) -> dict | None:
     """The petitioner's data as last confirmed (at routing or corrected since), or None if never confirmed."""
-    fields = session.scalar(select(Decision.fields).where(Decision.document_id == document_id,
-                                                          Decision.kind.in_(CONFIRMING))
-                            .order_by(Decision.id.desc()).limit(1))
-    return None if fields is None else dict(fields)
+    return confirmed_fields_of(session, [document_id]).get(document_id)
+
+
+def confirmed_fields_of(session: Session, document_ids) -> dict[int, dict]:
+    """`confirmed_fields` of many documents (one IN list: callers with thousands pass them in chunks)."""
+    latest = (select(func.max(Decision.id)).where(Decision.document_id.in_(list(document_ids)),
+                                                  Decision.kind.in_(CONFIRMING))
+              .group_by(Decision.document_id))
+    return {document_id: dict(fields or {}) for document_id, fields in
+            session.execute(select(Decision.document_id, Decision.fields).where(Decision.id.in_(latest)))}
 
 
 def transcribe(session: Session, document_id: int, page_number: int, text: str, user_id: int) -> Transcription:

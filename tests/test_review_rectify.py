@@ -127,3 +127,12 @@ def test_a_returned_turno_is_routed_again_from_the_confirmed_data_not_the_machin
     form = client.get(f"/documentos/{routed}").text
     form = form[form.index('id="confirm-form"'):]
     assert 'name="campo_name" value="María Peña Dávila"' in form
+
+
+def test_the_spreadsheet_of_turnos_shows_the_corrected_petitioner(ctx, routed):
+    make_user(ctx, "gina", Role.gerente)
+    rectify(ctx, routed, CORRECTED)
+    client = TestClient(create_app(ctx))
+    log_in(client, "gina")
+    sheet = client.get("/turnados/exportar.csv").text
+    assert "María Peña Dávila" in sheet and "María Peña Ávila" not in sheet
