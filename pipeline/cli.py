@@ -21,6 +21,9 @@ app = typer.Typer(help="Peticiones ciudadanas: recepción, OCR, clasificación y
                   add_completion=False)
 db_app = typer.Typer(help="Base de datos.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+arco_app = typer.Typer(help="Derechos ARCO de los peticionarios (acceso; rectificación y demás después).",
+                       no_args_is_help=True)
+app.add_typer(arco_app, name="arco")
 
 from review.cli import users_app  # noqa: E402 - light: typer only; the web app loads when a command runs
 
@@ -255,6 +258,39 @@ def db_restore(
     check = f"PETICIONES_HOME={home}" + (" PETICIONES_DATABASE_URL=..." if database_url else "")
     _say(f"Restaurados la base {summary.database} (revisión {summary.revision}) y {summary.files - 1} archivos de "
          f"{archive} en {home}, cada uno igual a su huella sha256. Revise con: {check} peticiones status")
+    print(json.dumps(summary.as_json(), ensure_ascii=False))
+
+
+@arco_app.command("acceso")
+def arco_access(
+    document: Annotated[list[int], typer.Option("--documento", help="Número de documento del peticionario; "
+                                                                   "repetible.")],
+    out: Annotated[Path, typer.Option(help="Archivo .zip a escribir (nuevo). Contiene datos personales: entréguelo "
+                                           "sólo al titular o a su representante.")],
+    user: Annotated[str, typer.Option("--usuario", help="Usuario administrador que atiende la solicitud.")],
+) -> None:
+    """Expediente del derecho de acceso: un ZIP con todo lo que se conserva de los documentos indicados (resumen
+    para imprimir, datos en JSON y copia de los archivos), legible sólo para su dueño y anotado en la bitácora."""
+    from pipeline.errors import Forbidden, ReviewError
+    from review import arco, auth
+    from storage import users
+
+    ctx = _context()
+    try:
+        with ctx.sessions() as session:
+            who = auth.actor_of(users.active_by_name(session, user), None, "cli")
+        if not who.may("arco_access"):
+            raise Forbidden(f"{user} ({who.role.value}) may not arco_access",
+                            user_message=f"{user} no es administrador(a): el derecho de acceso lo atiende sólo la "
+                                         "administración. Indique en --usuario un administrador activo.")
+        summary = arco.dossier(ctx, who, document, out)
+    except ReviewError as error:
+        _refuse(error)
+    finally:
+        ctx.close()
+    _say(f"Expediente ARCO en {out} (sólo lectura para su dueño): {summary.documents} documento(s) y "
+         f"{summary.files} archivo(s) copiados; {summary.bytes / 1e6:.1f} MB. Queda en la bitácora de accesos a "
+         f"nombre de {user}.")
     print(json.dumps(summary.as_json(), ensure_ascii=False))
 
 

@@ -1,18 +1,26 @@
-"""Admin pages (users, catalogue) and the turnados export. Live session, CSRF on every form, roles, access log."""
+"""Admin pages (users, catalogue), the turnados export and the expediente ARCO. Live session, CSRF on every form,
+roles, access log."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.background import BackgroundTask
 
 from pipeline.errors import ReviewError
-from review import admin, calendar, export, views
+from review import admin, arco, calendar, export, views
 from review.roles import require
 from storage.tables import Role, utcnow
 
 
 def install(app: FastAPI) -> None:
-    from review.web import form_action, viewer
+    from review.web import _int, form_action, signed_form, viewer
 
     ctx = app.state.ctx
     reads = app.state.reads
@@ -89,3 +97,19 @@ def install(app: FastAPI) -> None:
         name = f"turnados-{direccion or 'todas'}-{today.isoformat()}.csv"
         return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @app.post("/arco/expediente")
+    async def arco_dossier(request: Request):
+        who, form = await signed_form(request)
+        require(who.actor, "arco_access")
+        ids = [_int(value) for value in form.getlist("documento")]
+        name = f"expediente-arco-{utcnow().astimezone(ZoneInfo(ctx.settings.timezone)):%Y%m%d-%H%M}.zip"
+        # A private scratch folder (0700) on the data disk: the ZIP is a copy, deleted once it has been sent.
+        scratch = Path(tempfile.mkdtemp(prefix=".arco-", dir=ctx.settings.home))
+        try:
+            summary = await run_in_threadpool(arco.dossier, ctx, who.actor, ids, scratch / name)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        return FileResponse(summary.out, media_type="application/zip", filename=name,
+                            background=BackgroundTask(shutil.rmtree, scratch, ignore_errors=True))
