@@ -144,8 +144,9 @@ def _held(ctx: Context, session: Session, document_id: int, people: dict[int, st
                       "fields": extraction.fields} if extraction else None,
         "confirmed": confirmations[-1] if confirmations else None, "confirmed_before": confirmations[:-1],
         "turnos": turnos, "history": history,
-        "access_log": [{"at": _iso(a.at), "user": a.user_name, "action": a.action, "target": a.target, "via": a.via,
-                        "ip": a.ip} for a in entries],
+        # Who looked and what they did; not the staff's IP addresses, which are their data, not the petitioner's.
+        "access_log": [{"at": _iso(a.at), "user": a.user_name, "action": a.action, "target": a.target, "via": a.via}
+                       for a in entries],
         "text": decisions.current_text(session, document_id),
         "files": [entry for _, entry, _ in files],
     }

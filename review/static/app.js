@@ -115,7 +115,8 @@
     }
     rows.forEach(function (row, i) {
       row.addEventListener("click", function (event) {
-        if (event.target.tagName !== "A") { window.location.href = row.dataset.href; }
+        // A link opens itself, and a checkbox in the row (the ARCO selection) ticks instead of opening.
+        if (!event.target.closest("a, input, label, button, select, textarea")) { window.location.href = row.dataset.href; }
       });
     });
     mark();
