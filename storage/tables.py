@@ -330,6 +330,28 @@ class RoutingMail(Base):
     error_code: Mapped[str | None] = mapped_column(String(50))  # the last failure, while pending
 
 
+class Reminder(Base):
+    """The daily reminder of one directorate's turnos por vencer and vencidos, for one office day: claimed by a
+    sender, then sent (once: the day and directorate are unique) or failed (pending with its code, retried that
+    day)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("directorate", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    directorate: Mapped[str] = mapped_column(String(60))
+    day: Mapped[dt.date] = mapped_column(index=True)  # the office day it is about
+    address: Mapped[str | None] = mapped_column(String(300))  # where it went (the catalogue's address at sending)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[dt.datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[dt.datetime | None]
+    turnos: Mapped[int] = mapped_column(Integer, default=0)  # listed in the sent e-mail
+    overdue: Mapped[int] = mapped_column(Integer, default=0)  # of them, vencidos
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    error_code: Mapped[str | None] = mapped_column(String(50))  # the last failure, while unsent
+
+
 class FollowUp(Base):
     """What a directorate's enlace records on a turno: progress notes and the answer given to the citizen."""
 
