@@ -4,6 +4,7 @@ Each recipient directorate has its own row (storage.mailings), planned with the 
 commit, never inside a database transaction. A row is claimed before sending and marked sent as soon as the server
 accepts the message, so a retry (review.routing.deliver_pending) sends only what is still pending. A failure
 leaves the row pending with a stable code and a `mail_failed` event; the attachments never reach a log.
+`send_plain` sends other plain-text notices (review.reminders) over the same connection, TLS, login and error codes.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import smtplib
 import socket
 import ssl
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -98,20 +100,66 @@ def body(data: SlipData, directorate_name: str, responsible: bool) -> str:
 
 def compose(outgoing: Outgoing, from_address: str, attachments: list[Attachment]) -> EmailMessage:
     """The message for one directorate: subject with the folio, the short text, the PDFs attached."""
+    message = _message(subject(outgoing.data), from_address, outgoing.address,
+                       body(outgoing.data, outgoing.directorate_name, outgoing.responsible))
+    for attachment in attachments:
+        message.add_attachment(attachment.data, maintype="application", subtype="pdf", filename=attachment.filename)
+    return message
+
+
+def _message(subject_line: str, from_address: str, to: str, text: str) -> EmailMessage:
     message = EmailMessage()
     try:
-        message["Subject"] = subject(outgoing.data)
+        message["Subject"] = subject_line
         message["From"] = from_address
-        message["To"] = outgoing.address
+        message["To"] = to
     except ValueError as error:  # a line break or an unparsable address in the catalogue
         raise MailRefused(f"dirección inválida: {error}") from error
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=from_address.rpartition("@")[2] or None)
     # quoted-printable: accents pass relays that do not offer 8BITMIME
-    message.set_content(body(outgoing.data, outgoing.directorate_name, outgoing.responsible), cte="quoted-printable")
-    for attachment in attachments:
-        message.add_attachment(attachment.data, maintype="application", subtype="pdf", filename=attachment.filename)
+    message.set_content(text, cte="quoted-printable")
     return message
+
+
+@dataclass(frozen=True)
+class Plain:
+    """A plain-text message to one address, without attachments."""
+
+    to: str
+    subject: str
+    body: str
+
+
+def send_plain(settings: Settings, messages: Sequence[Plain]) -> Iterator[tuple[Plain, str | MailFailed]]:
+    """Send these over one SMTP conversation, yielding each with its Message-ID as soon as the server accepted it
+    (so the caller records it before the next goes), or with its typed failure; a connection-level failure is
+    yielded for every remaining message without waiting for the timeout again."""
+    if not messages:
+        return
+    from_address = sender(settings)
+    try:
+        smtp = _connect(settings)
+    except MailFailed as error:
+        for item in messages:
+            yield item, error
+        return
+    try:
+        for position, item in enumerate(messages):
+            try:
+                message = _message(_one_line(item.subject)[:250], from_address, item.to, item.body)
+                smtp.send_message(message, from_addr=from_address, to_addrs=[item.to])
+            except (MailFailed, smtplib.SMTPException, OSError) as raw:
+                error = _typed(raw)
+                yield item, error
+                if not isinstance(error, MailRefused):
+                    for rest in messages[position + 1:]:
+                        yield rest, error
+                    return
+                continue
+            yield item, message["Message-ID"]
+    finally:
+        _close(smtp)
 
 
 def send_routing(ctx: Context, routing_id: int) -> int:
@@ -177,10 +225,7 @@ def _send(ctx: Context, mail_ids: list[int]) -> int:
             _sent(ctx, item, message["Message-ID"], [a.filename for a in attachments[item.routing_id]])
             sent += 1
     finally:
-        try:
-            smtp.quit()
-        except (smtplib.SMTPException, OSError):
-            smtp.close()
+        _close(smtp)
     return sent
 
 
@@ -256,6 +301,13 @@ def _connect(settings: Settings) -> smtplib.SMTP:
     except BaseException:
         smtp.close()
         raise
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 def _typed(error: BaseException) -> MailFailed:
