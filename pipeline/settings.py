@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     smtp_from: str | None = Field(None, description="Sender address of the e-mails; default smtp_user, or peticiones@ this machine's name.")
     smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS before logging in and sending; a server that does not offer it is an error, never a silent plain-text send.")
     smtp_timeout: float = Field(30.0, description="Seconds allowed for each step of the SMTP conversation (connect, each command, the data).")
+    reminder_hour: int = Field(8, ge=0, le=23, description="Hour of the office clock (timezone) from which, on each business day, every directorate with an address gets one e-mail listing its turnos por vencer and vencidos (only with smtp_host).")
+    public_url: str | None = Field(None, description="Address at which staff open the web app (e.g. https://peticiones.sedesson.gob.mx), for links in e-mails; None leaves the link out.")
 
     @property
     def inbox(self) -> Path:

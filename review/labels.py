@@ -134,6 +134,11 @@ def event(e: Mapping, directorates: Mapping[str, str] | None = None) -> str:
         return f"Correo a {name(d.get('directorate'))} no enviado ({d.get('error_code', '')}); queda pendiente"
     if kind == "mail_skipped":
         return f"Correo a {name(d.get('directorate'))} no enviado: ya no tiene correo en el catálogo"
+    if kind == "reminder_sent":
+        return f"Recordatorio de vencimientos enviado a {name(d.get('directorate'))} ({d.get('to', '')})"
+    if kind == "reminder_failed":
+        return (f"Recordatorio de vencimientos a {name(d.get('directorate'))} no enviado ({d.get('error_code', '')}); "
+                "se reintenta ese día")
     if kind == "transcribed":
         return f"Página {d.get('page')} transcrita"
     if kind == "reclassified":
