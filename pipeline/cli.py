@@ -294,6 +294,87 @@ def arco_access(
     print(json.dumps(summary.as_json(), ensure_ascii=False))
 
 
+@app.command("recordatorios")
+def reminders_command(
+    fecha: Annotated[Optional[str], typer.Option("--fecha", help="Día hábil AAAA-MM-DD; por omisión hoy en la zona "
+                                                              "horaria de la oficina.")] = None,
+    simular: Annotated[bool, typer.Option("--simular", help="Muestra qué se enviaría y a quién, sin enviar ni "
+                                                            "registrar nada.")] = False,
+) -> None:
+    """Recordatorio de vencimientos: a cada dirección con correo, un correo con sus turnos vencidos y por vencer
+    (sin datos personales). Una sola vez por día hábil y dirección, aunque se ejecute de nuevo o el servicio ya lo
+    haya enviado."""
+    import datetime as dt
+
+    from review import calendar, mail, reminders
+    from storage.tables import utcnow
+
+    ctx = _context()
+    try:
+        try:
+            day = dt.date.fromisoformat(fecha) if fecha else calendar.local_date(utcnow(), ctx.settings.timezone)
+        except ValueError:
+            _say(f"Fecha no válida: {fecha}. Escríbala como AAAA-MM-DD, por ejemplo 2026-03-02.")
+            raise typer.Exit(2)
+        shown = day.strftime("%d/%m/%Y")
+        with ctx.sessions() as session:
+            office_day = reminders.is_office_day(session, day)
+            digests = reminders.due(session, day) if office_day else []
+            sent = reminders.sent_on(session, day)
+        if not office_day:
+            _say(f"El {shown} no es día hábil (fin de semana, día festivo o cierre de la oficina): no se envían "
+                 "recordatorios.")
+            return
+        if not digests:
+            _say(f"Al {shown} ninguna dirección tiene turnos vencidos ni por vencer: no hay recordatorios que enviar.")
+            return
+        if simular:
+            _preview(ctx, digests, sent)
+            return
+        if not mail.enabled(ctx.settings):
+            _say("El correo no está configurado (PETICIONES_SMTP_HOST): no se envió nada. Con --simular verá qué se "
+                 "enviaría.")
+            raise typer.Exit(2)
+        outcome = reminders.send_daily(ctx, day)
+    finally:
+        ctx.close()
+    for digest in outcome.sent:
+        _say(f"Enviado a {digest.name} ({digest.address}): vencidos {len(digest.overdue)}, "
+             f"por vencer {len(digest.due_soon)}.")
+    for digest in outcome.already:
+        _say(f"{digest.name}: el recordatorio del {shown} ya se había enviado (o se está enviando); no se repite.")
+    for digest in outcome.without_address:
+        _say(f"{digest.name}: sin correo en el catálogo; no se envió (vencidos {len(digest.overdue)}, "
+             f"por vencer {len(digest.due_soon)}).")
+    for digest, error in outcome.failed:
+        _say(f"No se envió a {digest.name} ({digest.address}): {error.code}. {error.user_message} Queda pendiente: "
+             "el servicio lo reintenta hoy mismo, o ejecute de nuevo este comando.")
+    if outcome.failed:
+        raise typer.Exit(1)
+
+
+def _preview(ctx, digests, sent) -> None:
+    """--simular: each reminder as it would go (recipient, subject, text) on stdout; nothing sent or recorded."""
+    from review import calendar, reminders
+
+    would = 0
+    for digest in digests:
+        if digest.address is None:
+            _say(f"{digest.name}: sin correo en el catálogo; no se enviaría (vencidos {len(digest.overdue)}, "
+                 f"por vencer {len(digest.due_soon)}).")
+            continue
+        if digest.directorate in sent:
+            when = calendar.local_time(sent[digest.directorate], ctx.settings.timezone)
+            _say(f"{digest.name}: ya se envió el {when}; no se enviaría de nuevo.")
+            continue
+        would += 1
+        print(f"Para: {digest.name} <{digest.address}>")
+        print(f"Asunto: {reminders.subject(digest)}")
+        print()
+        print(reminders.body(digest, ctx.settings.public_url, ctx.settings.office_name))
+    _say(f"Simulación: se enviarían {would} correo(s). No se envió ni se registró nada.")
+
+
 def _refuse(error) -> NoReturn:
     """A typed error the person at the terminal can fix: its Spanish message, exit code 2."""
     _say(error.user_message)

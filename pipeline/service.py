@@ -1,4 +1,5 @@
-"""The running service: the inbox watcher feeding the queue, and this machine's queue workers."""
+"""The running service: the inbox watcher feeding the queue, this machine's queue workers, and the daily
+reminders of turnos about to fall due."""
 
 from __future__ import annotations
 
@@ -64,6 +65,23 @@ def _retry_deliveries(ctx: Context, server, stop: threading.Event) -> None:
             log.exception("reintento de entregas de turnos falló")
 
 
+def send_reminders(ctx: Context, stop: threading.Event, clock=utcnow) -> None:
+    """The daily reminders of turnos por vencer and vencidos, sent once the office clock passes reminder_hour on a
+    business day; checked at start and every delivery_retry_seconds until `stop`, so a failure is retried that day.
+    The per-day claim (review.reminders) keeps other processes and restarts from sending them again."""
+    from review import reminders
+
+    while True:
+        try:
+            day = reminders.day_to_send(ctx, clock())
+            if day is not None:
+                reminders.send_daily(ctx, day)
+        except Exception:
+            log.exception("envío de recordatorios de vencimiento falló")
+        if stop.wait(ctx.settings.delivery_retry_seconds):
+            return
+
+
 def start_web(ctx: Context, host: str, port: int, stop: threading.Event | None = None):
     """The review web app (uvicorn) in a thread; returns the server, whose `should_exit` stops it (`stop`, when
     given, also ends its delivery retries at once).
@@ -93,12 +111,17 @@ def start_web(ctx: Context, host: str, port: int, stop: threading.Event | None =
 
 
 def run(ctx: Context, *, watch: bool = True, work: bool = True, web: tuple[str, int] | None = None) -> None:
-    """Start the web app, the watcher and/or workers and block until SIGINT/SIGTERM."""
+    """Start the web app, the watcher and/or workers (and the daily reminders, with e-mail on) and block until
+    SIGINT/SIGTERM."""
+    from review import mail
+
     settings = ctx.settings
     queue = TaskQueue(ctx)
     stop = threading.Event()
     watcher = None
     server = start_web(ctx, *web, stop) if web else None
+    if mail.enabled(settings):
+        threading.Thread(target=send_reminders, args=(ctx, stop), name="recordatorios", daemon=True).start()
     if watch:
         resumed = resume(ctx, queue)
         log.info("%s documentos pendientes reanudados", resumed)
