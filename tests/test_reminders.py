@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 
+import pytest
 from sqlalchemy import select, update
 
 from pipeline import service
@@ -310,3 +311,48 @@ def test_the_service_sends_after_the_hour_and_stops_at_once(ctx, smtp, monkeypat
     stop.set()
     thread.join(5)
     assert not thread.is_alive() and time.monotonic() - began < 2
+
+
+def claim_while_another_holds_its_transaction(ctx) -> tuple[int | None, int | None]:
+    """Sender A claims and keeps its transaction open while sender B tries: B must wait for A and get nothing."""
+    stale_before = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    a_claimed, results = threading.Event(), {}
+
+    def sender_a():
+        with ctx.sessions.begin() as session:
+            results["a"] = store.claim(session, "programas_sociales", TODAY, stale_before)
+            a_claimed.set()
+            time.sleep(0.5)
+
+    def sender_b():
+        a_claimed.wait(10)
+        with ctx.sessions.begin() as session:
+            results["b"] = store.claim(session, "programas_sociales", TODAY, stale_before)
+
+    threads = [threading.Thread(target=sender_a), threading.Thread(target=sender_b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results["a"], results["b"]
+
+
+def test_overlapping_claims_give_the_day_to_one_sender(ctx):
+    first, second = claim_while_another_holds_its_transaction(ctx)
+    assert first is not None and second is None
+
+
+@pytest.mark.slow
+def test_overlapping_claims_on_postgresql_give_the_day_to_one_sender(tmp_path):
+    from pipeline.context import Context
+    from pipeline.settings import Settings
+    from tests.servers import postgres_server
+    from tests.test_shared_servers import fresh_database
+
+    with postgres_server() as url:
+        pg = Context.open(Settings(home=tmp_path / "data", database_url=fresh_database(url)))
+        try:
+            first, second = claim_while_another_holds_its_transaction(pg)
+        finally:
+            pg.close()
+    assert first is not None and second is None
