@@ -67,3 +67,19 @@ AMBIGUOUS = {fold(n) for n in (
     "Rayón",
     "La Colorada", "Naco", "Empalme", "Carbó", "Tepache", "Divisaderos", "Álamos", "Obregón", "Esperanza",
     "Miguel Alemán", "San Felipe de Jesús", "Benjamín Hill", "Arizpe", "Mazatán", "Esqueda", "Cumpas")}
+
+
+@functools.cache
+def _by_folded_name() -> dict[str, str]:
+    names = {}
+    for m, aliases in entries():
+        for n in aliases:
+            names.setdefault(fold(n), m.name)
+    names.update({fold(m.name): m.name for m, _ in entries()})  # a municipality's own name wins over an alias
+    return names
+
+
+def canonical(name: str) -> str | None:
+    """The municipality a typed or read name stands for ("HERMOSILLO" → "Hermosillo", "ciudad obregon" → "Cajeme"),
+    or None when it names none of the 72."""
+    return _by_folded_name().get(" ".join(fold(name).split()))

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from pipeline.context import Context
 from pipeline.errors import InvalidInput, NotAuthenticated, ReviewError
-from review import audit, auth, calendar, followup, regroup, routing, search, views
+from review import audit, auth, calendar, followup, regroup, report, routing, search, views
 from review.roles import Actor, require
 from storage.tables import Document, utcnow
 
@@ -166,6 +166,20 @@ def create_api(ctx: Context, reads) -> FastAPI:
             result = audit.report(session, who, chosen, ctx.settings.timezone, today)
         views.log_view(ctx, who, "view_audit", None, audit.describe(chosen))
         return audit.as_json(result)
+
+    @api.get("/report", summary="Informe de atención: petitions received over a period and where they stand")
+    def get_report(who: Actor = Depends(actor),
+                   desde: str | None = Query(None, description="First day received, YYYY-MM-DD; default 89 days "
+                                                               "before hasta."),
+                   hasta: str | None = Query(None, description="Last day received, YYYY-MM-DD; default today."),
+                   direccion: str | None = Query(None, description="Only what is routed to this directorate.")) -> dict:
+        require(who, "report")
+        today = calendar.local_date(utcnow(), ctx.settings.timezone)
+        chosen = audit.period(desde, hasta, direccion, today)
+        with reads() as session:
+            result = report.report(session, who, chosen, ctx.settings.timezone, today)
+        views.log_view(ctx, who, "view_report", None, audit.describe(chosen))
+        return report.as_json(result)
 
     # Actions beyond the decision: each calls the function the pages call (roles, versions, access log there)
     # and answers with the document as it is now, so the client has the version for its next action.

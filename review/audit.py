@@ -104,7 +104,7 @@ def report(session: Session, actor: Actor, p: Period, timezone: str, today: dt.d
     require(actor, "audit")
     if p.directorate and session.get(Directorate, p.directorate) is None:
         raise UnknownDirectorate(p.directorate)
-    start, end = _bounds(p, timezone)
+    start, end = bounds(p, timezone)
     rows = punctuality(session, p, start, end, today)
     return Audit(p, today, accuracy(session, p, start, end), tuple(rows[:-1]), rows[-1])
 
@@ -241,7 +241,7 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _bounds(p: Period, timezone: str) -> tuple[dt.datetime, dt.datetime]:
+def bounds(p: Period, timezone: str) -> tuple[dt.datetime, dt.datetime]:
     """The period as UTC moments [start, end): from the first day's local midnight to the one after the last day."""
     zone = ZoneInfo(timezone)
     start = dt.datetime.combine(p.since, dt.time(), zone)

@@ -45,7 +45,7 @@ ACTIONS = {
     "view_queue": "Vio la cola", "view_document": "Vio el documento", "view_page_image": "Vio la imagen de una página",
     "download_pdf": "Descargó el PDF", "download_slip": "Descargó el volante", "download_answer": "Descargó la respuesta",
     "view_access_log": "Consultó la bitácora", "view_users": "Consultó los usuarios",
-    "view_audit": "Consultó la auditoría", "search": "Buscó", "rectify": "Corrigió los datos del peticionario",
+    "view_audit": "Consultó la auditoría", "view_report": "Consultó el informe de atención", "search": "Buscó", "rectify": "Corrigió los datos del peticionario",
     "arco_access": "Exportó el expediente de un peticionario (derecho de acceso)", "export": "Exportó una lista",
     "capture": "Capturó una petición", "decision": "Turnó", "not_petition": "Marcó «no es petición»",
     "transcription": "Transcribió una página", "split": "Separó páginas", "merge": "Unió documentos",

@@ -26,6 +26,7 @@ RULES: dict[str, frozenset[Role]] = {
     "manage_catalogue": frozenset({Role.admin}),
     "export": frozenset({Role.gerente, Role.admin}),
     "audit": frozenset({Role.gerente, Role.admin}),  # accuracy of the suggestions and punctuality (/auditoria)
+    "report": frozenset({Role.gerente, Role.admin}),  # informe de atención: received and attended (/informe)
     # Find a petition by petitioner or folio (/buscar); an enlace among its directorate's turnos only.
     "search": frozenset({Role.capturista, Role.revisor, Role.gerente, Role.admin, Role.enlace}),
     # Derechos ARCO: correct a routed petition's petitioner data (rectificación); export everything held about a

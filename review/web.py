@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.datastructures import FormData
 
 from pipeline.errors import CsrfRefused, DocumentNotFound, InvalidInput, NotAuthenticated, ReviewError, StaleVersion
-from review import admin, audit, auth, calendar, capture, dates, export, images, routing, search, views, web_documents
+from review import admin, audit, auth, calendar, capture, dates, export, images, report, routing, search, views, web_documents
 from review.app import status_of
 from review.roles import ROLE_NAMES, Actor, require
 from storage import access, catalogue, users
@@ -214,6 +214,42 @@ def install(app: FastAPI) -> None:
         views.log_view(ctx, who.actor, "view_audit", None, audit.describe(chosen))
         return page(request, "audit.html", who, result=result, form=form, bands=views.BANDS,
                     directorates={d.code: d.name for d in directorates}, programs={p.code: p.name for p in programs})
+
+    def attention_report(request: Request, desde: str, hasta: str, direccion: str):
+        """The informe for the form's period, or the form again with the error; with the catalogue's names."""
+        who = viewer(request)
+        require(who.actor, "report")
+        today = calendar.local_date(utcnow(), ctx.settings.timezone)
+        with reads() as session:
+            directorates, programs = admin.catalogue_rows(session)  # inactive ones too: past turnos name them
+            names = {"directorate": {d.code: d.name for d in directorates},
+                     "program": {p.code: p.name for p in programs}}
+            try:
+                chosen = audit.period(desde, hasta, direccion, today)
+                result = report.report(session, who.actor, chosen, ctx.settings.timezone, today)
+            except ReviewError as error:
+                return who, names, None, error
+        return who, names, result, None
+
+    @app.get("/informe", response_class=HTMLResponse)
+    def report_page(request: Request, desde: str = "", hasta: str = "", direccion: str = ""):
+        who, names, result, error = attention_report(request, desde, hasta, direccion)
+        form = {"desde": desde, "hasta": hasta, "direccion": direccion}
+        if error is not None:
+            return page(request, "report.html", who, status_of(error), error=error, result=None, form=form,
+                        names=names)
+        views.log_view(ctx, who.actor, "view_report", None, audit.describe(result.period))
+        return page(request, "report.html", who, result=result, form=form, names=names, report=report)
+
+    @app.get("/informe.csv")
+    def report_csv(request: Request, desde: str = "", hasta: str = "", direccion: str = ""):
+        who, names, result, error = attention_report(request, desde, hasta, direccion)
+        if error is not None:
+            raise error
+        views.log_view(ctx, who.actor, "export", None, f"informe de atención {audit.describe(result.period)}")
+        name = f"informe-atencion-{result.period.since.isoformat()}-{result.period.until.isoformat()}.csv"
+        return Response(report.as_csv(result, names), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     # Office closures (días inhábiles) -----------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Finding a petition by its petitioner or its folio: the normalised keys that each document's extraction and
-decision leave in `search_keys`, and what staff type turned into conditions on them.
+decision leave in `search_keys` (with the petitioner's municipality, which the informe de atención counts by),
+and what staff type turned into conditions on them.
 
 A document keeps one row per source ("extraction": the machine's reading; "decision": the data the reviewer
 confirmed), so it is found by either name: a citizen who phones gives the name they wrote, not the OCR's.
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from classifiers import gazetteer
 from classifiers.features import normalise
 from storage.tables import Routing, SearchKey
 
@@ -45,8 +47,10 @@ def keys(fields: dict) -> dict:
     curp = re.sub(r"\s", "", _text(fields.get("curp"))).upper()
     email = _text(fields.get("email")).lower()
     name = " ".join(_text(fields.get("name")).split())[:300]
+    place = " ".join(_text(fields.get("municipality")).split())
     return {"name": name, "name_key": name_key(name)[:300], "curp": curp[:18] or None,
-            "phone": phone_key(_text(fields.get("phone"))), "email": email[:300] or None}
+            "phone": phone_key(_text(fields.get("phone"))), "email": email[:300] or None,
+            "municipality": (gazetteer.canonical(place) or place)[:100] or None}
 
 
 def index(session: Session, document_id: int, source: str, fields: dict) -> None:

@@ -158,6 +158,9 @@ class SearchKey(Base):
     curp: Mapped[str | None] = mapped_column(String(18), index=True)
     phone: Mapped[str | None] = mapped_column(String(15), index=True)  # national digits (10 in Mexico)
     email: Mapped[str | None] = mapped_column(String(300), index=True)
+    # One of Sonora's 72 by its own name when the text names one ("HERMOSILLO", "Cd. Obregón" → Cajeme), else as
+    # written: the informe de atención counts petitions by it.
+    municipality: Mapped[str | None] = mapped_column(String(100))
 
 
 class Event(Base):

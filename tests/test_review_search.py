@@ -15,7 +15,7 @@ from review.app import create_app
 from pipeline.errors import InvalidInput
 from storage import access, database
 from storage import search as keys
-from storage.tables import Role, State, utcnow
+from storage.tables import Role, SearchKey, State, utcnow
 from tests.review_helpers import actor, document_in_review, make_user, version_of
 from tests.test_review_api import bearer
 from tests.test_review_web import log_in
@@ -49,13 +49,15 @@ def people(ctx) -> dict[str, int]:
     }
 
 
-def test_keys_forgive_accents_case_spacing_and_the_way_a_phone_is_written():
+def test_keys_forgive_accents_case_spacing_the_way_a_phone_is_written_and_name_the_municipality():
     assert keys.keys({"name": "  José   PÉREZ-Ruiz ", "curp": "peam 850101 msrxvr09", "phone": "+52 (662) 213-9087",
                       "email": "Maria@Example.MX"}) == {
         "name": "José PÉREZ-Ruiz", "name_key": "jose perez ruiz", "curp": CURP, "phone": "6622139087",
-        "email": "maria@example.mx"}
-    assert keys.keys({"name": {"value": "Ana", "score": 0.5}, "phone": {"value": "12"}}) == {
-        "name": "Ana", "name_key": "ana", "curp": None, "phone": None, "email": None}
+        "email": "maria@example.mx", "municipality": None}
+    assert keys.keys({"name": {"value": "Ana", "score": 0.5}, "phone": {"value": "12"},
+                      "municipality": {"value": " ciudad  obregon "}}) == {
+        "name": "Ana", "name_key": "ana", "curp": None, "phone": None, "email": None, "municipality": "Cajeme"}
+    assert keys.keys({"municipality": "Tucson,  Arizona"})["municipality"] == "Tucson, Arizona"  # not one of the 72
 
 
 def test_a_name_is_found_by_the_starts_of_its_words_whatever_the_accents(ctx, people):
@@ -162,7 +164,7 @@ def test_the_api_searches_with_the_same_rules(ctx, people):
 
 
 def test_the_migration_fills_the_keys_of_documents_held_before_it(ctx, people):
-    route(ctx, people["mariana"], fields={"name": "Mariana López Ruiz"})
+    route(ctx, people["mariana"], fields={"name": "Mariana López Ruiz", "municipality": "cd obregon"})
     from alembic import command
     from alembic.config import Config
 
@@ -177,3 +179,6 @@ def test_the_migration_fills_the_keys_of_documents_held_before_it(ctx, people):
     assert found(ctx, "mariana lopez") == [people["mariana"]]
     assert found(ctx, "mariana lopera") == [people["mariana"]]
     assert found(ctx, CURP) == [people["maria"]]
+    with ctx.sessions() as session:  # filled by the later revision that added the municipality
+        assert session.scalars(sa.select(SearchKey.municipality).where(
+            SearchKey.document_id == people["mariana"], SearchKey.source == "decision")).one() == "Cajeme"

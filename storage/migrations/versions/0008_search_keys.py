@@ -53,7 +53,8 @@ def _fill(bind) -> None:
          .order_by(decisions.c.id)),
     ):
         latest = {document_id: fields for document_id, fields in bind.execute(query)}  # the last row per document wins
-        rows = [{'document_id': document_id, 'source': source, **keys(fields or {})}
+        rows = [{'document_id': document_id, 'source': source,
+                 **{k: v for k, v in keys(fields or {}).items() if k in search_keys.c}}  # later keys: later revisions
                 for document_id, fields in latest.items()]
         for start in range(0, len(rows), BATCH):
             bind.execute(search_keys.insert(), rows[start:start + BATCH])
