@@ -154,18 +154,23 @@ def create_api(ctx: Context, reads) -> FastAPI:
                                  instruction=decision.instruction, fields=decision.fields, note=decision.note)
         return DecisionOut(folio=result.folio, state="routed", due_date=result.due_date)
 
+    def over_period(who: Actor, action: str, figures, as_json, desde, hasta, direccion) -> dict:
+        """A managers' report over a period: the role is checked before the dates are read (a role without it
+        learns nothing from a 422), and the reading goes to the access log as `view_<action>`."""
+        require(who, action)
+        today = calendar.local_date(utcnow(), ctx.settings.timezone)
+        chosen = audit.period(desde, hasta, direccion, today)
+        with reads() as session:
+            result = figures(session, who, chosen, ctx.settings.timezone, today)
+        views.log_view(ctx, who, f"view_{action}", None, audit.describe(chosen))
+        return as_json(result)
+
     @api.get("/audit", summary="Accuracy of the suggestions and punctuality of the answers over a period")
     def get_audit(who: Actor = Depends(actor),
                   desde: str | None = Query(None, description="First day, YYYY-MM-DD; default 89 days before hasta."),
                   hasta: str | None = Query(None, description="Last day, YYYY-MM-DD; default today."),
                   direccion: str | None = Query(None, description="One directorate's code; default all.")) -> dict:
-        require(who, "audit")  # before the dates are read: a role without it learns nothing from a 422
-        today = calendar.local_date(utcnow(), ctx.settings.timezone)
-        chosen = audit.period(desde, hasta, direccion, today)
-        with reads() as session:
-            result = audit.report(session, who, chosen, ctx.settings.timezone, today)
-        views.log_view(ctx, who, "view_audit", None, audit.describe(chosen))
-        return audit.as_json(result)
+        return over_period(who, "audit", audit.report, audit.as_json, desde, hasta, direccion)
 
     @api.get("/report", summary="Informe de atención: petitions received over a period and where they stand")
     def get_report(who: Actor = Depends(actor),
@@ -173,13 +178,7 @@ def create_api(ctx: Context, reads) -> FastAPI:
                                                                "before hasta."),
                    hasta: str | None = Query(None, description="Last day received, YYYY-MM-DD; default today."),
                    direccion: str | None = Query(None, description="Only what is routed to this directorate.")) -> dict:
-        require(who, "report")
-        today = calendar.local_date(utcnow(), ctx.settings.timezone)
-        chosen = audit.period(desde, hasta, direccion, today)
-        with reads() as session:
-            result = report.report(session, who, chosen, ctx.settings.timezone, today)
-        views.log_view(ctx, who, "view_report", None, audit.describe(chosen))
-        return report.as_json(result)
+        return over_period(who, "report", report.report, report.as_json, desde, hasta, direccion)
 
     # Actions beyond the decision: each calls the function the pages call (roles, versions, access log there)
     # and answers with the document as it is now, so the client has the version for its next action.

@@ -57,10 +57,9 @@ def report(session: Session, actor: Actor, p: audit.Period, timezone: str, today
     if p.directorate and session.get(Directorate, p.directorate) is None:
         raise UnknownDirectorate(p.directorate)
     start, end = audit.bounds(p, timezone)
-    latest_round = (select(func.max(Routing.round)).where(Routing.document_id == Document.id)
-                    .correlate(Document).scalar_subquery())
-    # The turno in attention or concluded; a returned one (back in review) names no program or directorate.
-    turno = and_(Routing.document_id == Document.id, Routing.round == latest_round, Routing.returned_at.is_(None))
+    # The turno in attention or concluded: a document has at most one not returned (it is routed again only after
+    # a devolución); a returned one (back in review) names no program or directorate.
+    turno = and_(Routing.document_id == Document.id, Routing.returned_at.is_(None))
     confirmed, read = aliased(SearchKey), aliased(SearchKey)
     municipality = func.coalesce(func.nullif(confirmed.municipality, ""), func.nullif(read.municipality, ""))
     status = case(
