@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.context import Context
 from pipeline.errors import MailFailed
-from review import calendar, mail
+from review import calendar, dates, mail
 from review.export import light
 from storage import catalogue, events
 from storage import reminders as store
@@ -102,7 +102,7 @@ def due(session: Session, day: dt.date) -> list[Digest]:
 
 
 def subject(digest: Digest) -> str:
-    return f"Turnos por vencer y vencidos · {digest.name} · {_date(digest.day)}"
+    return f"Turnos por vencer y vencidos · {digest.name} · {dates.day(digest.day)}"
 
 
 def body(digest: Digest, public_url: str | None, office: str) -> str:
@@ -112,7 +112,7 @@ def body(digest: Digest, public_url: str | None, office: str) -> str:
     if soon:
         counts.append(f"{_count(len(soon), 'turno por vencer', 'turnos por vencer')} (fecha límite en {SOON} días "
                       "hábiles o menos)")
-    lines = [f"{digest.name}:", "", f"Al {_date(digest.day)}, su dirección tiene en atención {' y '.join(counts)}.",
+    lines = [f"{digest.name}:", "", f"Al {dates.day(digest.day)}, su dirección tiene en atención {' y '.join(counts)}.",
              ""]
     for title, listed in (("Vencidos", overdue), ("Por vencer", soon)):
         if not listed:
@@ -120,7 +120,7 @@ def body(digest: Digest, public_url: str | None, office: str) -> str:
         lines.append(f"{title} ({len(listed)}):")
         for t in listed:
             program = t.program or "sin programa"
-            lines.append(f"- {t.folio} · documento {t.document_id} · {program} · fecha límite {_date(t.due_date)} "
+            lines.append(f"- {t.folio} · documento {t.document_id} · {program} · fecha límite {dates.day(t.due_date)} "
                          f"· {_left(t.days_left)}")
         lines.append("")
     if public_url:
@@ -198,10 +198,6 @@ def _failed(ctx: Context, digest: Digest, reminder_id: int, error: MailFailed) -
                       day=digest.day.isoformat(), to=digest.address, error_code=error.code, error=str(error)[:300])
     log.warning("recordatorio del %s a %s (%s) no enviado: %s", digest.day, digest.directorate, digest.address,
                 error.code)
-
-
-def _date(day: dt.date) -> str:
-    return day.strftime("%d/%m/%Y")
 
 
 def _count(n: int, one: str, many: str) -> str:
