@@ -53,6 +53,8 @@ def _read_name(segment: str) -> str | None:
     core = [w for w in words if fold(w) not in PARTICLES]
     if not 2 <= len(core) <= 6 or any(fold(w) in _NOT_NAMES for w in core):
         return None
+    if sum(len(w.rstrip(".")) == 1 for w in core) * 2 > len(core):
+        return None  # mostly initials: a spaced-out word ("P R E S E N T E"), not a person
     if fold(" ".join(words)) in gazetteer.place_names():
         return None
     return " ".join(w.lower() if fold(w) in PARTICLES and n else w[0].upper() + w[1:].lower()
@@ -90,6 +92,14 @@ def _signature(text: str, after: int) -> str | None:
         if tail and core <= 3 and _name_tail(tail):
             joined = _read_name(line + " " + tail)
             if joined and len(joined.split()) > len((name or "").split()):
+                name = joined
+        elif tail and name is None:
+            # One given name closing the line, the surnames opening the next one and the sentence going on after
+            # them ("Atentamente, María\nLópez Ramírez. Teléfono 662..."): the name stops at its full stop.
+            joined = _read_name(line + " " + tail)
+            extra = joined.split()[len(line.split()):] if joined else []
+            if extra and fold(" ".join(extra)) not in gazetteer.place_names() \
+                    and fold(extra[0]) not in gazetteer.place_names():
                 name = joined
         if name:
             return name
@@ -147,11 +157,13 @@ def find_name(text: str, folded: str, cues: list[Cue], addressee_end: int) -> di
 def find_addressee(text: str, addressee_end: int) -> dict | None:
     """The official the letter is addressed to, {"value", "score"} plus the "title" line when there is one."""
     name = title = None
-    for line in text[:addressee_end].split("\n"):
+    lines = text[:addressee_end].split("\n")
+    for n, line in enumerate(lines):
         if not line.strip():
             continue
-        if TITLES.search(fold(line)):
-            title = title or line.strip(" .,")
+        found = TITLES.search(fold(line))
+        if found:
+            title = title or _title(line, found.start(), lines[n + 1] if n + 1 < len(lines) else "")
             continue
         name = name or _read_name(line)
     if not name and title:                 # "C. Gobernador del Estado de Sonora": the office is who it is addressed to
@@ -162,3 +174,16 @@ def find_addressee(text: str, addressee_end: int) -> dict | None:
     if title:
         field["title"] = title
     return field
+
+
+def _title(line: str, at: int, following: str) -> str:
+    """The office a title line names, without the sentence before it on the same line ("Hermosillo, a 3 de
+    noviembre. Secretaría de" → "Secretaría de") and, when the line breaks it after a particle, with its end from
+    the next line ("... de" + "Desarrollo Social. Por medio..." → "Secretaría de Desarrollo Social")."""
+    # The last full stop that ends a sentence: after a word or a number, not after an honorific ("C.", "Sra.").
+    ends = [m.end() for m in re.finditer(r"([^\W_]+)\.\s+", line[:at])
+            if len(m.group(1)) > 1 and fold(m.group(1)) not in _HONORIFICS]
+    title = line[ends[-1]:] if ends else line
+    if fold(title.split()[-1]) in PARTICLES and following.strip():
+        title += " " + re.split(r"[.,;:]", following.strip(), maxsplit=1)[0]
+    return title.strip(" .,")

@@ -294,6 +294,7 @@ def test_extraction_leaves_spacy_to_textcat():
     "Atentamente, María\nLópez Ramírez.",                   # the OCR wrapped the line after the first name
     "Agradezco su atención. Atentamente, María López Ramírez.",  # the name on the closing word's own line
     "ATENTAMENTE\nMARIA LÓPEZ\nRAMÍREZ",
+    "Atentamente, María\nLópez Ramírez. Teléfono 662 000 1111.",  # and the letter goes on after the full stop
 ])
 def test_a_signature_broken_across_lines_keeps_the_whole_name(signature):
     fields = extract_fields("Solicito una silla de ruedas para mi madre.\n" + signature + "\n")
@@ -305,6 +306,25 @@ def test_the_line_after_a_signature_is_joined_only_when_it_is_the_rest_of_a_name
     for after in ("Hermosillo, Sonora", "Tel. 662 123 4567", "Colonia Centro", "Vecina de Cajeme"):
         fields = extract_fields(f"Solicito una despensa.\nAtentamente,\nMaría López\n{after}\n")
         assert fields["name"]["value"] == "María López", after
+
+
+def test_a_lone_given_name_is_not_joined_to_a_place_on_the_next_line():
+    fields = extract_fields("Solicito una despensa. Atentamente, María\nHermosillo, Sonora\n")
+    assert fields.get("name") is None or "Hermosillo" not in fields["name"]["value"]
+
+
+def test_a_letter_in_running_text_names_the_office_it_is_addressed_to_not_its_date_line():
+    # As the trial's scan came out of Tesseract: no addressee block, the office named inside the first sentence.
+    text = ("Hermosillo, Sonora, a 3 de noviembre de 2026. Secretaría de\n"
+            "Desarrollo Social. Por medio de la presente solicito de la\n"
+            "manera más atenta una silla de ruedas para mi madre.")
+    assert extract_fields(text)["addressee"]["value"] == "Secretaría de Desarrollo Social"
+
+
+def test_a_spaced_out_presente_is_not_read_as_a_persons_initials():
+    text = "C. SECRETARIO DE DESARROLLO SOCIAL\nP R E S E N T E\nSolicito una despensa.\nAtentamente\nRosa Ruiz Félix"
+    addressee = extract_fields(text)["addressee"]
+    assert addressee["value"] == "SECRETARIO DE DESARROLLO SOCIAL" and "P R" not in str(addressee)
 
 
 def fold_name(name: str) -> str:
