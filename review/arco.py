@@ -17,7 +17,6 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from classifiers import identifiers
 from pipeline.context import Context
 from pipeline.errors import DocumentNotFound, InvalidInput
 from pipeline.stages import archived_file, searchable_pdf
@@ -250,7 +249,7 @@ def _fields(fields: dict) -> list[str]:
         if value in (None, ""):
             continue
         value = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-        lines.append(f"  {LABELS.get(name, name)}: {identifiers.readable_phone(value) if name == 'phone' else value}")
+        lines.append(f"  {LABELS.get(name, name)}: {labels.field_value(name, value)}")
     return lines or ["  Ninguno."]
 
 

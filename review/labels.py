@@ -4,10 +4,12 @@ machine actors, confidence bands. One mapping for every page; templates use it t
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 
 from classifiers import identifiers
+from review import dates
 
 STATES = {
     "received": "recibido",
@@ -154,9 +156,23 @@ def event(e: Mapping, directorates: Mapping[str, str] | None = None) -> str:
     return kind.replace("_", " ").capitalize()
 
 
+def field_value(name: str, value) -> str:
+    """A petitioner field as staff read it: a phone as people write it ("662 213 9087"), a date found in the letter
+    as dd/mm/aaaa; anything typed otherwise as it was typed."""
+    text = "" if value is None else str(value)
+    if name == "phone" and text:
+        return identifiers.readable_phone(text)
+    if name.endswith("date") and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return dates.day(dt.date.fromisoformat(text))
+        except ValueError:
+            return text
+    return text
+
+
 def install(env) -> None:
     """Jinja filters: `estado`, `medio`, `actor`, `banda`, `evento` (with the directorates' names), `accion`, `via`,
-    `telefono` (a stored phone as people write it)."""
+    `campo` (a petitioner field's value as staff read it: `value|campo(name)`)."""
     env.filters.update(estado=state, medio=channel, actor=actor, banda=band, evento=event,
-                       telefono=identifiers.readable_phone,
+                       campo=lambda value, name: field_value(name, value),
                        accion=lambda code: named(ACTIONS, code), via=lambda code: named(VIAS, code))

@@ -14,7 +14,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifiers import identifiers
 from classifiers.catalogue import Catalogue
 from pipeline.context import Context
 from pipeline.errors import (DocumentNotFound, InvalidInput, NotReviewable, PeticionesError, StaleVersion,
@@ -171,7 +170,9 @@ def rectify(ctx: Context, actor: Actor, document_id: int, *, version: int, field
             raise NotReviewable(f"document {document_id} is {document.state.value}, not routed",
                                 user_message="Sólo se corrigen así los datos de una petición turnada; en revisión, "
                                              "corríjalos en el formulario de turno.")
-        changed = sorted(name for name in set(before) | set(fields) if before.get(name) != fields.get(name))
+        # Compared as staff read them: "+526622139087" and "662 213 9087" are the same phone.
+        changed = sorted(name for name in set(before) | set(fields)
+                         if labels.field_value(name, before.get(name)) != labels.field_value(name, fields.get(name)))
         if not changed:
             raise InvalidInput("nothing changed", user_message="Los datos son iguales a los confirmados: no hay nada "
                                                                "que corregir.")
@@ -227,7 +228,7 @@ def slip_data(ctx: Context, session, routing: Routing, known: Catalogue | None =
     names = {d.code: d.name for d in known.directorates}
     programs = {p.code: p.name for p in known.programs}
     fields = decision.fields if decision else {}
-    shown = {**fields, "phone": identifiers.readable_phone(fields["phone"])} if fields.get("phone") else fields
+    shown = {name: labels.field_value(name, value) for name, value in fields.items()}
     details = " · ".join(shown[k] for k in ("municipality", "locality", "address", "phone", "email") if shown.get(k))
     subject = fields.get("subject") or fields.get("request") or ""
     return SlipData(

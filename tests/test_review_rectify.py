@@ -136,3 +136,21 @@ def test_the_spreadsheet_of_turnos_shows_the_corrected_petitioner(ctx, routed):
     log_in(client, "gina")
     sheet = client.get("/turnados/exportar.csv").text
     assert "María Peña Dávila" in sheet and "María Peña Ávila" not in sheet
+
+
+def test_fields_read_as_staff_write_them_and_a_phone_in_another_format_is_no_change(ctx):
+    make_user(ctx, "ana", Role.revisor)
+    document_id = document_in_review(ctx, fields={"name": {"value": "Rosa Ruiz"}, "phone": {"value": "+526622139087"},
+                                                  "letter_date": {"value": "2026-11-03"}})
+    client = TestClient(create_app(ctx))
+    log_in(client, "ana")
+    form = client.get(f"/documentos/{document_id}").text
+    assert 'name="campo_phone" value="662 213 9087"' in form and 'name="campo_letter_date" value="03/11/2026"' in form
+    routing.confirm(ctx, actor(ctx, "ana"), document_id, version=version_of(ctx, document_id), program="las_jefas",
+                    fields={"name": "Rosa Ruiz", "phone": "+526622139087", "letter_date": "2026-11-03"})
+    page = client.get(f"/documentos/{document_id}").text
+    shown = page[page.index('id="petitioner"'):page.index('id="rectify"')]
+    assert "662 213 9087" in shown and "03/11/2026" in shown and "2026-11-03" not in shown
+    with pytest.raises(InvalidInput) as same:
+        rectify(ctx, document_id, {"name": "Rosa Ruiz", "phone": "(662) 213-9087", "letter_date": "03/11/2026"})
+    assert "no hay nada que corregir" in same.value.user_message
