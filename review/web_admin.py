@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,11 +20,25 @@ from review.roles import require
 from storage.tables import Role, utcnow
 
 
+SCRATCH_MAX_AGE = 3600.0  # seconds: far longer than any download of an expediente
+
+
+def sweep_scratch(home: Path, max_age: float = SCRATCH_MAX_AGE) -> None:
+    """Remove expedientes left behind by a server stopped while sending one (copies of personal data); only old
+    ones, since another process on the same HOME may be sending one right now."""
+    cutoff = time.time() - max_age
+    for folder in home.glob(".arco-*"):
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def install(app: FastAPI) -> None:
     from review.web import _int, form_action, signed_form, viewer
 
     ctx = app.state.ctx
     reads = app.state.reads
+    if ctx.settings.home.is_dir():
+        sweep_scratch(ctx.settings.home)
 
     def users_page(request: Request, who, status: int = 200, error: ReviewError | None = None) -> HTMLResponse:
         require(who.actor, "manage_users")

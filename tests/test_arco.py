@@ -201,3 +201,19 @@ def test_the_terminal_writes_the_expediente_for_an_active_admin_only(ctx, conclu
     assert "María Peña de Ávila" in zip_of(out.read_bytes())["resumen.txt"].decode("utf-8")
     [entry] = arco_entries(ctx, concluded["id"])
     assert (entry.user_name, entry.via, entry.target) == ("admin", "cli", "expediente-maria.zip")
+
+
+def test_expedientes_left_by_a_stopped_server_are_removed_when_the_app_starts_only_once_old(ctx):
+    import os
+    import time
+
+    from review.web_admin import SCRATCH_MAX_AGE
+
+    old, recent = ctx.settings.home / ".arco-viejo", ctx.settings.home / ".arco-en-curso"
+    for folder in (old, recent):
+        folder.mkdir(parents=True)
+        (folder / "expediente-arco.zip").write_bytes(b"PK")
+    stale = time.time() - SCRATCH_MAX_AGE - 60
+    os.utime(old, (stale, stale))
+    create_app(ctx)
+    assert not old.exists() and (recent / "expediente-arco.zip").exists()  # another process may be sending it
