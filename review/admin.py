@@ -64,8 +64,11 @@ def change_user(ctx: Context, actor: Actor, user_id: int, *, action: str, passwo
         elif action == "role":
             new_role = _role(role)
             if new_role == Role.enlace:
-                if not directorate or session.get(Directorate, directorate) is None:
-                    raise UnknownDirectorate(str(directorate), user_message="Un enlace necesita su dirección.")
+                found = session.get(Directorate, directorate) if directorate else None
+                # Active only, as when the user is created (auth.add_user): an inactive directorate gets no turnos.
+                if found is None or not found.active:
+                    raise UnknownDirectorate(str(directorate), user_message="Un enlace necesita su dirección, una "
+                                                                            "activa del catálogo.")
             if user.id == actor.user_id and new_role != Role.admin:
                 raise InvalidInput("own role", user_message="No puede quitarse a sí mismo el perfil de administración.")
             user.role, user.directorate = new_role, directorate if new_role == Role.enlace else None

@@ -173,3 +173,22 @@ def test_the_csv_export_reads_the_petitioners_in_chunks(ctx, monkeypatch):
         text, count = export.routed_csv(session, actor(ctx, "gina"), None, "America/Hermosillo", dt.date(2026, 1, 5))
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert count == 3 and sorted(r["Peticionario"] for r in rows) == sorted(names)
+
+
+def test_an_enlace_is_given_an_active_directorate_whether_created_or_changed(ctx):
+    from pipeline.errors import UnknownDirectorate
+    from review import admin
+    from tests.review_helpers import actor
+
+    make_user(ctx, "root", Role.admin)
+    make_user(ctx, "rita", Role.revisor)
+    root = actor(ctx, "root")
+    admin.save_directorate(ctx, root, code="cerrada", name="Dirección cerrada", email="", active=False)
+    with pytest.raises(UnknownDirectorate):
+        admin.create_user(ctx, root, "enzo", "enlace", "clave-de-enzo-1", "cerrada")
+    with pytest.raises(UnknownDirectorate) as refused:
+        admin.change_user(ctx, root, user_row(ctx, "rita").id, action="role", role="enlace", directorate="cerrada")
+    assert "activa" in refused.value.user_message
+    assert user_row(ctx, "rita").role == Role.revisor
+    admin.change_user(ctx, root, user_row(ctx, "rita").id, action="role", role="enlace", directorate="programas_sociales")
+    assert user_row(ctx, "rita").directorate == "programas_sociales"
