@@ -163,6 +163,28 @@ class SearchKey(Base):
     municipality: Mapped[str | None] = mapped_column(String(100))
 
 
+class TextBand(Base):
+    """One MinHash LSH band key of a document's current text (classifiers/fingerprint.py): documents that share a
+    key are candidates for being the same petition; storage/fingerprints.py decides on their texts."""
+
+    __tablename__ = "text_bands"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    band: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class SimilarText(Base):
+    """Two documents whose current texts are near-identical, stored both ways; whether they are a posible
+    duplicado also depends on their petitioners, read when shown (storage/fingerprints.py)."""
+
+    __tablename__ = "similar_texts"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True, index=True)
+    similarity: Mapped[float] = mapped_column(Float)  # Jaccard of the texts' character 5-grams, 0.4 to 1
+
+
 class Event(Base):
     """Append-only log; database triggers refuse UPDATE and DELETE."""
 
