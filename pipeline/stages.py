@@ -11,7 +11,7 @@ from ocr.document import read_document
 from ocr.page import SourceInfo
 from ocr.reader import OcrOptions
 from pipeline.context import Context
-from storage import documents
+from storage import documents, fingerprints
 from storage.files import write_atomic, write_by_tool
 from storage.tables import Document, Page
 
@@ -76,7 +76,8 @@ def pdf(ctx: Context, document: Document) -> None:
 
 
 def classify(ctx: Context, document: Document) -> None:
-    """Suggest program and directorate, and find the petitioner's data, from the text of all pages; store both."""
+    """Suggest program and directorate, find the petitioner's data and fingerprint the text (posibles duplicados),
+    from the text of all pages; store all three."""
     with ctx.sessions() as session:
         text = "\n\n".join(p.text for p in documents.pages(session, document.id) if p.text)
     suggestions = ctx.classifier.suggest(text)
@@ -84,6 +85,7 @@ def classify(ctx: Context, document: Document) -> None:
     with ctx.sessions.begin() as session:
         documents.save_suggestions(session, document.id, suggestions, ctx.worker)
         documents.save_extraction(session, document.id, fields, RULES_VERSION)
+        fingerprints.save(session, document.id, text)
 
 
 STAGES: tuple[tuple[str, Callable[[Context, Document], None]], ...] = (

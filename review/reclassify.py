@@ -1,5 +1,5 @@
-"""Suggestions and extracted fields recomputed from a document's current text: after a person types a page, or
-after pages move between documents (split, merge).
+"""Suggestions, extracted fields and the text's fingerprint (posibles duplicados) recomputed from a document's
+current text: after a person types a page, or after pages move between documents (split, merge).
 
 The classifier runs outside any write transaction (it takes a moment); the result is stored only if the text it
 was computed from is still the document's text, so a slower run never overwrites a fresher one.
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from classifiers.extraction import RULES_VERSION, extract_fields
 from pipeline.context import Context
-from storage import decisions, documents, events
+from storage import decisions, documents, events, fingerprints
 from storage import routing as turnos
 from storage.tables import Page, State, Transcription
 
@@ -26,8 +26,8 @@ def _text_mark(session: Session, document_id: int) -> tuple:
 
 
 def reclassify(ctx: Context, document_id: int, actor: str, cause: str, **detail) -> bool:
-    """Store new suggestions and extraction for a document in review from its current text, bump its version (a
-    reviewer who saw the old suggestions is told it changed) and log a `reclassified` event. False when the
+    """Store new suggestions, extraction and fingerprint for a document in review from its current text, bump its
+    version (a reviewer who saw the old suggestions is told it changed) and log a `reclassified` event. False when the
     document left review or its text changed meanwhile (whoever changed it reclassifies again)."""
     with ctx.sessions() as session:
         text = decisions.current_text(session, document_id)
@@ -40,9 +40,10 @@ def reclassify(ctx: Context, document_id: int, actor: str, cause: str, **detail)
             return False
         documents.save_suggestions(session, document_id, suggestions, actor)
         documents.save_extraction(session, document_id, fields, RULES_VERSION)
+        similar = fingerprints.save(session, document_id, text)
         document.version += 1
         events.record(session, "reclassified", actor, document_id, cause=cause,
                       suggestions={s.target: {"label": s.label, "score": round(s.score, 4)} for s in suggestions},
                       model_version=suggestions[0].model_version if suggestions else None,
-                      fields=sorted(fields), rules_version=RULES_VERSION, **detail)
+                      fields=sorted(fields), rules_version=RULES_VERSION, similar_texts=similar, **detail)
     return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from review import auth
-from storage import documents
+from storage import documents, fingerprints
 from storage.tables import Document, Role, State, utcnow
 from classifiers.catalogue import load_default
 from classifiers.suggestion import Suggestion
@@ -17,7 +17,8 @@ def document_in_review(ctx, *, text: str = "Solicito una silla de ruedas para mi
                        program: str | None = "ayudas_sociales_diversas", score: float = 0.91,
                        received_at: dt.datetime | None = None, needs_transcription: bool = False,
                        fields: dict | None = None, pdf: bytes | None = None) -> int:
-    """A document as the pipeline leaves it: one page of text, suggestions, extracted fields, state review."""
+    """A document as the pipeline leaves it: one page of text, suggestions, extracted fields, the text's
+    fingerprint, state review."""
     from storage.tables import Page
 
     with ctx.sessions.begin() as session:
@@ -34,6 +35,7 @@ def document_in_review(ctx, *, text: str = "Solicito una silla de ruedas para mi
         documents.save_extraction(session, doc.id, fields if fields is not None else {
             "name": {"value": "María Peña Ávila", "score": 0.9}, "municipality": {"value": "Hermosillo", "score": 0.95}},
             "test-1")
+        fingerprints.save(session, doc.id, text)  # as pipeline.stages.classify does
         documents.set_state(session, doc, State.review, "test")
         document_id = doc.id
     if pdf is not None:
