@@ -13,7 +13,7 @@ from pipeline.errors import DocumentNotFound, Forbidden
 from review import calendar
 from review.labels import HIGH, MEDIUM
 from review.roles import Actor, require
-from storage import access, decisions, documents, mailings
+from storage import access, decisions, documents, fingerprints, mailings
 from storage import routing as turnos
 from storage.tables import Document, Event, Extraction, Page, Routing, State, Suggestion, Transcription, aware
 
@@ -21,7 +21,8 @@ from storage.tables import Document, Event, Extraction, Page, Routing, State, Su
 _HIGH, _MEDIUM = round(HIGH * 100), round(MEDIUM * 100)
 BANDS = {"alta": f"alta (≥ {_HIGH} %)", "media": f"media ({_MEDIUM}-{_HIGH} %)", "baja": f"baja (< {_MEDIUM} %)",
          "sin": "sin sugerencia confiable"}
-FLAGS = {"needs_transcription": "por transcribir", "ocr_error": "página ilegible", "no_suggestion": "sin sugerencia"}
+FLAGS = {"needs_transcription": "por transcribir", "ocr_error": "página ilegible", "no_suggestion": "sin sugerencia",
+         "possible_duplicate": "posible duplicado"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,13 @@ def _filtered(query, f: QueueFilter, program_s):
     return query
 
 
+def _flagged_duplicates(query, session: Session, f: QueueFilter):
+    # Near-identical pairs are few; the petitioner check that decides which count is done in Python.
+    if f.flag == "possible_duplicate":
+        query = query.where(Document.id.in_(fingerprints.flagged(session)))
+    return query
+
+
 def queue(session: Session, actor: Actor, f: QueueFilter) -> dict:
     """Documents waiting for review, oldest first, with their suggestions, fields and flags; total and counts."""
     require(actor, "read_queue")
@@ -86,7 +94,7 @@ def queue(session: Session, actor: Actor, f: QueueFilter) -> dict:
     if f.band or f.flag == "no_suggestion":
         # Only these filters need the latest program suggestion joined: a probe per document in review.
         base = base.outerjoin(program_s, program_s.id == _latest("program"))
-    base = _filtered(base, f, program_s)
+    base = _flagged_duplicates(_filtered(base, f, program_s), session, f)
     ids = list(session.scalars(base.order_by(Document.received_at, Document.id).offset(f.offset).limit(f.limit)))
     by_channel = {channel: count for channel, count in session.execute(
         select(Document.channel, func.count()).where(Document.state == State.review).group_by(Document.channel))}
@@ -119,6 +127,8 @@ def items(session: Session, ids: list[int]) -> list[dict]:
             flags[document_id].add("needs_transcription")
         if error_code:
             flags[document_id].add("ocr_error")
+    for document_id in fingerprints.possible_duplicates(session, ids):
+        flags[document_id].add("possible_duplicate")
     result = []
     for i in ids:
         d = rows[i]
@@ -182,7 +192,25 @@ def document(session: Session, actor: Actor, document_id: int, timezone: str) ->
         "routing": _routing_json(routing, mailings.pending_by_routing(session, [routing.id]).get(routing.id, []))
         if routing else None,
         "history": [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail} for e in history],
+        "possible_duplicates": possible_duplicates(session, actor, document_id),
     }
+
+
+def possible_duplicates(session: Session, actor: Actor, document_id: int) -> list[dict]:
+    """The documents this one is probably the same petition as, among those the actor may read: id, state and
+    folio (the latest turno's), oldest first."""
+    others = fingerprints.possible_duplicates(session, [document_id]).get(document_id, [])
+    if not others:
+        return []
+    if actor.limited_to_directorate:  # as `readable`: an enlace only what is routed to its directorate
+        visible = set(session.scalars(select(Routing.document_id).where(
+            Routing.document_id.in_(others), Routing.returned_at.is_(None),
+            turnos.visible_to_directorate(actor.directorate or ""))))
+        others = [o for o in others if o in visible]
+    states = dict(session.execute(select(Document.id, Document.state).where(Document.id.in_(others))).all())
+    folios = {d: folio for d, folio in session.execute(select(Routing.document_id, Routing.folio)
+                                                      .where(Routing.document_id.in_(others)).order_by(Routing.round))}
+    return [{"id": o, "state": states[o].value, "folio": folios.get(o)} for o in others]
 
 
 def neighbours(session: Session, document_id: int) -> tuple[int | None, int | None]:
