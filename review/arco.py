@@ -25,7 +25,7 @@ from review.roles import Actor, require
 from review.routing import FIELD_LABELS
 from storage import access, decisions, documents
 from storage.files import write_streamed
-from storage.tables import Decision, Document, Event, FollowUp, Routing, User, aware, utcnow
+from storage.tables import Decision, Document, Event, FollowUp, Page, Routing, User, aware, utcnow
 
 # Fields only the extraction gives (read from a valid CURP), beside the ones a reviewer confirms.
 LABELS = {**FIELD_LABELS, "birth_date": "Fecha de nacimiento", "sex": "Sexo"}
@@ -104,7 +104,8 @@ def _held(ctx: Context, session: Session, document_id: int, people: dict[int, st
             files.append((entry, {"kind": kind, "path": entry}, path))
         return entry
 
-    original = archived_file(ctx, document) if document.archive_path else \
+    shared = _scan_shared(session, document)
+    original = None if shared else archived_file(ctx, document) if document.archive_path else \
         Path(document.quarantine_path) if document.quarantine_path else None
     keep("original", original, f"original{Path(document.archive_path or document.original_name).suffix.lower()}")
     keep("pdf", searchable_pdf(ctx, document_id))
@@ -147,11 +148,21 @@ def _held(ctx: Context, session: Session, document_id: int, people: dict[int, st
         "access_log": [{"at": _iso(a.at), "user": a.user_name, "action": a.action, "target": a.target, "via": a.via}
                        for a in entries],
         "text": decisions.current_text(session, document_id),
+        "original_shared": shared,  # the scan holds other petitions' pages too: only this one's PDF is included
         "files": [entry for _, entry, _ in files],
     }
     record["directorate_names"] = {code: names[0].get(code, code) for code in _codes(turnos)}
     record["program_names"] = {t["program"]: names[1].get(t["program"], t["program"]) for t in turnos if t["program"]}
     return record, [(name, path) for name, _, path in files]
+
+
+def _scan_shared(session: Session, document: Document) -> bool:
+    """True when the scan as received holds other petitions' pages too: pages were split off it into another
+    document, or this document was split off another's scan. Its copy would hand one citizen another's data."""
+    if document.reason_code == "split":
+        return True
+    moved_out = select(Page.id).where(Page.origin_document_id == document.id, Page.document_id != document.id)
+    return session.scalar(moved_out.limit(1)) is not None
 
 
 def _names(session: Session) -> tuple[dict[str, str], dict[str, str]]:
@@ -230,6 +241,9 @@ def _document(d: dict, when) -> list[str]:
     lines += [f"  {when(a['at'])} · {a['user']} · {labels.named(labels.ACTIONS, a['action'])}"
               f" ({labels.named(labels.VIAS, a['via'])})" for a in d["access_log"]] or ["  Nadie."]
     lines += ["", "Archivos en este paquete:"]
+    if d["original_shared"]:
+        lines.append("  (El escaneo original contiene también páginas de otras peticiones: se incluye sólo el PDF "
+                     "con las páginas de ésta.)")
     lines += [f"  {FILE_KINDS[f['kind']]}: {f['path']}" for f in d["files"]] or ["  Ninguno disponible."]
     lines += ["", "Texto de las páginas (donde el personal tecleó una página, su texto en lugar del leído):",
               "", d["text"] or "(sin texto)"]

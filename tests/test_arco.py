@@ -217,3 +217,23 @@ def test_expedientes_left_by_a_stopped_server_are_removed_when_the_app_starts_on
     os.utime(old, (stale, stale))
     create_app(ctx)
     assert not old.exists() and (recent / "expediente-arco.zip").exists()  # another process may be sending it
+
+
+def test_a_scan_split_into_two_petitions_is_not_handed_whole_to_either_citizen(ctx, concluded, tmp_path):
+    from review import regroup
+    from tests.test_review_documents import add_pages
+
+    both = document_in_review(ctx, text="Rosa Ruiz solicita una silla de ruedas.")
+    add_pages(ctx, both, ["Juan Soto solicita una despensa."])
+    juan = regroup.split(ctx, actor(ctx, "ana"), both, version=version_of(ctx, both), at_page=2)
+    for document_id in (both, juan):
+        out = tmp_path / f"expediente-{document_id}.zip"
+        arco.dossier(ctx, actor(ctx, "admin"), [document_id], out)
+        files = zip_of(out.read_bytes())
+        assert not any(name.endswith(f"{document_id}/original.pdf") for name in files), document_id
+        assert f"archivos/{document_id}/documento-{document_id}.pdf" in files  # its own pages only
+        assert "contiene también páginas de otras peticiones" in files["resumen.txt"].decode()
+        assert json.loads(files["expediente.json"])["documents"][0]["original_shared"] is True
+    whole = tmp_path / "expediente-concluido.zip"
+    arco.dossier(ctx, actor(ctx, "admin"), [concluded["id"]], whole)
+    assert zip_of(whole.read_bytes())[f"archivos/{concluded['id']}/original.pdf"] == ORIGINAL  # a scan of its own
