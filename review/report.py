@@ -13,7 +13,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from review import audit, labels
@@ -61,7 +61,12 @@ def report(session: Session, actor: Actor, p: audit.Period, timezone: str, today
     # a devolución); a returned one (back in review) names no program or directorate.
     turno = and_(Routing.document_id == Document.id, Routing.returned_at.is_(None))
     confirmed, read = aliased(SearchKey), aliased(SearchKey)
-    municipality = func.coalesce(func.nullif(confirmed.municipality, ""), func.nullif(read.municipality, ""))
+    # The reviewer's data once they confirmed any, even without a municipality (they may have removed a wrong
+    # reading); the machine's reading where nobody confirmed petitioner data (not routed yet, or routed without it).
+    confirmed_any = or_(confirmed.name != "", confirmed.municipality.is_not(None), confirmed.curp.is_not(None),
+                        confirmed.phone.is_not(None), confirmed.email.is_not(None))
+    municipality = case((confirmed_any, func.nullif(confirmed.municipality, "")),
+                        else_=func.nullif(read.municipality, ""))
     status = case(
         (and_(Document.state == State.concluded, Document.reason_code == "not_petition"), "not_petition"),
         (Document.state == State.concluded, "answered"),

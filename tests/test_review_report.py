@@ -142,3 +142,13 @@ def test_the_page_the_spreadsheet_and_the_api(ctx, office):
     with ctx.sessions() as session:
         actions = [e.action for e in access.entries(session, user_name="gina")]
     assert "view_report" in actions and "export" in actions
+
+
+def test_a_municipality_the_reviewer_removed_is_not_counted_from_the_machines_reading(ctx):
+    make_user(ctx, "ana", Role.revisor)
+    make_user(ctx, "gina", Role.gerente)
+    cleared = document_in_review(ctx, fields=place("Hermosillo"))  # the office's own dateline, say
+    route(ctx, cleared, "las_jefas", name="Rosa Ruiz")
+    unconfirmed = document_in_review(ctx, fields=place("Navojoa"))
+    assert table(informe(ctx), "municipality") == {"Navojoa": (1, {"in_review": 1}), None: (1, {"open_on_time": 1})}
+    assert unconfirmed
