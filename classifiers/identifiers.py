@@ -102,14 +102,26 @@ def find_phones(text: str, folded: str, avoid: list[tuple[int, int]]) -> dict | 
     return {"value": e164, "national": national, "score": score, "all": [n[0] for n in numbers]}
 
 
-def readable_phone(value: str) -> str:
-    """A stored phone as people write it in Mexico ("+526622139087" → "662 213 9087"); anything that does not parse
-    as a number is returned as it was typed."""
+def _valid_number(value: str):
     try:
         number = phonenumbers.parse(value, "MX")
     except phonenumbers.NumberParseException:
-        return value
-    if not phonenumbers.is_valid_number(number):
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def stored_phone(value: str) -> str:
+    """A typed phone as it is stored ("(662) 213-9087" → "+526622139087"), like the ones found in letters; anything
+    that does not parse as a number is kept as it was typed."""
+    number = _valid_number(value)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) if number else value
+
+
+def readable_phone(value: str) -> str:
+    """A stored phone as people write it in Mexico ("+526622139087" → "662 213 9087"); anything that does not parse
+    as a number is returned as it was typed."""
+    number = _valid_number(value)
+    if number is None:
         return value
     if number.country_code != 52:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

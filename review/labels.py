@@ -170,6 +170,20 @@ def field_value(name: str, value) -> str:
     return text
 
 
+def stored_value(name: str, text: str) -> str:
+    """What `field_value` shows, back as it is stored (as the machine stores what it finds): a phone in E.164, a
+    date dd/mm/aaaa as ISO; anything else, or what does not parse, as typed."""
+    if name == "phone":
+        return identifiers.stored_phone(text)
+    found = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text) if name.endswith("date") else None
+    if found:
+        try:
+            return dt.date(int(found[3]), int(found[2]), int(found[1])).isoformat()
+        except ValueError:
+            return text
+    return text
+
+
 def install(env) -> None:
     """Jinja filters: `estado`, `medio`, `actor`, `banda`, `evento` (with the directorates' names), `accion`, `via`,
     `campo` (a petitioner field's value as staff read it: `value|campo(name)`)."""

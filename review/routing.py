@@ -67,14 +67,15 @@ def _locked_for_decision(session, document_id: int, version: int) -> Document:
 
 
 def clean_fields(fields: dict | None) -> dict[str, str]:
-    """Confirmed fields as {name: text}; values from the extraction ({"value": ...}) are unwrapped."""
+    """Confirmed fields as {name: text}, stored as the extraction stores what it finds (phone E.164, dates ISO:
+    `labels.stored_value`), whatever the form showed; values from the extraction ({"value": ...}) are unwrapped."""
     result = {}
     for name, value in (fields or {}).items():
         if isinstance(value, dict):
             value = value.get("value")
         if value is None:
             continue
-        text = str(value).strip()
+        text = labels.stored_value(str(name), str(value).strip())
         if text:
             result[str(name)[:60]] = text[:2000]
     return result

@@ -20,8 +20,9 @@ from tests.test_review_api import bearer
 from tests.test_review_search import found
 from tests.test_review_web import csrf_of, log_in
 
-CONFIRMED = {"name": "María Peña Ávila", "phone": "6622139087", "municipality": "Hermosillo"}
-CORRECTED = {"name": "María Peña Dávila", "phone": "6622139088", "municipality": "Hermosillo"}
+# As stored (phones in E.164, as the extraction stores them); the forms show "662 213 9087".
+CONFIRMED = {"name": "María Peña Ávila", "phone": "+526622139087", "municipality": "Hermosillo"}
+CORRECTED = {"name": "María Peña Dávila", "phone": "+526622139088", "municipality": "Hermosillo"}
 
 
 @pytest.fixture
@@ -138,7 +139,7 @@ def test_the_spreadsheet_of_turnos_shows_the_corrected_petitioner(ctx, routed):
     assert "María Peña Dávila" in sheet and "María Peña Ávila" not in sheet
 
 
-def test_fields_read_as_staff_write_them_and_a_phone_in_another_format_is_no_change(ctx):
+def test_fields_read_as_staff_write_them_stored_as_the_machine_does_and_a_retyped_phone_is_no_change(ctx):
     make_user(ctx, "ana", Role.revisor)
     document_id = document_in_review(ctx, fields={"name": {"value": "Rosa Ruiz"}, "phone": {"value": "+526622139087"},
                                                   "letter_date": {"value": "2026-11-03"}})
@@ -147,7 +148,10 @@ def test_fields_read_as_staff_write_them_and_a_phone_in_another_format_is_no_cha
     form = client.get(f"/documentos/{document_id}").text
     assert 'name="campo_phone" value="662 213 9087"' in form and 'name="campo_letter_date" value="03/11/2026"' in form
     routing.confirm(ctx, actor(ctx, "ana"), document_id, version=version_of(ctx, document_id), program="las_jefas",
-                    fields={"name": "Rosa Ruiz", "phone": "+526622139087", "letter_date": "2026-11-03"})
+                    fields={"name": "Rosa Ruiz", "phone": "662 213 9087", "letter_date": "03/11/2026"})
+    with ctx.sessions() as session:  # stored as the machine stores them, whatever the form showed
+        assert decisions.confirmed_fields(session, document_id) == {
+            "name": "Rosa Ruiz", "phone": "+526622139087", "letter_date": "2026-11-03"}
     page = client.get(f"/documentos/{document_id}").text
     shown = page[page.index('id="petitioner"'):page.index('id="rectify"')]
     assert "662 213 9087" in shown and "03/11/2026" in shown and "2026-11-03" not in shown
