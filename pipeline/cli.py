@@ -306,7 +306,7 @@ def reminders_command(
     haya enviado."""
     import datetime as dt
 
-    from review import calendar, mail, reminders
+    from review import calendar, dates, mail, reminders
     from storage.tables import utcnow
 
     ctx = _context()
@@ -316,7 +316,7 @@ def reminders_command(
         except ValueError:
             _say(f"Fecha no válida: {fecha}. Escríbala como AAAA-MM-DD, por ejemplo 2026-03-02.")
             raise typer.Exit(2)
-        shown = day.strftime("%d/%m/%Y")
+        shown = dates.day(day)
         with ctx.sessions() as session:
             office_day = reminders.is_office_day(session, day)
             digests = reminders.due(session, day) if office_day else []

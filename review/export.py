@@ -21,9 +21,12 @@ CHUNK = 500
 LIGHTS = {"vencido": "vencido", "por-vencer": "por vencer", "en-tiempo": "en tiempo"}
 
 
+SOON = 2  # business days left at which a turno is "por vencer"
+
+
 def light(days_left: int) -> str:
     """The turnados page's traffic light from the business days left to the due date."""
-    return "vencido" if days_left < 0 else "por-vencer" if days_left <= 2 else "en-tiempo"
+    return "vencido" if days_left < 0 else "por-vencer" if days_left <= SOON else "en-tiempo"
 
 
 def countdown(today: dt.date, due_date: str, closed: set[dt.date]) -> tuple[int, str]:

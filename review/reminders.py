@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from pipeline.context import Context
-from pipeline.errors import MailFailed
+from pipeline.errors import MailFailed, MailRefused
 from review import calendar, dates, mail
-from review.export import light
+from review.export import SOON, light
 from storage import catalogue, events
 from storage import reminders as store
 from storage import routing as turnos
@@ -26,7 +26,6 @@ from storage.tables import aware, utcnow
 
 log = logging.getLogger(__name__)
 
-SOON = 2  # business days left at which a turno is "por vencer" (review.export.light)
 
 
 @dataclass(frozen=True)
@@ -148,35 +147,40 @@ def sent_on(session: Session, day: dt.date) -> dict[str, dt.datetime]:
 
 
 def send_daily(ctx: Context, today: dt.date) -> Outcome:
-    """Send `today`'s reminders not sent yet (one per directorate with an address and due turnos), each claimed first
-    so that two processes never both send it; a failure leaves it unsent with its code, for a later try that day."""
+    """Send `today`'s reminders not sent yet (one per directorate with an address and due turnos). Each is claimed
+    just before it goes, so that two processes never both send it and no claim outlives its lease while others are
+    sent. A failure leaves it unsent with its code, for a later try that day; an address the server refused is not
+    tried again that day; a server that fails leaves the rest for the next round."""
     settings = ctx.settings
     with ctx.sessions() as session:
         if not is_office_day(session, today):
             return Outcome(today, False)
         digests = due(session, today)
+        done = sent_on(session, today)
     outcome = Outcome(today, True, without_address=[d for d in digests if not d.address])
     if not mail.enabled(settings):
         return outcome
-    stale_before = utcnow() - mail.claim_lease(settings)
-    claimed: list[tuple[Digest, int]] = []
-    with ctx.sessions.begin() as session:
-        for digest in (d for d in digests if d.address):
-            reminder_id = store.claim(session, digest.directorate, today, stale_before)
-            if reminder_id is None:
-                outcome.already.append(digest)
-            else:
-                claimed.append((digest, reminder_id))
-    messages = [mail.Plain(d.address, subject(d), body(d, settings.public_url, settings.office_name))
-                for d, _ in claimed]
-    # send_plain yields once per message, in order
-    for (_, result), (digest, reminder_id) in zip(mail.send_plain(settings, messages), claimed):
-        if isinstance(result, MailFailed):
-            _failed(ctx, digest, reminder_id, result)
-            outcome.failed.append((digest, result))
-        else:
+    waiting = [d for d in digests if d.address]
+    outcome.already += [d for d in waiting if d.directorate in done]
+    waiting = [d for d in waiting if d.directorate not in done]
+    for position, digest in enumerate(waiting):
+        with ctx.sessions.begin() as session:
+            reminder_id = store.claim(session, digest.directorate, today, utcnow() - mail.claim_lease(settings),
+                                      given_up=(MailRefused.code,))
+        if reminder_id is None:
+            outcome.already.append(digest)
+            continue
+        message = mail.Plain(digest.address, subject(digest), body(digest, settings.public_url, settings.office_name))
+        [(_, result)] = mail.send_plain(settings, [message])
+        if not isinstance(result, MailFailed):
             _sent(ctx, digest, reminder_id, result)
             outcome.sent.append(digest)
+            continue
+        _failed(ctx, digest, reminder_id, result)
+        outcome.failed.append((digest, result))
+        if not isinstance(result, MailRefused):  # the server, not this address: the others wait for the next round
+            outcome.failed += [(d, result) for d in waiting[position + 1:]]
+            break
     return outcome
 
 

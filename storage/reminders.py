@@ -28,9 +28,11 @@ def directorates(session: Session, codes: Iterable[str]) -> dict[str, tuple[str,
     return {code: (name, (email or "").strip() or None) for code, name, email in rows}
 
 
-def claim(session: Session, directorate: str, day: dt.date, stale_before: dt.datetime) -> int | None:
+def claim(session: Session, directorate: str, day: dt.date, stale_before: dt.datetime,
+          given_up: tuple[str, ...] = ()) -> int | None:
     """Take the day's reminder of this directorate for sending (creating its row); its id, or None when it was sent
-    already or another sender holds a fresh claim."""
+    already, another sender holds a fresh claim, or its last failure's code is one of `given_up` (an address the
+    server refused is not retried all day)."""
     try:
         with session.begin_nested():
             session.add(Reminder(directorate=directorate, day=day))
@@ -39,7 +41,8 @@ def claim(session: Session, directorate: str, day: dt.date, stale_before: dt.dat
     taken = session.execute(
         update(Reminder)
         .where(Reminder.directorate == directorate, Reminder.day == day, Reminder.sent_at.is_(None),
-               or_(Reminder.claimed_at.is_(None), Reminder.claimed_at < stale_before))
+               or_(Reminder.claimed_at.is_(None), Reminder.claimed_at < stale_before),
+               or_(Reminder.error_code.is_(None), Reminder.error_code.not_in(given_up)))
         .values(claimed_at=utcnow(), attempts=Reminder.attempts + 1)
         .returning(Reminder.id)
     ).scalar()

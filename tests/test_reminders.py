@@ -356,3 +356,20 @@ def test_overlapping_claims_on_postgresql_give_the_day_to_one_sender(tmp_path):
         finally:
             pg.close()
     assert first is not None and second is None
+
+
+def test_a_refused_address_is_not_tried_again_that_day_and_does_not_hold_up_the_others(ctx, smtp, monkeypatch):
+    turno(ctx, "las_jefas", dt.date(2026, 3, 9))
+    turno(ctx, "infraestructura_basica", dt.date(2026, 3, 9))
+    server = smtp()
+    server.refuse.add("programas@sedesson.test")
+    use_smtp(ctx, monkeypatch, server.port)
+    set_emails(ctx, programas_sociales="programas@sedesson.test", infraestructura_social="infra@sedesson.test")
+    outcome = reminders.send_daily(ctx, TODAY)
+    assert [(d.directorate, e.code) for d, e in outcome.failed] == [("programas_sociales", "mail_refused")]
+    assert [d.directorate for d in outcome.sent] == ["infraestructura_social"]
+    again = reminders.send_daily(ctx, TODAY)
+    assert again.sent == again.failed == [] and {d.directorate for d in again.already} == {
+        "programas_sociales", "infraestructura_social"}
+    assert [m["to"] for m in server.messages] == [["infra@sedesson.test"]]
+    assert len(sent_events(ctx, "reminder_failed")) == 1  # one event, not one per round all day
