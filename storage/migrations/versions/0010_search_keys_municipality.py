@@ -13,6 +13,8 @@ down_revision = '0009'
 branch_labels = None
 depends_on = None
 
+BATCH = 1000
+
 
 def upgrade() -> None:
     with op.batch_alter_table('search_keys') as batch:
@@ -25,6 +27,9 @@ def _fill(bind) -> None:
     from storage.search import keys
 
     search_keys = sa.table('search_keys', sa.column('document_id'), sa.column('source'), sa.column('municipality'))
+    update = (search_keys.update().where(search_keys.c.document_id == sa.bindparam('document'),
+                                         search_keys.c.source == sa.bindparam('kind'))
+              .values(municipality=sa.bindparam('place')))
     for source, table, extra in (('extraction', 'extractions', None), ('decision', 'decisions', 'route')):
         rows = sa.table(table, sa.column('id'), sa.column('document_id'), sa.column('fields', sa.JSON),
                         *([sa.column('kind')] if extra else []))
@@ -32,11 +37,10 @@ def _fill(bind) -> None:
         if extra:
             query = query.where(rows.c.kind.in_(('route', 'rectify')))
         latest = {document_id: fields for document_id, fields in bind.execute(query)}  # the last row wins
-        for document_id, fields in latest.items():
-            place = keys(fields or {})['municipality']
-            if place:
-                bind.execute(search_keys.update().where(search_keys.c.document_id == document_id,
-                                                        search_keys.c.source == source).values(municipality=place))
+        rows = [{'document': document_id, 'kind': source, 'place': place} for document_id, fields in latest.items()
+                if (place := keys(fields or {})['municipality'])]
+        for start in range(0, len(rows), BATCH):  # one executemany per batch, not a round trip per document
+            bind.execute(update, rows[start:start + BATCH])
 
 
 def downgrade() -> None:
