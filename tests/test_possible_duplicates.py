@@ -161,14 +161,7 @@ def test_the_migration_fills_the_documents_held_before_it(ctx):
     older = document_in_review(ctx, text=LETTER)
     newer = document_in_review(ctx, text=ocr_like(LETTER))
     document_in_review(ctx, text=OTHER)
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(database.MIGRATIONS))
-    with ctx.engine.connect() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0010")
+    database.downgrade(ctx.engine, "0010")
     with ctx.engine.connect() as connection:
         assert "text_bands" not in sa.inspect(connection).get_table_names()
     database.upgrade(ctx.engine, "head")

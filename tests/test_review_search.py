@@ -165,14 +165,7 @@ def test_the_api_searches_with_the_same_rules(ctx, people):
 
 def test_the_migration_fills_the_keys_of_documents_held_before_it(ctx, people):
     route(ctx, people["mariana"], fields={"name": "Mariana López Ruiz", "municipality": "cd obregon"})
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(database.MIGRATIONS))
-    with ctx.engine.connect() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0007")
+    database.downgrade(ctx.engine, "0007")
     with ctx.engine.connect() as connection:
         assert "search_keys" not in sa.inspect(connection).get_table_names()
     database.upgrade(ctx.engine, "head")
