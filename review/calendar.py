@@ -73,3 +73,12 @@ def local_time(moment: dt.datetime | str | None, timezone: str) -> str:
     if isinstance(moment, str):
         moment = dt.datetime.fromisoformat(moment)
     return aware(moment).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+# The traffic light (semáforo) of a turno: what the turnados page, its export and the reminders show.
+SOON = 2  # business days left at which a turno is "por vencer"
+
+
+def light(days_left: int) -> str:
+    """"vencido", "por-vencer" or "en-tiempo" from the business days left to the due date."""
+    return "vencido" if days_left < 0 else "por-vencer" if days_left <= SOON else "en-tiempo"

@@ -21,18 +21,10 @@ CHUNK = 500
 LIGHTS = {"vencido": "vencido", "por-vencer": "por vencer", "en-tiempo": "en tiempo"}
 
 
-SOON = 2  # business days left at which a turno is "por vencer"
-
-
-def light(days_left: int) -> str:
-    """The turnados page's traffic light from the business days left to the due date."""
-    return "vencido" if days_left < 0 else "por-vencer" if days_left <= SOON else "en-tiempo"
-
-
 def countdown(today: dt.date, due_date: str, closed: set[dt.date]) -> tuple[int, str]:
     """Business days left to a turno's due date (ISO, as views.routed gives it) and its traffic light."""
     left = calendar.business_days_between(today, dt.date.fromisoformat(due_date), closed)
-    return left, light(left)
+    return left, calendar.light(left)
 
 
 def routed_csv(session: Session, actor: Actor, directorate: str | None, timezone: str, today: dt.date) -> tuple[str, int]:

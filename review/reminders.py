@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from pipeline.context import Context
 from pipeline.errors import MailFailed, MailRefused
 from review import calendar, dates, mail
-from review.export import SOON, light
+from review.calendar import SOON, light
 from storage import catalogue, events
 from storage import reminders as store
 from storage import routing as turnos

@@ -13,7 +13,7 @@ from pipeline.errors import DocumentNotFound, Forbidden
 from review import calendar
 from review.labels import HIGH, MEDIUM
 from review.roles import Actor, require
-from storage import access, decisions, documents, fingerprints, mailings
+from storage import access, decisions, documents, fingerprints, mailings, search
 from storage import routing as turnos
 from storage.tables import Document, Event, Extraction, Page, Routing, State, Suggestion, Transcription, aware
 
@@ -229,20 +229,59 @@ def neighbours(session: Session, document_id: int) -> tuple[int | None, int | No
     return previous, following
 
 
-def routed(session: Session, actor: Actor, directorate: str | None, limit: int = 200) -> list[dict]:
-    """Turnos by due date (nearest first): an enlace sees its directorate's; others all, or one directorate's."""
+@dataclass(frozen=True)
+class RoutedFilter:
+    """Which turnos in attention: one directorate's (an enlace: always its own), one traffic light, one page."""
+
+    directorate: str | None = None
+    light: str | None = None  # "vencido", "por-vencer" or "en-tiempo" (review.calendar.light)
+    offset: int = 0
+    limit: int = 100
+
+
+def _in_attention(actor: Actor, directorate: str | None) -> list:
+    """Conditions on turnos in attention this actor may list: an enlace its directorate's; others all, or one's."""
     if actor.limited_to_directorate:
         directorate = actor.directorate
     elif not (actor.may("read_queue")):
         raise Forbidden(actor.name)
-    query = (select(Routing, Document).join(Document, Document.id == Routing.document_id)
-             .where(Document.state == State.routed, Routing.returned_at.is_(None))
-             .order_by(Routing.due_date, Routing.id).limit(limit))
+    where = [Document.state == State.routed, Routing.returned_at.is_(None)]
     if directorate:
-        query = query.where(turnos.visible_to_directorate(directorate))
-    rows = list(session.execute(query))
+        where.append(turnos.visible_to_directorate(directorate))
+    return where
+
+
+def _turnos(session: Session, query) -> list[tuple[Routing, Document, list[str]]]:
+    rows = list(session.execute(query.order_by(Routing.due_date, Routing.id)))
     unsent = mailings.pending_by_routing(session, [r.id for r, _ in rows])
-    return [{"document_id": d.id, "channel": d.channel, **_routing_json(r, unsent.get(r.id, []))} for r, d in rows]
+    return [(r, d, unsent.get(r.id, [])) for r, d in rows]
+
+
+def routed(session: Session, actor: Actor, directorate: str | None, limit: int = 200) -> list[dict]:
+    """Turnos in attention by due date (nearest first), for the spreadsheet export."""
+    query = (select(Routing, Document).join(Document, Document.id == Routing.document_id)
+             .where(*_in_attention(actor, directorate)).limit(limit))
+    return [{"document_id": d.id, "channel": d.channel, **_routing_json(r, unsent)}
+            for r, d, unsent in _turnos(session, query)]
+
+
+def routed_page(session: Session, actor: Actor, f: RoutedFilter, today: dt.date, closed: set[dt.date]) -> dict:
+    """A page of turnos in attention by due date (nearest first), with the petitioner's name, and how many there
+    are in all; `today` and the office closures place the traffic-light filter's bounds."""
+    where = _in_attention(actor, f.directorate)
+    if f.light:
+        # Por vencer: due within SOON business days, i.e. before the day SOON + 1 business days from today.
+        soon = calendar.add_business_days(today, calendar.SOON + 1, closed)
+        where.append({"vencido": Routing.due_date < today,
+                      "por-vencer": and_(Routing.due_date >= today, Routing.due_date < soon),
+                      "en-tiempo": Routing.due_date >= soon}[f.light])
+    base = select(Routing, Document).join(Document, Document.id == Routing.document_id).where(*where)
+    total = session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = _turnos(session, base.offset(f.offset).limit(f.limit))
+    names = search.names(session, [d.id for _, d, _ in rows])
+    items = [{"document_id": d.id, "channel": d.channel, "petitioner": names.get(d.id, ""),
+              **_routing_json(r, unsent)} for r, d, unsent in rows]
+    return {"items": items, "total": total}
 
 
 def _routing_json(r: Routing, mail_pending: list[str] = ()) -> dict:

@@ -151,19 +151,20 @@ def install(app: FastAPI) -> None:
                     directorates={d.code: d.name for d in known.directorates})
 
     @app.get("/turnados", response_class=HTMLResponse)
-    def routed_page(request: Request, direccion: str = ""):
+    def routed_page(request: Request, direccion: str = "", semaforo: str = "", desde: int = 0):
         who = viewer(request)
-        with reads() as session:
-            rows = views.routed(session, who.actor, direccion or None)
-            known = catalogue.load(session)
-            closed = turnos.closures(session)
         today = calendar.local_date(utcnow(), ctx.settings.timezone)
-        for row in rows:
+        f = views.RoutedFilter(direccion or None, semaforo if semaforo in export.LIGHTS else None, max(0, desde))
+        with reads() as session:
+            closed = turnos.closures(session)
+            result = views.routed_page(session, who.actor, f, today, closed)
+            known = catalogue.load(session)
+        for row in result["items"]:
             row["days_left"], row["light"] = export.countdown(today, row["due_date"], closed)
         names = {d.code: d.name for d in known.directorates}
-        return page(request, "routed.html", who, rows=rows, directorate=direccion, directorates=names,
-                    directorate_name=names.get(who.actor.directorate or ""),
-                    programs={p.code: p.name for p in known.programs})
+        return page(request, "routed.html", who, result=result, rows=result["items"], f=f, directorate=direccion,
+                    directorates=names, directorate_name=names.get(who.actor.directorate or ""),
+                    programs={p.code: p.name for p in known.programs}, lights=export.LIGHTS)
 
     @app.get("/buscar", response_class=HTMLResponse)
     def search_page(request: Request, q: str = ""):
