@@ -350,6 +350,8 @@ def main() -> None:
             "GET /cola?marca=needs_transcription": "/cola?marca=needs_transcription",
             "GET /api/v1/documents/{id}": lambda i: f"/api/v1/documents/{random_ids[i]}",
             "GET /api/v1/queue": "/api/v1/queue",
+            "GET /turnados": "/turnados",  # the 100 nearest due of about 16,000 in attention, counted
+            "GET /turnados?semaforo=vencido": "/turnados?semaforo=vencido",
             # Búsqueda: a common name (thousands of matches, counted), a phone, a folio, through the page and the API.
             "GET /buscar?q=rosa valenzuela": "/buscar?q=rosa+valenzuela",
             "GET /buscar?q=662 (teléfono)": lambda i: f"/buscar?q=662{random_ids[i] % 900 + 100}{random_ids[i] % 9000 + 1000}",
