@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     deadline_days: int = Field(10, description="Business days to answer when the catalogue program sets none.")
     timezone: str = Field("America/Hermosillo", description="The office's time zone: dates on slips and deadlines are counted in it.")
     office_name: str = Field("Secretaría de Desarrollo Social del Estado de Sonora · Dirección de Atención y Gestión a la Ciudadanía", description="Heading of the routing slip (volante de turno).")
+    office_place: str = Field("Hermosillo, Sonora", description="Where the office's answer letters (oficios de respuesta) are dated.")
     slip_font: Path = Field(Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), description="TrueType font for the routing slip (accents need a Unicode font; Debian package fonts-dejavu-core).")
     session_hours: float = Field(12.0, description="How long a browser login lasts.")
     secure_cookies: bool = Field(False, description="Send the session cookie only over HTTPS; turn on behind an HTTPS proxy.")

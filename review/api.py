@@ -66,6 +66,8 @@ class AnswerIn(BaseModel):
     version: int = _version()
     answered_on: dt.date = Field(description="The day the citizen was answered, YYYY-MM-DD; not after today.")
     text: str = Field(description="What the citizen was answered; an empty text is 422.")
+    letter: bool = Field(False, description="Make the answer letter (oficio de respuesta) PDF from the text, to the "
+                                            "petitioner as confirmed, signed by the directorate.")
 
 
 class ReturnIn(BaseModel):
@@ -220,10 +222,11 @@ def create_api(ctx: Context, reads) -> FastAPI:
 
     @api.post("/documents/{document_id}/answer", response_model=DocumentOut,
               summary="The answer given to the citizen: the turno concludes",
-              description="The API records the date and text only; the answer's PDF is attached on the web page "
-                          "(no file upload through the API).")
+              description="The API records the date and text, and makes the answer letter with `letter`; an "
+                          "answer's own PDF is attached on the web page (no file upload through the API).")
     def post_answer(document_id: int, body: AnswerIn, who: Actor = Depends(actor)) -> DocumentOut:
-        followup.answer(ctx, who, document_id, version=body.version, answered_on=body.answered_on, text=body.text)
+        followup.answer(ctx, who, document_id, version=body.version, answered_on=body.answered_on, text=body.text,
+                        letter=body.letter)
         return now(document_id)
 
     @api.post("/documents/{document_id}/petitioner", response_model=DocumentOut,

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 from pipeline.context import Context
 from pipeline.errors import DocumentNotFound, Forbidden, InvalidInput, NotReviewable, StaleVersion
 from review import calendar, dates
+from review import letter as letters
 from review.roles import Actor, require
 from review.routing import _safe
 from storage.files import write_atomic
-from storage import access, documents, events
+from storage import access, decisions, documents, events
 from storage import routing as turnos
-from storage.tables import Document, FollowUp, Routing, State, User, utcnow
+from storage.tables import Directorate, Document, FollowUp, Routing, State, User, utcnow
 
 MAX_ANSWER_BYTES = 20 * 1024 * 1024
 
@@ -57,19 +58,25 @@ def add_note(ctx: Context, actor: Actor, document_id: int, text: str) -> None:
 
 
 def answer(ctx: Context, actor: Actor, document_id: int, *, version: int, answered_on: dt.date, text: str,
-           pdf: bytes | None = None) -> None:
-    """The answer given to the citizen (date, text, optional PDF kept in procesado/<id>/): the turno concludes."""
+           pdf: bytes | None = None, letter: bool = False) -> None:
+    """The answer given to the citizen (date, text, optional PDF kept in procesado/<id>/): the turno concludes.
+    With `letter`, that PDF is the answer letter (oficio de respuesta) made from the text, instead of an upload."""
     text = text.strip()[:8000]
     today = calendar.local_date(utcnow(), ctx.settings.timezone)
     if not text:
         raise InvalidInput("empty answer", user_message="Escriba qué se respondió al ciudadano.")
     if answered_on > today:
         raise InvalidInput("answer in the future", user_message="La fecha de respuesta no puede ser posterior a hoy.")
+    if letter and pdf is not None:
+        raise InvalidInput("letter and upload", user_message="Adjunte el PDF de la respuesta o pida el oficio generado, "
+                                                             "no ambos.")
     if pdf is not None and (not pdf.startswith(b"%PDF-") or len(pdf) > MAX_ANSWER_BYTES):
         raise InvalidInput("answer file not a PDF", user_message="El archivo de la respuesta debe ser un PDF de "
                            f"hasta {MAX_ANSWER_BYTES // (1024 * 1024)} MB.")
     with ctx.sessions.begin() as session:
         document, routing = _open_turno(session, actor, document_id, version)
+        if letter:
+            pdf = _letter(ctx, session, routing, answered_on, text)
         relative = None
         if pdf is not None:
             count = session.scalar(select(func.count()).select_from(FollowUp).where(
@@ -88,6 +95,17 @@ def answer(ctx: Context, actor: Actor, document_id: int, *, version: int, answer
                       answered_on=answered_on.isoformat(), on_time=on_time, file=relative)
         access.record(session, actor.user_id, actor.name, "answer", document_id, target=routing.folio, ip=actor.ip,
                       via=actor.via)
+
+
+def _letter(ctx: Context, session: Session, routing: Routing, answered_on: dt.date, text: str) -> bytes:
+    """The oficio de respuesta of this turno: to the petitioner as last confirmed, signed by its directorate."""
+    fields = decisions.confirmed_fields(session, routing.document_id) or {}
+    directorate = session.get(Directorate, routing.directorate)
+    address = ", ".join(fields[k] for k in ("address", "locality", "municipality") if fields.get(k))
+    return letters.render(letters.AnswerLetter(
+        office=ctx.settings.office_name, place=ctx.settings.office_place, day=answered_on, folio=routing.folio,
+        received_on=routing.received_on, petitioner=fields.get("name", ""), address=address, text=text,
+        signer=directorate.name if directorate else routing.directorate), ctx.settings.slip_font)
 
 
 def return_turno(ctx: Context, actor: Actor, document_id: int, *, version: int, note: str) -> None:

@@ -1,4 +1,5 @@
-"""The routing slip (volante de turno): the one page that goes with a routed petition to its directorate."""
+"""The routing slip (volante de turno): the one page that goes with a routed petition to its directorate; and the
+letter-size page with the office's Unicode font that the slip and the answer letter (review/letter.py) start from."""
 
 from __future__ import annotations
 
@@ -40,20 +41,31 @@ def long_date(day: dt.date) -> str:
     return f"{day.day} de {MONTHS[day.month - 1]} de {day.year}"
 
 
-def render(data: SlipData, font: Path) -> bytes:
-    """The slip as a one-page PDF (letter size), in Spanish, with accents (a Unicode TrueType font)."""
+PRIVACY = ("Documento con datos personales: su uso se limita a la atención de esta petición (Ley General de "
+           "Protección de Datos Personales en Posesión de Sujetos Obligados).")
+
+
+def office_page(font: Path, title: str, author: str) -> FPDF:
+    """A letter-size page with 20 mm margins and the font as "slip" (regular and bold): accents need a Unicode
+    TrueType font."""
     if not font.is_file():
         raise SlipFontMissing(str(font))
     bold = font.with_name(font.stem + "-Bold" + font.suffix)
     pdf = FPDF(format="letter", unit="mm")
-    pdf.set_title(f"Volante de turno {data.folio}")
-    pdf.set_author(data.office)
+    pdf.set_title(title)
+    pdf.set_author(author)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_font("slip", "", str(font))
     pdf.add_font("slip", "B", str(bold if bold.is_file() else font))
     pdf.add_page()
     pdf.set_margins(20, 18, 20)
     pdf.set_xy(20, 18)
+    return pdf
+
+
+def render(data: SlipData, font: Path) -> bytes:
+    """The slip as a one-page PDF (letter size), in Spanish, with accents (a Unicode TrueType font)."""
+    pdf = office_page(font, f"Volante de turno {data.folio}", data.office)
     width = pdf.w - 40
 
     pdf.set_font("slip", "", 9)
@@ -95,7 +107,5 @@ def render(data: SlipData, font: Path) -> bytes:
         pdf.set_y(max(below_label, pdf.get_y()) + 1.5)
     pdf.ln(8)
     pdf.set_font("slip", "", 8)
-    pdf.multi_cell(width, 4, "Documento con datos personales: su uso se limita a la atención de esta petición "
-                             "(Ley General de Protección de Datos Personales en Posesión de Sujetos Obligados).",
-                   align="C")
+    pdf.multi_cell(width, 4, PRIVACY, align="C")
     return bytes(pdf.output())

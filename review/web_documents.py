@@ -89,7 +89,7 @@ def install(app: FastAPI) -> None:
             except ValueError:
                 raise InvalidInput("answer date", user_message="Escriba la fecha de la respuesta.") from None
             followup.answer(ctx, who.actor, document_id, version=_int(form.get("version")), answered_on=answered_on,
-                            text=str(form.get("text", "")), pdf=pdf or None)
+                            text=str(form.get("text", "")), pdf=pdf or None, letter=form.get("oficio") == "1")
             return f"/documentos/{document_id}#seguimiento"
 
         return await form_action(request, act, on_document(document_id))

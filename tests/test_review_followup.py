@@ -125,3 +125,51 @@ def test_a_returned_turno_goes_back_to_review_and_is_routed_again(ctx, client):
     log_in(client, "enzo")  # the first directorate no longer sees it
     assert client.get(f"/documentos/{document_id}").status_code == 404
     assert again.folio not in client.get("/turnados").text
+
+
+def test_the_answer_letter_is_made_from_the_text_to_the_confirmed_petitioner(ctx, client):
+    import subprocess
+
+    from storage.tables import FollowUp
+
+    make_user(ctx, "ana", Role.revisor)
+    make_user(ctx, "enzo", Role.enlace, "programas_sociales")
+    document_id = document_in_review(ctx, received_at=dt.datetime(2026, 3, 2, 17, tzinfo=dt.timezone.utc))
+    folio = routing.confirm(ctx, actor(ctx, "ana"), document_id, version=version_of(ctx, document_id),
+                            program="las_jefas", fields={"name": "María Peña Ávila", "locality": "Centro",
+                                                         "municipality": "Hermosillo"}).folio
+    log_in(client, "enzo")
+    page = client.get(f"/documentos/{document_id}").text
+    form = {"csrf": csrf_of(page), "version": str(version_of(ctx, document_id)), "answered_on": "2026-03-09",
+            "text": "Se le incorporó al padrón de Las Jefas.\nAcuda por su apoyo el lunes.", "oficio": "1"}
+    both = client.post(f"/documentos/{document_id}/respuesta", data=form,
+                       files={"file": ("r.pdf", answer_pdf(), "application/pdf")})
+    assert both.status_code == 422 and "no ambos" in both.text
+    assert client.post(f"/documentos/{document_id}/respuesta", data=form).status_code == 303
+    with ctx.sessions() as session:
+        stored = session.scalars(select(FollowUp.file_path).where(FollowUp.document_id == document_id)).one()
+    letter = subprocess.run(["pdftotext", "-layout", str(ctx.settings.home / stored), "-"], capture_output=True,
+                            text=True, timeout=60).stdout
+    for expected in (f"Folio: {folio}", "Hermosillo, Sonora, a 9 de marzo de 2026", "C. María Peña Ávila",
+                     "Centro, Hermosillo", "recibida el 2 de marzo de 2026", "padrón de Las Jefas",
+                     "Acuda por su apoyo el lunes.", "Atentamente", "Dirección General de Programas Sociales"):
+        assert expected in letter, expected
+    with ctx.sessions() as session:
+        assert session.get(Document, document_id).state == State.concluded
+
+
+def test_the_api_makes_the_answer_letter_too(ctx):
+    from storage.tables import FollowUp
+    from tests.test_review_api import bearer
+
+    make_user(ctx, "ana", Role.revisor)
+    document_id, folio = routed(ctx)
+    api = TestClient(create_app(ctx))
+    answer = api.post(f"/api/v1/documents/{document_id}/answer", headers=bearer(ctx, "enzo", Role.enlace,
+                                                                                 "programas_sociales"),
+                      json={"version": version_of(ctx, document_id), "answered_on": "2026-03-09",
+                            "text": "Se entregó el apoyo.", "letter": True})
+    assert answer.status_code == 200 and answer.json()["state"] == "concluded"
+    with ctx.sessions() as session:
+        stored = session.scalars(select(FollowUp.file_path).where(FollowUp.document_id == document_id)).one()
+    assert stored and (ctx.settings.home / stored).read_bytes().startswith(b"%PDF-") and folio in stored
