@@ -28,8 +28,6 @@ def render(letter: AnswerLetter, font: Path) -> bytes:
     """The letter as a PDF (letter size, as many pages as the text needs), in Spanish."""
     pdf = office_page(font, f"Oficio de respuesta {letter.folio}", letter.office)
     width = pdf.w - 40
-    pdf.set_font("slip", "", 9)
-    pdf.multi_cell(width, 4.5, letter.office, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font("slip", "B", 11)
     pdf.multi_cell(width, 6, f"Folio: {letter.folio}", align="R", new_x="LMARGIN", new_y="NEXT")

@@ -45,21 +45,23 @@ PRIVACY = ("Documento con datos personales: su uso se limita a la atención de e
            "Protección de Datos Personales en Posesión de Sujetos Obligados).")
 
 
-def office_page(font: Path, title: str, author: str) -> FPDF:
-    """A letter-size page with 20 mm margins and the font as "slip" (regular and bold): accents need a Unicode
-    TrueType font."""
+def office_page(font: Path, title: str, office: str) -> FPDF:
+    """A letter-size page with 20 mm margins, the font as "slip" (regular and bold: accents need a Unicode TrueType
+    font) and the office's name at its head."""
     if not font.is_file():
         raise SlipFontMissing(str(font))
     bold = font.with_name(font.stem + "-Bold" + font.suffix)
     pdf = FPDF(format="letter", unit="mm")
     pdf.set_title(title)
-    pdf.set_author(author)
+    pdf.set_author(office)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_font("slip", "", str(font))
     pdf.add_font("slip", "B", str(bold if bold.is_file() else font))
     pdf.add_page()
     pdf.set_margins(20, 18, 20)
     pdf.set_xy(20, 18)
+    pdf.set_font("slip", "", 9)
+    pdf.multi_cell(pdf.w - 40, 4.5, office, align="C", new_x="LMARGIN", new_y="NEXT")
     return pdf
 
 
@@ -67,9 +69,6 @@ def render(data: SlipData, font: Path) -> bytes:
     """The slip as a one-page PDF (letter size), in Spanish, with accents (a Unicode TrueType font)."""
     pdf = office_page(font, f"Volante de turno {data.folio}", data.office)
     width = pdf.w - 40
-
-    pdf.set_font("slip", "", 9)
-    pdf.multi_cell(width, 4.5, data.office, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.set_font("slip", "B", 16)
     pdf.cell(width, 9, "VOLANTE DE TURNO", align="C", new_x="LMARGIN", new_y="NEXT")
