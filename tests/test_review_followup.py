@@ -32,7 +32,9 @@ def routed(ctx, **kwargs) -> tuple[int, str]:
 
 
 def answer_pdf() -> bytes:
+    """The same bytes at every call: FPDF stamps the creation time to the second, which made a comparison flaky."""
     pdf = FPDF(format="letter")
+    pdf.set_creation_date(dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
     pdf.add_page()
     pdf.set_font("helvetica", size=14)
     pdf.cell(text="Oficio de respuesta a la peticionaria")
