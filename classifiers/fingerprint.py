@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -32,10 +33,10 @@ _SEEDS = np.random.default_rng(20260).integers(1, 2**63, size=BANDS * ROWS, dtyp
 @dataclass(frozen=True)
 class Fingerprint:
     shingles: np.ndarray  # sorted unique 64-bit hashes of the character 5-grams
-    words: int
 
-    @property
+    @cached_property
     def keys(self) -> tuple[int, ...]:
+        """The LSH band keys (48 MinHash passes: worth computing once per fingerprint)."""
         return band_keys(self.shingles)
 
 
@@ -49,7 +50,7 @@ def fingerprint(text: str) -> Fingerprint | None:
     tokens = words(text)
     if len(tokens) < MIN_WORDS:
         return None
-    return Fingerprint(shingle_hashes(" ".join(tokens)), len(tokens))
+    return Fingerprint(shingle_hashes(" ".join(tokens)))
 
 
 def shingle_hashes(joined: str, size: int = SHINGLE) -> np.ndarray:
