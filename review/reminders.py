@@ -81,8 +81,7 @@ def due(session: Session, day: dt.date) -> list[Digest]:
     """Per responsible directorate (copies are not counted), its turnos in attention that are vencidos or por vencer
     on `day`, by directorate name; a directorate without any is left out, one without an address kept (None)."""
     closed = turnos.closures(session)
-    # A turno is por vencer up to SOON business days left: due before the day on which SOON + 1 more have run.
-    before = calendar.add_business_days(day, SOON + 1, closed)
+    before = calendar.in_time_from(day, closed)
     programs = {p.code: p.name for p in catalogue.load(session).programs}
     by_directorate: dict[str, list[DueTurno]] = {}
     for r in store.in_attention_due_before(session, before):

@@ -270,8 +270,7 @@ def routed_page(session: Session, actor: Actor, f: RoutedFilter, today: dt.date,
     are in all; `today` and the office closures place the traffic-light filter's bounds."""
     where = _in_attention(actor, f.directorate)
     if f.light:
-        # Por vencer: due within SOON business days, i.e. before the day SOON + 1 business days from today.
-        soon = calendar.add_business_days(today, calendar.SOON + 1, closed)
+        soon = calendar.in_time_from(today, closed)
         where.append({"vencido": Routing.due_date < today,
                       "por-vencer": and_(Routing.due_date >= today, Routing.due_date < soon),
                       "en-tiempo": Routing.due_date >= soon}[f.light])
