@@ -313,8 +313,7 @@ def install(app: FastAPI) -> None:
     @app.post("/captura")
     async def capture_post(request: Request):
         who, form = await signed_form(request)
-        petitioner = {key.removeprefix("campo_"): str(value) for key, value in form.multi_items()
-                      if key.startswith("campo_")}
+        petitioner = _fields(form)
         try:
             await run_in_threadpool(capture.capture, ctx, who.actor, str(form.get("channel", "")),
                                     str(form.get("text", "")), petitioner)
@@ -388,7 +387,7 @@ def install(app: FastAPI) -> None:
     @app.post("/documentos/{document_id}/confirmar")
     async def confirm(request: Request, document_id: int):
         who, form = await signed_form(request)
-        fields = {key.removeprefix("campo_"): str(value) for key, value in form.multi_items() if key.startswith("campo_")}
+        fields = _fields(form)
         try:
             await run_in_threadpool(
                 routing.confirm, ctx, who.actor, document_id, version=_int(form.get("version")),
@@ -419,6 +418,11 @@ def install(app: FastAPI) -> None:
         who, form = await signed_form(request)
         await run_in_threadpool(routing.transcribe, ctx, who.actor, document_id, number, str(form.get("text", "")))
         return RedirectResponse(f"/documentos/{document_id}#pagina-{number}", status_code=303)
+
+
+def _fields(form) -> dict[str, str]:
+    """The petitioner's fields a form sent, as inputs named campo_<field>."""
+    return {key.removeprefix("campo_"): str(value) for key, value in form.multi_items() if key.startswith("campo_")}
 
 
 def _int(value) -> int:

@@ -31,7 +31,7 @@ def extras(session: Session, actor: Actor, doc: dict) -> dict:
 
 
 def install(app: FastAPI) -> None:
-    from review.web import _int, form_action, viewer
+    from review.web import _fields, _int, form_action, viewer
 
     ctx = app.state.ctx
 
@@ -54,9 +54,7 @@ def install(app: FastAPI) -> None:
     @app.post("/documentos/{document_id}/rectificar")
     async def rectify(request: Request, document_id: int):
         def act(who, form) -> str:
-            fields = {key.removeprefix("campo_"): str(value) for key, value in form.multi_items()
-                      if key.startswith("campo_")}
-            routing.rectify(ctx, who.actor, document_id, version=_int(form.get("version")), fields=fields,
+            routing.rectify(ctx, who.actor, document_id, version=_int(form.get("version")), fields=_fields(form),
                             note=str(form.get("note", "")))
             return f"/documentos/{document_id}#petitioner"
 
