@@ -82,7 +82,7 @@ _LOC_STOP = {"de", "del", "esta", "este", "ciudad", "municipio", "sonora", "son"
              "perteneciente", "ubicado", "ubicada", "donde", "en", "con", "a", "al", "y", "tel", "telefono", "cel",
              "numero", "no", "calle", "entre", "por", "que", "para", "municipal"}
 _LOC_ARTICLES = {"el", "la", "los", "las"}
-_TOWN_ABBREVIATIONS = {"cd", "cd obregon"}  # "Centro de Cd. Obregón": the name stops at "Cd", before its full stop
+_TOWN_ABBREVIATIONS = {"cd"}  # "Centro de Cd. Obregón": the name stops at "Cd", before its full stop (the gazetteer has "Cd Obregón")
 WRAPPED_LINE = 45  # characters: shorter lines are address lines, whose end ends the name
 
 
