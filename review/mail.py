@@ -14,7 +14,6 @@ import logging
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -131,35 +130,19 @@ class Plain:
     body: str
 
 
-def send_plain(settings: Settings, messages: Sequence[Plain]) -> Iterator[tuple[Plain, str | MailFailed]]:
-    """Send these over one SMTP conversation, yielding each with its Message-ID as soon as the server accepted it
-    (so the caller records it before the next goes), or with its typed failure; a connection-level failure is
-    yielded for every remaining message without waiting for the timeout again."""
-    if not messages:
-        return
+def send_plain(settings: Settings, item: Plain) -> str:
+    """Send one plain-text message over its own SMTP conversation; its Message-ID once the server accepted it, or
+    the typed MailFailed."""
     from_address = sender(settings)
+    smtp = _connect(settings)
     try:
-        smtp = _connect(settings)
-    except MailFailed as error:
-        for item in messages:
-            yield item, error
-        return
-    try:
-        for position, item in enumerate(messages):
-            try:
-                message = _message(_one_line(item.subject)[:250], from_address, item.to, item.body)
-                smtp.send_message(message, from_addr=from_address, to_addrs=[item.to])
-            except (MailFailed, smtplib.SMTPException, OSError) as raw:
-                error = _typed(raw)
-                yield item, error
-                if not isinstance(error, MailRefused):
-                    for rest in messages[position + 1:]:
-                        yield rest, error
-                    return
-                continue
-            yield item, message["Message-ID"]
+        message = _message(_one_line(item.subject)[:250], from_address, item.to, item.body)
+        smtp.send_message(message, from_addr=from_address, to_addrs=[item.to])
+    except (smtplib.SMTPException, OSError) as raw:
+        raise _typed(raw) from raw
     finally:
         _close(smtp)
+    return message["Message-ID"]
 
 
 def send_routing(ctx: Context, routing_id: int) -> int:

@@ -170,16 +170,17 @@ def send_daily(ctx: Context, today: dt.date) -> Outcome:
             outcome.already.append(digest)
             continue
         message = mail.Plain(digest.address, subject(digest), body(digest, settings.public_url, settings.office_name))
-        [(_, result)] = mail.send_plain(settings, [message])
-        if not isinstance(result, MailFailed):
-            _sent(ctx, digest, reminder_id, result)
-            outcome.sent.append(digest)
+        try:
+            message_id = mail.send_plain(settings, message)
+        except MailFailed as error:
+            _failed(ctx, digest, reminder_id, error)
+            outcome.failed.append((digest, error))
+            if not isinstance(error, MailRefused):  # the server, not this address: the others wait for the next round
+                outcome.failed += [(d, error) for d in waiting[position + 1:]]
+                break
             continue
-        _failed(ctx, digest, reminder_id, result)
-        outcome.failed.append((digest, result))
-        if not isinstance(result, MailRefused):  # the server, not this address: the others wait for the next round
-            outcome.failed += [(d, result) for d in waiting[position + 1:]]
-            break
+        _sent(ctx, digest, reminder_id, message_id)
+        outcome.sent.append(digest)
     return outcome
 
 
