@@ -30,8 +30,7 @@ def find(session: Session, actor: Actor, text: str, limit: int = LIMIT) -> dict:
         return {"query": query.text, "total": 0, "items": []}
     where = [Document.id.in_(found)]
     if actor.limited_to_directorate:
-        where.append(Document.id.in_(select(Routing.document_id).where(
-            Routing.returned_at.is_(None), turnos.visible_to_directorate(actor.directorate or ""))))
+        where.append(Document.id.in_(turnos.open_to_directorate(actor.directorate or "")))
     total = session.scalar(select(func.count()).select_from(Document).where(*where))
     rows = list(session.scalars(select(Document).where(*where)
                                 .order_by(Document.received_at.desc(), Document.id.desc()).limit(limit)))

@@ -153,9 +153,8 @@ def readable(session: Session, actor: Actor, document_id: int) -> Document:
     if document is None:
         raise DocumentNotFound(str(document_id))
     if actor.limited_to_directorate:
-        # A returned turno (devolución) no longer opens the document to that directorate.
-        visible = session.scalar(select(Routing.id).where(Routing.document_id == document_id, Routing.returned_at.is_(None),
-                                                          turnos.visible_to_directorate(actor.directorate or "")).limit(1))
+        visible = session.scalar(turnos.open_to_directorate(actor.directorate or "")
+                                 .where(Routing.document_id == document_id).limit(1))
         if visible is None:
             raise DocumentNotFound(str(document_id))  # not Forbidden: do not reveal that it exists
     return document
@@ -203,9 +202,8 @@ def possible_duplicates(session: Session, actor: Actor, document_id: int) -> lis
     if not others:
         return []
     if actor.limited_to_directorate:  # as `readable`: an enlace only what is routed to its directorate
-        visible = set(session.scalars(select(Routing.document_id).where(
-            Routing.document_id.in_(others), Routing.returned_at.is_(None),
-            turnos.visible_to_directorate(actor.directorate or ""))))
+        visible = set(session.scalars(turnos.open_to_directorate(actor.directorate or "")
+                                      .where(Routing.document_id.in_(others))))
         others = [o for o in others if o in visible]
     states = dict(session.execute(select(Document.id, Document.state).where(Document.id.in_(others))).all())
     folios = {d: folio for d, folio in session.execute(select(Routing.document_id, Routing.folio)

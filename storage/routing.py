@@ -59,6 +59,12 @@ def visible_to_directorate(directorate: str):
     return or_(Routing.directorate == directorate, cast(Routing.copies, String).like(f'%"{directorate}"%'))
 
 
+def open_to_directorate(directorate: str):
+    """A select of the ids of the documents a directorate may read: routed to it (responsible or copy) in a turno
+    not returned. A devolución takes the document back from it."""
+    return select(Routing.document_id).where(Routing.returned_at.is_(None), visible_to_directorate(directorate))
+
+
 def mark_delivered(session: Session, routing_id: int, slip_path: str) -> None:
     session.execute(update(Routing).where(Routing.id == routing_id).values(slip_path=slip_path, delivered_at=utcnow()))
 
