@@ -317,10 +317,16 @@ def reminders_command(
             _say(f"Fecha no válida: {fecha}. Escríbala como AAAA-MM-DD, por ejemplo 2026-03-02.")
             raise typer.Exit(2)
         shown = dates.day(day)
-        with ctx.sessions() as session:
-            office_day = reminders.is_office_day(session, day)
-            digests = reminders.due(session, day) if office_day else []
-            sent = reminders.sent_on(session, day)
+        if simular or not mail.enabled(ctx.settings):
+            with ctx.sessions() as session:
+                office_day = reminders.is_office_day(session, day)
+                digests = reminders.due(session, day) if office_day else []
+                sent = reminders.sent_on(session, day)
+            outcome = None
+        else:  # send_daily finds what is due itself: not twice
+            outcome = reminders.send_daily(ctx, day)
+            office_day = outcome.office_day
+            digests = outcome.sent + [d for d, _ in outcome.failed] + outcome.already + outcome.without_address
         if not office_day:
             _say(f"El {shown} no es día hábil (fin de semana, día festivo o cierre de la oficina): no se envían "
                  "recordatorios.")
@@ -331,11 +337,10 @@ def reminders_command(
         if simular:
             _preview(ctx, digests, sent)
             return
-        if not mail.enabled(ctx.settings):
+        if outcome is None:
             _say("El correo no está configurado (PETICIONES_SMTP_HOST): no se envió nada. Con --simular verá qué se "
                  "enviaría.")
             raise typer.Exit(2)
-        outcome = reminders.send_daily(ctx, day)
     finally:
         ctx.close()
     for digest in outcome.sent:
