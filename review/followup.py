@@ -73,10 +73,12 @@ def answer(ctx: Context, actor: Actor, document_id: int, *, version: int, answer
     if pdf is not None and (not pdf.startswith(b"%PDF-") or len(pdf) > MAX_ANSWER_BYTES):
         raise InvalidInput("answer file not a PDF", user_message="El archivo de la respuesta debe ser un PDF de "
                            f"hasta {MAX_ANSWER_BYTES // (1024 * 1024)} MB.")
+    if letter:  # rendered outside any transaction (a PDF takes a while); the version check below guards it
+        with ctx.sessions() as session:
+            content = _letter(ctx, session, _open_turno(session, actor, document_id, version)[1], answered_on, text)
+        pdf = letters.render(content, ctx.settings.slip_font)
     with ctx.sessions.begin() as session:
         document, routing = _open_turno(session, actor, document_id, version)
-        if letter:
-            pdf = _letter(ctx, session, routing, answered_on, text)
         relative = None
         if pdf is not None:
             count = session.scalar(select(func.count()).select_from(FollowUp).where(
@@ -97,15 +99,16 @@ def answer(ctx: Context, actor: Actor, document_id: int, *, version: int, answer
                       via=actor.via)
 
 
-def _letter(ctx: Context, session: Session, routing: Routing, answered_on: dt.date, text: str) -> bytes:
-    """The oficio de respuesta of this turno: to the petitioner as last confirmed, signed by its directorate."""
+def _letter(ctx: Context, session: Session, routing: Routing, answered_on: dt.date, text: str) -> letters.AnswerLetter:
+    """What the oficio de respuesta of this turno says: to the petitioner as last confirmed, signed by its
+    directorate."""
     fields = decisions.confirmed_fields(session, routing.document_id) or {}
     directorate = session.get(Directorate, routing.directorate)
     address = ", ".join(fields[k] for k in ("address", "locality", "municipality") if fields.get(k))
-    return letters.render(letters.AnswerLetter(
+    return letters.AnswerLetter(
         office=ctx.settings.office_name, place=ctx.settings.office_place, day=answered_on, folio=routing.folio,
         received_on=routing.received_on, petitioner=fields.get("name", ""), address=address, text=text,
-        signer=directorate.name if directorate else routing.directorate), ctx.settings.slip_font)
+        signer=directorate.name if directorate else routing.directorate)
 
 
 def return_turno(ctx: Context, actor: Actor, document_id: int, *, version: int, note: str) -> None:
