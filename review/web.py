@@ -175,7 +175,7 @@ def install(app: FastAPI) -> None:
         try:
             with reads() as session:
                 result = search.find(session, who.actor, q)
-                known = catalogue.load(session)
+                directorates, programs = admin.catalogue_rows(session)  # inactive ones too: old turnos name them
                 closed = turnos.closures(session)
         except ReviewError as error:
             return page(request, "search.html", who, status_of(error), q=q, result=None, error=error)
@@ -184,10 +184,10 @@ def install(app: FastAPI) -> None:
         for row in result["items"]:
             if row["due_date"] and row["state"] == "routed":
                 row["days_left"], row["light"] = export.countdown(today, row["due_date"], closed)
-        names = {d.code: d.name for d in known.directorates}
+        names = {d.code: d.name for d in directorates}
         return page(request, "search.html", who, q=q, result=result, directorates=names,
                     directorate_name=names.get(who.actor.directorate or ""),
-                    programs={p.code: p.name for p in known.programs})
+                    programs={p.code: p.name for p in programs})
 
     @app.get("/bitacora", response_class=HTMLResponse)
     def access_page(request: Request, documento: int | None = None, usuario: str = ""):
