@@ -15,13 +15,13 @@ import itertools
 import re
 import unicodedata
 
-from classifiers import gazetteer, identifiers, layout, names
+from classifiers import curp, emails, gazetteer, identifiers, layout, names
 from classifiers.cues import Cue, find_cues
 from classifiers.dates import find_dates, find_letter_date
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-11-25i"
+RULES_VERSION = "extraccion-2026-12-03a"
 
 
 # --- municipality and locality ---------------------------------------------------------------------------------
@@ -206,19 +206,20 @@ def extract_fields(text: str) -> dict[str, dict]:
     cues = find_cues(folded)
     addressee_end = layout.addressee_end(folded)
     dates = find_dates(folded)
-    curp, curp_spans = identifiers.find_curp(text)
+    name = names.find_name(text, folded, cues, addressee_end)
+    found_curp, curp_spans = curp.find_curp(text, name and name["value"])
     fields: dict[str, dict | None] = {
-        "name": names.find_name(text, folded, cues, addressee_end),
+        "name": name,
         "addressee": names.find_addressee(text, addressee_end),
-        "curp": curp,
+        "curp": found_curp,
         "phone": identifiers.find_phones(text, folded, curp_spans + [(s, e) for s, e, _ in dates]),
-        "email": identifiers.find_emails(text),
+        "email": emails.find_emails(text, names.repeated_words(name and name["value"], folded)),
         "municipality": _municipality(text, folded, cues, addressee_end, dates),
         "locality": _locality(text, cues, addressee_end),
         "letter_date": find_letter_date(folded, dates),
         "request": _request(text, cues, addressee_end),
     }
-    if curp and curp.get("valid"):
-        fields["birth_date"] = {"value": curp["birth_date"], "score": 0.95, "source": "curp"}
-        fields["sex"] = {"value": curp["sex"], "score": 0.95, "source": "curp"}
+    if found_curp and found_curp.get("valid"):
+        fields["birth_date"] = {"value": found_curp["birth_date"], "score": 0.95, "source": "curp"}
+        fields["sex"] = {"value": found_curp["sex"], "score": 0.95, "source": "curp"}
     return {k: v for k, v in fields.items() if v}

@@ -1,80 +1,14 @@
-"""Owner of python-stdnum and phonenumbers: CURP, phone numbers and e-mail addresses found in a text, OCR slips
-forgiven where the position of a character makes its reading unambiguous."""
+"""Owner of phonenumbers: phone numbers found in a text, OCR slips forgiven where digits around a character make its
+reading unambiguous; and phones as they are stored and shown."""
 
 from __future__ import annotations
 
 import re
 
 import phonenumbers
-from stdnum.mx import curp as stdnum_curp
 
 
-# --- CURP ------------------------------------------------------------------------------------------------------
-
-_CURP_RUN = re.compile(r"(?<![A-Za-z0-9])(?=([A-Za-z0-9](?:[ \-]?[A-Za-z0-9]){17})(?![A-Za-z0-9]))")
-_TO_LETTER = str.maketrans("0158", "OISB")
-_TO_DIGIT = str.maketrans("OILSBZ", "011582")
-_CONSONANTS = set("BCDFGHJKLMNPQRSTVWXYZÑ")
-
-
-def _curp_shape(raw: str) -> list[str]:
-    """Spellings of an OCR'd CURP fixed where position makes the letter/digit reading unambiguous."""
-    s = re.sub(r"[ \-]", "", raw).upper()
-    if len(s) != 18:
-        return []
-    s = s[:4].translate(_TO_LETTER) + s[4:10].translate(_TO_DIGIT) + s[10:16].translate(_TO_LETTER) \
-        + s[16] + s[17].translate(_TO_DIGIT)
-    if not (s[:4].isalpha() and s[4:10].isdigit() and s[10] in "HMX" and s[11:13].isalpha()
-            and all(c in _CONSONANTS for c in s[13:16]) and s[17].isdigit()):
-        return []
-    # the 17th character is a digit for births before 2000 and a letter after: O and 0 could be either
-    if s[16] in "O0":
-        return [s[:16] + "0" + s[17], s[:16] + "O" + s[17]]
-    return [s]
-
-
-def find_curp(text: str) -> tuple[dict | None, list[tuple[int, int]]]:
-    invalid = None
-    spans: list[tuple[int, int]] = []
-    for m in _CURP_RUN.finditer(text):
-        raw = m.group(1)
-        if raw.count(" ") + raw.count("-") > 4:
-            continue
-        spellings = _curp_shape(raw)
-        if not spellings:
-            continue
-        spans.append((m.start(1), m.start(1) + len(raw)))
-        for spelling in spellings:
-            if stdnum_curp.is_valid(spelling):
-                return _valid_curp(spelling), spans
-        if invalid is None:
-            invalid = {"value": spellings[0], "score": 0.4, "valid": False, "error": _curp_error(spellings[0])}
-    if invalid is None:                      # "CURP: " followed by something of the wrong length
-        m = re.search(r"\bcurp\b\W{0,4}([A-Za-z0-9][A-Za-z0-9 \-]{13,24}[A-Za-z0-9])", text, re.I)
-        if m:
-            value = re.sub(r"[ \-]", "", m.group(1).split("\n")[0]).upper()
-            if 14 <= len(value) <= 21 and re.search(r"\d{4}", value):
-                invalid = {"value": value, "score": 0.25, "valid": False, "error": _curp_error(value)}
-    return invalid, spans
-
-
-def _curp_error(value: str) -> str:
-    try:
-        stdnum_curp.validate(value)
-    except stdnum_curp.ValidationError as error:
-        return {"InvalidLength": "longitud incorrecta", "InvalidFormat": "formato incorrecto",
-                "InvalidChecksum": "dígito verificador incorrecto"}.get(type(error).__name__,
-                                                                         "fecha, sexo o estado inválidos")
-    return ""
-
-
-def _valid_curp(value: str) -> dict:
-    return {"value": value, "score": 0.97, "valid": True,
-            "birth_date": stdnum_curp.get_birth_date(value).isoformat(),
-            "sex": "mujer" if value[10] == "M" else "hombre" if value[10] == "H" else "no binario"}
-
-
-# --- phone and e-mail ------------------------------------------------------------------------------------------
+# --- phone ------------------------------------------------------------------------------------------------
 
 _MOBILE_ONE = re.compile(r"(\+\s?52[\s\-]*)1(?=[\s\-]*\(?\d{2,3})")    # "+52 1 662...": the pre-2019 mobile 1
 _DIGIT_LOOKALIKE = re.compile(     # "662-2l3-45-6O": l, I and O touching digits are OCR'd 1 and 0
@@ -126,11 +60,3 @@ def readable_phone(value: str) -> str:
     if number.country_code != 52:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
-_EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*\s?@\s?[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
-
-
-def find_emails(text: str) -> dict | None:
-    found = list(dict.fromkeys(re.sub(r"\s", "", m.group()).lower().rstrip(".") for m in _EMAIL.finditer(text)))
-    return {"value": found[0], "score": 0.95, "all": found} if found else None

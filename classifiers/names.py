@@ -187,3 +187,10 @@ def _title(line: str, at: int, following: str) -> str:
     if fold(title.split()[-1]) in PARTICLES and following.strip():
         title += " " + re.split(r"[.,;:]", following.strip(), maxsplit=1)[0]
     return title.strip(" .,")
+
+
+def repeated_words(name: str | None, folded: str) -> set[str]:
+    """The words of `name` (folded) that the letter writes more than once: readings that agree, safe to repair
+    another reading with."""
+    words = {fold(w) for w in (name or "").split() if len(w) > 3 and fold(w) not in PARTICLES}
+    return {w for w in words if len(re.findall(r"\b" + re.escape(w) + r"\b", folded)) > 1}

@@ -1,0 +1,296 @@
+"""Owner of python-stdnum: the CURP in a letter's text, with OCR slips undone where the CURP's own grammar decides.
+
+A CURP has a letter or a digit at each place (4 letters, the birth date, H/M, a state code, 3 consonants, a
+character that is a digit before 2000 and a letter after, a check digit), so a "0" read where a letter must be is
+an "O", an "S" where a digit must be is a 5, 8 or 3. Each reading of the raw characters is a candidate with a cost
+(one slip at a time); the check digit, a birth date in the past and a real state code keep the true one, and the
+petitioner's name breaks ties: its initials and inner consonants are 7 of the 18 characters.
+"""
+
+from __future__ import annotations
+
+import datetime
+import heapq
+import re
+
+from stdnum.mx import curp as stdnum_curp
+
+from classifiers.gazetteer import fold
+
+# Kinds of place: L letter, V vowel (the first surname's first inner vowel, or X), C consonant, D digit, S sex,
+# E state code letter, A letter or digit (the 17th), K check digit.
+_KINDS = "LVLLDDDDDDSEECCCAK"
+_VOWELS = set("AEIOUX")
+_CONSONANTS = set("BCDFGHJKLMNPQRSTVWXYZ")
+_STATES = frozenset("AS BC BS CC CH CL CM CS DF DG GR GT HG JC MC MN MS NE NL NT OC PL QR QT SL SP SR TC TL TS "
+                    "VZ YN ZS".split())
+
+# What Tesseract reads for a character, as (the character meant, cost). Reading the glyph of the same shape is cheap
+# (O for 0), a glyph of another shape dear (S for 8).
+_AS_DIGIT = {"O": (("0", 0.3),), "o": (("0", 0.3),), "Q": (("0", 0.6),), "D": (("0", 0.6),), "U": (("0", 0.8),),
+             "I": (("1", 0.3),), "l": (("1", 0.3),), "i": (("1", 0.4),), "|": (("1", 0.3),), "!": (("1", 0.5),),
+             "L": (("1", 0.6),), "J": (("1", 0.8),), "]": (("1", 0.6),), "T": (("7", 0.6),),
+             "Z": (("2", 0.5),), "z": (("2", 0.5),), "S": (("5", 0.5), ("8", 1.0), ("3", 1.0)),
+             "s": (("5", 0.5), ("8", 1.0)), "B": (("8", 0.5), ("3", 1.0)), "G": (("6", 0.6),), "b": (("6", 0.6),),
+             "A": (("4", 0.6),), "g": (("9", 0.6),), "q": (("9", 0.6),)}
+_AS_LETTER = {"0": (("O", 0.3), ("D", 0.8), ("Q", 0.8)), "1": (("I", 0.3), ("L", 0.6), ("J", 0.8)),
+              "|": (("I", 0.4), ("L", 0.6)), "!": (("I", 0.5),), "2": (("Z", 0.5),), "4": (("A", 0.6),),
+              "5": (("S", 0.5),), "6": (("G", 0.6),), "7": (("T", 0.6),), "8": (("B", 0.5),),
+              "l": (("I", 0.3), ("L", 0.3))}
+# A letter read for another: used where the letter read cannot stand (a vowel where a consonant must be, N for sex).
+_LETTER_FOR = {"I": "JL", "J": "IL", "L": "I", "N": "HM", "H": "N", "M": "N", "W": "M", "O": "DQ", "Q": "O",
+               "D": "O", "U": "V", "V": "U", "E": "F", "F": "E", "C": "G", "G": "C", "K": "R", "R": "K", "P": "R"}
+_SWAP = 1.0
+_DROP, _ADD = 1.2, 1.5            # a character too many (merged or split glyph) or one lost
+_MAX_COST = 3.5                   # the dearest reading taken
+_MARGIN = 0.5                     # how much dearer than the cheapest a reading must be not to compete with it
+_RIVALS = 30                      # readings within the margin past which a pass of the check digit is chance
+
+
+def _fits(c: str, kind: str) -> bool:
+    if kind in "LE":
+        return "A" <= c <= "Z"
+    if kind == "V":
+        return c in _VOWELS
+    if kind == "C":
+        return c in _CONSONANTS
+    if kind in "DK":
+        return c.isdigit()
+    if kind == "S":
+        return c in "HM"
+    return c.isdigit() or "A" <= c <= "Z"
+
+
+def _options(c: str, kind: str, upper_run: bool) -> list[tuple[str, float]]:
+    """The characters `c` may stand for at a place of `kind`, with the cost of each reading."""
+    found: dict[str, float] = {}
+
+    def add(char: str, cost: float) -> None:
+        if _fits(char, kind) and cost < found.get(char, 99):
+            found[char] = cost
+
+    if c == "l" and upper_run:                     # a lower-case l among capitals is an I or an L (or a 1)
+        for char, cost in _AS_LETTER["l"] + _AS_DIGIT["l"]:
+            add(char, cost)
+    else:
+        plain = c.upper() if c.isalpha() else c
+        add(plain, 0.2 if (c != plain and upper_run) else 0.0)
+        if kind in "DKA":
+            for char, cost in _AS_DIGIT.get(c, ()) + _AS_DIGIT.get(plain, ()):
+                add(char, cost)
+        for char, cost in _AS_LETTER.get(c, ()):
+            add(char, cost)
+        if kind == "A" and plain in "O0":           # the same glyph: 0 before 2000, O after
+            add("O" if plain == "0" else "0", 0.3)
+        if plain not in found:                     # the letter read cannot stand here: one that looks like it
+            for char in _LETTER_FOR.get(plain, ""):
+                add(char, _SWAP)
+    return sorted(found.items(), key=lambda kv: kv[1])
+
+
+def _sound(value: str) -> bool:
+    """The candidate passes what stdnum checks and was born by today (a letter 17th means born in 2000 or later)."""
+    if value[11:13] not in _STATES or not stdnum_curp.is_valid(value):
+        return False
+    return stdnum_curp.get_birth_date(value) <= datetime.date.today()
+
+
+def name_letters(name: str | None) -> dict[int, str]:
+    """The CURP places a person's name decides (RENAPO's rules): first surname's initial and first inner vowel,
+    second surname's initial, given name's initial (the second one after José or María), and the first inner
+    consonant of each."""
+    if not name:
+        return {}
+    words = [w.replace("ñ", "x") for w in fold(name.replace("Ñ", "ñ").lower()).replace(".", " ").split()]
+    words = [w.upper() for w in words if w.isalpha() and w not in {"de", "del", "la", "las", "los", "y", "mc",
+                                                                    "mac", "van", "von", "da", "di"}]
+    if len(words) < 2:
+        return {}
+    given = words[:-2] or words[:1]
+    first, second = (words[-2], words[-1]) if len(words) >= 3 else (words[-1], None)
+    if len(given) > 1 and given[0] in {"JOSE", "J", "MARIA", "MA", "M"}:
+        given = given[1:]
+    g = given[0]
+
+    def inner(word: str | None, letters: set[str]) -> str:
+        return next((c for c in (word or "")[1:] if c in letters), "X")
+
+    return {0: first[0], 1: inner(first, set("AEIOU")), 2: second[0] if second else "X", 3: g[0],
+            13: inner(first, _CONSONANTS - {"X"}), 14: inner(second, _CONSONANTS - {"X"}),
+            15: inner(g, _CONSONANTS - {"X"})}
+
+
+def _readings(raw: str) -> list[tuple[str, float]]:
+    """The 18-character strings `raw` may be, with a character dropped or added: (string, cost)."""
+    if len(raw) == 18:
+        return [(raw, 0.0)]
+    if len(raw) == 19:
+        return [(raw[:i] + raw[i + 1:], _DROP) for i in range(19)]
+    if len(raw) == 17:                             # one lost before the check digit: the check digit still decides
+        return [(raw[:i] + "?" + raw[i:], _ADD) for i in range(17)]
+    return []
+
+
+def _candidates(raw: str, letters: dict[int, str]) -> tuple[dict[str, float], list[float]]:
+    """Sound CURPs `raw` may be read as, with the cost of each reading, up to the budget and the margin above it;
+    and the costs of all the readings tried, sound or not."""
+    upper_run = sum(c.isupper() for c in raw) >= sum(c.islower() for c in raw)
+    sound: dict[str, float] = {}
+    tried: list[float] = []
+    for reading, base in _readings(raw):
+        places = []
+        for i, c in enumerate(reading):
+            kind = _KINDS[i]
+            if c == "?":
+                opts = [(ch, 0.0) for ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" if _fits(ch, kind)]
+            else:
+                opts = _options(c, kind, upper_run)
+                if i in letters and letters[i] not in dict(opts) and _fits(letters[i], kind) \
+                        and letters[i] in _LETTER_FOR.get(c.upper(), ""):
+                    opts.append((letters[i], _SWAP))   # "DURI" for José Durazo Romero's "DURJ"
+            if not opts:
+                break
+            places.append(opts)
+        else:
+            for value, cost in _cheapest(places, _MAX_COST + _MARGIN - base):
+                tried.append(cost + base)
+                if _sound(value):
+                    sound[value] = min(cost + base, sound.get(value, 99))
+    return sound, tried
+
+
+def _cheapest(places: list[list[tuple[str, float]]], budget: float, limit: int = 4000):
+    """The strings one character per place spells, cheapest first, up to `budget` and `limit` of them."""
+    start = tuple(0 for _ in places)
+    heap = [(sum(p[0][1] for p in places), start)]
+    seen = {start}
+    while heap and limit:
+        cost, picks = heapq.heappop(heap)
+        if cost > budget:
+            return
+        limit -= 1
+        yield "".join(places[i][k][0] for i, k in enumerate(picks)), cost
+        for i, k in enumerate(picks):
+            if k + 1 < len(places[i]):
+                nxt = picks[:i] + (k + 1,) + picks[i + 1:]
+                if nxt not in seen:
+                    seen.add(nxt)
+                    heapq.heappush(heap, (cost - places[i][k][1] + places[i][k + 1][1], nxt))
+
+
+# A CURP as letters print it: 18 characters, maybe split by spaces, a line break or hyphens, maybe one too many or
+# too few. Runs of tokens are tried from each token on.
+_TOKEN = re.compile(r"[A-Za-z0-9|!\]]+")
+_CUE = re.compile(r"\b(c\W?u\W?r\W?p|curp|[a-z]?urp|cur)\b\W*(es\W+)?")
+
+
+def _runs(text: str) -> list[tuple[int, int, str, bool]]:
+    """(start, end, characters, after a "CURP" cue) of the token runs that may hold a CURP."""
+    folded = fold(text)
+    cue_ends = {m.end() for m in _CUE.finditer(folded)}
+    tokens = list(_TOKEN.finditer(text))
+    runs = []
+    for i, first in enumerate(tokens):
+        cued = first.start() in cue_ends
+        chars, end = "", first.start()
+        for token in tokens[i:i + 5]:
+            gap = text[end:token.start()]
+            if chars and (len(gap) > 2 or gap.strip(" -\n") or (not cued and gap.count("\n"))):
+                break
+            chars += token.group()
+            end = token.end()
+            if len(chars) > 19:
+                break
+            if len(chars) >= 17 and _curp_like(chars, cued):
+                runs.append((first.start(), end, chars, cued))
+    return runs
+
+
+def _curp_like(chars: str, cued: bool) -> bool:
+    """Whether a run looks enough like a CURP to read it as one: the birth date mostly digits (a run of capitalised
+    words or a folio does not), and capitals and digits elsewhere unless it is all lower case."""
+    digits = sum(c.isdigit() for c in chars[4:10])
+    if digits < (1 if cued else 4) or sum(c.isalpha() for c in chars[:4]) < 3:
+        return False
+    cased = sum(c.isupper() or c.isdigit() for c in chars) >= len(chars) - 2 or chars.lower() == chars
+    fits = len(chars) != 18 or sum(bool(_options(c, k, True)) for c, k in zip(chars, _KINDS)) >= (16 if cued else 18)
+    return cased and fits
+
+
+def find_curp(text: str, name: str | None = None) -> tuple[dict | None, list[tuple[int, int]]]:
+    """The letter's CURP, {"value", "score", "valid", ...} (invalid ones with their "error"), and the spans of
+    everything read as a CURP (so that its digits are not taken for a phone)."""
+    letters = name_letters(name)
+    spans: list[tuple[int, int]] = []
+    invalid = None
+    for start, end, chars, cued in _runs(text):
+        spans.append((start, end))
+        found = _decide(*_candidates(chars, letters), letters)
+        if found:
+            return _valid(*found[:1], chars, *found[1:]), spans
+        if invalid is None and (len(chars) == 18 or cued):
+            value = _shape(chars)
+            invalid = {"value": value, "score": 0.4 if len(chars) == 18 else 0.25, "valid": False,
+                       "error": _error(value)}
+    if invalid is None:                      # "CURP: " followed by something of the wrong length
+        m = re.search(r"\bcurp\b\W{0,4}([A-Za-z0-9][A-Za-z0-9 \-]{13,24}[A-Za-z0-9])", text, re.I)
+        if m:
+            value = re.sub(r"[ \-]", "", m.group(1).split("\n")[0]).upper()
+            if 14 <= len(value) <= 21 and re.search(r"\d{4}", value):
+                invalid = {"value": value, "score": 0.25, "valid": False, "error": _error(value)}
+    return invalid, spans
+
+
+def _decide(sound: dict[str, float], tried: list[float], letters: dict[int, str]) -> tuple[str, float, int, bool] | None:
+    """The cheapest reading when no other comes within the margin, or, among those that do, the one alone in
+    sharing most places with the petitioner's name: (value, cost, readings as dear, whether the name decided)."""
+    ranked = sorted(sound.items(), key=lambda kv: kv[1])
+    if not ranked or ranked[0][1] > _MAX_COST:
+        return None
+    best, cost = ranked[0]
+    # One reading in ten passes the check digit by chance: among many readings as dear, one that passes proves little.
+    rivals = sum(c < cost + _MARGIN for c in tried)
+    if rivals > _RIVALS:
+        return None
+    close = [value for value, c in ranked if c < cost + _MARGIN]
+    if len(close) == 1:
+        return best, cost, rivals, False
+    if not letters:
+        return None                          # two readings as likely: the check digit cannot tell them apart
+    agreement = {value: sum(value[i] == c for i, c in letters.items()) for value in close}
+    top = max(agreement.values())
+    chosen = [value for value in close if agreement[value] == top]
+    if len(chosen) > 1:
+        return None
+    return chosen[0], sound[chosen[0]], rivals, True
+
+
+def _valid(value: str, raw: str, cost: float, rivals: int, by_name: bool) -> dict:
+    """The field of a CURP read as `value`; the more repairs, rival readings and help from the name it took, the
+    lower its score."""
+    score = 0.97 - 0.07 * cost - 0.004 * (rivals - 1) - (0.08 if by_name else 0.0)
+    field = {"value": value, "score": round(max(0.55, min(0.97, score)), 2), "valid": True,
+             "birth_date": stdnum_curp.get_birth_date(value).isoformat(),
+             "sex": "mujer" if value[10] == "M" else "hombre"}
+    if value != raw.upper():
+        field["read_as"] = raw
+    return field
+
+
+def _shape(chars: str) -> str:
+    """An unreadable CURP as shown to the reviewer: each place's likeliest character when it has 18."""
+    upper_run = sum(c.isupper() for c in chars) >= sum(c.islower() for c in chars)
+    places = [_options(c, k, upper_run) for c, k in zip(chars, _KINDS)] if len(chars) == 18 else []
+    if not places or not all(places):
+        return chars.upper()
+    return "".join(p[0][0] for p in places)
+
+
+def _error(value: str) -> str:
+    try:
+        stdnum_curp.validate(value)
+    except stdnum_curp.ValidationError as error:
+        return {"InvalidLength": "longitud incorrecta", "InvalidFormat": "formato incorrecto",
+                "InvalidChecksum": "dígito verificador incorrecto"}.get(type(error).__name__,
+                                                                         "fecha, sexo o estado inválidos")
+    return ""

@@ -1,0 +1,166 @@
+"""E-mail addresses in a letter's text, with the "@" and the domain OCR mangled put back.
+
+Tesseract reads "@" as "0", "4", "(0", "(G", "GM", "W", "©", "Q" or "(a)", or drops it; it puts spaces inside an
+address ("hector. ruiz8", "hotmail. com"), a comma for a full stop, and slips inside the domain ("gmai1.com",
+"hotmall.com"). Most people in Mexico write from a handful of providers, so a domain close to a known one is that
+one, and what stands glued before it is the address's own part with the "@"'s remains at its end.
+"""
+
+from __future__ import annotations
+
+import re
+
+from classifiers import fuzzy
+from classifiers.gazetteer import fold
+
+# Common mail providers in Mexico (general knowledge, not read from any letter).
+DOMAINS = ("gmail.com", "hotmail.com", "hotmail.es", "yahoo.com.mx", "yahoo.com", "yahoo.es", "outlook.com",
+           "outlook.es", "live.com.mx", "live.com", "msn.com", "prodigy.net.mx", "icloud.com", "me.com", "aol.com",
+           "protonmail.com", "proton.me", "gmx.com")
+_PROVIDERS = tuple(sorted({d.split(".")[0] for d in DOMAINS}))
+
+_AT_SPELLED = re.compile(r"\s?(?:\((?:a|at|arroba)\)|\[(?:a|at|arroba)\]|[©®])\s?", re.I)
+_SPACED_AT = re.compile(r"(?<=[\w.])[ \t]*@[ \t]*(?=\w)")
+_SPACED_DOT = re.compile(r"(?<=[a-z0-9])[ \t]?[.,][ \t]?(?=(?:com|net|org|edu|gob|mx|es|me)\b)", re.I)
+_WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+# A provider's name with its ending ("hotmail.com", "gmai1.com", "yahoo.com.mx"), maybe glued to what came before.
+_DOMAIN_TAIL = re.compile(r"([A-Za-z0-9!|()©®&._%+\-]+)\.((?:c[o0]m|corn|net|es|me)(?:\.(?:mx|rnx))?)(?![A-Za-z0-9])")
+# What is left of an "@" at the end of the address's own part: "(0", "4W", "GM", "(", "0", "Q".
+_AT_REMAINS = re.compile(r"[(\[{<]?[04]?[A-Z&]{1,2}$|[(\[{<][04]?$|[04OQ]$")
+_CUE = re.compile(r"\b(correo(\s+electronico)?|e-?mail|mail)\b\s*:?\s*(es\s+)?$")
+_WORDS = {"de", "del", "el", "la", "en", "es", "mi", "su", "a", "al", "y", "o", "con", "por", "para", "correo",
+          "electronico", "email", "mail", "cuenta", "al", "que", "un", "una"}
+
+
+def _known_domain(domain: str) -> tuple[str, float] | None:
+    """The known provider domain `domain` is, as read, and how alike they are (1.0 when exact)."""
+    domain = domain.lower()
+    if domain in DOMAINS:
+        return domain, 1.0
+    plain = fuzzy.unglyph(domain).replace(",", ".")
+    found = fuzzy.closest(plain, DOMAINS, cutoff=0.8)
+    if found and fuzzy.distance(plain, found[0]) <= (1 if len(found[0]) <= 10 else 2):
+        return found
+    return None
+
+
+def _split_glued(chunk: str) -> tuple[str, str, float] | None:
+    """A chunk ending in a provider's name ("moreno390hotmail") split into what came before it and the provider,
+    with how alike the provider's part is."""
+    low = chunk.lower()
+    best = None
+    for provider in _PROVIDERS:
+        for size in (len(provider), len(provider) + 1, len(provider) - 1):
+            if size > len(low) or size < 3:
+                continue
+            tail = fuzzy.unglyph(low[-size:])
+            if fuzzy.distance(tail, provider) <= (0 if len(provider) <= 4 else 1):
+                sim = fuzzy.similarity(tail, provider)
+                if best is None or sim > best[2]:
+                    best = (chunk[:-size], provider, sim)
+    return best
+
+
+def _extend_left(text: str, start: int) -> int:
+    """Where the address's own part begins when OCR put spaces inside it: after a full stop or an underscore
+    ("hector. ruiz8"), between digits ("montano9 1"), or after an e-mail cue on the same line."""
+    while start >= 2 and text[start - 1] == " ":
+        before = re.search(r"[A-Za-z0-9._%+\-]+$", text[:start - 1])
+        if not before:
+            break
+        if text[start - 2] in "._-" or text[start] in "._-" or (text[start - 2].isdigit() and text[start].isdigit()):
+            start = before.start()
+            continue
+        line = text[text.rfind("\n", 0, before.start()) + 1:before.start()]
+        if _CUE.search(fold(line)) and fold(before.group()) not in _WORDS and before.group().islower():
+            start = before.start()                 # "correo maria lopez @ ..."
+        break
+    return start
+
+
+def _clean_local(local: str, name_words: set[str]) -> str:
+    """The address's own part without spaces, digits OCR'd as letters inside a number put back, and a part one
+    letter off a word of the petitioner's name (read twice in the letter) taken from the name."""
+    local = re.sub(r"\s", "", local).lower()
+    local = re.sub(r"(?<=\d)[o](?=\d)", "0", local)
+    local = re.sub(r"(?<=\d)[il|](?=\d)|(?<=\d)[il|]$", "1", local)
+    parts = re.split(r"([._\-]|\d+)", local)
+    for n, part in enumerate(parts):
+        if not part.isalpha() or len(part) < 4 or part in name_words:
+            continue
+        nxt = parts[n + 1] if n + 1 < len(parts) else ""
+        if part[-1] in "il" and part[:-1] in name_words and nxt[:1].isdigit():
+            parts[n] = part[:-1] + "1"             # "garcial3": García's address, 13
+            continue
+        close = [w for w in name_words if len(w) == len(part) and fuzzy.distance(w, part) == 1]
+        if len(close) == 1:
+            parts[n] = close[0]
+    return "".join(parts)
+
+
+def find_emails(text: str, name_words: set[str] | None = None) -> dict | None:
+    """The letter's e-mail addresses, {"value", "score", "all", ...}: the first one found, lower case."""
+    name_words = name_words or set()
+    norm = _SPACED_DOT.sub(".", _SPACED_AT.sub("@", _AT_SPELLED.sub("@", text)))
+    found: list[tuple[int, str, float, str]] = []
+    taken: list[tuple[int, int]] = []
+    for m in _WELL_FORMED.finditer(norm):
+        local, _, domain = m.group().rstrip(".").partition("@")
+        known = _known_domain(domain)
+        start = _extend_left(norm, m.start())
+        score = 0.95 if not known or known[1] == 1.0 else 0.85
+        local = _clean_local(norm[start:m.start()] + local, name_words)
+        found.append((start, f"{local}@{known[0] if known else domain.lower()}", score, norm[start:m.end()]))
+        taken.append((start, m.end()))
+    for m in _DOMAIN_TAIL.finditer(norm):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        guess = _missing_at(norm, m, name_words)
+        if guess:
+            found.append(guess)
+    found.sort()
+    values = list(dict.fromkeys(f[1] for f in found))
+    if not values:
+        return None
+    start, value, score, raw = found[0]
+    field = {"value": value, "score": round(score, 2), "all": values}
+    if re.sub(r"\s", "", raw).lower() != value:
+        field["read_as"] = raw
+    return field
+
+
+def _missing_at(norm: str, m: re.Match, name_words: set[str]) -> tuple[int, str, float, str] | None:
+    """An address whose "@" OCR mangled or dropped: its own part, glued or one space before a known provider."""
+    chunk, ending = m.group(1), m.group(2)
+    known = _known_domain(f"{chunk}.{ending}")
+    if known:                                      # "ruiz8V hotmail.com": the provider stands alone
+        own_end = m.start() - 1 if m.start() and norm[m.start() - 1] == " " else m.start()
+        before = re.search(r"[A-Za-z0-9._%+\-()&]+$", norm[:own_end])
+        if not before:
+            return None
+        own, own_start, glued, sim = before.group(), before.start(), own_end == m.start(), known[1]
+        domain = known[0]
+    else:
+        split = _split_glued(chunk)
+        if not split:
+            return None
+        own, provider, sim = split
+        domain_read = f"{provider}.{fuzzy.unglyph(ending.lower())}"
+        known = _known_domain(domain_read) or _known_domain(f"{provider}.com")
+        if not known or not own:
+            return None
+        own_start, glued, domain = m.start(), True, known[0]
+    remains = _AT_REMAINS.search(own)
+    if remains and not (own[:remains.start()].islower() or not re.search(r"[A-Z]", remains.group())):
+        remains = None                             # capitals in an address written in capitals are its own
+    if remains:
+        own = own[:remains.start()]
+    start = _extend_left(norm, own_start)
+    local = _clean_local(norm[start:own_start] + own, name_words)
+    if len(local) < 2 or not re.search(r"[a-z]", local) or local in _WORDS or not re.fullmatch(r"[a-z0-9._%+\-]+",
+                                                                                                local):
+        return None
+    if not (glued or remains or re.search(r"[\d._\-]", local)):
+        return None                                # "una cuenta de gmail.com": a word, not an address
+    score = (0.85 if remains else 0.75) * (1.0 if sim == 1.0 else 0.95)
+    return start, f"{local}@{domain}", score, norm[start:m.end()]
