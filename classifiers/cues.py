@@ -29,6 +29,7 @@ _CUES: list[tuple[str, str, str]] = [
     ("NAME", "mi_nombre", "mi nombre es"),
     ("NAME", "suscribe", "el|la|quien|los|las que|quienes? "
                          "suscribe|suscriben|suscrito|suscrita|subscribe|subscrito|subscrita|suscribimos"),
+    ("NAME", "suscribe", "suscribe|suscrito|suscrita|subscribe"),  # OCR lost "la que" ("A. suscribe, Patricia...")
     ("NAME", "etiqueta", "nombre del|de? la? solicitante|peticionario|peticionaria|interesado|interesada|completo? :"),
     ("NAME", "etiqueta", "contacto|representante|responsable|gestor|gestora :"),
     ("NAME", "atentamente", "atentamente|respetuosamente|agradecidamente|cordialmente|atte"),

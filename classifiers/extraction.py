@@ -21,7 +21,7 @@ from classifiers.dates import find_dates, find_letter_date
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-12-03a"
+RULES_VERSION = "extraccion-2026-12-03b"
 
 
 # --- municipality and locality ---------------------------------------------------------------------------------
@@ -33,6 +33,7 @@ _STREET_BEFORE = re.compile(r"\b(calle|c\.|av|avenida|blvd|boulevard|bulevar|col
                             r"sector|plaza|no|num|numero|y|alcaldia|delegacion|del\.|alvaro|parque|estadio|"
                             r"mercado|villa)(\s+del?)?\W*$")
 _LOCALITY_BEFORE = re.compile(r"\b(ejido|localidad|comunidad|poblado|rancheria|rancho|campo)\W*$")
+_BEFORE_NEXT_MUNI = re.compile(r"\s*,\s*(?=[^\W\d_][^,\n]{2,30},?\s*(son\b|sonora\b))")
 _DATELINE_GAP = re.compile(r"[\s,.]*((son|sonora|mexico)\b[\s,.]*)?(a\s+)?(los\s+)?$")
 
 
@@ -51,10 +52,14 @@ def _municipality(text: str, folded: str, cues: list[Cue], addressee_end: int,
         before = folded[max(0, cue.start - 16):cue.start]
         if _STREET_BEFORE.search(before) or (_LOCALITY_BEFORE.search(before) and cue.text in gazetteer.municipality_names()):
             continue                                       # "calle Hidalgo", "col. Benito Juárez", "ejido Hermosillo"
+        if _BEFORE_NEXT_MUNI.match(folded, cue.end) and any(
+                c.label == "MUNI" and c.start == _BEFORE_NEXT_MUNI.match(folded, cue.end).end() for c in cues):
+            continue                                       # "Cajeme, Nogales, Sonora": a colonia named after a town
         score = 0.0
         for place in places:
             gap = cue.start - place.end
-            if 0 <= gap <= 120 and "\n\n" not in folded[place.end:cue.start]:
+            # (a blank line right after a label is OCR's: "Domicilio:" alone on its line, the address below)
+            if 0 <= gap <= 120 and "\n\n" not in folded[place.end:cue.start].lstrip(" \t:.,\n"):
                 score = max(score, _PLACE_SCORES[place.kind] - (0.04 if gap > 25 else 0))
         if dateline:
             score = max(score, 0.82)
@@ -208,6 +213,8 @@ def extract_fields(text: str) -> dict[str, dict]:
     dates = find_dates(folded)
     name = names.find_name(text, folded, cues, addressee_end)
     found_curp, curp_spans = curp.find_curp(text, name and name["value"])
+    if found_curp and found_curp.get("valid"):   # the CURP's initials pick among the name's readings
+        name = names.find_name(text, folded, cues, addressee_end, found_curp["value"])
     fields: dict[str, dict | None] = {
         "name": name,
         "addressee": names.find_addressee(text, addressee_end),

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-from classifiers import gazetteer
+from classifiers import fuzzy, gazetteer
 from classifiers.cues import Cue
+from classifiers.curp import name_letters as curp_name_letters
 from classifiers.gazetteer import fold
 from classifiers.layout import TITLES
 
@@ -50,6 +51,10 @@ def _read_name(segment: str) -> str | None:
             break                                  # a full stop after a word ends the sentence
     while words and fold(words[-1]) in PARTICLES:
         words.pop()
+    if sum(w[:1].isupper() and w[1:].islower() for w in words) >= 2:
+        # A name written in capitals and small letters: capitals before it are the margin's noise ("AI Héctor...").
+        while words and len(words[0]) > 1 and words[0].isupper() and fold(words[0]) not in _NAME_ABBREVIATIONS:
+            words.pop(0)
     core = [w for w in words if fold(w) not in PARTICLES]
     if not 2 <= len(core) <= 6 or any(fold(w) in _NOT_NAMES for w in core):
         return None
@@ -61,7 +66,8 @@ def _read_name(segment: str) -> str | None:
                     for n, w in enumerate(words))
 
 
-_NAME_SCORES = {"yo": 0.9, "mi_nombre": 0.9, "etiqueta": 0.9, "suscribe": 0.88, "atentamente": 0.85, "c": 0.75}
+_NAME_SCORES = {"yo": 0.9, "mi_nombre": 0.9, "etiqueta": 0.9, "suscribe": 0.88, "atentamente": 0.85, "datos": 0.82,
+                "c": 0.75}
 _SIGNATURE_NOISE = re.compile(r"^\s*$|^[\s_\-.]+$|sufragio|reelecci|solicitante|firma|gracias|quedo|bendig|"
                               r"saludo|a t e n t a m e n t e")
 
@@ -106,8 +112,9 @@ def _signature(text: str, after: int) -> str | None:
     return None
 
 
-def find_name(text: str, folded: str, cues: list[Cue], addressee_end: int) -> dict | None:
-    """The petitioner's name, {"value", "score", "source"}: the best-scored cue, raised when two cues agree."""
+def find_name(text: str, folded: str, cues: list[Cue], addressee_end: int, curp: str | None = None) -> dict | None:
+    """The petitioner's name, {"value", "score", "source"}: the best-scored cue, raised when two cues agree, the
+    one that agrees with `curp` (a sound CURP the letter gives) first."""
     found: list[tuple[float, str, str]] = []
     for cue in cues:
         if cue.label != "NAME":
@@ -139,6 +146,7 @@ def find_name(text: str, folded: str, cues: list[Cue], addressee_end: int) -> di
             if cue.kind == "c" and len(sentence_so_far.split()) > 4:
                 score = 0.55                                # "...debió hacer el C. Fulano": maybe a third person
             found.append((score, name, cue.kind))
+    found += [(_NAME_SCORES["datos"], name, "datos") for name in _before_data(text, addressee_end)]
     if not found:                     # a name alone on one of the last lines (above the phone, say): a signature
         for line in [ln.strip(" \t._-") for ln in text[addressee_end:].strip().split("\n")[-3:]][::-1]:
             name = _read_name(line)
@@ -147,11 +155,90 @@ def find_name(text: str, folded: str, cues: list[Cue], addressee_end: int) -> di
                 break
     if not found:
         return None
-    found.sort(key=lambda f: -f[0])
-    score, name, source = found[0]
-    if sum(1 for f in found if fold(f[1]) == fold(name)) > 1:
+    return _choose(found, folded, curp)
+
+
+# "..., Rosa Valenzuela Montaño, con CURP ..." / ", con domicilio en ...": the name just before the petitioner's
+# data, which OCR keeps when it loses the cue before it ("cribe, Héctor Luis ...").
+_DATA_AFTER = re.compile(r",\s*c[oó]n?\s+(?:curp|c\.\s?u\.\s?r\.\s?p|domicilio|[A-Z]{4}\d)", re.I)
+
+
+def _before_data(text: str, addressee_end: int) -> list[str]:
+    found = []
+    for m in _DATA_AFTER.finditer(text, addressee_end):
+        before = re.sub(r"\s+", " ", text[max(addressee_end, m.start() - 90):m.start()])
+        words = before.split(" ")
+        run: list[str] = []
+        for word in reversed(words):
+            bare = word.strip(",;:")
+            if word != bare and run:
+                break                                      # a comma or colon before the name ends it
+            if not (bare.isalpha() and (bare[0].isupper() or fold(bare) in PARTICLES)) or len(run) == 6:
+                break
+            run.insert(0, bare)
+        name = _read_name(" ".join(run)) if run else None
+        if name:
+            found.append(name)
+    return found
+
+
+def _choose(found: list[tuple[float, str, str]], folded: str, curp: str | None) -> dict:
+    """The best reading of the name: the one sharing most letters with a CURP read sound, then the best-scored,
+    raised by readings that agree with it; a word two readings spell differently taken from the one the letter
+    writes more often ("Kuben Martin" signed, "Rubén Martín" in the text and "ruben." in the e-mail)."""
+    letters = curp_places(curp)
+    readings = []
+    for score, name, source in found:
+        words = name.split()
+        # OCR noise before the name can look like a first given name; the CURP says whose initials these are.
+        for drop in range(0, 3 if letters else 1):
+            if len([w for w in words[drop:] if fold(w) not in PARTICLES]) >= 2:
+                shorter = " ".join(words[drop:])
+                readings.append((_agreement(shorter, letters), score - 0.02 * drop, shorter, source))
+    readings.sort(key=lambda r: (-r[0], -r[1]))
+    agree, score, name, source = readings[0]
+    alike = [r for r in readings if fuzzy.similarity(fold(r[2]), fold(name)) >= 0.8]
+    if len({fold(r[2]) for r in alike} | {fold(name)}) > 1 or len([r for r in found if fold(r[1]) == fold(name)]) > 1:
         score = min(0.98, score + 0.06)                     # two cues agree
+    name = _vote(name, [r[2] for r in alike], folded)
+    if letters and agree < 5:
+        score = min(score, 0.6)                              # the CURP says otherwise
     return {"value": name, "score": round(score, 2), "source": source}
+
+
+def _agreement(name: str, letters: dict[int, str]) -> int:
+    own = curp_name_letters(name)
+    return sum(own.get(i) == c for i, c in letters.items())
+
+
+def curp_places(curp: str | None) -> dict[int, str]:
+    """The places of a CURP that a person's name decides (see curp.name_letters)."""
+    return {i: curp[i] for i in (0, 1, 2, 3, 13, 14, 15)} if curp and len(curp) == 18 else {}
+
+
+def _vote(name: str, readings: list[str], folded: str) -> str:
+    """`name` with each word another reading of the same length spells otherwise replaced by the spelling the
+    letter's text holds more often (a word, the e-mail's own part)."""
+    words = name.split()
+    for reading in readings:
+        other = reading.split()
+        if len(other) != len(words):
+            continue
+        for n, (mine, theirs) in enumerate(zip(words, other)):
+            if mine != theirs and fuzzy.similarity(fold(mine), fold(theirs)) >= 0.6:
+                if _occurrences(theirs, folded) > _occurrences(mine, folded) or (
+                        fold(mine) == fold(theirs) and _occurrences(theirs, folded) == _occurrences(mine, folded)
+                        and _accents(theirs) > _accents(mine)):
+                    words[n] = theirs
+    return " ".join(words)
+
+
+def _occurrences(word: str, folded: str) -> int:
+    return len(re.findall(r"(?<![^\W_])" + re.escape(fold(word)) + r"(?![^\W_])", folded))
+
+
+def _accents(word: str) -> int:
+    return sum(a != b for a, b in zip(word, fold(word).upper() if word.isupper() else fold(word)))
 
 
 def find_addressee(text: str, addressee_end: int) -> dict | None:
