@@ -3,24 +3,36 @@ yield its pages, and any text layer they carry, one at a time. Writing PDFs (pdf
 
 from __future__ import annotations
 
+import math
+import re
 import subprocess
 from collections.abc import Iterator
-from math import sqrt
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pdf2image
 import pdf2image.exceptions
-from PIL import Image, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from ocr.page import PageImage, SourceInfo
-from pipeline.errors import ContentMismatch, CorruptFile, EncryptedPdf, ImageTooLarge, TooManyPages
+from pipeline.errors import ContentMismatch, CorruptFile, EncryptedPdf, ImageTooLarge, PageSizeAbsurd, TooManyPages
 
 # pypdf is imported where a PDF is read, not here: with the cryptography package it pulls in, importing it took
 # ~0.1-0.2 s of every `peticiones ocr` start-up, while scans of images never need it.
 
 # We enforce our own pixel limit (ImageTooLarge) before decoding, so Pillow's bomb check would only get in the way.
 Image.MAX_IMAGE_PIXELS = None
+
+# Page shapes refused at inspect time, so that the file goes to quarantine with a reason instead of failing later:
+MAX_SIDE = 32767  # pixels: Tesseract answers "Image too large" past this (measured on 33000 x 400); PDFs render smaller
+MIN_SIDE = 32  # pixels: narrower than one line of text; under 4 px OpenCV's cleanup crashed (cv2.resize, empty size)
+# A4 is 1.4:1 and a long till receipt about 10:1. Past 15:1 the cleanup's survey (longest side 1000 px) keeps under
+# 70 px of the short side and the text melts away: a 200 x 11 inch page came out "blank", a 1 x 600 inch one crashed.
+MAX_ASPECT = 15
+_DEEP_GREY = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")  # modes whose samples are wider than 8 bits
+_PAGE_KEY = re.compile(r"Page\s+(\d+) size")  # pdfinfo -f/-l: "Page    3 size:  612 x 792 pts (letter)"
+_PAGE_SIZE = re.compile(r"([-+\d.e]+) x ([-+\d.e]+) pts")
 
 SIGNATURES = (
     (b"%PDF-", "application/pdf"),
@@ -42,21 +54,25 @@ def sniff(path: Path) -> str:
     raise ContentMismatch(f"{path.name}: contenido no reconocido ({head[:8]!r})")
 
 
-def inspect(path: Path, max_pages: int, max_pixels: int) -> SourceInfo:
-    """Check that the file is a readable PDF or image within the limits; raise a RejectedInput if not."""
+def inspect(path: Path, max_pages: int, max_pixels: int, dpi: int = 300) -> SourceInfo:
+    """Check that the file is a readable PDF or image within the limits, every page of a shape a sheet can have
+    (rendered at `dpi`, for PDFs); raise a RejectedInput if not."""
     media_type = sniff(path)
     if media_type == "application/pdf":
-        pages = _inspect_pdf(path)
+        pages = _inspect_pdf(path, max_pages, max_pixels, dpi)
     else:
-        pages = _inspect_image(path, max_pixels)
-    if pages > max_pages:
-        raise TooManyPages(f"{pages} páginas > {max_pages}")
+        pages = _inspect_image(path, max_pages, max_pixels)
     if pages == 0:
         raise CorruptFile("sin páginas")
     return SourceInfo(media_type, pages)
 
 
-def _inspect_pdf(path: Path) -> int:
+def _check_count(pages: int, max_pages: int) -> None:
+    if pages > max_pages:  # before any page is looked at: counting them is cheap, measuring each is not
+        raise TooManyPages(f"{pages} páginas > {max_pages}")
+
+
+def _inspect_pdf(path: Path, max_pages: int, max_pixels: int, dpi: int) -> int:
     with open(path, "rb") as handle:
         handle.seek(max(0, path.stat().st_size - 2048))
         tail = handle.read()
@@ -76,21 +92,73 @@ def _inspect_pdf(path: Path) -> int:
         raise EncryptedPdf(str(error)) from error
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
         raise CorruptFile(f"PDF ilegible: {error}") from error
-    try:
-        info = pdf2image.pdfinfo_from_path(str(path), timeout=60)
-    except (pdf2image.exceptions.PDFPageCountError, pdf2image.exceptions.PDFSyntaxError, ValueError) as error:
-        raise CorruptFile(f"poppler no puede leer el PDF: {error}") from error
+    _check_count(pages, max_pages)
+    info = _pdfinfo(path, pages)
     if info.get("Pages") != pages:
         raise CorruptFile(f"número de páginas inconsistente ({info.get('Pages')} / {pages})")
+    for number, (width, height) in enumerate(_page_sizes(info, pages), 1):
+        shown = _physical(width, height)
+        if not (math.isfinite(width) and math.isfinite(height)) or min(width, height) <= 0:
+            _refuse(number, shown)
+        page_dpi = _render_dpi((width, height), dpi, max_pixels)
+        _check_shape(number, round(width * page_dpi), round(height * page_dpi), shown)
+        if max(width, height) * page_dpi > MAX_SIDE:  # too long even at 1 dpi: hundreds of metres
+            _refuse(number, shown)
     return pages
 
 
-def _inspect_image(path: Path, max_pixels: int) -> int:
+def _pdfinfo(path: Path, pages: int, timeout: float = 60) -> dict:
+    try:
+        return pdf2image.pdfinfo_from_path(str(path), timeout=timeout, first_page=1, last_page=max(pages, 1))
+    except (pdf2image.exceptions.PDFPageCountError, pdf2image.exceptions.PDFSyntaxError, ValueError) as error:
+        raise CorruptFile(f"poppler no puede leer el PDF: {error}") from error
+
+
+def _page_sizes(info: dict, pages: int) -> list[tuple[float, float]]:
+    """Each page's (width, height) in inches as poppler renders it. pypdf's boxes differ: poppler makes an empty
+    MediaBox Letter and turns an inverted one around, and neither reads /UserUnit."""
+    sizes = {}
+    for key, value in info.items():
+        if (number := _PAGE_KEY.fullmatch(key)) and (size := _PAGE_SIZE.match(value)):
+            sizes[int(number[1])] = (float(size[1]) / 72, float(size[2]) / 72)
+    if sorted(sizes) != list(range(1, pages + 1)):
+        raise CorruptFile(f"poppler no dio el tamaño de todas las páginas ({len(sizes)} de {pages})")
+    return [sizes[n] for n in range(1, pages + 1)]
+
+
+def _render_dpi(size: tuple[float, float], dpi: int, max_pixels: int) -> int:
+    """`dpi`, or less for a poster-sized page (not bad input) so that it fits the pixel limit and Tesseract's."""
+    width, height = size
+    return max(1, int(min(dpi, math.sqrt(max_pixels / max(width * height, 1e-6)), MAX_SIDE / max(width, height, 1e-6))))
+
+
+def _check_shape(number: int, width: int, height: int, shown: str) -> None:
+    short, long = sorted((width, height))
+    if short < MIN_SIDE or long > MAX_ASPECT * short:
+        _refuse(number, shown)
+
+
+def _refuse(number: int, shown: str) -> NoReturn:
+    raise PageSizeAbsurd(number, shown)
+
+
+def _physical(width: float, height: float) -> str:
+    """A page's size in inches as staff measure it: "21 × 27.9 cm", "5.08 × 0.279 m"."""
+    unit, factor = ("m", 0.0254) if max(width, height) >= 40 else ("cm", 2.54)
+    return " × ".join(f"{v:.3g}" if v < 1000 else f"{v:,.0f}" for v in (width * factor, height * factor)) + f" {unit}"
+
+
+def _inspect_image(path: Path, max_pages: int, max_pixels: int) -> int:
     try:
         with Image.open(path) as image:
-            if image.width * image.height > max_pixels:
-                raise ImageTooLarge(f"{image.width}x{image.height} píxeles")
             frames = getattr(image, "n_frames", 1)
+            _check_count(frames, max_pages)
+            # Each frame of a TIFF has its own size (a later one past the limits failed the document mid-way);
+            # an APNG's frames share its canvas, and seeking one would decode it.
+            for index in range(frames if image.format != "PNG" else 1):
+                image.seek(index)
+                _check_frame(image, index + 1, max_pixels)
+            image.seek(0)
             if image.format == "PNG":
                 # Every chunk's checksum, without inflating the pixels: a truncated or damaged file fails here, as
                 # a full decode would, at a hundredth of the cost (decoding an A4 colour scan took ~0.1 s, paid
@@ -103,17 +171,22 @@ def _inspect_image(path: Path, max_pixels: int) -> int:
     return frames
 
 
+def _check_frame(image: Image.Image, number: int, max_pixels: int) -> None:
+    width, height = image.size
+    _check_shape(number, width, height, f"{width} × {height} píxeles")
+    if width * height > max_pixels or max(width, height) > MAX_SIDE:
+        raise ImageTooLarge(f"página {number}: {width}x{height} píxeles")
+
+
 def iter_pages(path: Path, info: SourceInfo, dpi: int, max_pixels: int, skip: set[int] = frozenset(),
           timeout: float = 120) -> Iterator[PageImage]:
     """Yield the pages not in `skip`, one at a time, so memory does not grow with the page count."""
     if info.media_type == "application/pdf":
-        sizes = _pdf_page_sizes(path)
+        sizes = _page_sizes(_pdfinfo(path, info.page_count, timeout), info.page_count)
         for number in range(1, info.page_count + 1):
             if number in skip:
                 continue
-            width_in, height_in = sizes[number - 1]
-            # A poster-sized page is not bad input: render it at a lower resolution that fits the pixel limit.
-            page_dpi = int(min(dpi, sqrt(max_pixels / max(width_in * height_in, 1e-6))))
+            page_dpi = _render_dpi(sizes[number - 1], dpi, max_pixels)
             try:
                 rendered = pdf2image.convert_from_path(
                     str(path), dpi=page_dpi, first_page=number, last_page=number, timeout=timeout
@@ -130,28 +203,84 @@ def iter_pages(path: Path, info: SourceInfo, dpi: int, max_pixels: int, skip: se
                 if index + 1 in skip:
                     continue
                 image.seek(index)
-                if image.width * image.height > max_pixels:
-                    raise ImageTooLarge(f"página {index + 1}: {image.width}x{image.height} píxeles")
-                dpi = _image_dpi(image)
-                yield PageImage(index + 1, _pixels(image), dpi)
+                _check_frame(image, index + 1, max_pixels)
+                wide = _sixteen_bit(image)  # asked before decoding: PNG tells it only in the undecoded tiles
+                yield PageImage(index + 1, _pixels(_upright(image), wide), _image_dpi(image))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise CorruptFile(f"imagen ilegible: {error}") from error
 
 
-def _pixels(image: Image.Image) -> np.ndarray:
-    """Grayscale or BGR pixels (colour is kept for stamp removal), transparency composed on white."""
+def _upright(image: Image.Image) -> Image.Image:
+    """The frame turned the way its EXIF Orientation says (phone photos are stored sideways), decoded once."""
+    image.load()  # Pillow turns TIFF frames itself as it loads them, and drops their tag; JPEG and PNG keep it
+    if image.getexif().get(ExifTags.Base.Orientation, 1) not in range(2, 9):
+        return image  # exif_transpose would copy the whole page for nothing
+    if getattr(image, "is_animated", False):
+        return ImageOps.exif_transpose(image)  # turning in place would change the size the next frame is read at
+    ImageOps.exif_transpose(image, in_place=True)  # one decoded copy at a time: a photo can be 100 Mpx
+    return image
+
+
+def _sixteen_bit(image: Image.Image) -> bool:
+    if image.format == "TIFF":
+        return max(image.tag_v2.get(258, (8,))) > 8  # BitsPerSample
+    return any(";16" in str(tile.args) for tile in image.tile)
+
+
+def _pixels(image: Image.Image, wide: bool = False) -> np.ndarray:
+    """Grayscale or BGR pixels (colour is kept for stamp removal), transparency composed on white.
+
+    `wide`: the file holds 16-bit samples, which Pillow decodes to their high bytes when in colour or with alpha.
+    """
+    if image.mode in _DEEP_GREY:
+        return _to_8bit(np.asarray(image))  # convert("L") clips: a 16-bit scan came out all white
+    if wide and image.mode in ("RGB", "RGBA", "LA"):
+        image = _widened(image)
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, rgba)
     if image.mode == "L":
         return np.asarray(image)  # convert("L") would copy the page once more for nothing
-    if image.mode in ("1", "I", "I;16", "F", "LA"):
+    if image.mode in ("1", "LA"):
         return np.asarray(image.convert("L"))
     rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
     if _is_gray(rgb):
         return np.ascontiguousarray(rgb[..., 0])  # a grey page stored as colour: a third of the memory
     return np.ascontiguousarray(rgb[..., ::-1])
+
+
+def _to_8bit(samples: np.ndarray, min_bits: int = 8) -> np.ndarray:
+    """Samples scaled to 0-255 by the range their data uses, not their type's: many 16-bit scans hold 12-bit data.
+
+    The range is the smallest 2**bits - 1 that holds the brightest sample (at least `min_bits` bits; 1.0 for floats
+    in 0-1), so a blank page stays white rather than having its paper grain stretched into ink.
+    """
+    if samples.dtype.kind == "f":
+        samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
+        top = float(samples.max(initial=0.0))
+        scale = 1.0 if top <= 1.0 else 2.0 ** max(min_bits, int(top).bit_length()) - 1
+        return np.clip(samples * np.float32(255 / scale), 0, 255).round().astype(np.uint8)
+    if samples.dtype.kind == "i":
+        samples = np.clip(samples, 0, None)
+    top = int(samples.max(initial=0))
+    scale = 2 ** max(min_bits, top.bit_length()) - 1
+    if top >= 1 << 16:
+        return (samples * np.float32(255 / scale)).round().astype(np.uint8)
+    table = (np.arange(top + 1) * (255 / scale)).round().astype(np.uint8)  # one lookup: no float copy of the page
+    return table[samples]
+
+
+def _widened(image: Image.Image) -> Image.Image:
+    """A 16-bit colour (or grey and alpha) page whose data used only the low bits, stretched over the 8 Pillow kept."""
+    samples = np.asarray(image)
+    if samples.max(initial=0) >= 128:
+        return image  # the data fills all 16 bits (most 48-bit colour scans): the high bytes are the page
+    colours = 1 if image.mode == "LA" else 3
+    channels = [_to_8bit(samples[..., :colours], 1)]
+    if samples.shape[-1] > colours:
+        channels.append(_to_8bit(samples[..., colours:], 1))  # alpha on its own range: 12-bit opaque is 4095
+    return Image.fromarray(np.concatenate(channels, axis=-1), image.mode)
 
 
 def _is_gray(rgb: np.ndarray) -> bool:
@@ -163,20 +292,9 @@ def _image_dpi(image: Image.Image) -> int:
     dpi = image.info.get("dpi", (0, 0))[0]
     try:
         dpi = int(round(float(dpi)))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # a TIFF resolution of n/0 reads as nan
         dpi = 0
     return dpi if 50 <= dpi <= 1200 else 0
-
-
-def _pdf_page_sizes(path: Path) -> list[tuple[float, float]]:
-    from pypdf import PdfReader
-
-    # An open file, not a path: given a path, pypdf reads the whole file into memory (a 100-page scan is ~50 MB).
-    with open(path, "rb") as handle:
-        reader = PdfReader(handle, strict=False)
-        if reader.is_encrypted:
-            reader.decrypt("")
-        return [(float(p.mediabox.width) / 72, float(p.mediabox.height) / 72) for p in reader.pages]
 
 
 def text_layers(path: Path, timeout: float = 120) -> list[str]:

@@ -57,6 +57,20 @@ class ImageTooLarge(RejectedInput):
     user_message = "La imagen es demasiado grande. Escanee a 300 dpi o menos."
 
 
+class PageSizeAbsurd(RejectedInput):
+    """A page no sheet of paper has: a side of a few pixels, a strip, a box far beyond what a PDF may declare."""
+
+    code = "absurd_page_size"
+    advice = ("Abra el archivo original para ver qué contiene y, si es una petición, vuelva a escanearla a tamaño "
+              "carta u oficio, a 300 dpi.")
+    user_message = ("Una página tiene un tamaño o unas proporciones imposibles para una hoja (por ejemplo, una tira "
+                    "de un píxel de ancho o una página de varios metros). " + advice)
+
+    def __init__(self, number: int, size: str):
+        super().__init__(f"página {number}: {size}",
+                         user_message=f"La página {number} mide {size}: no es el tamaño de una hoja. {self.advice}")
+
+
 class LinkRefused(RejectedInput):
     code = "link_refused"
     user_message = "Se recibió un enlace (acceso directo o enlace duro) en lugar de un archivo. Copie el archivo real a la carpeta."

@@ -1,14 +1,20 @@
-"""Identifying stored files: what the bytes are, whatever the name says, and whether they are within limits."""
+"""Identifying stored files: what the bytes are, whatever the name says, and whether they are within limits; their\npages decoded whole (16-bit samples, EXIF orientation)."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import ExifTags, Image
+from pypdf import PdfWriter
+from pypdf.generic import RectangleObject
 
 from ocr import rasterize
-from pipeline.errors import ContentMismatch, CorruptFile, ImageTooLarge, TooManyPages
-from tests.pages import save_pdf, save_tiff, small_page
+from ocr.document import PagePool, read_document
+from ocr.reader import OcrOptions
+from pipeline.errors import ContentMismatch, CorruptFile, ImageTooLarge, PageSizeAbsurd, TooManyPages
+from tests.damage import save_oriented
+from tests.pages import LETTERS, save_pdf, save_tiff, small_page
 
 
 def test_pages_come_one_at_a_time_and_skip_what_is_done(tmp_path):
@@ -66,3 +72,120 @@ def test_transparency_is_flattened_on_white(tmp_path):
     info = rasterize.inspect(path, 10, 10**8)
     [page] = rasterize.iter_pages(path, info, dpi=300, max_pixels=10**8)
     assert page.pixels[10, 10] == 255 and page.pixels[60, 60] == 0
+
+
+def _scan_levels(image: Image.Image, bits: int) -> np.ndarray:
+    """A rendered page as a scanner writes it at `bits` per sample: grey ink (not 0) on off-white paper (not max)."""
+    top = 2**bits - 1
+    return (40 + np.asarray(image, dtype=np.float64) * (195 / 255)) * (top / 255)
+
+
+def _read(path):
+    info = rasterize.inspect(path, max_pages=10, max_pixels=10**8)
+    pool = PagePool(1)
+    try:
+        return list(read_document(path, info, OcrOptions("spa", 60), pool, dpi=300, max_pixels=10**8))
+    finally:
+        pool.close()
+
+
+@pytest.mark.parametrize("bits", [16, 12])  # 12-bit scanners write 0-4095 into 16-bit files
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_a_16_bit_greyscale_scan_keeps_its_text(tmp_path, bits, suffix):
+    path = tmp_path / f"escaneo{suffix}"
+    Image.fromarray(_scan_levels(small_page(LETTERS[0]), bits).round().astype(np.uint16)).save(path)
+    assert Image.open(path).mode == "I;16"
+    [page] = _read(path)
+    assert "silla de ruedas" in page.text and not page.blank  # convert("L") clipped it all to white: blank
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_a_16_bit_colour_scan_of_12_bit_data_keeps_its_text(tmp_path, suffix):
+    # Pillow cannot write 48-bit colour; OpenCV can. Pillow reads such files as their high bytes: 0-15 here.
+    grey = _scan_levels(small_page(LETTERS[0]), 12)
+    bgr = np.dstack([grey * 0.9, grey, grey]).round().astype(np.uint16)  # a slightly yellowed sheet
+    path = tmp_path / f"color{suffix}"
+    assert cv2.imwrite(str(path), bgr)
+    [page] = _read(path)
+    assert "silla de ruedas" in page.text
+
+
+def test_a_blank_12_bit_page_stays_blank(tmp_path):
+    # Scaled by the data's bit depth, not stretched from darkest to brightest: paper grain must not become ink.
+    noise = np.random.default_rng(0).normal(3900, 25, (900, 1240))
+    path = tmp_path / "reverso.png"
+    Image.fromarray(noise.clip(0, 4095).astype(np.uint16)).save(path)
+    info = rasterize.inspect(path, 10, 10**8)
+    [image] = rasterize.iter_pages(path, info, dpi=300, max_pixels=10**8)
+    assert image.pixels.min() > 225
+    [page] = _read(path)
+    assert page.blank
+
+
+@pytest.mark.parametrize("orientation", [2, 3, 4, 5, 6, 7, 8])  # 2, 4, 5, 7: mirrored (front cameras)
+def test_a_phone_photo_is_turned_upright_by_its_exif_orientation(tmp_path, orientation):
+    path = save_oriented(small_page(LETTERS[0]), tmp_path / "foto.jpg", orientation)
+    assert Image.open(path).getexif()[ExifTags.Base.Orientation] == orientation
+    [page] = _read(path)
+    assert page.rotation == 0 and "silla de ruedas" in page.text  # upright before the OCR had to turn it
+
+
+def test_exif_orientation_is_honoured_in_a_png_too(tmp_path):
+    path = save_oriented(small_page(LETTERS[0]), tmp_path / "captura.png", 6)
+    [page] = _read(path)
+    assert page.rotation == 0 and "silla de ruedas" in page.text
+
+
+def _pdf_with_box(tmp_path, name, box):
+    writer = PdfWriter(clone_from=str(save_pdf(tmp_path / "base.pdf", [small_page("Hola")], resolution=150)))
+    writer.pages[0].mediabox = RectangleObject(box)
+    writer.write(tmp_path / name)
+    return tmp_path / name
+
+
+@pytest.mark.parametrize("box, shown", [
+    ([0, 0, 0, 792], "0 × 27.9 cm"),  # rendered 1 px wide, it crashed the cleanup
+    ([0, 0, 1, 1], "0.0353 × 0.0353 cm"),
+    ([0, 0, 72, 43200], "0.0254 × 15.2 m"),  # a strip 1 inch by 600
+    ([0, 0, 14400, 792], "5.08 × 0.279 m"),  # 200 inches wide: its text melted into "blank"
+    ([0, 0, 1e9, 1e9], "352,778 × 352,778 m"),  # rendered at 0 dpi
+])
+def test_a_pdf_page_no_sheet_has_is_refused_at_inspection(tmp_path, box, shown):
+    with pytest.raises(PageSizeAbsurd) as refused:
+        rasterize.inspect(_pdf_with_box(tmp_path, "rara.pdf", box), 10, 120_000_000)
+    assert refused.value.code == "absurd_page_size"
+    assert refused.value.user_message.startswith(f"La página 1 mide {shown}: no es el tamaño de una hoja.")
+
+
+def test_an_empty_mediabox_is_read_as_poppler_reads_it(tmp_path):
+    path = _pdf_with_box(tmp_path, "vacia.pdf", [0, 0, 0, 0])  # poppler renders it as Letter
+    info = rasterize.inspect(path, 10, 120_000_000)
+    [page] = rasterize.iter_pages(path, info, dpi=100, max_pixels=120_000_000)
+    assert page.pixels.shape[:2] == (1100, 850)
+
+
+def test_a_long_poster_is_rendered_within_tesseracts_side_limit():
+    # 5 m x 36 cm would be 60,000 px wide at 300 dpi; Tesseract refuses sides past 32767. (Rendering it takes ~25 s,
+    # so the resolution is checked, not the render.)
+    assert rasterize._render_dpi((200, 14), 300, 120_000_000) == 163
+    assert rasterize._render_dpi((200, 100), 300, 120_000_000) == 77  # there the pixel limit is the tighter
+
+
+@pytest.mark.parametrize("size, refused", [
+    ((1, 60000), PageSizeAbsurd), ((1, 1), PageSizeAbsurd), ((31, 500), PageSizeAbsurd), ((2000, 32000), PageSizeAbsurd),
+    ((33000, 3000), ImageTooLarge), ((32, 480), None), ((480, 32), None),
+])
+def test_an_image_no_sheet_has_is_refused_at_inspection(tmp_path, size, refused):
+    path = tmp_path / "tira.png"
+    Image.new("L", size, 255).save(path)
+    if refused is None:
+        assert rasterize.inspect(path, 10, 120_000_000).page_count == 1
+        return
+    with pytest.raises(refused):
+        rasterize.inspect(path, 10, 120_000_000)
+
+
+def test_a_tiff_frame_past_the_limits_is_refused_before_any_page_is_read(tmp_path):
+    path = save_tiff(tmp_path / "mixto.tif", [small_page("a"), Image.new("L", (3000, 3000), 255), small_page("c")])
+    with pytest.raises(ImageTooLarge, match="página 2"):
+        rasterize.inspect(path, max_pages=10, max_pixels=5_000_000)
