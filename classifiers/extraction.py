@@ -21,7 +21,7 @@ from classifiers.dates import find_dates, find_letter_date
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-12-03b"
+RULES_VERSION = "extraccion-2026-12-03c"
 
 
 # --- municipality and locality ---------------------------------------------------------------------------------
@@ -42,6 +42,13 @@ def _municipality(text: str, folded: str, cues: list[Cue], addressee_end: int,
     known = gazetteer.municipalities()
     places = [c for c in cues if c.label == "PLACE"]
     best: dict[str, float] = {}
+    # Names OCR misread ("yavojoa, Sonora") stand in as cues, their score scaled by how alike they are.
+    likeness = {}
+    for start, end, code, similarity in gazetteer.misread(folded, addressee_end):
+        if not any(c.label == "MUNI" and c.start < end and start < c.end for c in cues):
+            cues = cues + [Cue("MUNI", code, start, end, fold(known[code].name))]
+            likeness[start] = similarity
+    cues = sorted(cues, key=lambda c: c.start)
     for cue in cues:
         if cue.label != "MUNI":
             continue
@@ -71,6 +78,7 @@ def _municipality(text: str, folded: str, cues: list[Cue], addressee_end: int,
             continue                                       # "Santa Cruz Atoyac", "Magdalena Contreras": longer names
         if not score and not ambiguous:
             score = 0.5
+        score *= likeness.get(cue.start, 1.0)
         if score:
             best[cue.kind] = max(best.get(cue.kind, 0.0), score) + (0.02 if cue.kind in best else 0.0)
     if not best:

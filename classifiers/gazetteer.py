@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from classifiers import fuzzy
 from classifiers.features import normalise
 
 GAZETTEER = Path(__file__).with_name("municipios_sonora.csv")
@@ -83,3 +85,45 @@ def canonical(name: str) -> str | None:
     """The municipality a typed or read name stands for ("HERMOSILLO" → "Hermosillo", "ciudad obregon" → "Cajeme"),
     or None when it names none of the 72."""
     return _by_folded_name().get(" ".join(fold(name).split()))
+
+
+@functools.cache
+def _codes_by_folded_name() -> dict[str, str]:
+    codes = {}
+    for m, aliases in entries():
+        for n in aliases:
+            codes.setdefault(fold(n), m.code)
+    codes.update({fold(m.name): m.code for m, _ in entries()})
+    return codes
+
+
+# Where a municipality's name stands in an address: before ", Sonora" / "Son.", or after "municipio de", "vecina de".
+_BEFORE_STATE = re.compile(r"((?:[^\W\d_][\w|!]*[ \t]+){0,3}[^\W\d_][\w|!]*)[ \t]*,?[ \t]*(?:son\b|sonora\b)")
+_AFTER_CUE = re.compile(r"\b(?:municipio\s+de|municipio\s*:|vecin[oa]s?\s+de|vivo\s+en|radico\s+en|resido\s+en)"
+                        r"\s+((?:[\w|!]+[ \t]+){0,3}[\w|!]+)")
+
+
+def misread(folded: str, start: int = 0) -> list[tuple[int, int, str, float]]:
+    """Places in `folded` (from `start`) whose name OCR misread ("Hermosi1lo, Sonora", "vecino de Cajerne"):
+    (start, end, INEGI code, similarity) for words that are not a name as written but are close to one of the
+    gazetteer's names, where an address puts a municipality."""
+    names = tuple(_codes_by_folded_name())
+    found = []
+    for pattern, last in ((_BEFORE_STATE, True), (_AFTER_CUE, False)):
+        for m in pattern.finditer(folded, start):
+            words = list(re.finditer(r"[\w|!]+", m.group(1)))
+            best = None
+            for k in range(1, len(words) + 1):
+                span = words[-k:] if last else words[:k]
+                a, b = m.start(1) + span[0].start(), m.start(1) + span[-1].end()
+                phrase = folded[a:b]
+                if phrase in names:
+                    best = None
+                    break                                  # written right: the cue ruler has it
+                plain = fuzzy.unglyph(phrase)
+                hit = fuzzy.closest(plain, names, cutoff=0.8) if len(plain) >= 5 else None
+                if hit and fuzzy.distance(plain, hit[0]) <= 2 and (best is None or 0.95 * hit[1] > best[3]):
+                    best = (a, b, _codes_by_folded_name()[hit[0]], 0.95 * hit[1])   # never as sure as written
+            if best:
+                found.append(best)
+    return found
