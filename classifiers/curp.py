@@ -73,8 +73,8 @@ def _options(c: str, kind: str, upper_run: bool) -> list[tuple[str, float]]:
         for char, cost in _AS_LETTER["l"] + _AS_DIGIT["l"]:
             add(char, cost)
     else:
-        plain = c.upper() if c.isalpha() else c
-        add(plain, 0.2 if (c != plain and upper_run) else 0.0)
+        plain = c.translate(_UNACCENTED).upper() if c.isalpha() else c
+        add(plain, 0.3 if c.translate(_UNACCENTED) != c else 0.2 if (c != plain and upper_run) else 0.0)
         if kind in "DKA":
             for char, cost in _AS_DIGIT.get(c, ()) + _AS_DIGIT.get(plain, ()):
                 add(char, cost)
@@ -180,7 +180,8 @@ def _cheapest(places: list[list[tuple[str, float]]], budget: float, limit: int =
 
 # A CURP as letters print it: 18 characters, maybe split by spaces, a line break or hyphens, maybe one too many or
 # too few. Runs of tokens are tried from each token on.
-_TOKEN = re.compile(r"[A-Za-z0-9|!\]]+")
+_TOKEN = re.compile(r"[A-Za-z0-9|!\]ÁÉÍÓÚÜÑáéíóúüñ]+")
+_UNACCENTED = str.maketrans("ÁÉÍÓÚÜÑáéíóúüñ", "AEIOUUNaeiouun")  # a CURP has no accents: OCR's "MÍSR" is "MSR"
 _CUE = re.compile(r"\b(c\W?u\W?r\W?p|curp|[a-z]?urp|cur)\b\W*(es\W+)?")
 
 
