@@ -98,11 +98,28 @@ def _clean_local(local: str, name_words: set[str]) -> str:
     return "".join(parts)
 
 
+def _normalised(text: str) -> tuple[str, list[int]]:
+    """`text` with "(a)", "©" and the like as "@" and the spaces around "@" and a domain's full stop gone; and
+    for each character of the result, where it stood in `text`."""
+    places = list(range(len(text) + 1))
+    for pattern, by in ((_AT_SPELLED, "@"), (_SPACED_AT, "@"), (_SPACED_DOT, ".")):
+        pieces, kept, last = [], [], 0
+        for m in pattern.finditer(text):
+            pieces += [text[last:m.start()], by]
+            kept += places[last:m.start()] + [places[m.start()]]
+            last = m.end()
+        pieces.append(text[last:])
+        kept += places[last:]
+        text, places = "".join(pieces), kept
+    return text, places
+
+
 def find_emails(text: str, name_words: set[str] | None = None) -> dict | None:
-    """The letter's e-mail addresses, {"value", "score", "all", ...}: the first one found, lower case."""
+    """The letter's e-mail addresses, {"value", "score", "all", ...}: the first one found, lower case; one that
+    needed repairs carries what was read ("read_as") and a lower score."""
     name_words = name_words or set()
-    norm = _SPACED_DOT.sub(".", _SPACED_AT.sub("@", _AT_SPELLED.sub("@", text)))
-    found: list[tuple[int, str, float, str]] = []
+    norm, places = _normalised(text)
+    found: list[tuple[int, str, float, int]] = []
     taken: list[tuple[int, int]] = []
     for m in _WELL_FORMED.finditer(norm):
         local, _, domain = m.group().rstrip(".").partition("@")
@@ -110,7 +127,7 @@ def find_emails(text: str, name_words: set[str] | None = None) -> dict | None:
         start = _extend_left(norm, m.start())
         score = 0.95 if not known or known[1] == 1.0 else 0.85
         local = _clean_local(norm[start:m.start()] + local, name_words)
-        found.append((start, f"{local}@{known[0] if known else domain.lower()}", score, norm[start:m.end()]))
+        found.append((start, f"{local}@{known[0] if known else domain.lower()}", score, m.end()))
         taken.append((start, m.end()))
     for m in _DOMAIN_TAIL.finditer(norm):
         if any(a <= m.start() < b for a, b in taken):
@@ -122,17 +139,21 @@ def find_emails(text: str, name_words: set[str] | None = None) -> dict | None:
     values = list(dict.fromkeys(f[1] for f in found))
     if not values:
         return None
-    start, value, score, raw = found[0]
+    start, value, score, end = found[0]
+    raw = text[places[start]:places[end]].rstrip(".")
     field = {"value": value, "score": round(score, 2), "all": values}
-    if re.sub(r"\s", "", raw).lower() != value:
-        field["read_as"] = raw
+    if raw.lower() != value:
+        field.update(read_as=raw, score=round(min(score, 0.85), 2))
     return field
 
 
-def _missing_at(norm: str, m: re.Match, name_words: set[str]) -> tuple[int, str, float, str] | None:
+def _missing_at(norm: str, m: re.Match, name_words: set[str]) -> tuple[int, str, float, int] | None:
     """An address whose "@" OCR mangled or dropped: its own part, glued or one space before a known provider."""
     chunk, ending = m.group(1), m.group(2)
     known = _known_domain(f"{chunk}.{ending}")
+    split = _split_glued(chunk)
+    if known and known[1] < 1.0 and split and split[0] and split[2] == 1.0:
+        known = None                               # "8 5gmail.com": glued to the provider, not a slip in it
     if known:                                      # "ruiz8V hotmail.com": the provider stands alone
         own_end = m.start() - 1 if m.start() and norm[m.start() - 1] == " " else m.start()
         before = re.search(r"[A-Za-z0-9._%+\-()&]+$", norm[:own_end])
@@ -141,7 +162,6 @@ def _missing_at(norm: str, m: re.Match, name_words: set[str]) -> tuple[int, str,
         own, own_start, glued, sim = before.group(), before.start(), own_end == m.start(), known[1]
         domain = known[0]
     else:
-        split = _split_glued(chunk)
         if not split:
             return None
         own, provider, sim = split
@@ -163,4 +183,4 @@ def _missing_at(norm: str, m: re.Match, name_words: set[str]) -> tuple[int, str,
     if not (glued or remains or re.search(r"[\d._\-]", local)):
         return None                                # "una cuenta de gmail.com": a word, not an address
     score = (0.85 if remains else 0.75) * (1.0 if sim == 1.0 else 0.95)
-    return start, f"{local}@{domain}", score, norm[start:m.end()]
+    return start, f"{local}@{domain}", score, m.end()

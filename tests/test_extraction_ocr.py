@@ -1,0 +1,200 @@
+"""Petitioner data read back from text with the slips Tesseract makes: what the formats can undo is undone, what they
+cannot decide is not made up."""
+
+from __future__ import annotations
+
+import random
+import string
+
+import pytest
+from stdnum.mx import curp as stdnum_curp
+
+from classifiers.extraction import extract_fields
+
+
+def with_check_digit(first17: str) -> str:
+    return first17 + stdnum_curp.calc_check_digit(first17)
+
+
+CURP_A = with_check_digit("BOYH690615HSRJCC0")        # Héctor Luis Bojórquez Yocupicio, born 1969
+CURP_B = with_check_digit("SABA850530MSRLRN0")        # Ana Salazar Bórquez, born 1985
+CURP_C = with_check_digit("GAHJ020715HSRRRNA")        # born 2002: the 17th character is a letter
+
+
+def letter(curp: str, name: str = "Héctor Luis Bojórquez Yocupicio", contact: str = "") -> str:
+    return ("Hermosillo, Sonora, a 3 de mayo de 2026\nC. SECRETARIO DE DESARROLLO SOCIAL\nPRESENTE\n\n"
+            f"El que suscribe, {name}, con CURP {curp}, con domicilio en Calle Reforma 487, Col. Olivares, Altar,"
+            f" Sonora{contact}, por medio de la presente solicito una despensa.\n\nATENTAMENTE\n\n{name}\n")
+
+
+@pytest.mark.parametrize("read", [
+    CURP_A.replace("0", "O"),                                  # every 0 read as O
+    CURP_A[:4] + "69O6l5" + CURP_A[10:],                      # O and l in the birth date
+    CURP_A[:16] + "O" + CURP_A[17],                           # the 17th, a digit before 2000, read as O
+    CURP_A[:8] + "I" + CURP_A[9:],                            # I for the 1 of the day
+    CURP_A[:4] + "69O615 " + CURP_A[10:],                     # broken by a space
+    CURP_A[:9] + "\n" + CURP_A[9:],                           # and by a line break
+])
+def test_curp_letters_and_digits_are_read_by_place(read):
+    field = extract_fields(letter(read))["curp"]
+    assert field["value"] == CURP_A and field["valid"] is True
+    characters = read.replace(" ", "").replace("\n", "")
+    assert field.get("read_as", CURP_A) == characters
+
+
+def test_a_curp_that_needed_repairs_scores_lower_than_one_read_clean():
+    clean = extract_fields(letter(CURP_A))["curp"]
+    one = extract_fields(letter(CURP_A[:16] + "O" + CURP_A[17]))["curp"]
+    three = extract_fields(letter(CURP_A[:4] + "69O6l5" + CURP_A[10:16] + "O" + CURP_A[17]))["curp"]
+    assert clean["value"] == one["value"] == three["value"] == CURP_A
+    assert clean["score"] > one["score"] > three["score"]
+    assert "read_as" not in clean
+
+
+def test_curp_s_and_b_read_for_digits_and_the_check_digit_decides():
+    read = CURP_B.replace("5", "S").replace("8", "B")        # SABA8S0S30... every 5 an S, the 8 a B
+    field = extract_fields(letter(read, "Ana Salazar Bórquez"))["curp"]
+    assert field["value"] == CURP_B and field["valid"] is True
+
+
+def test_a_curp_with_a_character_too_many_is_read_when_the_check_digit_decides():
+    read = CURP_A[:14] + "I" + CURP_A[14:]                   # a stroke read as an extra I
+    field = extract_fields(letter(read))["curp"]
+    assert field["value"] == CURP_A and field["valid"] is True and field["score"] < 0.9
+
+
+def test_the_name_breaks_a_tie_between_two_readings_of_a_curp():
+    # The J of Bojórquez read as I, a vowel where a consonant must be: J and L both could be meant, and the
+    # O lost before the A... the check digit alone leaves it open; the petitioner's name says J.
+    read = CURP_A[:13] + "I" + CURP_A[14:16] + "O0A"
+    assert CURP_A[-1] == "4"
+    field = extract_fields(letter(read))["curp"]
+    assert field["value"] == CURP_A and field["valid"] is True
+    alone = extract_fields(f"Mi CURP es {read} y pido una despensa.")["curp"]
+    assert alone["valid"] is False                          # without the name nothing decides
+
+
+def test_the_letter_of_a_century_follows_the_birth_year():
+    read = CURP_C[:16] + "4" + CURP_C[17]                    # born 2002: the 17th is the letter A, OCR'd 4
+    field = extract_fields(letter(read, "Juan Garza Herrera"))["curp"]
+    assert field["value"] == CURP_C and field["birth_date"] == "2002-07-15"
+
+
+def test_a_random_token_failing_its_check_digit_is_not_made_valid():
+    rng = random.Random(7)
+    vowels, consonants = "AEIOU", "BCDFGHKMNPRSTVWXYZ"       # no glyph that reads as another (I, J, L, O, Q)
+    wrongly_valid = []
+    for _ in range(200):
+        first17 = (rng.choice(consonants) + rng.choice(vowels) + rng.choice(consonants) + rng.choice(consonants)
+                   + f"{rng.randint(40, 99):02d}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+                   + rng.choice("HM") + rng.choice(["SR", "BC", "CH", "DF", "SL"])
+                   + "".join(rng.choice(consonants) for _ in range(3)) + rng.choice("123456789"))
+        wrong = rng.choice([d for d in string.digits if d != stdnum_curp.calc_check_digit(first17)])
+        field = extract_fields(f"CURP: {first17}{wrong}\nSolicito apoyo.")["curp"]
+        if field.get("valid"):
+            wrongly_valid.append(first17 + wrong)
+        assert field["score"] < 0.5
+    assert wrongly_valid == []
+
+
+def test_a_curp_with_a_character_lost_at_the_end_stays_invalid():
+    field = extract_fields(f"CURP: {CURP_A[:17]}\nSolicito apoyo.")["curp"]
+    assert field["valid"] is False and field["score"] < 0.5
+
+
+def test_a_run_of_capital_words_or_a_folio_is_not_a_curp():
+    fields = extract_fields("SOLICITAMOS QUE NOS DEN TODOS LOS DOCUMENTOS. FOLIO0101000129018.\nGracias.")
+    assert "curp" not in fields
+
+
+@pytest.mark.parametrize("written", ["662 2l3 O9 87", "662-2I3-O9B7", "(662) 213 O9 87", "662.213.O9.87",
+                                     "+52 662 2l3 0987", "66S 213 0987"])
+def test_phone_digits_read_as_letters_are_put_back(written):
+    phone = extract_fields(f"Solicito una despensa. Mi celular es {written}, gracias.")["phone"]
+    expected = "+526652130987" if written.startswith("66S") else "+526622130987"
+    assert phone["value"] == expected
+    assert phone["read_as"] and phone["score"] < 0.95
+
+
+def test_a_number_in_a_street_address_is_not_a_phone():
+    fields = extract_fields("Vivo en Calle Reforma 487, Col. Olivares, C.P. 83150, Lote 12B, Hermosillo, Sonora. "
+                            "Solicito una despensa.")
+    assert "phone" not in fields
+
+
+@pytest.mark.parametrize("written, expected", [
+    ("maria.lopez0gmail.com", "maria.lopez@gmail.com"),
+    ("maria.lopez @ hotmail. com", "maria.lopez@hotmail.com"),
+    ("jose(a)yahoo.com.mx", "jose@yahoo.com.mx"),
+    ("jose.ruiz85(0hotmail.com", "jose.ruiz85@hotmail.com"),
+    ("jose.ruiz85GMhotmail.com", "jose.ruiz85@hotmail.com"),
+    ("jose.ruiz85©gmail.com", "jose.ruiz85@gmail.com"),
+    ("jose.ruiz85Qgmail.com", "jose.ruiz85@gmail.com"),
+    ("jose. ruiz85V hotmail.com", "jose.ruiz85@hotmail.com"),
+    ("jose.ruiz85@gmai1.com", "jose.ruiz85@gmail.com"),
+    ("jose.ruiz85@hotmall.com", "jose.ruiz85@hotmail.com"),
+    ("jose.ruiz85@hotmail,com", "jose.ruiz85@hotmail.com"),
+    ("jose.ruiz8 5gmail.com", "jose.ruiz85@gmail.com"),       # the "@" lost, a space inside the number
+    ("maria lopez @ hotmail. com", "marialopez@hotmail.com"),  # spaces after the cue are OCR's, not the address's
+])
+def test_email_at_and_domain_slips_are_undone(written, expected):
+    email = extract_fields(f"Solicito una despensa. Mi correo: {written}, gracias.")["email"]
+    assert email["value"] == expected
+    assert email["score"] < 0.95 and email["read_as"]
+
+
+def test_an_email_read_clean_keeps_its_full_score_and_an_unknown_domain():
+    email = extract_fields("Mi correo es comite.vecinal@sonora.gob.mx y pido apoyo.")["email"]
+    assert email == {"value": "comite.vecinal@sonora.gob.mx", "score": 0.95, "all": ["comite.vecinal@sonora.gob.mx"]}
+
+
+def test_the_name_read_twice_repairs_the_emails_own_part():
+    text = letter(CURP_A, contact=", correo electrónico hector.bojorquel91yahoo.com.mx")
+    assert extract_fields(text)["email"]["value"] == "hector.bojorquez91@yahoo.com.mx"
+
+
+@pytest.mark.parametrize("text", [
+    "Mi folio es 2026-00123 y el oficio 0gmail quedó pendiente.",
+    "Ya no tengo cuenta de gmail.com ni de hotmail.com desde hace un año.",
+    "Vivo en la calle 10 de mayo, casa 40, colonia Centro.",
+])
+def test_words_with_a_zero_or_a_providers_name_are_not_emails(text):
+    assert "email" not in extract_fields(text)
+
+
+@pytest.mark.parametrize("written, expected", [
+    ("Vivo en la colonia Centro, Hermosi1lo, Sonora.", "Hermosillo"),
+    ("Soy vecina de Cajerne, Sonora.", "Cajeme"),
+    ("Domicilio: Calle Juárez 12, Col. Centro, Nav0joa, Son.", "Navojoa"),
+    ("Calle Yáñez 712, Col. Centro, yavojoa, Sonora.", "Navojoa"),
+])
+def test_a_misread_municipality_is_matched_to_the_gazetteer(written, expected):
+    field = extract_fields(f"Solicito una despensa. {written}")["municipality"]
+    assert field["value"] == expected
+    misread = [w.strip(" .,") for w in written.split() if w.strip(" .,") in ("Hermosi1lo", "Cajerne", "Nav0joa",
+                                                                            "yavojoa")][0]
+    as_written = extract_fields(f"Solicito una despensa. {written.replace(misread, expected)}")["municipality"]
+    assert as_written["value"] == expected and field["score"] < as_written["score"]
+
+
+def test_a_word_merely_like_a_municipality_is_not_one():
+    assert "municipality" not in extract_fields("Tengo una huerta, Sonora es mi tierra. Vivo en Hermosa colonia.")
+
+
+def test_a_colonia_named_after_a_town_before_the_municipality():
+    field = extract_fields("Solicito apoyo. Domicilio: Calle Galeana 146, 4. Cajeme, Nogales, Sonora.")["municipality"]
+    assert field["value"] == "Nogales"
+
+
+def test_the_name_before_the_data_survives_a_lost_cue_and_the_curp_trims_margin_noise():
+    text = ("Hermosillo, Sonora, a 3 de mayo de 2026\nPRESENTE\n\n"
+            f"cribe, Héctor Luis Bojórquez Yocupicio, con CURP {CURP_A}, con domicilio en Calle Reforma 487.\n\n"
+            "ATENTAMENTE\n\nAI Héctor Luis Bojórquez Yocupicio\n")
+    assert extract_fields(text)["name"]["value"] == "Héctor Luis Bojórquez Yocupicio"
+
+
+def test_two_readings_of_the_name_agree_word_by_word():
+    text = ("C. SECRETARIO DE DESARROLLO SOCIAL\nPRESENTE\n\n"
+            "El que suscribe, Rubén Martín Acosta Durazo, con domicilio en Calle Galeana 146, Nogales, Sonora, "
+            "correo ruben.acosta69@gmail.com.\n\nATENTAMENTE\n\nKuben Martin Acosta Durazo\n")
+    assert extract_fields(text)["name"]["value"] == "Rubén Martín Acosta Durazo"
