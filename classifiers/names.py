@@ -3,7 +3,10 @@ signed under "Atentamente") and the official in its addressee block."""
 
 from __future__ import annotations
 
+import csv
+import functools
 import re
+from pathlib import Path
 
 from classifiers import fuzzy, gazetteer
 from classifiers.cues import Cue
@@ -200,7 +203,7 @@ def _choose(found: list[tuple[float, str, str]], folded: str, curp: str | None) 
     alike = [r for r in readings if fuzzy.similarity(fold(r[2]), fold(name)) >= 0.8]
     if len({fold(r[2]) for r in alike} | {fold(name)}) > 1 or len([r for r in found if fold(r[1]) == fold(name)]) > 1:
         score = min(0.98, score + 0.06)                     # two cues agree
-    name = _vote(name, [r[2] for r in alike], folded)
+    name = _mend(_vote(name, [r[2] for r in alike], folded), folded)
     if letters and agree < 5:
         score = min(score, 0.6)                              # the CURP says otherwise
     return {"value": name, "score": round(score, 2), "source": source}
@@ -230,6 +233,41 @@ def _vote(name: str, readings: list[str], folded: str) -> str:
                         fold(mine) == fold(theirs) and _occurrences(theirs, folded) == _occurrences(mine, folded)
                         and _accents(theirs) > _accents(mine)):
                     words[n] = theirs
+    return " ".join(words)
+
+
+# Given names and surnames common in Mexico and in Sonora (general knowledge, not read from any letter), used only
+# to mend a word of a name OCR misread: never to add an accent a letter left out.
+COMMON_NAMES = Path(__file__).with_name("nombres_comunes.csv")
+
+
+@functools.cache
+def _common() -> dict[str, str]:
+    with COMMON_NAMES.open(encoding="utf-8", newline="") as f:
+        return {fold(row["name"].lower()): row["name"] for row in csv.DictReader(f)}
+
+
+# What Spanish spelling never writes: an ñ before a consonant or at a word's end, two accents, a letter thrice.
+_UNSPANISH = re.compile(r"ñ(?![aeiouáéíóú])|[áéíóú]\w*[áéíóú]|(\w)\1\1")
+
+
+def _mend(name: str, folded: str) -> str:
+    """`name` with each word OCR misread as a common name's near twin put right: an ñ where the name has an n
+    ("Enciñas"), or a spelling Spanish never writes one letter off ("Montañy" for Montaño). Names the list lacks
+    are many, so a word spelt as Spanish spells is left as written, and so is one the letter writes twice."""
+    common = _common()
+    words = name.split()
+    for n, word in enumerate(words):
+        key = fold(word.lower())
+        if word in common.values() or _occurrences(word, folded) > 1 or len(key) < 4:
+            continue
+        right = common.get(key)
+        if right and any(a == "ñ" and b == "n" for a, b in zip(word.lower(), right.lower())):
+            words[n] = right if not word.isupper() else right.upper()
+        elif right is None and len(key) >= 6 and _UNSPANISH.search(word.lower()):
+            close = [c for c in common if len(c) == len(key) and fuzzy.distance(c, key) == 1]
+            if len(close) == 1:
+                words[n] = common[close[0]] if not word.isupper() else common[close[0]].upper()
     return " ".join(words)
 
 

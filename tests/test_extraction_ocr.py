@@ -198,3 +198,15 @@ def test_two_readings_of_the_name_agree_word_by_word():
             "El que suscribe, Rubén Martín Acosta Durazo, con domicilio en Calle Galeana 146, Nogales, Sonora, "
             "correo ruben.acosta69@gmail.com.\n\nATENTAMENTE\n\nKuben Martin Acosta Durazo\n")
     assert extract_fields(text)["name"]["value"] == "Rubén Martín Acosta Durazo"
+
+
+@pytest.mark.parametrize("read, expected", [
+    ("Patricia Félix Enciñas", "Patricia Félix Encinas"),    # an ñ no such name has
+    ("Rosa Valenzuela Montañy", "Rosa Valenzuela Montaño"),  # a spelling Spanish never writes, one letter off
+    ("Martha Elena Corrales Badilla", "Martha Elena Corrales Badilla"),  # a real name the list lacks stays
+    ("Silvia Guadalupe Mendoza Yépiz", "Silvia Guadalupe Mendoza Yépiz"),  # and so do the accents it was written with
+    ("Maria Lopez Ruiz", "Maria Lopez Ruiz"),                # no accent is added
+])
+def test_a_misread_word_of_a_name_is_mended_only_when_spanish_would_never_write_it(read, expected):
+    text = f"Solicito una despensa para mi familia.\n\nATENTAMENTE\n\n{read}\n"
+    assert extract_fields(text)["name"]["value"] == expected
