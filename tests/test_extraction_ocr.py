@@ -210,3 +210,25 @@ def test_two_readings_of_the_name_agree_word_by_word():
 def test_a_misread_word_of_a_name_is_mended_only_when_spanish_would_never_write_it(read, expected):
     text = f"Solicito una despensa para mi familia.\n\nATENTAMENTE\n\n{read}\n"
     assert extract_fields(text)["name"]["value"] == expected
+
+
+def test_the_review_page_marks_a_repaired_field_to_check_against_the_scan(ctx):
+    from fastapi.testclient import TestClient
+
+    from review.app import create_app
+    from storage.tables import Role
+    from tests.review_helpers import document_in_review, make_user
+    from tests.test_review_web import log_in
+
+    text = letter(CURP_A.replace("0", "O"), contact=", correo hector.bojorquez91GMhotmail.com")
+    document_id = document_in_review(ctx, text=text, fields=extract_fields(text))
+    make_user(ctx, "ana", Role.revisor)
+    with TestClient(create_app(ctx), follow_redirects=False) as client:
+        log_in(client, "ana")
+        page = client.get(f"/documentos/{document_id}").text
+    labels = {chunk.split("<input")[0]: chunk for chunk in page.split('<fieldset class="fields">')[1].split("<label")[1:]}
+    email = next(chunk for chunk in labels.values() if 'name="campo_email"' in chunk)
+    municipality = next(chunk for chunk in labels.values() if 'name="campo_municipality"' in chunk)
+    assert "verificar" in email and "GMhotmail" in email          # what OCR read, in the mark's title
+    assert 'value="hector.bojorquez91@hotmail.com"' in email
+    assert "verificar" not in municipality                        # read as written, with a place cue
