@@ -72,29 +72,21 @@ AMBIGUOUS = {fold(n) for n in (
 
 
 @functools.cache
-def _by_folded_name() -> dict[str, str]:
-    names = {}
+def _codes_by_folded_name() -> dict[str, str]:
+    """INEGI code by every folded name and alias."""
+    codes = {}
     for m, aliases in entries():
         for n in aliases:
-            names.setdefault(fold(n), m.name)
-    names.update({fold(m.name): m.name for m, _ in entries()})  # a municipality's own name wins over an alias
-    return names
+            codes.setdefault(fold(n), m.code)
+    codes.update({fold(m.name): m.code for m, _ in entries()})  # a municipality's own name wins over an alias
+    return codes
 
 
 def canonical(name: str) -> str | None:
     """The municipality a typed or read name stands for ("HERMOSILLO" → "Hermosillo", "ciudad obregon" → "Cajeme"),
     or None when it names none of the 72."""
-    return _by_folded_name().get(" ".join(fold(name).split()))
-
-
-@functools.cache
-def _codes_by_folded_name() -> dict[str, str]:
-    codes = {}
-    for m, aliases in entries():
-        for n in aliases:
-            codes.setdefault(fold(n), m.code)
-    codes.update({fold(m.name): m.code for m, _ in entries()})
-    return codes
+    code = _codes_by_folded_name().get(" ".join(fold(name).split()))
+    return municipalities()[code].name if code else None
 
 
 # Where a municipality's name stands in an address: before ", Sonora" / "Son.", or after "municipio de", "vecina de".
