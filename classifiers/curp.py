@@ -30,9 +30,9 @@ _STATES = frozenset("AS BC BS CC CH CL CM CS DF DG GR GT HG JC MC MN MS NE NL NT
 _AS_DIGIT = {"O": (("0", 0.3),), "o": (("0", 0.3),), "Q": (("0", 0.6),), "D": (("0", 0.6),), "U": (("0", 0.8),),
              "I": (("1", 0.3),), "l": (("1", 0.3),), "i": (("1", 0.4),), "|": (("1", 0.3),), "!": (("1", 0.5),),
              "L": (("1", 0.6),), "J": (("1", 0.8),), "]": (("1", 0.6),), "T": (("7", 0.6),),
-             "Z": (("2", 0.5),), "z": (("2", 0.5),), "S": (("5", 0.5), ("8", 1.0), ("3", 1.0)),
+             "Z": (("2", 0.5),), "z": (("2", 0.5),), "S": (("5", 0.5), ("8", 1.0), ("3", 1.0), ("6", 1.0)),
              "s": (("5", 0.5), ("8", 1.0)), "B": (("8", 0.5), ("3", 1.0)), "G": (("6", 0.6),), "b": (("6", 0.6),),
-             "A": (("4", 0.6),), "g": (("9", 0.6),), "q": (("9", 0.6),)}
+             "A": (("4", 0.6),), "g": (("9", 0.6),), "q": (("9", 0.6),), "?": (("2", 0.8), ("7", 1.0))}
 _AS_LETTER = {"0": (("O", 0.3), ("D", 0.8), ("Q", 0.8)), "1": (("I", 0.3), ("L", 0.6), ("J", 0.8)),
               "|": (("I", 0.4), ("L", 0.6)), "!": (("I", 0.5),), "2": (("Z", 0.5),), "4": (("A", 0.6),),
               "5": (("S", 0.5),), "6": (("G", 0.6),), "7": (("T", 0.6),), "8": (("B", 0.5),),
@@ -42,6 +42,7 @@ _LETTER_FOR = {"I": "JL", "J": "IL", "L": "I", "N": "HM", "H": "N", "M": "N", "W
                "D": "O", "U": "V", "V": "U", "E": "F", "F": "E", "C": "G", "G": "C", "K": "R", "R": "K", "P": "R"}
 _SWAP = 1.0
 _DROP, _ADD = 1.2, 1.5            # a character too many (merged or split glyph) or one lost
+_LOST = "\x00"                   # where a lost character goes, any that fits the place
 _MAX_COST = 3.5                   # the dearest reading taken
 _MARGIN = 0.5                     # how much dearer than the cheapest a reading must be not to compete with it
 _RIVALS = 30                      # readings within the margin past which a pass of the check digit is chance
@@ -127,7 +128,7 @@ def _readings(raw: str) -> list[tuple[str, float]]:
     if len(raw) == 19:
         return [(raw[:i] + raw[i + 1:], _DROP) for i in range(19)]
     if len(raw) == 17:                             # one lost before the check digit: the check digit still decides
-        return [(raw[:i] + "?" + raw[i:], _ADD) for i in range(17)]
+        return [(raw[:i] + _LOST + raw[i:], _ADD) for i in range(17)]
     return []
 
 
@@ -141,7 +142,7 @@ def _candidates(raw: str, letters: dict[int, str]) -> tuple[dict[str, float], li
         places = []
         for i, c in enumerate(reading):
             kind = _KINDS[i]
-            if c == "?":
+            if c == _LOST:
                 opts = [(ch, 0.0) for ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" if _fits(ch, kind)]
             else:
                 opts = _options(c, kind, upper_run)
@@ -180,7 +181,7 @@ def _cheapest(places: list[list[tuple[str, float]]], budget: float, limit: int =
 
 # A CURP as letters print it: 18 characters, maybe split by spaces, a line break or hyphens, maybe one too many or
 # too few. Runs of tokens are tried from each token on.
-_TOKEN = re.compile(r"[A-Za-z0-9|!\]ÁÉÍÓÚÜÑáéíóúüñ]+")
+_TOKEN = re.compile(r"[A-Za-z0-9|!\]ÁÉÍÓÚÜÑáéíóúüñ]+\??")
 _UNACCENTED = str.maketrans("ÁÉÍÓÚÜÑáéíóúüñ", "AEIOUUNaeiouun")  # a CURP has no accents: OCR's "MÍSR" is "MSR"
 _CUE = re.compile(r"\b(c\W?u\W?r\W?p|curp|[a-z]?urp|cur)\b\W*(es\W+)?")
 
