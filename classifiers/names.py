@@ -71,7 +71,8 @@ def _read_name(segment: str) -> str | None:
 
 _NAME_SCORES = {"yo": 0.9, "mi_nombre": 0.9, "etiqueta": 0.9, "suscribe": 0.88, "atentamente": 0.85, "datos": 0.82,
                 "c": 0.75}
-_SIGNATURE_NOISE = re.compile(r"^\s*$|^[\s_\-.]+$|sufragio|reelecci|solicitante|firma|gracias|quedo|bendig|"
+# (and lines OCR makes of the signature's rule or of specks: "——____", "A AA")
+_SIGNATURE_NOISE = re.compile(r"^\s*$|^[\s_\-.—–]+$|^\W*(?:\w{1,2}(?:\W+|$)){1,3}$|sufragio|reelecci|solicitante|firma|gracias|quedo|bendig|"
                               r"saludo|a t e n t a m e n t e")
 
 
@@ -150,11 +151,15 @@ def find_name(text: str, folded: str, cues: list[Cue], addressee_end: int, curp:
                 score = 0.55                                # "...debió hacer el C. Fulano": maybe a third person
             found.append((score, name, cue.kind))
     found += [(_NAME_SCORES["datos"], name, "datos") for name in _before_data(text, addressee_end)]
-    if not found:                     # a name alone on one of the last lines (above the phone, say): a signature
-        for line in [ln.strip(" \t._-") for ln in text[addressee_end:].strip().split("\n")[-3:]][::-1]:
+    if not found or curp:             # a name alone on one of the last lines (above the phone, say): a signature
+        lines = [ln.strip(" \t._-") for ln in text[addressee_end:].strip().split("\n")]
+        if found:                     # the signature may sit above OCR's specks of the page's foot
+            lines = [ln for ln in lines if not _SIGNATURE_NOISE.search(fold(ln))]
+        for line in lines[-6 if found else -3:][::-1]:
             name = _read_name(line)
             if name and not re.search(r"\d", line) and len(line) <= len(name) + 4:
-                found.append((0.5, name, "firma"))
+                # with other readings found, only the CURP can prefer this one (its initials)
+                found.append((0.5 if len(found) == 0 else 0.45, name, "firma"))
                 break
     if not found:
         return None
