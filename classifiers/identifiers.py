@@ -14,6 +14,7 @@ _MOBILE_ONE = re.compile(r"(\+\s?52[\s\-]*)1(?=[\s\-]*\(?\d{2,3})")    # "+52 1 
 _DIGIT_LOOKALIKE = re.compile(     # "662-2l3-45-6O", "662 2l3 O9 87": glyphs touching digits are OCR'd digits
     r"(?<=\d)[lI|!OoSB](?=[\d\-. ]*\d)|(?<=\d[\-. ])[lI|!OoSB](?=\d)|(?<=\d)[lI|!OoSB](?![^\W\d_])")
 _AS_DIGIT = str.maketrans("lI|!OoSB", "11110058")
+_SPECKS = re.compile(r"(?<=\d)[%*'\"`´¨°~]+(?=[\s\-.]*\d)")  # "622% 149 9582": a speck read after a digit
 _WRAPPED_DIGITS = re.compile(r"(?<=\d)\n(?=\d)")  # same length, so offsets still point into the text
 _PHONE_CUE = re.compile(r"(tel|cel|telefono|celular|whats|wa\b|contacto|movil|numero|llamar|fax|lada)[^\n]{0,25}$")
 
@@ -23,6 +24,7 @@ def find_phones(text: str, folded: str, avoid: list[tuple[int, int]]) -> dict | 
     digits OCR read as letters carries what was read ("read_as") and a lower score."""
     cleaned = _MOBILE_ONE.sub(lambda m: m.group(1) + " ", text)
     cleaned = _WRAPPED_DIGITS.sub(" ", cleaned)  # "662\n214 3398": a number the letter's line broke
+    cleaned = _SPECKS.sub(lambda m: " " * len(m.group()), cleaned)
     cleaned = _DIGIT_LOOKALIKE.sub(lambda m: m.group().translate(_AS_DIGIT), cleaned)
     numbers: list[tuple[str, str, float, str]] = []
     for match in phonenumbers.PhoneNumberMatcher(cleaned, "MX", leniency=phonenumbers.Leniency.VALID):
@@ -32,7 +34,7 @@ def find_phones(text: str, folded: str, avoid: list[tuple[int, int]]) -> dict | 
         national = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.NATIONAL)
         score = 0.95 if _PHONE_CUE.search(folded[max(0, match.start - 30):match.start]) else 0.75
         raw = text[match.start:match.end]              # the cleaning kept every offset
-        slips = sum(a != b for a, b in zip(raw, match.raw_string) if not a.isspace())
+        slips = sum(a != b for a, b in zip(raw, match.raw_string) if not (a.isspace() or a.isdigit()))
         if e164 not in [n[0] for n in numbers]:
             numbers.append((e164, national, round(max(score - 0.03 * slips, 0.5), 2), raw if slips else ""))
     if not numbers:

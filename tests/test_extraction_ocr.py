@@ -232,3 +232,8 @@ def test_the_review_page_marks_a_repaired_field_to_check_against_the_scan(ctx):
     assert "verificar" in email and "GMhotmail" in email          # what OCR read, in the mark's title
     assert 'value="hector.bojorquez91@hotmail.com"' in email
     assert "verificar" not in municipality                        # read as written, with a place cue
+
+
+def test_a_speck_after_a_digit_inside_a_phone_is_dropped():
+    phone = extract_fields("Tel: +52 622% 149 9582\nSolicito una despensa.")["phone"]
+    assert phone["value"] == "+526221499582" and phone["read_as"] == "+52 622% 149 9582" and phone["score"] < 0.95
