@@ -2,7 +2,9 @@
 
 Each page is an A4 letter to the Secretaría in one of several fonts, with one or more of the troubles real
 scans bring: skew, a quarter or half turn, noise, red or violet stamps over the text, dark scanner borders,
-blur, heavy JPEG compression, uneven lighting, faint print, low resolution.
+blur, heavy JPEG compression, uneven lighting, faint print, low resolution; and, from the 25th letter on, the
+office's own damage made by tests/damage.py: folds, curled edges, dirty-drum streaks, a large "RECIBIDO"
+watermark, stains.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
+
+from tests import damage
 
 TEXTS = [
     "Hermosillo, Sonora, a 12 de marzo de 2026.\nC. Secretaria de Desarrollo Social del Estado de Sonora.\n"
@@ -57,6 +61,10 @@ TEXTS = [
 ]
 
 TROUBLES = ("skew", "rotate", "noise", "stamp", "borders", "blur", "jpeg", "lighting", "faint", "lowres")
+DAMAGE = ("fold", "curl", "streaks", "watermark", "stains")  # tests/damage.py's
+# The first 24 letters are drawn as they were before DAMAGE came, so that earlier measurements (issue 11) still
+# describe them; the letters after those lead with one of DAMAGE and may add any trouble.
+FIRST_SET = 24
 
 
 def fonts() -> list[str]:
@@ -72,7 +80,7 @@ def fonts() -> list[str]:
     return found
 
 
-def render_set(folder: Path, count: int = 24, seed: int = 0) -> list[tuple[Path, str]]:
+def render_set(folder: Path, count: int = 36, seed: int = 0) -> list[tuple[Path, str]]:
     """Write `count` degraded letters into `folder`; return (image path, ground truth) pairs."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
@@ -81,7 +89,11 @@ def render_set(folder: Path, count: int = 24, seed: int = 0) -> list[tuple[Path,
     for index in range(count):
         text = TEXTS[index % len(TEXTS)]
         face = faces[index % len(faces)]
-        troubles = [TROUBLES[index % len(TROUBLES)]] + rng.sample(TROUBLES, rng.choice((0, 1, 2)))
+        if index < FIRST_SET:
+            troubles = [TROUBLES[index % len(TROUBLES)]] + rng.sample(TROUBLES, rng.choice((0, 1, 2)))
+        else:
+            lead = DAMAGE[(index - FIRST_SET) % len(DAMAGE)]
+            troubles = [lead] + rng.sample(TROUBLES + DAMAGE, rng.choice((0, 1, 2)))
         image, truth = _letter(text, face, rng.choice((44, 48, 52)))
         image, dpi, as_jpeg = _degrade(image, set(troubles), rng)
         name = f"carta-{index:02d}-{'-'.join(dict.fromkeys(troubles))}.{'jpg' if as_jpeg else 'png'}"
@@ -114,6 +126,7 @@ def _degrade(page: Image.Image, troubles: set[str], rng: random.Random) -> tuple
     image = page.convert("RGB")
     if "faint" in troubles:
         image = Image.eval(image, lambda v: 255 - int((255 - v) * 0.38))
+    image = _office_damage(image, troubles, rng)
     if "stamp" in troubles:
         image = _stamp(image, rng)
     if "lighting" in troubles:
@@ -134,6 +147,30 @@ def _degrade(page: Image.Image, troubles: set[str], rng: random.Random) -> tuple
         image = image.resize((image.width * dpi // 300, image.height * dpi // 300), Image.BILINEAR)
     colour = "stamp" in troubles or rng.random() < 0.3
     return (image if colour else image.convert("L")), dpi, "jpeg" in troubles
+
+
+def _office_damage(image: Image.Image, troubles: set[str], rng: random.Random) -> Image.Image:
+    """tests/damage.py's troubles: marks on the paper first (the watermark and stains look for the print to fall on,
+    which a drum's specks would hide), then the sheet's handling."""
+    if not troubles.intersection(DAMAGE):
+        return image  # without a draw from rng: the first letters come out as they did before DAMAGE
+    seed = rng.randint(0, 2**31)
+    if "watermark" in troubles:
+        image = damage.watermark(image, grey=rng.choice((80, 120, 150, 180)), angle=rng.uniform(-35, 35),
+                                 size=rng.randint(260, 380), seed=seed)
+    if "stains" in troubles:
+        image = damage.stains(image, count=rng.randint(1, 4), darkness=rng.uniform(0.25, 0.5), seed=seed)
+    if "streaks" in troubles:
+        image = damage.drum_streaks(image, rng.choice(("vertical", "horizontal")), bands=rng.randint(3, 8),
+                                    density=rng.uniform(0.15, 0.5), seed=seed)
+    if "fold" in troubles:
+        image = damage.fold(image, position=rng.uniform(0.3, 0.7), depth=rng.uniform(20, 70),
+                            shade=rng.uniform(0.3, 0.6), seed=seed,
+                            direction=rng.choice(("vertical", "vertical", "horizontal")))
+    if "curl" in troubles:
+        image = damage.curl(image, edge=rng.choice(("right", "left", "bottom")), extent=rng.uniform(0.2, 0.4),
+                            depth=rng.uniform(30, 100), darkness=rng.uniform(0.35, 0.6), seed=seed)
+    return image
 
 
 def _stamp(image: Image.Image, rng: random.Random) -> Image.Image:
