@@ -1,4 +1,5 @@
-"""Identifying stored files: what the bytes are, whatever the name says, and whether they are within limits; their\npages decoded whole (16-bit samples, EXIF orientation)."""
+"""Identifying stored files: what the bytes are, whatever the name says, and whether they are within limits; their
+pages decoded whole (16-bit samples, EXIF orientation)."""
 
 from __future__ import annotations
 
@@ -172,8 +173,8 @@ def test_a_long_poster_is_rendered_within_tesseracts_side_limit():
 
 
 @pytest.mark.parametrize("size, refused", [
-    ((1, 60000), PageSizeAbsurd), ((1, 1), PageSizeAbsurd), ((31, 500), PageSizeAbsurd), ((2000, 32000), PageSizeAbsurd),
-    ((33000, 3000), ImageTooLarge), ((32, 480), None), ((480, 32), None),
+    ((1, 60000), PageSizeAbsurd), ((1, 1), PageSizeAbsurd), ((31, 500), PageSizeAbsurd),
+    ((2000, 32000), PageSizeAbsurd), ((33000, 3000), ImageTooLarge), ((32, 480), None), ((480, 32), None),
 ])
 def test_an_image_no_sheet_has_is_refused_at_inspection(tmp_path, size, refused):
     path = tmp_path / "tira.png"
