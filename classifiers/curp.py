@@ -38,7 +38,7 @@ _AS_LETTER = {"0": (("O", 0.3), ("D", 0.8), ("Q", 0.8)), "1": (("I", 0.3), ("L",
               "5": (("S", 0.5),), "6": (("G", 0.6),), "7": (("T", 0.6),), "8": (("B", 0.5),),
               "l": (("I", 0.3), ("L", 0.3))}
 # A letter read for another: used where the letter read cannot stand (a vowel where a consonant must be, N for sex).
-_LETTER_FOR = {"I": "JL", "J": "IL", "L": "I", "N": "HM", "H": "N", "M": "N", "W": "M", "O": "DQ", "Q": "O",
+_LETTER_FOR = {"I": "JL", "J": "IL", "L": "I", "t": "LI", "f": "I", "N": "HM", "H": "N", "M": "N", "W": "M", "O": "DQ", "Q": "O",
                "D": "O", "U": "V", "V": "U", "E": "F", "F": "E", "C": "G", "G": "C", "K": "R", "R": "K", "P": "R"}
 _SWAP = 1.0
 _DROP, _ADD = 1.2, 1.5            # a character too many (merged or split glyph) or one lost
@@ -83,8 +83,8 @@ def _options(c: str, kind: str, upper_run: bool) -> list[tuple[str, float]]:
             add(char, cost)
         if kind == "A" and plain in "O0":           # the same glyph: 0 before 2000, O after
             add("O" if plain == "0" else "0", 0.3)
-        if plain not in found:                     # the letter read cannot stand here: one that looks like it
-            for char in _LETTER_FOR.get(plain, ""):
+        if plain not in found or (c.islower() and upper_run):  # cannot stand here, or a small letter among capitals
+            for char in _LETTER_FOR.get(c, "") + _LETTER_FOR.get(plain, ""):
                 add(char, _SWAP)
     return sorted(found.items(), key=lambda kv: kv[1])
 
@@ -212,7 +212,7 @@ def _curp_like(chars: str, cued: bool) -> bool:
     """Whether a run looks enough like a CURP to read it as one: the birth date mostly digits (a run of capitalised
     words or a folio does not), and capitals and digits elsewhere unless it is all lower case."""
     digits = sum(c.isdigit() for c in chars[4:10])
-    if digits < (1 if cued else 4) or sum(c.isalpha() for c in chars[:4]) < 3:
+    if digits < (1 if cued else 4) or sum(c.isalpha() or c in "0158" for c in chars[:4]) < 3:
         return False
     cased = sum(c.isupper() or c.isdigit() for c in chars) >= len(chars) - 2 or chars.lower() == chars
     fits = len(chars) != 18 or sum(bool(_options(c, k, True)) for c, k in zip(chars, _KINDS)) >= (16 if cued else 18)

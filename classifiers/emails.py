@@ -68,7 +68,9 @@ def _extend_left(text: str, start: int) -> int:
         before = re.search(r"[A-Za-z0-9._%+\-]+$", text[:start - 1])
         if not before:
             break
-        if text[start - 2] in "._-" or text[start] in "._-" or (text[start - 2].isdigit() and text[start].isdigit()):
+        alone = re.match(r"\S+", text[start:])
+        if text[start - 2] in "._-" or text[start] in "._-" or (text[start - 2].isdigit() and text[start].isdigit()) \
+                or (alone and _AT_REMAINS.fullmatch(alone.group()) and before.group().islower()):
             start = before.start()
             continue
         line = text[text.rfind("\n", 0, before.start()) + 1:before.start()]
@@ -85,6 +87,8 @@ def _clean_local(local: str, name_words: set[str]) -> str:
     local = re.sub(r"(?<=\d)[o](?=\d)", "0", local)
     local = re.sub(r"(?<=\d)[il|](?=\d)|(?<=\d)[il|]$", "1", local)
     parts = re.split(r"([._\-]|\d+)", local)
+    if len(parts[0]) > 3 and parts[0] not in name_words and parts[0][1:] in name_words:
+        parts[0] = parts[0][1:]                    # "yjose.durazo96": a speck before José's address
     for n, part in enumerate(parts):
         if not part.isalpha() or len(part) < 4 or part in name_words:
             continue
@@ -147,6 +151,27 @@ def find_emails(text: str, name_words: set[str] | None = None) -> dict | None:
     return field
 
 
+def _without_remains(own: str) -> tuple[str, bool]:
+    """The address's own part without what is left of its "@" at the end, and whether anything was. Where a 0 or
+    4 could be the "@"'s or the address's ("3904", "544", "90UM", "304W"), the cut that leaves two or four digits
+    is taken: the numbers people add to an address are mostly a year or two digits of one."""
+    own = re.sub(r"\s+", "", own)
+    remains = _AT_REMAINS.search(own)
+    if not remains:
+        return own, False
+    if re.search(r"[A-Z]", remains.group()) and not own[:remains.start()].islower():
+        return own, False                          # capitals in an address written in capitals are its own
+    cuts = {remains.start()}
+    for cut in (remains.start() - 1, remains.start() + 1):
+        # a 0 or 4 beside the remains may be the "@"'s or a digit of the address
+        between = own[min(cut, remains.start()):max(cut, remains.start())]
+        if 0 < cut < len(own) and between in ("0", "4") and own[min(cut, remains.start()) - 1].isdigit():
+            cuts.add(cut)
+    two_or_four = [c for c in sorted(cuts) if len(re.search(r"\d*$", own[:c]).group()) in (2, 4)]
+    kept = own[:(two_or_four or [remains.start()])[0]]
+    return kept, True
+
+
 def _missing_at(norm: str, m: re.Match, name_words: set[str]) -> tuple[int, str, float, int] | None:
     """An address whose "@" OCR mangled or dropped: its own part, glued or one space before a known provider."""
     chunk, ending = m.group(1), m.group(2)
@@ -170,13 +195,9 @@ def _missing_at(norm: str, m: re.Match, name_words: set[str]) -> tuple[int, str,
         if not known or not own:
             return None
         own_start, glued, domain = m.start(), True, known[0]
-    remains = _AT_REMAINS.search(own)
-    if remains and not (own[:remains.start()].islower() or not re.search(r"[A-Z]", remains.group())):
-        remains = None                             # capitals in an address written in capitals are its own
-    if remains:
-        own = own[:remains.start()]
     start = _extend_left(norm, own_start)
-    local = _clean_local(norm[start:own_start] + own, name_words)
+    written, remains = _without_remains(norm[start:own_start] + own)
+    local = _clean_local(written, name_words)
     if len(local) < 2 or not re.search(r"[a-z]", local) or local in _WORDS or not re.fullmatch(r"[a-z0-9._%+\-]+",
                                                                                                 local):
         return None

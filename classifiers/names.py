@@ -199,10 +199,13 @@ def _choose(found: list[tuple[float, str, str]], folded: str, curp: str | None) 
     for score, name, source in found:
         words = name.split()
         # OCR noise before the name can look like a first given name; the CURP says whose initials these are.
-        for drop in range(0, 3 if letters else 1):
-            if len([w for w in words[drop:] if fold(w) not in PARTICLES]) >= 2:
-                shorter = " ".join(words[drop:])
-                readings.append((_agreement(shorter, letters), score - 0.02 * drop, shorter, source))
+        whole = _agreement(name, letters)
+        readings.append((whole, score, name, source))
+        for drop in range(1, 3 if letters else 1):
+            shorter = " ".join(words[drop:])
+            agree = _agreement(shorter, letters)
+            if len([w for w in words[drop:] if fold(w) not in PARTICLES]) >= 2 and agree >= 6 and agree > whole:
+                readings.append((agree, score - 0.02 * drop, shorter, source))
     readings.sort(key=lambda r: (-r[0], -r[1]))
     agree, score, name, source = readings[0]
     alike = [r for r in readings if fuzzy.similarity(fold(r[2]), fold(name)) >= 0.8]

@@ -237,3 +237,32 @@ def test_the_review_page_marks_a_repaired_field_to_check_against_the_scan(ctx):
 def test_a_speck_after_a_digit_inside_a_phone_is_dropped():
     phone = extract_fields("Tel: +52 622% 149 9582\nSolicito una despensa.")["phone"]
     assert phone["value"] == "+526221499582" and phone["read_as"] == "+52 622% 149 9582" and phone["score"] < 0.95
+
+
+@pytest.mark.parametrize("written, expected", [
+    ("manuel.moreno3904hotmail.com", "manuel.moreno39@hotmail.com"),       # "@" read as "04"
+    ("ana.ochoa544Mhotmail.com", "ana.ochoa54@hotmail.com"),               # as "4M"
+    ("jesus.moreno304Wgmail.com", "jesus.moreno30@gmail.com"),             # as "4W"
+    ("yolanda.ruiz90 UM hotmail.com", "yolanda.ruiz90@hotmail.com"),       # as "UM", standing apart
+    ("rosa.leyva580Ogmail.com", "rosa.leyva58@gmail.com"),                 # as "0O"
+])
+def test_where_a_zero_or_a_four_may_be_the_at_two_digits_are_kept(written, expected):
+    email = extract_fields(f"Solicito una despensa. Mi correo {written} y mi nombre.")["email"]
+    assert email["value"] == expected and email["score"] < 0.95
+
+
+def test_a_speck_before_an_address_that_starts_with_the_name_goes():
+    text = letter(with_check_digit("DURJ580503HDFRMS0"), "José Durazo Romero",
+                  contact=', correo *"yjose.durazo96Myahoo.com.mx')
+    assert extract_fields(text)["email"]["value"] == "jose.durazo96@yahoo.com.mx"
+
+
+@pytest.mark.parametrize("read", [
+    "0" + "OOMA570917MSRCRN0" + "?",                         # a 0 too many before, the O of OOMA read as 0
+    "AODRS50510HStCRBO7",                                     # a small t for the L of the state code
+])
+def test_curps_as_ocr_reads_them_in_an_address_block(read):
+    truth = {"0": with_check_digit("OOMA570917MSRCRN0"), "A": with_check_digit("AODR550510HSLCRB0")}[read[0]]
+    read = read.replace("?", truth[-1]).replace("0OOMA", "0O0MA").replace("BO7", "BO" + truth[-1])
+    name = "Ana Ochoa Martínez" if read[0] == "0" else "Rubén Martín Acosta Durazo"
+    assert extract_fields(letter(read, name))["curp"]["value"] == truth
