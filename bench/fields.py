@@ -15,6 +15,16 @@ gazetteer's canonical name (accents and case ignored); name both strict (exact a
 folded (accents and case ignored). "All five" counts letters where name (strict), CURP, phone, e-mail and
 municipality are all right. Targets (issue 11): each field from OCR text right on >= 0.9x as many letters as from
 clean text, and all five right on >= 60% of the letters. The last line printed is one JSON object.
+
+Measured on fields_dev (30 letters; clean text 1.00 on every field, before and after), OCR text as peticiones read
+it at two moments of the OCR work (snapshots of /tmp/dev/out) and as bare `tesseract -l spa` read it; extraction
+before (3523591) -> after this work:
+                 name        CURP        phone       e-mail      municipality  all five
+  OCR, 18:25     0.53->0.73  0.47->0.67  0.73->0.73  0.00->0.63  0.70->0.80    0.00->0.57
+  OCR, 18:55     0.63->0.77  0.43->0.73  0.80->0.80  0.00->0.53  0.77->0.83    0.00->0.50
+  bare tesseract 0.47->0.60  0.33->0.43  0.63->0.67  0.00->0.50  0.67->0.70    0.00->0.33
+What is still wrong is mostly not in the OCR text at all (a line or a column lost, a page of noise); the rest is
+ambiguous (a CURP whose check digit cannot tell two readings apart, "@" dropped beside a digit).
 """
 
 from __future__ import annotations
