@@ -21,7 +21,7 @@ from classifiers.dates import find_dates, find_letter_date
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-12-03j"
+RULES_VERSION = "extraccion-2026-12-03k"
 
 
 # --- municipality and locality ---------------------------------------------------------------------------------
@@ -43,11 +43,12 @@ def _municipality(text: str, folded: str, cues: list[Cue], addressee_end: int,
     places = [c for c in cues if c.label == "PLACE"]
     best: dict[str, float] = {}
     # Names OCR misread ("yavojoa, Sonora") stand in as cues, their score scaled by how alike they are.
-    likeness = {}
+    likeness: dict[int, tuple[float, str]] = {}
+    read_as: dict[str, str | None] = {}
     for start, end, code, similarity in gazetteer.misread(folded, addressee_end):
         if not any(c.label == "MUNI" and c.start < end and start < c.end for c in cues):
             cues = cues + [Cue("MUNI", code, start, end, fold(known[code].name))]
-            likeness[start] = similarity
+            likeness[start] = (similarity, text[start:end])
     cues = sorted(cues, key=lambda c: c.start)
     for cue in cues:
         if cue.label != "MUNI":
@@ -78,14 +79,18 @@ def _municipality(text: str, folded: str, cues: list[Cue], addressee_end: int,
             continue                                       # "Santa Cruz Atoyac", "Magdalena Contreras": longer names
         if not score and not ambiguous:
             score = 0.5
-        score *= likeness.get(cue.start, 1.0)
+        score *= likeness[cue.start][0] if cue.start in likeness else 1.0
         if score:
+            if score > best.get(cue.kind, 0.0):
+                read_as[cue.kind] = likeness[cue.start][1] if cue.start in likeness else None
             best[cue.kind] = max(best.get(cue.kind, 0.0), score) + (0.02 if cue.kind in best else 0.0)
     if not best:
         return None
     ranked = sorted(best.items(), key=lambda kv: -kv[1])
     code, score = ranked[0]
     field = {"value": known[code].name, "code": code, "score": round(min(score, 0.97), 2)}
+    if read_as.get(code):
+        field["read_as"] = read_as[code]
     if len(ranked) > 1:
         field["alternatives"] = [[known[c].name, round(min(s, 0.97), 2)] for c, s in ranked[1:3]]
     return field

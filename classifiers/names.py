@@ -211,10 +211,14 @@ def _choose(found: list[tuple[float, str, str]], folded: str, curp: str | None) 
     alike = [r for r in readings if fuzzy.similarity(fold(r[2]), fold(name)) >= 0.8]
     if len({fold(r[2]) for r in alike} | {fold(name)}) > 1 or len([r for r in found if fold(r[1]) == fold(name)]) > 1:
         score = min(0.98, score + 0.06)                     # two cues agree
+    read = name
     name = _mend(_vote(name, [r[2] for r in alike], folded), folded)
     if letters and agree < 5:
         score = min(score, 0.6)                              # the CURP says otherwise
-    return {"value": name, "score": round(score, 2), "source": source}
+    field = {"value": name, "score": round(score, 2), "source": source}
+    if name != read:                                          # a word taken from another reading or mended
+        field.update(score=round(min(score, 0.9) - 0.05, 2), read_as=read)
+    return field
 
 
 def _agreement(name: str, letters: dict[int, str]) -> int:

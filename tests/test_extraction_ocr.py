@@ -175,6 +175,7 @@ def test_a_misread_municipality_is_matched_to_the_gazetteer(written, expected):
                                                                             "yavojoa")][0]
     as_written = extract_fields(f"Solicito una despensa. {written.replace(misread, expected)}")["municipality"]
     assert as_written["value"] == expected and field["score"] < as_written["score"]
+    assert field["read_as"] == misread and "read_as" not in as_written
 
 
 def test_a_word_merely_like_a_municipality_is_not_one():
@@ -209,7 +210,9 @@ def test_two_readings_of_the_name_agree_word_by_word():
 ])
 def test_a_misread_word_of_a_name_is_mended_only_when_spanish_would_never_write_it(read, expected):
     text = f"Solicito una despensa para mi familia.\n\nATENTAMENTE\n\n{read}\n"
-    assert extract_fields(text)["name"]["value"] == expected
+    name = extract_fields(text)["name"]
+    assert name["value"] == expected
+    assert name.get("read_as") == (read if read != expected else None)
 
 
 def test_the_review_page_marks_a_repaired_field_to_check_against_the_scan(ctx):
