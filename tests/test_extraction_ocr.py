@@ -269,3 +269,21 @@ def test_curps_as_ocr_reads_them_in_an_address_block(read):
     read = read.replace("?", truth[-1]).replace("0OOMA", "0O0MA").replace("BO7", "BO" + truth[-1])
     name = "Ana Ochoa Martínez" if read[0] == "0" else "Rubén Martín Acosta Durazo"
     assert extract_fields(letter(read, name))["curp"]["value"] == truth
+
+
+def test_the_field_benchmark_compares_ocr_and_clean_readings_by_the_formats_rules():
+    from bench.fields import field_accuracy
+
+    truth = {"name": "Héctor Luis Bojórquez Yocupicio", "curp": CURP_A, "phone": "6444018024",
+             "email": "hector.bojorquez91@yahoo.com.mx", "municipality": "Altar"}
+    contact = ", teléfono 644 401 8024, correo hector.bojorquez91@yahoo.com.mx"
+    clean = letter(CURP_A, contact=contact)
+    ocr_right = letter(CURP_A.replace("0", "O"), contact=contact.replace("@", "0"))
+    ocr_wrong = letter("ilegible", "Hector Luis Bojorquez Yocupicio", contact=", teléfono 644 401 80")
+    report = field_accuracy([(ocr_right, clean, truth), (ocr_wrong, clean, truth)])
+    assert report["clean"] == {"name": 1.0, "curp": 1.0, "phone": 1.0, "email": 1.0, "municipality": 1.0,
+                               "name_folded": 1.0, "all_five": 1.0}
+    assert report["ocr"]["curp"] == report["ocr"]["phone"] == report["ocr"]["email"] == 0.5
+    assert report["ocr"]["name"] == 0.5 and report["ocr"]["name_folded"] == 1.0   # strict and folded
+    assert report["ocr"]["all_five"] == 0.5 and report["all_five_vs_target"] == round(0.5 / 0.6, 3)
+    assert report["ratio_ocr_to_clean"]["email"] == 0.5 and report["targets_met"] is False
