@@ -69,6 +69,10 @@ class PageSizeAbsurd(RejectedInput):
     def __init__(self, number: int, size: str):
         super().__init__(f"página {number}: {size}",
                          user_message=f"La página {number} mide {size}: no es el tamaño de una hoja. {self.advice}")
+        self.number, self.size = number, size
+
+    def __reduce__(self):  # pickling would call __init__ with the detail alone
+        return type(self), (self.number, self.size)
 
 
 class LinkRefused(RejectedInput):
