@@ -27,6 +27,7 @@ class Word:
     text: str
     confidence: float
     box: tuple[int, int, int, int]  # left, top, width, height in the cleaned page
+    line: tuple[int, int, int] = (0, 0, 0)  # Tesseract's block, paragraph and line: where the word sits in the text
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,10 @@
-"""One page from raster to text: stamps, blank detection, orientation, deskew, lighting, recognition."""
+"""One page from raster to text: stamps, blank detection, scanner bed, writing, orientation, deskew, text lines,
+recognition, garbage words.
+
+Two images come out of cleanup. The page image (upright, level, lighting flattened) is what reviewers see and what
+is routed: it keeps everything on the sheet. The reading (the same geometry, with everything that is not writing
+taken out) is what Tesseract reads; its invisible text layer is laid over the page image.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ocr import cleanup, searchable, tesseract
-from ocr.page import OcrPage, PageImage
+from ocr import orientation, searchable, tesseract
+from ocr import words as wordlist
+from ocr.cleanup import bed, geometry, reading, survey, tone
+from ocr.page import OcrPage, PageImage, Word
 from pipeline.errors import OcrFailed, OcrTimeout
 
 LOW_CONFIDENCE = 55.0  # below this mean word confidence a page is most likely handwriting or a bad scan
-DOUBTFUL = 70.0  # below this, the page may have been read the wrong way up: read_page tries the other way
-
+SMALL_TEXT = 14  # px: text lines whose letters are smaller than this are read at twice the size
 
 # Each step stays only while bench/ocr --ablation shows it lowers CER. Dropped that way: upscaling of low-resolution
-# scans and whitening of dark scanner borders (no gain on either set, and upscaling made pages 4x slower to read).
-STEPS = frozenset({"stamps", "orientation", "deskew", "normalise"})
+# scans (no gain, and pages read 4x slower).
+STEPS = frozenset({"stamps", "borders", "writing", "lines", "orientation", "deskew", "normalise", "words"})
 
 
 @dataclass(frozen=True)
@@ -32,49 +39,76 @@ class OcrOptions:
 def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
     """Clean one page and recognise its text; a page Tesseract cannot read comes back with its error recorded."""
     started = time.monotonic()
-    steps = options.steps
+    steps, dpi = options.steps, page.dpi
     pixels = page.pixels
-    gray = cleanup.to_gray(pixels) if "stamps" in steps or pixels.ndim == 2 else pixels.mean(axis=2).astype("uint8")
-    dpi = page.dpi
-    survey = cleanup.survey(gray)
-    if cleanup.is_blank(survey):
+    gray = tone.to_gray(pixels) if "stamps" in steps or pixels.ndim == 2 else pixels.mean(axis=2).astype("uint8")
+    if survey.is_blank(survey.survey(gray)):
         return _page(page.number, gray, started, options, dpi, blank=True)
-    rotation, skew = cleanup.text_lines(survey)
-    # Turning a page the cheap cue calls upside down before the first reading saves a wasted reading and an
-    # orientation pass: on the bench letters, a turned page cost three Tesseract runs instead of one.
-    flipped = "orientation" in steps and cleanup.upside_down(survey, rotation, skew)
+    if "borders" in steps:
+        gray = bed.whiten_bed(gray)
+    image, turn, scale = _reading(gray, dpi, steps)
+    cue = survey.survey(image)
+    rotation, skew = survey.text_lines(cue, turn=turn)
     if "orientation" not in steps:
         rotation = 0
-    elif flipped:
+    elif survey.upside_down(cue, rotation, skew):
         rotation = (rotation + 180) % 360
-    gray = cleanup.rotate(gray, rotation)
-    if "deskew" in steps:
-        gray = cleanup.deskew(gray, skew)
-    else:
+    if "deskew" not in steps:
         skew = 0.0
+    separate = image is not gray
+    gray = geometry.deskew(geometry.rotate(gray, rotation), skew)
+    image = geometry.deskew(geometry.rotate(image, rotation), skew) if separate else gray
     if "normalise" in steps:
-        gray = cleanup.normalise(gray)
-    def recognise(image: np.ndarray) -> tesseract.Recognition:
-        return tesseract.recognise(image, options.language, options.timeout, pdf=options.pdf, dpi=dpi, psm=options.psm)
+        gray = tone.normalise(gray)
+        image = image if separate else gray
+    lexicon = tesseract.lexicon(options.language)
+
+    def recognise(image: np.ndarray, psm: int = options.psm, pdf: bool = options.pdf) -> tesseract.Recognition:
+        found = tesseract.recognise(image, options.language, options.timeout, pdf=pdf, dpi=(dpi or 300) * scale,
+                                    psm=psm)
+        return found if scale == 1 else tesseract.Recognition(tuple(_scaled(w, 1 / scale) for w in found.words),
+                                                              found.pdf, found.confidence)
 
     try:
-        result = recognise(gray)
-        if "orientation" in steps and (result.confidence is None or result.confidence < DOUBTFUL):
-            # Upside-down (or wrongly guessed sideways) pages read as low-confidence noise. A page we flipped on
-            # the cue alone is read the way it came too; any other is turned the way Tesseract's detector says.
-            turn = 180 if flipped else tesseract.orientation(gray, options.timeout)
+        result = recognise(image)
+        if "orientation" in steps and orientation.doubtful(result, lexicon):
+            turn = orientation.best_turn(image, lambda sample: recognise(sample, psm=6, pdf=False), lexicon)
             if turn:
-                turned = cleanup.rotate(gray, turn)
+                turned = geometry.rotate(image, turn)
                 retry = recognise(turned)
-                gain = (retry.confidence or 0) - (result.confidence or 0)
-                if gain > 0 or (flipped and gain == 0):  # on a tie the page as scanned beats our guess
-                    gray, result, rotation = turned, retry, (rotation + turn) % 360
+                if wordlist.legible_letters(retry.words, lexicon) > wordlist.legible_letters(result.words, lexicon):
+                    image, result, rotation = turned, retry, (rotation + turn) % 360
+                    gray = geometry.rotate(gray, turn)
     except (OcrTimeout, OcrFailed) as error:
         return _page(page.number, gray, started, options, dpi, rotation=rotation, skew=skew, error=error)
+    kept = wordlist.legible(result.words, lexicon) if "words" in steps else result.words
     confidence = result.confidence
-    return OcrPage(page.number, result.text, confidence, rotation, skew, gray.shape[1], gray.shape[0], False,
-                   confidence is None or confidence < LOW_CONFIDENCE, time.monotonic() - started, result.words,
-                   result.pdf)
+    pdf = searchable.with_text_layer(searchable.image_page(gray, dpi), result.pdf) if options.pdf else None
+    return OcrPage(page.number, wordlist.text_of(kept), confidence, rotation, skew, gray.shape[1], gray.shape[0],
+                   False, confidence is None or confidence < LOW_CONFIDENCE, time.monotonic() - started,
+                   result.words, pdf)
+
+
+def _reading(gray: np.ndarray, dpi: int, steps: frozenset[str]) -> tuple[np.ndarray, int | None, int]:
+    """(what recognition reads, the quarter turn its lines ask for or None to let the survey judge, its scale).
+
+    Print smaller than SMALL_TEXT is read at twice the size: the cleanup's filters and Tesseract both lose such
+    letters' strokes (a 7-point letter scanned at 150 dpi lost a third of its words; twice the size, none).
+    """
+    if "writing" not in steps:
+        return gray, None, 1
+    prepared = reading.prepare(gray, dpi, only_lines="lines" in steps)
+    if prepared.lines is not None and prepared.lines.height < SMALL_TEXT:
+        bigger = geometry.enlarged(gray, 2)
+        prepared = reading.prepare(bigger, (dpi or 300) * 2, only_lines="lines" in steps)
+        return prepared.image, 270 if prepared.sideways else 0, 2
+    return prepared.image, 270 if prepared.sideways else 0, 1
+
+
+def _scaled(word: Word, factor: float) -> Word:
+    left, top, width, height = word.box
+    box = (round(left * factor), round(top * factor), round(width * factor), round(height * factor))
+    return Word(word.text, word.confidence, box, word.line)
 
 
 def _page(number: int, gray: np.ndarray, started: float, options: OcrOptions, dpi: int, *, blank: bool = False,

@@ -21,6 +21,21 @@ def image_page(gray: np.ndarray, dpi: int) -> bytes:
     return buffer.getvalue()
 
 
+def with_text_layer(image_pdf: bytes, text_pdf: bytes | None) -> bytes:
+    """The page image with Tesseract's invisible text layer laid over it (both the same page size)."""
+    if not text_pdf:
+        return image_pdf
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    # merged once it belongs to the writer: pypdf 7 refuses to merge into a page a reader still owns
+    page = writer.add_page(PdfReader(io.BytesIO(image_pdf)).pages[0])
+    page.merge_page(PdfReader(io.BytesIO(text_pdf)).pages[0])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 def source_page(path: Path, number: int) -> bytes:
     """Page `number` (1-based) of an existing PDF, text layer included, as a PDF of its own."""
     # pypdf (and the cryptography package it loads) only where it is used: importing it cost every

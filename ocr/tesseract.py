@@ -1,7 +1,8 @@
-"""Owner of Tesseract (through pytesseract): orientation detection and Spanish recognition.
+"""Owner of Tesseract (through pytesseract): orientation detection, Spanish recognition and the language's lexicon.
 
-One Tesseract run per page gives the text, the word confidences (TSV) and, when asked, the page's PDF with an
-invisible text layer. The page is handed over as an uncompressed TIFF file in memory-backed storage: pytesseract's
+One Tesseract run per page gives the words with their confidences and places (TSV) and, when asked, the page's
+invisible text layer as a PDF of its own (`textonly_pdf`), to lay over the page image the reviewers see: what
+recognition reads has had everything that is not writing taken out, and that must not be what is routed. The page is handed over as an uncompressed TIFF file in memory-backed storage: pytesseract's
 own PNG re-encoding of an array cost more than the recognition itself on a full page (measured 2.1 s vs 1.2 s),
 and Leptonica reads PGM a few bytes at a time (an A4 page took ~0.06 s longer to read than the same TIFF, about
 12% of its recognition; text, confidences and PDF came out byte for byte the same).
@@ -11,9 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import os
 import re
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -38,9 +41,8 @@ _CONFIDENCE = re.compile(r"Orientation confidence:\s*([\d.]+)")
 
 @dataclass(frozen=True)
 class Recognition:
-    text: str  # lines joined with newlines, paragraphs separated by a blank line
     words: tuple[Word, ...]
-    pdf: bytes | None  # the page image with an invisible text layer, when asked for
+    pdf: bytes | None  # the invisible text layer alone, page-sized, when asked for
     confidence: float | None  # mean word confidence, None when no words
 
 
@@ -57,11 +59,13 @@ def recognise(gray: np.ndarray, language: str, timeout: float, *, pdf: bool = Fa
     """Recognise one cleaned page in a single Tesseract run."""
     with _staged(gray) as (image, base):
         config = f"--psm {psm} --dpi {dpi or 300} -c tessedit_create_tsv=1"
+        if pdf:
+            config += " -c textonly_pdf=1"
         _run(image, base, "pdf" if pdf else "", language, config, timeout)
         tsv = Path(f"{base}.tsv").read_text(encoding="utf-8", errors="replace")
         document = Path(f"{base}.pdf").read_bytes() if pdf else None
-    text, words = _parse_tsv(tsv)
-    return Recognition(text, words, document, _mean_confidence(words))
+    words = _parse_tsv(tsv)
+    return Recognition(words, document, _mean_confidence(words))
 
 
 def orientation(gray: np.ndarray, timeout: float, min_confidence: float = 2.0) -> int:
@@ -100,30 +104,56 @@ def _run(image: str, base: str, extension: str, language: str, config: str, time
         raise OcrFailed(f"tesseract: {error}") from error
 
 
-def _parse_tsv(tsv: str) -> tuple[str, tuple[Word, ...]]:
-    words, lines, current, previous_key = [], [], [], None
+def _parse_tsv(tsv: str) -> tuple[Word, ...]:
+    words = []
     for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
         token = (row.get("text") or "").strip()
         try:
             confidence = float(row["conf"])
+            box = tuple(int(row[k]) for k in ("left", "top", "width", "height"))
+            line = tuple(int(row[k]) for k in ("block_num", "par_num", "line_num"))
         except (TypeError, ValueError, KeyError):
             continue
         if confidence < 0 or not token:
             continue
-        key = (row["block_num"], row["par_num"], row["line_num"])
-        if key != previous_key and current:
-            lines.append((previous_key, " ".join(current)))
-            current = []
-        current.append(token)
-        previous_key = key
-        box = tuple(int(row[k]) for k in ("left", "top", "width", "height"))
-        words.append(Word(token, confidence, box))
-    if current:
-        lines.append((previous_key, " ".join(current)))
-    text_lines, last_paragraph = [], None
-    for key, line in lines:
-        if last_paragraph is not None and key[:2] != last_paragraph:
-            text_lines.append("")
-        text_lines.append(line)
-        last_paragraph = key[:2]
-    return "\n".join(text_lines), tuple(words)
+        words.append(Word(token, confidence, box, line))
+    return tuple(words)
+
+
+def lexicon(language: str, timeout: float = 30) -> frozenset[str]:
+    """The words of `language`'s own dictionary (Tesseract's word DAWG), lower-cased; empty when unavailable.
+
+    Tesseract ships a large Spanish word list inside spa.traineddata (179,000 entries, names and places among
+    them); `combine_tessdata -u` unpacks it and `dawg2wordlist` spells it out, in ~0.3 s, once per process.
+    """
+    return _lexicon(language, timeout)
+
+
+@functools.lru_cache(maxsize=4)
+def _lexicon(language: str, timeout: float) -> frozenset[str]:
+    folder = _tessdata()
+    source = folder / f"{language}.traineddata" if folder else None
+    if source is None or not source.is_file():
+        return frozenset()
+    with tempfile.TemporaryDirectory(prefix="peticiones-lexico-", dir=_SCRATCH) as scratch:
+        base = os.path.join(scratch, language)
+        try:
+            subprocess.run(["combine_tessdata", "-u", str(source), f"{base}."], capture_output=True,
+                           timeout=timeout, check=True)
+            subprocess.run(["dawg2wordlist", f"{base}.lstm-unicharset", f"{base}.lstm-word-dawg", f"{base}.txt"],
+                           capture_output=True, timeout=timeout, check=True)
+            listed = Path(f"{base}.txt").read_text(encoding="utf-8", errors="replace")
+        except (subprocess.SubprocessError, OSError):
+            return frozenset()
+    return frozenset(word.lower() for word in listed.split())
+
+
+def _tessdata() -> Path | None:
+    """Where Tesseract finds its language files (as `tesseract --list-langs` reports it)."""
+    try:
+        listing = subprocess.run([pytesseract.tesseract_cmd, "--list-langs"], capture_output=True, timeout=30,
+                                 text=True).stdout
+    except (subprocess.SubprocessError, OSError):
+        return None
+    found = re.search(r'"([^"]+)"', listing)
+    return Path(found.group(1)) if found else None

@@ -1,4 +1,4 @@
-"""Owner of OpenCV: page cleanup before OCR and the page-level decisions (blank, sideways, skew).
+"""The page-level decisions (blank, sideways, skew, upside down), taken on a small survey of the page.
 
 Decisions are taken on one small survey of the page (longest side 1000 px, ink mask computed once); only the
 steps that change pixels touch the full-resolution image. Measured on a 300 dpi A4 page: ~40 ms in all, where
@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-ROTATIONS = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+from ocr.cleanup.geometry import rotate
+from ocr.cleanup.tone import ink_mask
+
 SURVEY_SIDE = 1000
 UPSIDE_DOWN_MARGIN = 1.5  # ink below the x-height band over ink above it that calls a page upside down
-# Pages are cleaned in parallel on every core; OpenCV's own threads would only compete with them.
-cv2.setNumThreads(1)
 
 
 @dataclass(frozen=True)
@@ -50,28 +50,6 @@ def _letter_sized(mask: np.ndarray) -> np.ndarray:
     return np.where(huge[labels], 0, mask).astype(np.uint8)
 
 
-def to_gray(pixels: np.ndarray) -> np.ndarray:
-    """Grayscale, with red and violet stamps faded to the paper's tone.
-
-    Only red-to-violet hues are faded: blue and black are the colours of pens, and a handwritten petition must
-    keep every stroke. Where a stamp covers text, the text stays dark and survives.
-    """
-    if pixels.ndim == 2:
-        return pixels
-    gray = cv2.cvtColor(pixels, cv2.COLOR_BGR2GRAY)
-    hsv = cv2.cvtColor(pixels, cv2.COLOR_BGR2HSV)
-    # Saturation above 70, value above 60, hue red (0-12) or violet (135-179). OpenCV's own range and
-    # saturating arithmetic: the same masks in numpy took ~250 ms on an A4 colour page, these take ~30 ms.
-    stamp = cv2.bitwise_or(cv2.inRange(hsv, (0, 71, 61), (12, 255, 255)),
-                           cv2.inRange(hsv, (135, 71, 61), (179, 255, 255)))
-    if not cv2.countNonZero(stamp):
-        return gray
-    # A stamp's brightest channel (HSV's value) is nearly the paper's; text under a stamp stays dark in every one.
-    lifted = cv2.convertScaleAbs(hsv[..., 2], alpha=1.25)
-    cv2.copyTo(lifted, stamp, gray)
-    return gray
-
-
 def is_blank(page: Survey, min_marks: int = 6) -> bool:
     """True when the page, away from its borders, has no letter-sized marks: the back of a duplex scan.
 
@@ -87,12 +65,12 @@ def is_blank(page: Survey, min_marks: int = 6) -> bool:
     return int(letters.sum()) < min_marks
 
 
-def text_lines(page: Survey, max_angle: float = 10.0) -> tuple[int, float]:
+def text_lines(page: Survey, max_angle: float = 10.0, turn: int | None = None) -> tuple[int, float]:
     """How the text lines run: (0 or 270, the quarter turn that makes them horizontal; skew in degrees, CCW positive).
 
     Text lines make row projections sharp at the right angle; comparing the sharpest angle of the page as it is
     with that of the page turned a quarter tells a sideways scan apart even when it is also skewed. Which way up
-    is for `upside_down`.
+    is for `upside_down`. With `turn` given (0 or 270), only the skew is measured, for that turn.
     """
     if np.count_nonzero(page.ink) < 50:
         return 0, 0.0
@@ -104,16 +82,17 @@ def text_lines(page: Survey, max_angle: float = 10.0) -> tuple[int, float]:
     pad = int(np.ceil(0.5 * max(width, height) * np.sin(np.radians(max_angle)))) + 9  # + 9: the dilation below
     ink = page.ink[max(0, y - pad):y + height + pad, max(0, x - pad):x + width + pad]
     best = {}
-    for turn in (0, 270):
-        rows = page.ink.shape[0 if turn == 0 else 1]
+    for candidate in ((0, 270) if turn is None else (turn,)):
+        rows = page.ink.shape[0 if candidate == 0 else 1]
         # Join letters into line-shaped blobs so the projection sees text lines, not glyphs.
-        mask = cv2.dilate(rotate(ink, turn), cv2.getStructuringElement(cv2.MORPH_RECT, (9, 1)))
+        mask = cv2.dilate(rotate(ink, candidate), cv2.getStructuringElement(cv2.MORPH_RECT, (9, 1)))
         half = cv2.resize(mask, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
         # Whole degrees on a half-size mask (a quarter of the work) to choose; finer steps only for the winner.
         angles = np.arange(-max_angle, max_angle + 0.5, 1.0)
         scores = [_projection_score(half, angle, round(rows * 0.5)) for angle in angles]
-        best[turn] = (max(scores), float(angles[int(np.argmax(scores))]), mask, rows)
-    turn = 270 if best[270][0] > 1.5 * best[0][0] else 0
+        best[candidate] = (max(scores), float(angles[int(np.argmax(scores))]), mask, rows)
+    if turn is None:
+        turn = 270 if best[270][0] > 1.5 * best[0][0] else 0
     _, angle, mask, rows = best[turn]
     # The whole-degree winner is within half a degree of the sharpest angle, and the next winner within a tenth.
     for step, span in ((0.2, 0.6), (0.05, 0.1)):
@@ -164,40 +143,3 @@ def _projection_score(mask: np.ndarray, angle: float, rows: int) -> float:
     return float(np.square(np.diff(rotated.sum(axis=1, dtype=np.float64))).sum()) / max(rows, 1)
 
 
-def rotate(gray: np.ndarray, degrees_clockwise: int) -> np.ndarray:
-    """Rotate by a multiple of 90 degrees without resampling."""
-    code = ROTATIONS.get(degrees_clockwise % 360)
-    return gray if code is None else cv2.rotate(gray, code)
-
-
-def deskew(gray: np.ndarray, angle: float, min_angle: float = 0.3) -> np.ndarray:
-    """Undo a skew of `angle` degrees (counter-clockwise positive), filling the corners with white.
-
-    Below `min_angle` Tesseract's own line finding copes and resampling would only soften the glyphs.
-    """
-    if abs(angle) < min_angle:
-        return gray
-    height, width = gray.shape
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), -angle, 1.0)
-    return cv2.warpAffine(gray, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
-
-
-def ink_mask(gray: np.ndarray) -> np.ndarray:
-    """Dark-on-light ink as a 0/255 mask, robust to uneven lighting."""
-    difference = cv2.subtract(_background(gray), gray)
-    _, mask = cv2.threshold(difference, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    # Otsu on a nearly blank page splits paper grain; demand a real contrast too.
-    mask[difference < 40] = 0
-    return mask
-
-
-def normalise(gray: np.ndarray) -> np.ndarray:
-    """Flatten uneven illumination and stretch contrast, keeping grey levels for Tesseract's own binariser."""
-    flattened = cv2.divide(gray, cv2.max(_background(gray), 1), scale=255)  # cv2.max: np.maximum took 4 ms
-    return cv2.normalize(flattened, None, 0, 255, cv2.NORM_MINMAX)
-
-
-def _background(gray: np.ndarray) -> np.ndarray:
-    """The paper's tone around each pixel: a wide median on a quarter-size copy, text filtered out."""
-    background = cv2.medianBlur(cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA), 21)
-    return cv2.resize(background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)

@@ -1,0 +1,34 @@
+"""Quarter turns and deskew: the page made upright and level, without changing what is on it."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+ROTATIONS = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+
+
+def rotate(gray: np.ndarray, degrees_clockwise: int) -> np.ndarray:
+    """Rotate by a multiple of 90 degrees without resampling."""
+    code = ROTATIONS.get(degrees_clockwise % 360)
+    return gray if code is None else cv2.rotate(gray, code)
+
+
+def deskew(gray: np.ndarray, angle: float, min_angle: float = 0.3) -> np.ndarray:
+    """Undo a skew of `angle` degrees (counter-clockwise positive), filling the corners with white.
+
+    Below `min_angle` Tesseract's own line finding copes and resampling would only soften the glyphs.
+    """
+    if abs(angle) < min_angle:
+        return gray
+    height, width = gray.shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), -angle, 1.0)
+    return cv2.warpAffine(gray, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+
+
+
+def enlarged(gray: np.ndarray, factor: int) -> np.ndarray:
+    """The page `factor` times larger, smoothly interpolated (for print too small to read as scanned)."""
+    return cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
