@@ -1,7 +1,9 @@
 """Metrics of a classifier's scored predictions, the same for `peticiones evaluate`, training and bench/classify.
 
 Input: the gold label of each text and the classifier's probabilities (label → probability). The top label is
-the prediction (abstention is judged by accuracy at 50% coverage and by calibration, not by dropping texts).
+the prediction (abstention is judged by accuracy at 50% coverage and by calibration, not by dropping texts); given
+also the suggestion the reviewer is shown (None where the classifier abstains), how many texts get one and how
+often it is right.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from collections.abc import Mapping, Sequence
 ECE_BINS = 10
 
 
-def evaluate(gold: Sequence[str], probabilities: Sequence[Mapping[str, float]], target: str = "label") -> dict:
+def evaluate(gold: Sequence[str], probabilities: Sequence[Mapping[str, float]], target: str = "label",
+             suggested: Sequence[str | None] | None = None) -> dict:
     """{"target","n","macro_f1","accuracy","top3_accuracy","accuracy_at_50pct_coverage",
-    "expected_calibration_error","per_label","confusion"} for one target."""
+    "expected_calibration_error","per_label","confusion"} for one target; given what the classifier suggested for
+    each text (None where it abstained), also what a reviewer meets (suggestions())."""
     n = len(gold)
     ranked = [ranked_labels(p) for p in probabilities]
     predicted = [r[0][0] if r else None for r in ranked]
@@ -29,9 +33,21 @@ def evaluate(gold: Sequence[str], probabilities: Sequence[Mapping[str, float]], 
         "top3_accuracy": _round(_mean(top3)),
         "accuracy_at_50pct_coverage": _round(accuracy_at_coverage(confidence, correct, 0.5)),
         "expected_calibration_error": _round(calibration_error(confidence, correct)),
+        **(suggestions(gold, suggested) if suggested is not None else {}),
         "per_label": per_label,
         "confusion": confusion,
     }
+
+
+def suggestions(gold: Sequence[str], suggested: Sequence[str | None]) -> dict:
+    """What the reviewer sees: "suggested_share", the texts that get a suggestion (not abstained);
+    "suggested_accuracy", right among those; "one_keystroke_share", texts whose routing the reviewer confirms with
+    one keystroke (suggested and right: their product)."""
+    made = [(s, g) for s, g in zip(suggested, gold) if s is not None]
+    right = sum(1 for s, g in made if s == g)
+    return {"suggested_share": _round(len(made) / len(gold)) if gold else 0.0,
+            "suggested_accuracy": _round(right / len(made)) if made else 0.0,
+            "one_keystroke_share": _round(right / len(gold)) if gold else 0.0}
 
 
 def ranked_labels(probabilities: Mapping[str, float]) -> list[tuple[str, float]]:

@@ -76,13 +76,24 @@ class Classifier:
         """Per target: the label (None when its score is below the target's abstain threshold, or when the text
         has no word the model knows), its score and the `alternatives` best other labels; a confident program
         brings its directorate from the catalogue map."""
-        predicted, evidence = self._predict([text])
-        probabilities = {t: rows[0] for t, rows in predicted.items()}
+        return self.assess([text], alternatives)[1][0]
+
+    def assess(self, texts: Sequence[str], alternatives: int = ALTERNATIVES
+               ) -> tuple[dict[str, list[dict[str, float]]], list[list[Suggestion]]]:
+        """Both at once for many texts (what `peticiones evaluate` measures): the probabilities per target, as
+        probabilities() gives them, and each text's suggestions, as suggest() gives them."""
+        predicted, evidence = self._predict(texts)
+        suggestions = [self._choose({t: rows[i] for t, rows in predicted.items()}, evidence[i], alternatives)
+                       for i in range(len(texts))]
+        return predicted, suggestions
+
+    def _choose(self, probabilities: dict[str, dict[str, float]], evidence: bool,
+                alternatives: int) -> list[Suggestion]:
         ranked = {t: evaluation.ranked_labels(probabilities[t]) for t in self.meta.targets}
         chosen: dict[str, tuple[str | None, float]] = {}
         for target in self.meta.targets:
             label, score = ranked[target][0] if ranked[target] else (None, 0.0)
-            if score < self.meta.thresholds.get(target, 0.0) or not evidence[0]:
+            if score < self.meta.thresholds.get(target, 0.0) or not evidence:
                 label = None
             chosen[target] = (label, score)
         parent, child = self.meta.hierarchy.get("parent"), self.meta.hierarchy.get("child")

@@ -1,9 +1,10 @@
 """Owner of spaCy: build, train, save, load and apply one text classifier per target.
 
 Each target is a blank Spanish spaCy pipeline whose one component, `peticiones_textcat`, sets `doc.cats` to
-calibrated probabilities. The component reads the spaCy tokens (lower case, accents dropped), turns them into
-hashed word 1-2-gram and character 2-5-gram TF-IDF features plus catalogue matches (classifiers/features.py),
-and, per label, its word block scaled by naive-Bayes log-count ratios (classifiers/ratios.py), and scores them
+calibrated probabilities. The component reads the spaCy tokens of the text as classifiers/prepare.py leaves it
+(the letter's frame of date, salutation, closing and signature cut out, OCR junk dropped; in training and in
+use alike), lower case without accents, turns them into hashed word 1-2-gram and character 2-5-gram TF-IDF
+features plus catalogue matches (classifiers/features.py), and, per label, its word block scaled by naive-Bayes log-count ratios (classifiers/ratios.py), and scores them
 with a class-weighted ridge model fitted in closed form (classifiers/linear.py). The ridge decides the top label
 and its calibrated score; the order of the other labels also listens to a logistic regression on the same
 features (classifiers/logistic.py), which ranks the runners-up better. A text with fewer than MIN_CONTENT content
@@ -32,12 +33,17 @@ from spacy.tokens import Doc
 
 from classifiers import linear, logistic, ratios
 from classifiers.features import LabelMatcher, Vectoriser, normalise
+from classifiers.prepare import prepare
 
 COMPONENT = "peticiones_textcat"
 # doc.user_data key: how many of the text's word n-grams the model saw in training; 0 also when the text is too
 # thin to suggest from (fewer than MIN_CONTENT known content words): the Classifier then suggests nothing.
 EVIDENCE = "peticiones_known_words"
 MIN_CONTENT = 2  # "Hola, gracias" (one known word) is thin; "Necesito agua", a two-word phone note, is not
+# Version of classifiers/prepare.py's reading (letter frame and OCR junk dropped) a model was trained with; a model
+# saved before it (0) reads the raw text, as it was trained to.
+PREPARATION = 1
+PREPARED = "peticiones_prepared"  # doc.user_data key: the doc was made from the prepared text (predict() does so)
 _STOP = frozenset(normalise(w) for w in STOP_WORDS)
 
 
@@ -46,6 +52,8 @@ class LinearTextClassifier:
 
     def __init__(self, nlp: Language, name: str = COMPONENT):
         self.name = name
+        self.tokenizer = nlp.tokenizer
+        self.preparation = PREPARATION
         self.labels: list[str] = []
         self.vectoriser = Vectoriser()
         self.matcher = LabelMatcher()
@@ -65,7 +73,7 @@ class LinearTextClassifier:
     def __call__(self, doc: Doc) -> Doc:
         if not self.labels:
             return doc
-        words = words_of(doc)
+        words = self.words(doc)
         index, values = self.vectoriser.transform_one(words)
         known = self.vectoriser.known_words(index)
         doc.user_data[EVIDENCE] = known
@@ -94,6 +102,12 @@ class LinearTextClassifier:
         doc.cats = {label: float(p) for label, p in zip(self.labels, probabilities)}
         return doc
 
+    def words(self, doc: Doc) -> list[str]:
+        """The words the model reads of a document: those of its prepared text (frame and OCR junk dropped)."""
+        if not self.preparation or doc.user_data.get(PREPARED):
+            return words_of(doc)
+        return words_of(self.tokenizer(prepare(doc.text)))
+
     def _evidence_share(self, words: Sequence[str]) -> float:
         if not self.min_content or not self.prior:
             return 1.0
@@ -104,7 +118,8 @@ class LinearTextClassifier:
         path.mkdir(parents=True, exist_ok=True)
         settings = {"labels": self.labels, "beta": self.beta, "temperature": self.temperature,
                     "calibration": [list(self.calibration[0]), list(self.calibration[1])], "prior": self.prior,
-                    "matcher": self.matcher.to_json(), "min_content": self.min_content}
+                    "matcher": self.matcher.to_json(), "min_content": self.min_content,
+                    "preparation": self.preparation}
         (path / "cfg.json").write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
         (path / "vocabulary.json").write_text(json.dumps(sorted(self.vocabulary), ensure_ascii=False), encoding="utf-8")
         np.save(path / "weights.npy", self.weights.astype(np.float16))  # half the size of float32
@@ -124,6 +139,7 @@ class LinearTextClassifier:
         self.calibration = (settings["calibration"][0], settings["calibration"][1])
         self.prior = settings.get("prior", [])
         self.min_content = int(settings.get("min_content", 0))  # models trained before it never damp
+        self.preparation = int(settings.get("preparation", 0))
         if (path / "vocabulary.json").exists():
             self.vocabulary = frozenset(json.loads((path / "vocabulary.json").read_text(encoding="utf-8")))
         self.weights = np.load(path / "weights.npy").astype(np.float32)
@@ -171,7 +187,7 @@ def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[
     out-of-fold probabilities (returned in info["oof"]) from which its metrics and abstain threshold come."""
     nlp = blank()
     component: LinearTextClassifier = nlp.add_pipe(COMPONENT)
-    token_lists = [words_of(doc) for doc in nlp.tokenizer.pipe(texts, batch_size=256)]
+    token_lists = [words_of(doc) for doc in nlp.tokenizer.pipe((prepare(t) for t in texts), batch_size=256)]
     label_set = sorted(set(labels))
     y = np.array([label_set.index(label) for label in labels])
     component.labels = label_set
@@ -239,7 +255,16 @@ def _reordered_oof(fitted: linear.Fitted, kernel: np.ndarray, y: np.ndarray, n_c
 def predict(nlp: Language, texts: Sequence[str]) -> list[tuple[dict[str, float], int]]:
     """Label probabilities for each text, and how many of its word n-grams the model saw in training
     (0: the probabilities are only the label shares, a suggestion would be a guess)."""
-    return [(dict(doc.cats), doc.user_data.get(EVIDENCE, 1)) for doc in nlp.pipe(texts, batch_size=64)]
+    component = nlp.get_pipe(COMPONENT) if COMPONENT in nlp.pipe_names else None
+    if component is None or not component.preparation or len(nlp.pipe_names) > 1:
+        return [(dict(doc.cats), doc.user_data.get(EVIDENCE, 1)) for doc in nlp.pipe(texts, batch_size=64)]
+    out = []
+    # The prepared text tokenised once: nlp.pipe would tokenise the raw text only for the component to do it again.
+    for doc in nlp.tokenizer.pipe((prepare(t) for t in texts), batch_size=64):
+        doc.user_data[PREPARED] = True
+        doc = component(doc)
+        out.append((dict(doc.cats), doc.user_data.get(EVIDENCE, 1)))
+    return out
 
 
 def save(nlp: Language, folder: Path) -> None:

@@ -456,7 +456,7 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Un objeto JSON por objetivo, uno por línea.")] = False,
 ) -> None:
     """Mide el modelo sobre datos etiquetados: F1 macro, exactitud, top 3, exactitud al 50% de cobertura,
-    error de calibración, y por etiqueta."""
+    error de calibración, cuántos textos reciben sugerencia y cuántas de ellas aciertan, y por etiqueta."""
     from classifiers.evaluation import evaluate as measure
     from classifiers.model import Classifier, read_jsonl
 
@@ -468,10 +468,13 @@ def evaluate(
         console.print(f"El modelo no predice {', '.join(unknown)}; predice {', '.join(classifier.meta.targets)}.")
         raise typer.Exit(2)
     results = []
+    texted = [r for r in rows if r.get("text")]
+    probabilities, suggestions = classifier.assess([r["text"] for r in texted])  # every target in one pass
     for t in targets:
-        labelled = [r for r in rows if r.get(t) and r.get("text")]
-        probabilities = classifier.probabilities([r["text"] for r in labelled])[t]
-        results.append(measure([str(r[t]) for r in labelled], probabilities, t))
+        labelled = [i for i, r in enumerate(texted) if r.get(t)]
+        column = classifier.meta.targets.index(t)
+        results.append(measure([str(texted[i][t]) for i in labelled], [probabilities[t][i] for i in labelled], t,
+                               [suggestions[i][column].label for i in labelled]))
     if as_json:
         for result in results:
             print(json.dumps(result, ensure_ascii=False), flush=True)
@@ -520,10 +523,13 @@ def classify(
 
 
 def _print_metrics(results: list[dict], title: str) -> None:
+    shown = any("suggested_share" in r for r in results)  # evaluate knows what was suggested; train's folds do not
+    extra = ("Con sugerencia", "Aciertos de la sugerencia") if shown else ()
     table = Table("Objetivo", "Casos", "F1 macro", "Exactitud", "Top 3", "Exactitud al 50%", "Error de calibración",
-                  title=title)
+                  *extra, title=title)
     for r in results:
+        cells = [f"{r['suggested_share']:.3f}", f"{r['suggested_accuracy']:.3f}"] if shown else []
         table.add_row(r["target"], str(r["n"]), f"{r['macro_f1']:.3f}", f"{r['accuracy']:.3f}",
                       f"{r['top3_accuracy']:.3f}", f"{r['accuracy_at_50pct_coverage']:.3f}",
-                      f"{r['expected_calibration_error']:.3f}")
+                      f"{r['expected_calibration_error']:.3f}", *cells)
     Console().print(table)

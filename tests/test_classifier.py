@@ -112,9 +112,34 @@ def test_evaluate_prints_one_json_object_per_target(model_dir, tmp_path):
     assert [line["target"] for line in lines] == ["program", "directorate"]
     for line in lines:
         assert set(line) == {"target", "n", "macro_f1", "accuracy", "top3_accuracy", "accuracy_at_50pct_coverage",
-                             "expected_calibration_error", "per_label", "confusion"}
+                             "expected_calibration_error", "suggested_share", "suggested_accuracy",
+                             "one_keystroke_share", "per_label", "confusion"}
         assert line["n"] == 40 and line["accuracy"] > 0.8
         assert set(next(iter(line["per_label"].values()))) == {"precision", "recall", "f1", "support"}
+
+
+def test_evaluate_counts_the_suggestions_a_reviewer_sees(model_dir, tmp_path):
+    """suggested_share: texts that get a suggestion (the abstain threshold and the evidence check of suggest());
+    suggested_accuracy: right among those. Gibberish rows are never suggested for."""
+    labelled = rows(30, seed=9) + [{"text": t, "program": "paquetes_alimentarios",
+                                    "directorate": load_default().directorate_of("paquetes_alimentarios")}
+                                   for t in ("zzqx wkfj", "qqq rrr ttt", "xkcd wxyz")]
+    data = tmp_path / "prueba.jsonl"
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in labelled), encoding="utf-8")
+    result = CliRunner().invoke(app, ["evaluate", "--model", str(model_dir), "--data", str(data), "--json"])
+    assert result.exit_code == 0, result.output
+    measured = {line["target"]: line for line in map(json.loads, result.stdout.splitlines()) if line}
+    classifier = Classifier(model_dir)
+    for target in ("program", "directorate"):
+        shown = [next(s.label for s in classifier.suggest(r["text"]) if s.target == target) for r in labelled]
+        made = [(label, r[target]) for label, r in zip(shown, labelled) if label is not None]
+        assert len(made) <= 30  # the three gibberish rows get none
+        assert measured[target]["suggested_share"] == round(len(made) / len(labelled), 4)
+        assert measured[target]["suggested_accuracy"] == round(sum(a == b for a, b in made) / len(made), 4)
+        assert measured[target]["one_keystroke_share"] == round(sum(a == b for a, b in made) / len(labelled), 4)
+    table = CliRunner().invoke(app, ["evaluate", "--model", str(model_dir), "--data", str(data)],
+                               env={"COLUMNS": "250"})  # rich wraps headers to the terminal's width
+    assert table.exit_code == 0 and "Con sugerencia" in table.stdout and "Aciertos de la sugerencia" in table.stdout
 
 
 def test_train_takes_any_field_as_target(tmp_path):
@@ -135,6 +160,14 @@ def test_metrics_on_a_known_case():
     assert m["macro_f1"] == 0.5 and m["confusion"] == {"a": {"a": 1, "b": 1}, "b": {"a": 1, "b": 1}}
     # bins: 0.6 wrong, 0.7 wrong, 0.8 right, 0.9 right → (0.6 + 0.7 + 0.2 + 0.1) / 4
     assert m["expected_calibration_error"] == pytest.approx(0.4, abs=1e-4)
+
+
+def test_suggestion_figures_on_a_known_case():
+    m = evaluation.evaluate(["a", "a", "b", "b"], [{"a": 0.9, "b": 0.1}, {"a": 0.6, "b": 0.4}, {"a": 0.7, "b": 0.3},
+                                                   {"a": 0.2, "b": 0.8}], "x", suggested=["a", None, "a", "b"])
+    assert m["suggested_share"] == 0.75 and m["suggested_accuracy"] == round(2 / 3, 4)
+    assert m["one_keystroke_share"] == 0.5
+    assert "suggested_share" not in evaluation.evaluate(["a"], [{"a": 1.0}])  # nothing said of what was suggested
 
 
 def test_top_label_calibration_keeps_the_order_and_sums_to_one():
@@ -240,3 +273,127 @@ def test_a_greeting_alone_gets_no_suggestion_but_a_two_word_request_does(model_d
 def test_the_model_keeps_no_training_word_in_plain_text(model_dir):
     saved = (model_dir / "program" / "peticiones_textcat" / "vocabulary.json").read_text(encoding="utf-8")
     assert json.loads(saved) and "despensa" not in saved and "hermosillo" not in saved
+
+
+DAMAGED_LETTER = """y3 = e = Se E)
+Hermosillo, Sonora, a 3 de noviembre de 2026 ; "
+
+C. SECRETARIO DE DESARROLLO SOCIAL a
+DEL GOBIERNO DEL ESTADO DE SONORA 0
+PRESENTE 7
+
+Solicito de la manera más atenta una despensa. ES
+Somos cinco de familia. Ñ ba
+
+= 7 : Ñ = Tm - CN pa 7 — > 7 a " —
+E. Sin otro particular, quedo en espera de su respuesta.
+
+p ATENTAMENTE
+Tí 1P ,
+_________________________
+1 1 ' pos 4 m ' y " : 4 ] moa Le"""
+
+
+def test_a_letter_with_its_frame_and_ocr_junk_gets_the_suggestions_of_its_request(model_dir):
+    classifier = Classifier(model_dir)
+    request = "Solicito de la manera más atenta una despensa.\nSomos cinco de familia."
+    clean = {s.target: s for s in classifier.suggest(request)}
+    damaged = {s.target: s for s in classifier.suggest(DAMAGED_LETTER)}
+    assert clean["program"].label == "paquetes_alimentarios"
+    for target in clean:
+        assert damaged[target].label == clean[target].label
+        assert abs(damaged[target].score - clean[target].score) < 0.02
+
+
+def test_a_model_saved_before_text_preparation_reads_the_raw_text(model_dir, tmp_path):
+    """Its cfg has no "preparation": it was trained on raw text, and reads raw text, as before."""
+    from classifiers import textcat
+
+    copy = tmp_path / "viejo"
+    shutil.copytree(model_dir, copy)
+    for target in ("program", "directorate"):
+        cfg = copy / target / textcat.COMPONENT / "cfg.json"
+        settings = json.loads(cfg.read_text(encoding="utf-8"))
+        assert settings.pop("preparation") == textcat.PREPARATION
+        cfg.write_text(json.dumps(settings), encoding="utf-8")
+    old = textcat.load(copy / "program").get_pipe(textcat.COMPONENT)
+    assert old.preparation == 0
+    doc = textcat.blank()("C. SECRETARIO DE DESARROLLO SOCIAL PRESENTE Pido una despensa")
+    assert "secretario" in old.words(doc)
+    assert textcat.load(model_dir / "program").get_pipe(textcat.COMPONENT).words(doc) == ["pido", "una", "despensa"]
+
+
+LETTER = """Cajeme, Sonora, a 26 de diciembre de 2026
+
+C. SECRETARIO DE DESARROLLO SOCIAL
+DEL GOBIERNO DEL ESTADO DE SONORA
+PRESENTE
+
+Solicito atentamente que me informen cuántas viviendas dañó el sismo del 19 de septiembre de 2017 en
+la colonia Portales, y qué apoyo dará la Secretaría de Desarrollo Social a las familias.
+Quedo a sus órdenes en la calle Sahuaro 214.
+
+Sin otro particular, quedo en espera de su respuesta.
+
+ATENTAMENTE
+
+_________________________
+María Guadalupe Ruiz Durazo
+Tel. 662 318 4471"""
+REQUEST = LETTER.split("PRESENTE\n\n")[1].split("\n\nSin otro")[0]
+
+
+def test_the_template_stripper_cuts_the_frame_and_keeps_the_request():
+    from classifiers import template
+
+    stripped = template.strip(LETTER)
+    assert " ".join(stripped.split()) == " ".join(REQUEST.split())  # the date inside the request stays, too
+    assert template.strip(REQUEST) == REQUEST
+
+
+def test_the_template_stripper_finds_the_frame_through_ocr_errors():
+    from classifiers import template
+
+    read = ("Cajerne, Sonora, a 26 de diciernbre de 2026 ;\nC. SECRETAR1O DE DESARROLL0 SOCIAL a\n"
+            "DEL GOBIERNO DEL ESTADO DE SONORA 0\nPRESENTE 7\n" + REQUEST +
+            "\nE. Sin otro particuiar, quedo en espera de su respuesta.\np ATENTAMENTE\nMaría Ruiz")
+    assert " ".join(template.strip(read).split()) == " ".join(REQUEST.split())
+
+
+def test_the_template_stripper_leaves_a_request_that_only_mentions_its_words():
+    from classifiers import template
+
+    texts = ["Atentamente solicito copia del dictamen del edificio de la calle Bolívar 12, que el sismo dañó, y "
+             "de las constancias de seguridad estructural que el instituto emitió después del 19 de septiembre.",
+             "Posterior al sismo del 19 de septiembre de 2017\nsolicito el padrón de damnificados.",
+             "¿Cuándo responde la Secretaría de Desarrollo Urbano y Vivienda a mi solicitud de respuesta?",
+             "Vivo en Sonora desde el 15 de marzo\nsolicito apoyo para mi casa."]
+    for text in texts:
+        assert template.strip(text) == text
+
+
+def test_preparation_drops_ocr_junk_and_keeps_the_words_of_the_request():
+    from classifiers.prepare import plausible, prepare
+
+    for word in ("despensa", "CDMX", "CdMx", "D.F.", "y/o", "19S", "2do", "1985", "(662)", "empresa(as)", "a", "No.",
+                 "09DPR3054M", "0105000381518"):
+        assert plausible(word), word
+    for junk in ("y3", "1P-*", "=", "Tm", "ba", "Ñ", "P-*", "Ci.", "correo@mail.com"):
+        assert not plausible(junk), junk
+    read = ("si +y+. lA E .. to e L 1% + nas as ES pd AA AE\n"
+            "Solicito el dictamen de la recons-\ntrucción del edificio ES\n"
+            "= 7 : Ñ = Tm - CN pa\n1985 y 2017")
+    assert prepare(read) == "Solicito el dictamen de la reconstrucción del edificio ES\n1985 y 2017"
+
+
+def test_ocr_noise_is_deterministic_and_damages_like_a_poor_scan():
+    from classifiers.ocrnoise import Profile, corrupt
+
+    text = LETTER * 3
+    assert corrupt(text, seed=3) == corrupt(text, seed=3)
+    assert corrupt(text, seed=3) != corrupt(text, seed=4)
+    gentle, harsh = corrupt(text, seed=1), corrupt(text, Profile(substitute=0.1, line_lost=0.3, junk_lines=0.5), seed=1)
+    changed = lambda a: sum(x != y for x, y in zip(a, text)) + abs(len(a) - len(text))  # noqa: E731
+    assert 0 < changed(gentle) < changed(harsh)
+    assert len(harsh.split("\n")) != len(text.split("\n"))  # lines lost, junk lines added
+    assert corrupt(text, Profile(0, 0, 0, 0, 0, 0, 0, line_lost=0, edge_junk=0, junk_lines=0)) == text
