@@ -15,16 +15,17 @@ import numpy as np
 
 from ocr import orientation, searchable, tesseract
 from ocr import words as wordlist
-from ocr.cleanup import bed, geometry, reading, survey, tone
+from ocr.cleanup import bed, dewarp, geometry, lines, reading, survey, tone
 from ocr.page import OcrPage, PageImage, Word
 from pipeline.errors import OcrFailed, OcrTimeout
 
 LOW_CONFIDENCE = 55.0  # below this mean word confidence a page is most likely handwriting or a bad scan
-SMALL_TEXT = 14  # px: text lines whose letters are smaller than this are read at twice the size
+SMALL_TEXT = 18  # px: text lines whose letters are smaller than this are read at twice the size
 
 # Each step stays only while bench/ocr --ablation shows it lowers CER. Dropped that way: upscaling of low-resolution
 # scans (no gain, and pages read 4x slower).
-STEPS = frozenset({"stamps", "borders", "writing", "lines", "orientation", "deskew", "normalise", "words"})
+STEPS = frozenset({"stamps", "borders", "writing", "lines", "orientation", "deskew", "dewarp", "normalise",
+                   "words"})
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,8 @@ class OcrOptions:
     timeout: float = 120.0  # seconds per Tesseract run
     pdf: bool = False  # also produce the page's PDF with a text layer
     steps: frozenset[str] = STEPS  # cleanup steps to apply; bench/ocr switches them off one by one to weigh each
-    psm: int = 4  # single column of text: petitions are letters; on FONDUE CER 0.035 against 0.037 with psm 3
+    psm: int = 6  # one block of text: petitions are letters. psm 4 cut lines at a streak's gap into two columns
+    # (fields_dev CER 0.122 against 0.105; FONDUE 0.047 against 0.043)
 
 
 def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
@@ -61,6 +63,8 @@ def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
     if "normalise" in steps:
         gray = tone.normalise(gray)
         image = image if separate else gray
+    if "dewarp" in steps and separate:
+        image, gray = _flattened(image, gray, (dpi or 300) * scale)
     lexicon = tesseract.lexicon(options.language)
 
     def recognise(image: np.ndarray, psm: int = options.psm, pdf: bool = options.pdf) -> tesseract.Recognition:
@@ -103,6 +107,16 @@ def _reading(gray: np.ndarray, dpi: int, steps: frozenset[str]) -> tuple[np.ndar
         prepared = reading.prepare(bigger, (dpi or 300) * 2, only_lines="lines" in steps)
         return prepared.image, 270 if prepared.sideways else 0, 2
     return prepared.image, 270 if prepared.sideways else 0, 1
+
+
+def _flattened(image: np.ndarray, gray: np.ndarray, dpi: int) -> tuple[np.ndarray, np.ndarray]:
+    """The reading and the page image with their text lines straightened, when the sheet was curled or folded."""
+    found = lines.find(image < 200, dpi)
+    rows = dewarp.field(found, image.shape) if found is not None else None
+    if rows is None:
+        return image, gray
+    # the reading may be enlarged: the page image then takes the same shifts, scaled down
+    return dewarp.flatten(image, rows), dewarp.flatten(gray, dewarp.resized(rows, gray.shape))
 
 
 def _scaled(word: Word, factor: float) -> Word:

@@ -1,10 +1,11 @@
 """From recognised words to the text people and the classifier read: garbage left out, lines and paragraphs kept.
 
-What is left of a damaged page after cleanup still makes Tesseract invent a few words: runs of symbols where a
-speck cluster was ("$ %", "|"), and short non-words of low confidence at a streak or a stain's edge. They are left
-out of the text (the words keep their boxes, for the page view) when three signs agree: low confidence, not a word
-of the language, and not shaped like what a letter carries that no dictionary holds (numbers, CURP, phones,
-e-mail, folios). A name or a place that Tesseract read with confidence stays, dictionary or not.
+Cleanup keeps Tesseract from seeing most of what is not writing, but where a speck cluster or a stain's edge sits
+on a line it still makes up a token. Such tokens are left out of the text (the words keep their boxes, for the page
+view) when they are doubtful (low confidence) and shaped like no word: symbols that are not punctuation, letters
+mixed with such symbols, runs of consonants. A doubtful token that is shaped like a word stays, dictionary or not:
+measured on the damaged letters, a misread word ("Sohcito", "Prusente") or an e-mail with a slip
+("ruben.valenzuela83(GWhotmail.com") is closer to what was written than nothing, and extraction can repair it.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from collections.abc import Iterable
 
 from ocr.page import Word
 
-DOUBTFUL = 50.0  # below this confidence, a word has to be a word of the language (or an identifier) to stay
-SYMBOL_DOUBT = 75.0  # a token with no letter or digit at all stays only when read with at least this confidence
+DOUBTFUL = 50.0  # below this confidence a token must be shaped like a word (or punctuation) to stay
+NOISE_LINE = 45.0  # mean confidence below which a line with no dictionary word is taken for debris
+SYMBOL_DOUBT = 75.0  # a token of symbols that are not punctuation stays only when read with this confidence
 
 _EDGES = "¿¡\"'«»()[]{}.,;:!?…-–—/*"
-_IDENTIFIER = re.compile(r"[\w.%+\-]+@[\w\-]+(\.[\w\-]+)+|(?=.*\d)[A-Za-zÑñ0-9\-./#]{2,}|\d+([.,:/\-]\d+)*[.,)]?",
-                         re.UNICODE)
+_PUNCTUATION = set(".,;:-–—¿?¡!()\"'«»/_…")
+_STRAY = set("<>|{}[]$%€£¥§*+=~^#@&\\`´¨°¬©®")
+_VOWELS = set("aeiouáéíóúüyAEIOUÁÉÍÓÚÜY")
 
 
 def core(token: str) -> str:
@@ -37,18 +40,38 @@ def is_word(token: str, lexicon: frozenset[str]) -> bool:
 
 
 def legible(words: Iterable[Word], lexicon: frozenset[str]) -> tuple[Word, ...]:
-    """The words that belong in the page's text."""
-    kept = []
+    """The words that belong in the page's text: garbage tokens out, and whole lines of noise out."""
+    words = tuple(words)
+    lines: dict[tuple[int, int, int], list[Word]] = {}
     for word in words:
-        token = word.text
-        if not any(c.isalnum() for c in token):
-            if word.confidence >= SYMBOL_DOUBT:
-                kept.append(word)
-            continue
-        if word.confidence >= DOUBTFUL or _IDENTIFIER.fullmatch(token.strip(_EDGES)) or not lexicon \
-                or is_word(token, lexicon):
-            kept.append(word)
-    return tuple(kept)
+        lines.setdefault(word.line, []).append(word)
+    noise = {key for key, line in lines.items() if _noise(line, lexicon)}
+    return tuple(word for word in words if word.line not in noise and not _garbage(word))
+
+
+def _noise(line: list[Word], lexicon: frozenset[str]) -> bool:
+    """A line Tesseract made up from debris: read with low confidence and holding no word of the language, no
+    number and no identifier (a line of a stain's texture or of streak clumps that cleanup let through)."""
+    if not lexicon or sum(w.confidence * len(w.text) for w in line) >= NOISE_LINE * sum(len(w.text) for w in line):
+        return False
+    if any("@" in w.text or any(c.isdigit() for c in w.text) for w in line):
+        return False
+    return lexicon_share(line, lexicon) < 0.3
+
+
+def _garbage(word: Word) -> bool:
+    token = word.text
+    if not any(c.isalnum() for c in token):
+        return word.confidence < SYMBOL_DOUBT and not set(token) <= _PUNCTUATION
+    if word.confidence >= DOUBTFUL:
+        return False
+    if "@" in token or any(c.isdigit() for c in token):
+        return False  # e-mails, numbers, CURPs, phones: extraction reads these, slips and all
+    inner = token.strip(_EDGES)
+    letters = sum(c.isalpha() for c in inner)
+    if sum(c in _STRAY for c in inner) >= 1 and letters < 2 * len(inner) / 3:
+        return True
+    return len(inner) >= 4 and inner.isalpha() and not _VOWELS & set(inner)
 
 
 def text_of(words: Iterable[Word]) -> str:

@@ -23,6 +23,8 @@ SMALLEST_MM, LARGEST_MM = 0.8, 12.0  # heights of a letter's mark: 6-point print
 MIN_MARKS = 3  # marks in a chain for it to count as a line ("SDP", "Presente" and "ATENTAMENTE" pass)
 GAP = 1.3  # mark heights between two neighbours of a line: word spaces are about one
 SPREAD = 0.3  # mark heights: the most a line's marks may stray, on average, from the straight line through them
+BLOB = 2.0  # a mark whose thickest part is this many times the letters' stroke is a blob, not a letter
+WORD_REACH = 5.0  # mark heights ahead of a line, or between its pieces, where a short word still belongs to it
 LONG_CHAIN, CURVED_SPREAD = 8, 0.9  # marks, heights: a chain this long may bend as a curled or folded sheet does
 
 
@@ -34,6 +36,8 @@ class TextLines:
     height: float  # median height of those marks across the line, full-size pixels
     vertical: bool  # the lines run down the page: it lies on its side
     level: float | None = None  # the writing's contrast, when `find` was given the page's contrast
+    boxes: np.ndarray | None = None  # (n, 4) float: along, across, length, height of each mark, full-size pixels
+    chains: np.ndarray | None = None  # (n,) int: the line each mark belongs to
 
 
 def find(mask: np.ndarray, dpi: int, vertical: bool = False, contrast: np.ndarray | None = None) -> TextLines | None:
@@ -59,11 +63,25 @@ def find(mask: np.ndarray, dpi: int, vertical: bool = False, contrast: np.ndarra
     if marks.size < MIN_MARKS:
         return None
     box = np.stack([along0[marks], across0[marks], along[marks], across[marks]], axis=1).astype(np.float64)
+    across_shape = small.shape[::-1] if vertical else small.shape
     chain = _chains(box)
-    good = _clear_chains(box, chain, _straight_chains(box, chain), small.shape[::-1] if vertical else small.shape)
+    good = _clear_chains(box, chain, _straight_chains(box, chain), across_shape)
     if not good.size:
         return None
-    members = np.isin(chain, good)
+    # Blobs (the clumps of a drum streak, ink spots) are thicker than the strokes of the page's letters: measured
+    # on the first lines, they go, and the lines are found again without them.
+    thickness = np.zeros(count, np.float32)
+    np.maximum.at(thickness, labels.ravel(), cv2.distanceTransform(small, cv2.DIST_L2, 3).ravel())
+    thickness = thickness[1:][marks]
+    stroke = float(np.median(thickness[np.isin(chain, good)]))
+    thin = thickness <= max(BLOB * stroke, stroke + 1.0)
+    if not thin.all():
+        marks, box = marks[thin], box[thin]
+        chain = _chains(box)
+        good = _clear_chains(box, chain, _straight_chains(box, chain), across_shape)
+        if not good.size:
+            return None
+    members = _with_short_words(box, np.isin(chain, good), small.shape, vertical)
     runs = _draw(box[members], small.shape, vertical)
     level = None
     if contrast is not None:
@@ -72,7 +90,7 @@ def find(mask: np.ndarray, dpi: int, vertical: bool = False, contrast: np.ndarra
         weight = np.bincount(chain, minlength=len(box))[chain[members]]
         level = _weighted_median(peak[1:][marks[members]].astype(np.float64), weight.astype(np.float64))
     return TextLines(runs, int(good.size), int(members.sum()), float(np.median(box[members, 3])) / SCALE, vertical,
-                     level)
+                     level, box[members] / SCALE, chain[members])
 
 
 def turned(mask: np.ndarray, dpi: int, contrast: np.ndarray | None = None,
@@ -209,15 +227,29 @@ def _clear_chains(box: np.ndarray, chain: np.ndarray, candidates: np.ndarray, sh
     return candidates[intruders <= np.maximum(1, 0.25 * sizes)]
 
 
-def _draw(box: np.ndarray, shape: tuple[int, int], vertical: bool) -> np.ndarray:
-    """Each mark's box padded (half its height above for accents, 0.4 below, a letter along: the pieces of a
-    letter that a stamp or a streak cut off stay with it), filled."""
+def _with_short_words(box: np.ndarray, members: np.ndarray, shape: tuple[int, int], vertical: bool) -> np.ndarray:
+    """`members` plus the marks that sit on a line's band, ahead of it or between its pieces: short words ("y",
+    "un", "á") that a justified line's wide spaces left out of any chain of MIN_MARKS."""
+    if members.all() or not members.any():
+        return members
+    band = _draw(box[members], shape, vertical, along=WORD_REACH, above=0.0, below=1.0)
+    start, top, length, height = box.T
+    along_centre = np.clip((start + length / 2).astype(int), 0, (shape[0] if vertical else shape[1]) - 1)
+    across_centre = np.clip((top + height / 2).astype(int), 0, (shape[1] if vertical else shape[0]) - 1)
+    inside = band[along_centre, across_centre] if vertical else band[across_centre, along_centre]
+    return members | (inside > 0)
+
+
+def _draw(box: np.ndarray, shape: tuple[int, int], vertical: bool, along: float = 1.0, above: float = 0.5,
+          below: float = 1.4) -> np.ndarray:
+    """Each mark's box padded and filled: by default half its height above for accents, 0.4 below, a letter
+    along (the pieces of a letter that a stamp or a streak cut off stay with it)."""
     runs = np.zeros(shape, np.uint8)
     start, top, length, height = box.T
-    a0 = np.maximum(0, start - height).astype(int)
-    a1 = (start + length + height).astype(int) + 1
-    c0 = np.maximum(0, top - 0.5 * height).astype(int)
-    c1 = (top + 1.4 * height).astype(int) + 1
+    a0 = np.maximum(0, start - along * height).astype(int)
+    a1 = (start + length + along * height).astype(int) + 1
+    c0 = np.maximum(0, top - above * height).astype(int)
+    c1 = (top + below * height).astype(int) + 1
     for s0, s1, t0, t1 in zip(a0, a1, c0, c1):
         if vertical:
             runs[s0:s1, t0:t1] = 255

@@ -1,0 +1,97 @@
+"""Curled and folded sheets made flat: every text line straightened by moving its columns up or down.
+
+A fold or a curl bends the lines of the page; Tesseract then cuts a bent line into pieces, or reads two lines as
+one. The lines found among the marks (`lines`) tell how far each stretch of each line strays from the line's own
+level: the running median of its marks' centres along the line (letters' own ups and downs, ascenders and accents,
+vanish in it). Each line speaks only where it has marks; down each column the shift is the median of a line and
+its two neighbours (a speck that joined one line does not bend the page), interpolated between lines and held
+beyond the first and last. A page whose lines do not bend by a good part of a letter's height is left as it is:
+remapping would only soften its letters.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import cv2
+import numpy as np
+
+from ocr.cleanup.lines import TextLines
+
+LEAST_BEND = 0.35  # letter heights: lines that stray less than this from level are left alone
+GRID = 16  # px between the points where the shift is worked out
+MIN_MARKS = 5  # marks in a line for it to tell the page's bend
+WINDOW = 5  # marks in the running median along a line
+
+
+def field(found: TextLines, shape: tuple[int, int]) -> np.ndarray | None:
+    """Rows to read from, per pixel (float32, full size), or None when the page's lines do not bend.
+
+    Only for lines that run across the page (a sideways page is turned before it is flattened).
+    """
+    if found.boxes is None or found.vertical:
+        return None
+    height, width = shape
+    columns = np.arange(0, width + GRID, GRID, dtype=np.float64)
+    levels, shifts = [], []
+    for chain in np.unique(found.chains):
+        box = found.boxes[found.chains == chain]
+        if len(box) < MIN_MARKS:
+            continue
+        order = np.argsort(box[:, 0])
+        x = box[order, 0] + box[order, 2] / 2
+        smooth = _running_median(box[order, 1] + box[order, 3] / 2, WINDOW)
+        level = float(np.median(smooth))
+        shift = np.interp(columns, x, smooth) - level
+        shift[(columns < x[0]) | (columns > x[-1])] = np.nan  # a line speaks only where it has marks
+        levels.append(level)
+        shifts.append(shift)
+    if len(levels) < 2:
+        return None
+    order = np.argsort(levels)
+    levels, shifts = np.asarray(levels)[order], _median_of_three(np.asarray(shifts)[order])
+    if np.nanmax(np.abs(shifts)) < LEAST_BEND * found.height:
+        return None
+    rows = np.arange(0, height + GRID, GRID, dtype=np.float64)
+    coarse = np.zeros((rows.size, columns.size), np.float32)
+    for j in range(columns.size):
+        known = ~np.isnan(shifts[:, j])
+        if known.any():
+            coarse[:, j] = np.interp(rows, levels[known], shifts[known, j])
+    shift = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR)
+    return shift + np.arange(height, dtype=np.float32)[:, None]
+
+
+def flatten(image: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """`image` with each pixel taken from the row `rows` gives (white beyond the page's edge)."""
+    height, width = image.shape
+    columns = np.broadcast_to(np.arange(width, dtype=np.float32)[None, :], (height, width))
+    return cv2.remap(image, np.ascontiguousarray(columns), rows, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                     borderValue=255)
+
+
+def resized(rows: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """The same field for an image of another size `shape` (the page image beside an enlarged reading)."""
+    if rows.shape == tuple(shape):
+        return rows
+    factor = shape[0] / rows.shape[0]
+    return cv2.resize(rows, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR) * np.float32(factor)
+
+
+def _running_median(values: np.ndarray, window: int) -> np.ndarray:
+    if len(values) < window:
+        return np.full_like(values, np.median(values))
+    half = window // 2
+    padded = np.pad(values, half, mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, window), axis=1)
+
+
+def _median_of_three(shifts: np.ndarray) -> np.ndarray:
+    """Each line's shift, column by column, as the median of it and the lines just above and below that speak."""
+    if len(shifts) < 3:
+        return shifts
+    stacked = np.stack([np.vstack([shifts[:1], shifts[:-1]]), shifts, np.vstack([shifts[1:], shifts[-1:]])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # columns no line speaks for stay NaN, as they should
+        middle = np.nanmedian(stacked, axis=0)
+    return np.where(np.isnan(shifts), np.nan, middle)
