@@ -49,12 +49,9 @@ def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
     if "borders" in steps:
         gray = bed.whiten_bed(gray)
     image, turn, scale = _reading(gray, dpi, steps)
-    cue = survey.survey(image)
-    rotation, skew = survey.text_lines(cue, turn=turn)
+    rotation, skew = survey.text_lines(survey.survey(image), turn=turn)
     if "orientation" not in steps:
         rotation = 0
-    elif survey.upside_down(cue, rotation, skew):
-        rotation = (rotation + 180) % 360
     if "deskew" not in steps:
         skew = 0.0
     separate = image is not gray
@@ -65,6 +62,12 @@ def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
         image = image if separate else gray
     if "dewarp" in steps and separate:
         image, gray = _flattened(image, gray, (dpi or 300) * scale)
+    # Which way up is judged last, on level and straight lines: a curl's waves blur the x-height band the cue
+    # reads (a wavy letter was read upside down first, then turned by four sample readings).
+    if "orientation" in steps and survey.upside_down(survey.survey(image), 0, 0.0):
+        rotation = (rotation + 180) % 360
+        gray = geometry.rotate(gray, 180)
+        image = geometry.rotate(image, 180) if separate else gray
     lexicon = tesseract.lexicon(options.language)
 
     def recognise(image: np.ndarray, psm: int = options.psm, pdf: bool = options.pdf) -> tesseract.Recognition:

@@ -32,3 +32,13 @@ def deskew(gray: np.ndarray, angle: float, min_angle: float = 0.3) -> np.ndarray
 def enlarged(gray: np.ndarray, factor: int) -> np.ndarray:
     """The page `factor` times larger, smoothly interpolated (for print too small to read as scanned)."""
     return cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+
+
+def halved_max(image: np.ndarray) -> np.ndarray:
+    """Half size (rounded as cv2.resize rounds), each pixel the largest of its 2×2 block: a one-pixel stroke stays."""
+    height, width = image.shape
+    top = image[:height - height % 2, :width - width % 2]
+    pooled = np.maximum(np.maximum(top[0::2, 0::2], top[1::2, 0::2]), np.maximum(top[0::2, 1::2], top[1::2, 1::2]))
+    small_h, small_w = round(height * 0.5), round(width * 0.5)
+    return cv2.copyMakeBorder(pooled, 0, small_h - pooled.shape[0], 0, small_w - pooled.shape[1],
+                              cv2.BORDER_REPLICATE)

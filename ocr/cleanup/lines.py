@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ocr.cleanup import geometry
+
 SCALE = 0.5
 SMALLEST_MM, LARGEST_MM = 0.8, 12.0  # heights of a letter's mark: 6-point print to a large heading (10-140 px)
 MIN_MARKS = 3  # marks in a chain for it to count as a line ("SDP", "Presente" and "ATENTAMENTE" pass)
@@ -40,6 +42,36 @@ class TextLines:
     chains: np.ndarray | None = None  # (n,) int: the line each mark belongs to
 
 
+@dataclass
+class _Marks:
+    """The connected marks of a mask at half size, with what every axis's line search asks of them."""
+
+    labels: np.ndarray
+    stats: np.ndarray  # cv2 stats of marks 1.., background dropped
+    small: np.ndarray
+    _thickness: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, mask: np.ndarray) -> _Marks:
+        small = _halved(mask)
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
+        return cls(labels, stats[1:], small)
+
+    def thickness(self) -> np.ndarray:
+        """Each mark's thickest part (distance to its edge), computed once for both axes."""
+        if self._thickness is None:
+            thickest = np.zeros(len(self.stats) + 1, np.float32)
+            np.maximum.at(thickest, self.labels.ravel(), cv2.distanceTransform(self.small, cv2.DIST_L2, 3).ravel())
+            self._thickness = thickest[1:]
+        return self._thickness
+
+    def peaks(self, contrast: np.ndarray) -> np.ndarray:
+        """Each mark's darkest pixel in `contrast`."""
+        peak = np.zeros(len(self.stats) + 1, np.uint8)
+        np.maximum.at(peak, self.labels.ravel(), geometry.halved_max(contrast).ravel())
+        return peak[1:]
+
+
 def find(mask: np.ndarray, dpi: int, vertical: bool = False, contrast: np.ndarray | None = None) -> TextLines | None:
     """The text lines running across the page (or down it, with `vertical`); None when no marks line up.
 
@@ -47,9 +79,21 @@ def find(mask: np.ndarray, dpi: int, vertical: bool = False, contrast: np.ndarra
     pixels, each mark weighted by the length of its line, so that the long lines of a letter outweigh the short
     runs that a stain's texture can still form.
     """
-    small = _halved(mask)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
-    stats = stats[1:]
+    return _find(_Marks.of(mask), dpi, vertical, contrast)
+
+
+def turned(mask: np.ndarray, dpi: int, contrast: np.ndarray | None = None,
+           margin: float = 1.3) -> tuple[bool, TextLines | None]:
+    """Whether the text runs down the page (down must line up `margin` times the marks across), and its lines."""
+    marks = _Marks.of(mask)
+    across, down = _find(marks, dpi, False, contrast), _find(marks, dpi, True, contrast)
+    score = lambda lines: lines.marks * lines.height if lines else 0.0  # noqa: E731
+    sideways = score(down) > margin * score(across)
+    return sideways, down if sideways else across
+
+
+def _find(found: _Marks, dpi: int, vertical: bool, contrast: np.ndarray | None) -> TextLines | None:
+    stats, small = found.stats, found.small
     if vertical:  # the same code reads lines down the page: swap the axes of every box
         along0, across0, along, across = (stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_LEFT],
                                            stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH])
@@ -70,9 +114,7 @@ def find(mask: np.ndarray, dpi: int, vertical: bool = False, contrast: np.ndarra
         return None
     # Blobs (the clumps of a drum streak, ink spots) are thicker than the strokes of the page's letters: measured
     # on the first lines, they go, and the lines are found again without them.
-    thickness = np.zeros(count, np.float32)
-    np.maximum.at(thickness, labels.ravel(), cv2.distanceTransform(small, cv2.DIST_L2, 3).ravel())
-    thickness = thickness[1:][marks]
+    thickness = found.thickness()[marks]
     stroke = float(np.median(thickness[np.isin(chain, good)]))
     thin = thickness <= max(BLOB * stroke, stroke + 1.0)
     if not thin.all():
@@ -85,21 +127,10 @@ def find(mask: np.ndarray, dpi: int, vertical: bool = False, contrast: np.ndarra
     runs = _draw(box[members], small.shape, vertical)
     level = None
     if contrast is not None:
-        peak = np.zeros(count, np.uint8)
-        np.maximum.at(peak, labels.ravel(), _halved_max(contrast).ravel())
         weight = np.bincount(chain, minlength=len(box))[chain[members]]
-        level = _weighted_median(peak[1:][marks[members]].astype(np.float64), weight.astype(np.float64))
+        level = _weighted_median(found.peaks(contrast)[marks[members]].astype(np.float64), weight.astype(np.float64))
     return TextLines(runs, int(good.size), int(members.sum()), float(np.median(box[members, 3])) / SCALE, vertical,
                      level, box[members] / SCALE, chain[members])
-
-
-def turned(mask: np.ndarray, dpi: int, contrast: np.ndarray | None = None,
-           margin: float = 1.3) -> tuple[bool, TextLines | None]:
-    """Whether the text runs down the page (down must line up `margin` times the marks across), and its lines."""
-    across, down = find(mask, dpi, contrast=contrast), find(mask, dpi, vertical=True, contrast=contrast)
-    score = lambda lines: lines.marks * lines.height if lines else 0.0  # noqa: E731
-    sideways = score(down) > margin * score(across)
-    return sideways, down if sideways else across
 
 
 def line_mask(lines: TextLines, shape: tuple[int, int]) -> np.ndarray:
@@ -111,16 +142,6 @@ def _halved(mask: np.ndarray) -> np.ndarray:
     # INTER_AREA then any coverage: a one-pixel stroke stays whole at half size
     small = cv2.resize(mask.astype(np.uint8) * 255, None, fx=SCALE, fy=SCALE, interpolation=cv2.INTER_AREA)
     return (small > 0).astype(np.uint8)
-
-
-def _halved_max(image: np.ndarray) -> np.ndarray:
-    """Half size, each pixel the largest of its 2×2 block (the grid `_halved` uses)."""
-    height, width = image.shape
-    top = image[:height - height % 2, :width - width % 2]
-    pooled = np.maximum(np.maximum(top[0::2, 0::2], top[1::2, 0::2]), np.maximum(top[0::2, 1::2], top[1::2, 1::2]))
-    small_h, small_w = round(height * SCALE), round(width * SCALE)
-    return cv2.copyMakeBorder(pooled, 0, small_h - pooled.shape[0], 0, small_w - pooled.shape[1],
-                              cv2.BORDER_REPLICATE)
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -160,18 +181,21 @@ def _chains(box: np.ndarray) -> np.ndarray:
 
 
 def _components(count: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Connected components of the graph with edges a-b, as the smallest member index of each (label propagation
-    with pointer jumping: a few passes even for chains of hundreds of marks)."""
-    label = np.arange(count)
-    while True:
-        low = np.minimum(label[a], label[b])
-        new = label.copy()
-        np.minimum.at(new, a, low)
-        np.minimum.at(new, b, low)
-        new = new[new]
-        if np.array_equal(new, label):
-            return label
-        label = new
+    """Connected components of the graph with edges a-b, as the root index of each (union-find with path halving:
+    a plain loop over a few thousand edges, faster here than any array trick tried)."""
+    parent = list(range(count))
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for left, right in zip(a.tolist(), b.tolist()):
+        left, right = root(left), root(right)
+        if left != right:
+            parent[max(left, right)] = min(left, right)
+    return np.fromiter((root(node) for node in range(count)), np.int64, count)
 
 
 def _straight_chains(box: np.ndarray, chain: np.ndarray) -> np.ndarray:

@@ -25,12 +25,11 @@ def prepare(gray: np.ndarray, dpi: int, only_lines: bool = True) -> Reading:
     """The reading image of a grey page (not yet turned or deskewed); with `only_lines` off, every candidate mark."""
     contrast = ink.contrast(gray, dpi)
     marks = ink.candidates(contrast)
-    everywhere = np.ones(gray.shape, bool)
     if not only_lines:
-        return Reading(ink.as_image(contrast, marks, ink.text_level(contrast, marks, everywhere)), False, None)
+        return Reading(ink.as_image(contrast, marks, ink.level_of(contrast, marks)), False, None)
     sideways, found = lines.turned(marks, dpi, contrast)
     if found is None:
-        return Reading(ink.as_image(contrast, marks, ink.text_level(contrast, marks, everywhere)), sideways, None)
+        return Reading(ink.as_image(contrast, marks, ink.level_of(contrast, marks)), sideways, None)
     level = max(found.level, 2.0 * ink.MIN_CONTRAST)
     marks = ink.relative_to(contrast, level)
     found = lines.find(marks, dpi, vertical=sideways) or found
