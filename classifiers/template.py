@@ -20,6 +20,8 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from rapidfuzz.distance import Levenshtein
+
 from classifiers.features import normalise
 
 # The formulas of the frame, as a reader would write them; matched after normalise() (lower case, no accents).
@@ -146,23 +148,7 @@ def similar(word: str, target: str) -> bool:
     allowed = 0 if len(target) <= 3 else 1 if len(target) <= 6 else 2
     if not allowed or abs(len(word) - len(target)) > allowed:
         return False
-    if len(set(word) ^ set(target)) > 2 * allowed:  # each edit changes at most two letters of the sets
-        return False
-    return _distance(word, target, allowed) <= allowed
-
-
-def _distance(a: str, b: str, bound: int) -> int:
-    """Levenshtein distance, stopped once every path exceeds `bound` (words here are short; rapidfuzz is only a
-    benchmark dependency, and this runs on a few dozen word pairs per letter)."""
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > bound:
-            return bound + 1
-        previous = current
-    return previous[-1]
+    return Levenshtein.distance(word, target, score_cutoff=allowed) <= allowed
 
 
 def _junk(token: _Token) -> bool:
@@ -268,7 +254,8 @@ def _frame_piece(word: str) -> bool:
         if similar(word, frame):
             return True
         if len(word) >= 4 and len(word) < len(frame) and any(
-                _distance(word, frame[k:k + len(word)], 1) <= 1 for k in range(len(frame) - len(word) + 1)):
+                Levenshtein.distance(word, frame[k:k + len(word)], score_cutoff=1) <= 1
+                for k in range(len(frame) - len(word) + 1)):
             return True
     return False
 

@@ -397,3 +397,36 @@ def test_ocr_noise_is_deterministic_and_damages_like_a_poor_scan():
     assert 0 < changed(gentle) < changed(harsh)
     assert len(harsh.split("\n")) != len(text.split("\n"))  # lines lost, junk lines added
     assert corrupt(text, Profile(0, 0, 0, 0, 0, 0, 0, line_lost=0, edge_junk=0, junk_lines=0)) == text
+
+
+def test_the_keystroke_bench_says_so_and_exits_0_without_the_shared_data(monkeypatch, tmp_path, capsys):
+    from bench import keystroke
+
+    monkeypatch.setattr(keystroke, "ROUTING", tmp_path / "no" / "infocdmx_dev.jsonl")
+    assert keystroke.main(["--ocr-dir", str(tmp_path)]) == 0
+    assert "nada que medir" in capsys.readouterr().out
+
+
+def test_one_keystroke_counts_suggested_and_right_from_ocr_and_from_clean_text(model_dir):
+    from bench.keystroke import one_keystroke
+
+    clean = ["Solicito una despensa, no tenemos qué comer.", "Pido drenaje en mi calle, por favor.",
+             "Necesito una silla de ruedas para mi mamá."]
+    ocr = [DAMAGED_LETTER, "= 7 : Ñ = Tm - CN pa", clean[2]]
+    labels = ["paquetes_alimentarios", "infraestructura_basica", "ayudas_sociales_diversas"]
+    result = one_keystroke(ocr, clean, labels, classifier=Classifier(model_dir))
+    assert result["n"] == 3 and result["target"] == 0.9
+    assert result["clean"]["one_keystroke_share"] == 1.0  # the test model knows all three requests
+    assert result["ocr"]["one_keystroke_share"] == round(2 / 3, 4)  # the junk-only reading gets no suggestion
+    assert result["ratio"] == round(result["ocr"]["one_keystroke_share"] / 1.0, 4) and not result["meets"]
+
+
+def test_noise_profiles_fitted_on_a_reading_follow_its_damage():
+    from bench.keystroke import fit_profiles
+
+    clean = LETTER
+    read = LETTER.replace("e", "c").replace("Solicito atentamente", "Solicito atentarnente") + "\n= 7 : Ñ = Tm"
+    same, damaged = fit_profiles([(clean, clean), (clean, read)])
+    assert same.substitute == same.delete == same.line_lost == same.junk_lines == 0
+    assert damaged.substitute > 0.03 and damaged.junk_lines > 0
+    assert damaged.confusions.get(("e", "c"), 0) >= 2
