@@ -1,19 +1,17 @@
 """Which way up a page reads: chosen by what recognition finds on each candidate turn, not by layout alone.
 
 Layout cues (how the lines run, ink above and below the x-height) are cheap and right on clean pages, so the page
-is first read the way they say. When that reading is doubtful, a square sample from the middle of the writing is
-read at all four quarter turns and the turn whose reading holds the most dictionary words wins: folds, curls,
-streaks and faint print mislead the cues, but upside down or sideways Tesseract finds no words of the language.
+is first read the way they say. When that reading is doubtful, a square sample of the writing is read for each of
+the four ways the page could lie (ocr.reader lays each out) and the one whose reading holds the most dictionary
+words wins: folds, curls, streaks and faint print mislead the cues, but upside down or sideways Tesseract finds no
+words of the language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from ocr import words as wordlist
-from ocr.cleanup import geometry
 from ocr.tesseract import Recognition
 
 DOUBTFUL = 70.0  # mean confidence below which a reading may be the wrong way up
@@ -41,13 +39,3 @@ def sample(image: np.ndarray) -> np.ndarray:
     top = min(max(0, cy - side // 2), height - side)
     left = min(max(0, cx - side // 2), width - side)
     return image[top:top + side, left:left + side]
-
-
-def best_turn(image: np.ndarray, recognise_sample: Callable[[np.ndarray], Recognition],
-              lexicon: frozenset[str]) -> int:
-    """The clockwise quarter turn (0, 90, 180, 270) under which a sample of `image` reads best."""
-    square = sample(image)
-    scores = {turn: wordlist.legible_letters(recognise_sample(geometry.rotate(square, turn)).words, lexicon)
-              for turn in (0, 90, 180, 270)}
-    turn = max(scores, key=scores.get)
-    return turn if scores[turn] > BETTER * scores[0] + 5 else 0

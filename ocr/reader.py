@@ -38,6 +38,23 @@ class OcrOptions:
     # (fields_dev CER 0.122 against 0.105; FONDUE 0.047 against 0.043)
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """A page made upright and level: what recognition reads, the page image beside it, and how it was turned."""
+
+    image: np.ndarray  # the reading (the page image itself when the writing step is off)
+    gray: np.ndarray  # the page image, same geometry at 1/scale the size
+    rotation: int
+    skew: float
+    scale: int  # the reading's size over the page image's
+
+    def flipped(self) -> _Layout:
+        same = self.image is self.gray
+        gray = geometry.rotate(self.gray, 180)
+        return _Layout(gray if same else geometry.rotate(self.image, 180), gray, (self.rotation + 180) % 360,
+                       self.skew, self.scale)
+
+
 def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
     """Clean one page and recognise its text; a page Tesseract cannot read comes back with its error recorded."""
     started = time.monotonic()
@@ -48,7 +65,36 @@ def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
         return _page(page.number, gray, started, options, dpi, blank=True)
     if "borders" in steps:
         gray = bed.whiten_bed(gray)
-    image, turn, scale = _reading(gray, dpi, steps)
+    layout = _lay_out(gray, dpi, steps)
+    lexicon = tesseract.lexicon(options.language)
+
+    def recognise(laid: _Layout, image: np.ndarray | None = None, psm: int = options.psm,
+                  pdf: bool = options.pdf) -> tesseract.Recognition:
+        found = tesseract.recognise(laid.image if image is None else image, options.language, options.timeout,
+                                    pdf=pdf, dpi=(dpi or 300) * laid.scale, psm=psm)
+        if laid.scale == 1:
+            return found
+        return tesseract.Recognition(tuple(_scaled(w, 1 / laid.scale) for w in found.words), found.pdf,
+                                     found.confidence)
+
+    try:
+        result = recognise(layout)
+        if "orientation" in steps and orientation.doubtful(result, lexicon):
+            layout, result = _upright(layout, result, gray, dpi, steps, recognise, lexicon)
+    except (OcrTimeout, OcrFailed) as error:
+        return _page(page.number, layout.gray, started, options, dpi, rotation=layout.rotation, skew=layout.skew,
+                     error=error)
+    kept = wordlist.legible(result.words, lexicon) if "words" in steps else result.words
+    confidence, gray = result.confidence, layout.gray
+    pdf = searchable.with_text_layer(searchable.image_page(gray, dpi), result.pdf) if options.pdf else None
+    return OcrPage(page.number, wordlist.text_of(kept), confidence, layout.rotation, layout.skew, gray.shape[1],
+                   gray.shape[0], False, confidence is None or confidence < LOW_CONFIDENCE,
+                   time.monotonic() - started, result.words, pdf)
+
+
+def _lay_out(gray: np.ndarray, dpi: int, steps: frozenset[str], sideways: bool | None = None) -> _Layout:
+    """The page turned by how its lines run, deskewed, lighting flattened, straightened, and judged which way up."""
+    image, turn, scale = _reading(gray, dpi, steps, sideways)
     rotation, skew = survey.text_lines(survey.survey(image), turn=turn)
     if "orientation" not in steps:
         rotation = 0
@@ -62,41 +108,46 @@ def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
         image = image if separate else gray
     if "dewarp" in steps and separate:
         image, gray = _flattened(image, gray, (dpi or 300) * scale)
+    layout = _Layout(image, gray, rotation, skew, scale)
     # Which way up is judged last, on level and straight lines: a curl's waves blur the x-height band the cue
     # reads (a wavy letter was read upside down first, then turned by four sample readings).
     if "orientation" in steps and survey.upside_down(survey.survey(image), 0, 0.0):
-        rotation = (rotation + 180) % 360
-        gray = geometry.rotate(gray, 180)
-        image = geometry.rotate(image, 180) if separate else gray
-    lexicon = tesseract.lexicon(options.language)
-
-    def recognise(image: np.ndarray, psm: int = options.psm, pdf: bool = options.pdf) -> tesseract.Recognition:
-        found = tesseract.recognise(image, options.language, options.timeout, pdf=pdf, dpi=(dpi or 300) * scale,
-                                    psm=psm)
-        return found if scale == 1 else tesseract.Recognition(tuple(_scaled(w, 1 / scale) for w in found.words),
-                                                              found.pdf, found.confidence)
-
-    try:
-        result = recognise(image)
-        if "orientation" in steps and orientation.doubtful(result, lexicon):
-            turn = orientation.best_turn(image, lambda sample: recognise(sample, psm=6, pdf=False), lexicon)
-            if turn:
-                turned = geometry.rotate(image, turn)
-                retry = recognise(turned)
-                if wordlist.legible_letters(retry.words, lexicon) > wordlist.legible_letters(result.words, lexicon):
-                    image, result, rotation = turned, retry, (rotation + turn) % 360
-                    gray = geometry.rotate(gray, turn)
-    except (OcrTimeout, OcrFailed) as error:
-        return _page(page.number, gray, started, options, dpi, rotation=rotation, skew=skew, error=error)
-    kept = wordlist.legible(result.words, lexicon) if "words" in steps else result.words
-    confidence = result.confidence
-    pdf = searchable.with_text_layer(searchable.image_page(gray, dpi), result.pdf) if options.pdf else None
-    return OcrPage(page.number, wordlist.text_of(kept), confidence, rotation, skew, gray.shape[1], gray.shape[0],
-                   False, confidence is None or confidence < LOW_CONFIDENCE, time.monotonic() - started,
-                   result.words, pdf)
+        return layout.flipped()
+    return layout
 
 
-def _reading(gray: np.ndarray, dpi: int, steps: frozenset[str]) -> tuple[np.ndarray, int | None, int]:
+def _upright(layout: _Layout, result: tesseract.Recognition, gray: np.ndarray, dpi: int, steps: frozenset[str],
+             recognise, lexicon: frozenset[str]) -> tuple[_Layout, tesseract.Recognition]:
+    """The page's best reading among the four ways it could lie, when the first reading was doubtful.
+
+    The other way of the lines is laid out afresh (its own text lines, deskew and straightening): vertical drum
+    streaks line up too, and a short letter under many of them was taken for a page on its side. A sample of
+    each candidate's writing is read; the winner is read whole, and kept if it reads better than the first.
+    """
+    if "writing" in steps:
+        other = _lay_out(gray, dpi, steps, sideways=layout.rotation % 180 == 0)
+        candidates = [layout, layout.flipped(), other, other.flipped()]
+    else:
+        candidates = [_turned(layout, turn) for turn in (0, 90, 180, 270)]
+    scores = [wordlist.legible_letters(recognise(c, orientation.sample(c.image), psm=6, pdf=False).words, lexicon)
+              for c in candidates]
+    best = max(range(len(candidates)), key=scores.__getitem__)
+    if best == 0 or scores[best] <= orientation.BETTER * scores[0] + 5:
+        return layout, result
+    retry = recognise(candidates[best])
+    if wordlist.legible_letters(retry.words, lexicon) > wordlist.legible_letters(result.words, lexicon):
+        return candidates[best], retry
+    return layout, result
+
+
+def _turned(layout: _Layout, turn: int) -> _Layout:
+    gray = geometry.rotate(layout.gray, turn)
+    image = gray if layout.image is layout.gray else geometry.rotate(layout.image, turn)
+    return _Layout(image, gray, (layout.rotation + turn) % 360, layout.skew, layout.scale)
+
+
+def _reading(gray: np.ndarray, dpi: int, steps: frozenset[str],
+             sideways: bool | None = None) -> tuple[np.ndarray, int | None, int]:
     """(what recognition reads, the quarter turn its lines ask for or None to let the survey judge, its scale).
 
     Print smaller than SMALL_TEXT is read at twice the size: the cleanup's filters and Tesseract both lose such
@@ -104,12 +155,13 @@ def _reading(gray: np.ndarray, dpi: int, steps: frozenset[str]) -> tuple[np.ndar
     """
     if "writing" not in steps:
         return gray, None, 1
-    prepared = reading.prepare(gray, dpi, only_lines="lines" in steps)
+    prepared = reading.prepare(gray, dpi, only_lines="lines" in steps, sideways=sideways)
+    scale = 1
     if prepared.lines is not None and prepared.lines.height < SMALL_TEXT:
-        bigger = geometry.enlarged(gray, 2)
-        prepared = reading.prepare(bigger, (dpi or 300) * 2, only_lines="lines" in steps)
-        return prepared.image, 270 if prepared.sideways else 0, 2
-    return prepared.image, 270 if prepared.sideways else 0, 1
+        scale = 2
+        prepared = reading.prepare(geometry.enlarged(gray, 2), (dpi or 300) * 2, only_lines="lines" in steps,
+                                   sideways=sideways)
+    return prepared.image, 270 if prepared.sideways else 0, scale
 
 
 def _flattened(image: np.ndarray, gray: np.ndarray, dpi: int) -> tuple[np.ndarray, np.ndarray]:

@@ -11,8 +11,6 @@ remapping would only soften its letters.
 
 from __future__ import annotations
 
-import warnings
-
 import cv2
 import numpy as np
 
@@ -93,7 +91,8 @@ def _median_of_three(shifts: np.ndarray) -> np.ndarray:
     if len(shifts) < 3:
         return shifts
     stacked = np.stack([np.vstack([shifts[:1], shifts[:-1]]), shifts, np.vstack([shifts[1:], shifts[-1:]])])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # columns no line speaks for stay NaN, as they should
-        middle = np.nanmedian(stacked, axis=0)
+    # Columns no line speaks for stay NaN; they are filled first so nanmedian has no empty slice to warn about
+    # (warnings.catch_warnings is not safe in the page threads).
+    stacked = np.where(np.isnan(stacked).all(axis=0), 0.0, stacked)
+    middle = np.nanmedian(stacked, axis=0)
     return np.where(np.isnan(shifts), np.nan, middle)

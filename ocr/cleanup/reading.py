@@ -21,13 +21,19 @@ class Reading:
     lines: lines.TextLines | None  # None when nothing lined up (the image then keeps every candidate mark)
 
 
-def prepare(gray: np.ndarray, dpi: int, only_lines: bool = True) -> Reading:
-    """The reading image of a grey page (not yet turned or deskewed); with `only_lines` off, every candidate mark."""
+def prepare(gray: np.ndarray, dpi: int, only_lines: bool = True, sideways: bool | None = None) -> Reading:
+    """The reading image of a grey page (not yet turned or deskewed); with `only_lines` off, every candidate mark.
+
+    Which way the lines run is decided here unless `sideways` says it (to try the other way on a doubtful page).
+    """
     contrast = ink.contrast(gray, dpi)
     marks = ink.candidates(contrast)
     if not only_lines:
         return Reading(ink.as_image(contrast, marks, ink.level_of(contrast, marks)), False, None)
-    sideways, found = lines.turned(marks, dpi, contrast)
+    if sideways is None:
+        sideways, found = lines.turned(marks, dpi, contrast)
+    else:
+        found = lines.find(marks, dpi, vertical=sideways, contrast=contrast)
     if found is None:
         return Reading(ink.as_image(contrast, marks, ink.level_of(contrast, marks)), sideways, None)
     level = max(found.level, 2.0 * ink.MIN_CONTRAST)
