@@ -25,6 +25,8 @@ from pipeline.errors import ContentMismatch, CorruptFile, EncryptedPdf, ImageToo
 Image.MAX_IMAGE_PIXELS = None
 
 # Page shapes refused at inspect time, so that the file goes to quarantine with a reason instead of failing later:
+LONGEST_SHEET_IN = 17.5  # inches: a stated resolution implying a longer sheet (past A3) is not believed
+USUAL_SHEET_IN = 11.0  # inches: the long side of a letter or an A4 sheet (11, 11.7), to judge resolution by
 MAX_SIDE = 32767  # pixels: Tesseract answers "Image too large" past this (measured on 33000 x 400); PDFs render smaller
 MIN_SIDE = 32  # pixels: narrower than one line of text; under 4 px OpenCV's cleanup crashed (cv2.resize, empty size)
 # A4 is 1.4:1 and a long till receipt about 10:1. Past 15:1 the cleanup's survey (longest side 1000 px) keeps under
@@ -289,12 +291,20 @@ def _is_gray(rgb: np.ndarray) -> bool:
 
 
 def _image_dpi(image: Image.Image) -> int:
+    """The image's resolution: as stated when the sheet it implies could be one, else judged from its size.
+
+    Phones and screenshots state 72 dpi whatever they hold: taken at its word, a photo of a letter 3,000 px long
+    is a sheet of over a metre, and the cleanup's strokes and lines (sized in millimetres) missed a third of it.
+    """
     dpi = image.info.get("dpi", (0, 0))[0]
     try:
         dpi = int(round(float(dpi)))
     except (TypeError, ValueError, OverflowError):  # a TIFF resolution of n/0 reads as nan
         dpi = 0
-    return dpi if 50 <= dpi <= 1200 else 0
+    long_side = max(image.size)
+    if 50 <= dpi <= 1200 and long_side / dpi <= LONGEST_SHEET_IN:
+        return dpi
+    return min(max(round(long_side / USUAL_SHEET_IN), 100), 600)
 
 
 def text_layers(path: Path, timeout: float = 120) -> list[str]:

@@ -15,7 +15,7 @@ from ocr.document import PagePool, read_document
 from ocr.reader import OcrOptions
 from pipeline.errors import ContentMismatch, CorruptFile, ImageTooLarge, PageSizeAbsurd, TooManyPages
 from tests.damage import save_oriented
-from tests.pages import LETTERS, save_pdf, save_tiff, small_page
+from tests.pages import LETTERS, render_page, save_pdf, save_tiff, small_page
 
 
 def test_pages_come_one_at_a_time_and_skip_what_is_done(tmp_path):
@@ -190,3 +190,19 @@ def test_a_tiff_frame_past_the_limits_is_refused_before_any_page_is_read(tmp_pat
     path = save_tiff(tmp_path / "mixto.tif", [small_page("a"), Image.new("L", (3000, 3000), 255), small_page("c")])
     with pytest.raises(ImageTooLarge, match="página 2"):
         rasterize.inspect(path, max_pages=10, max_pixels=5_000_000)
+
+
+@pytest.mark.parametrize("stated, size, judged", [
+    (72, (2222, 3143), 286),  # a phone's 72 dpi on a photo of a letter: a sheet of 1.1 m, not believed
+    (None, (2480, 3508), 319),  # no resolution stated: judged by the size of a sheet
+    (300, (2480, 3508), 300),  # a scanner's own figure, for a sheet it could be
+    (72, (612, 792), 72),  # a letter page rendered at 72 dpi is one
+    (150, (300, 400), 150),  # a small slip at 150 dpi
+])
+def test_an_image_resolution_is_believed_only_for_a_sheet_it_could_be(tmp_path, stated, size, judged):
+    path = tmp_path / "pagina.jpg"
+    image = render_page("Hola", size=size)
+    image.save(path, **({"dpi": (stated, stated)} if stated else {}))
+    info = rasterize.inspect(path, max_pages=10, max_pixels=10**8)
+    [page] = rasterize.iter_pages(path, info, dpi=300, max_pixels=10**8)
+    assert page.dpi == judged
