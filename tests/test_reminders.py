@@ -70,7 +70,7 @@ def office_turnos(ctx) -> dict[str, routing.Routed]:
     returned = made["devuelto"].document_id
     followup.return_turno(ctx, ana, returned, version=version_of(ctx, returned), note="No es de esta dirección")
     concluded = made["concluido"].document_id
-    followup.answer(ctx, ana, concluded, version=version_of(ctx, concluded), answered_on=dt.date.today(),
+    followup.answer(ctx, ana, concluded, version=version_of(ctx, concluded), answered_on=TODAY,
                     text="Se entregó el apoyo.")
     close_office(ctx)
     return made
