@@ -21,16 +21,18 @@ def image_page(gray: np.ndarray, dpi: int) -> bytes:
     return buffer.getvalue()
 
 
-def with_text_layer(image_pdf: bytes, text_pdf: bytes | None) -> bytes:
-    """The page image with Tesseract's invisible text layer laid over it (both the same page size)."""
+def with_text_layer(image_pdf: bytes, text_pdf: bytes | None, shift: tuple[float, float] = (0.0, 0.0)) -> bytes:
+    """The page image with Tesseract's invisible text layer laid over it, the layer's lower left corner `shift`
+    points from the page's (Tesseract read a part of the page)."""
     if not text_pdf:
         return image_pdf
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfReader, PdfWriter, Transformation
 
     writer = PdfWriter()
     # merged once it belongs to the writer: pypdf 7 refuses to merge into a page a reader still owns
     page = writer.add_page(PdfReader(io.BytesIO(image_pdf)).pages[0])
-    page.merge_page(PdfReader(io.BytesIO(text_pdf)).pages[0])
+    page.merge_transformed_page(PdfReader(io.BytesIO(text_pdf)).pages[0], Transformation().translate(*shift),
+                                expand=False)
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()

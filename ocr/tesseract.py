@@ -58,6 +58,8 @@ def recognise(gray: np.ndarray, language: str, timeout: float, *, pdf: bool = Fa
               psm: int = 3) -> Recognition:
     """Recognise one cleaned page in a single Tesseract run."""
     with _staged(gray) as (image, base):
+        # tessedit_do_invert stays on: the reading is dark writing on white, but the inverted second try of doubtful
+        # words still mended some (petitions_dev CER 0.089 against 0.094 without, for a tenth more time).
         config = f"--psm {psm} --dpi {dpi or 300} -c tessedit_create_tsv=1"
         if pdf:
             config += " -c textonly_pdf=1"

@@ -51,12 +51,16 @@ def legible(words: Iterable[Word], lexicon: frozenset[str]) -> tuple[Word, ...]:
 
 def _noise(line: list[Word], lexicon: frozenset[str]) -> bool:
     """A line Tesseract made up from debris: read with low confidence and holding no word of the language, no
-    number and no identifier (a line of a stain's texture or of streak clumps that cleanup let through)."""
+    number and no identifier (a line of a stain's texture or of streak clumps that cleanup let through).
+
+    Tesseract's word list holds many short non-words ("aaa", "ans", "ira"): a streak clump read as "IRA A IR E A
+    er A EN" is all dictionary, so a doubtful line must also hold a dictionary word of four letters or more."""
     if not lexicon or sum(w.confidence * len(w.text) for w in line) >= NOISE_LINE * sum(len(w.text) for w in line):
         return False
     if any("@" in w.text or any(c.isdigit() for c in w.text) for w in line):
         return False
-    return lexicon_share(line, lexicon) < 0.3
+    long_word = any(len(core(w.text)) >= 4 and is_word(w.text, lexicon) for w in line)
+    return not long_word or lexicon_share(line, lexicon) < 0.3
 
 
 def _garbage(word: Word) -> bool:

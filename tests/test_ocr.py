@@ -3,6 +3,7 @@ failed pages and long documents handled."""
 
 from __future__ import annotations
 
+import sys
 import tracemalloc
 
 import numpy as np
@@ -123,11 +124,12 @@ def test_a_hanging_tesseract_becomes_a_recorded_page_failure(fake_tesseract):
 
 
 def test_a_failed_page_does_not_stop_the_rest_of_the_document(tmp_path, fake_tesseract):
-    # Page 2 is a full A4 page, the others half pages (read at twice the size: their print is small): the fake
-    # tesseract hangs only on the big image.
+    # Page 2 is a full A4 page, the others half pages: the fake tesseract hangs only on the widest writing (page
+    # 2's lines are 1864 px long as read, the others' about 1050).
     pdf = save_pdf(tmp_path / "tres.pdf", [small_page(LETTERS[0]), render_page(LETTERS[1]), small_page(LETTERS[2])])
     info = rasterize.inspect(pdf, 10, 10**8)
-    fake_tesseract('[ "$(stat -c %s "$1")" -gt 1500000 ] && sleep 30; exec /usr/bin/tesseract "$@"')
+    wide = f'"{sys.executable}" -c "import sys; from PIL import Image; sys.exit(Image.open(sys.argv[1]).width < 1500)"'
+    fake_tesseract(wide + ' "$1" && sleep 30; exec /usr/bin/tesseract "$@"')
     pool = PagePool(2)
     try:
         pages = list(read_document(pdf, info, OcrOptions("spa", 5.0), pool, dpi=150, max_pixels=10**8))

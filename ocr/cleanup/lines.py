@@ -50,6 +50,7 @@ class _Marks:
     stats: np.ndarray  # cv2 stats of marks 1.., background dropped
     small: np.ndarray
     _thickness: np.ndarray | None = None
+    _where: np.ndarray | None = None
 
     @classmethod
     def of(cls, mask: np.ndarray) -> _Marks:
@@ -61,15 +62,24 @@ class _Marks:
         """Each mark's thickest part (distance to its edge), computed once for both axes."""
         if self._thickness is None:
             thickest = np.zeros(len(self.stats) + 1, np.float32)
-            np.maximum.at(thickest, self.labels.ravel(), cv2.distanceTransform(self.small, cv2.DIST_L2, 3).ravel())
+            inside = self._inside()
+            np.maximum.at(thickest, self.labels.ravel()[inside],
+                          cv2.distanceTransform(self.small, cv2.DIST_L2, 3).ravel()[inside])
             self._thickness = thickest[1:]
         return self._thickness
 
     def peaks(self, contrast: np.ndarray) -> np.ndarray:
         """Each mark's darkest pixel in `contrast`."""
         peak = np.zeros(len(self.stats) + 1, np.uint8)
-        np.maximum.at(peak, self.labels.ravel(), geometry.halved_max(contrast).ravel())
+        inside = self._inside()
+        np.maximum.at(peak, self.labels.ravel()[inside], geometry.halved_max(contrast).ravel()[inside])
         return peak[1:]
+
+    def _inside(self) -> np.ndarray:
+        """Where the marks are, as flat indices: ufunc.at over the whole page cost a tenth of the cleanup."""
+        if self._where is None:
+            self._where = np.flatnonzero(self.labels.ravel())
+        return self._where
 
 
 def find(mask: np.ndarray, dpi: int, vertical: bool = False, contrast: np.ndarray | None = None) -> TextLines | None:
