@@ -42,7 +42,11 @@ def field(found: TextLines, shape: tuple[int, int]) -> np.ndarray | None:
         smooth = _running_median(box[:, 1] + box[:, 3] / 2, WINDOW)
         level = float(np.median(smooth))
         shift = np.interp(columns, x, smooth) - level
-        shift[(columns < x[0]) | (columns > x[-1])] = np.nan  # a line speaks only where it has marks
+        # A line speaks where it has marks, and a letter's height past its first and last (held there): ending at
+        # the first mark's centre left the first letter's left half unmoved and its right half moved, a hook that
+        # Tesseract read as another letter ("vURP", "tyomicilio" for "CURP", "Domicilio").
+        reach = found.height
+        shift[(columns < box[0, 0] - reach) | (columns > box[-1, 0] + box[-1, 2] + reach)] = np.nan
         levels.append(level)
         shifts.append(shift)
     if len(levels) < 2:
@@ -54,10 +58,18 @@ def field(found: TextLines, shape: tuple[int, int]) -> np.ndarray | None:
         return None
     rows = np.arange(0, height + GRID, GRID, dtype=np.float64)
     coarse = np.zeros((rows.size, columns.size), np.float32)
+    spoken = []
     for j in range(columns.size):
         known = ~np.isnan(shifts[:, j])
         if known.any():
             coarse[:, j] = np.interp(rows, levels[known], shifts[known, j])
+            spoken.append(j)
+    # Columns no line speaks for (the margins) hold the nearest spoken column's shift: falling back to no shift
+    # there bent the letters at the edge of the writing.
+    silent = np.setdiff1d(np.arange(columns.size), spoken)
+    if silent.size:
+        nearest = np.asarray(spoken)[np.abs(silent[:, None] - np.asarray(spoken)[None, :]).argmin(axis=1)]
+        coarse[:, silent] = coarse[:, nearest]
     shift = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR)
     return shift + np.arange(height, dtype=np.float32)[:, None]
 
