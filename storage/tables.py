@@ -443,3 +443,35 @@ class AccessEntry(Base):
     target: Mapped[str] = mapped_column(String(300), default="")  # which record or file, e.g. "página 2"
     ip: Mapped[str | None] = mapped_column(String(64))
     via: Mapped[str] = mapped_column(String(10), default="web")  # web, api, cli
+
+
+# Model versions and retraining (issue 12).
+
+
+class ModelVersion(Base):
+    """A trained classifier kept under HOME/modelos/<version>/ (the shipped one where it ships): its figures, and
+    whether it is the one the workers use. At most one row is active; activations are in the event log."""
+
+    __tablename__ = "model_versions"
+
+    version: Mapped[str] = mapped_column(String(120), primary_key=True)
+    folder: Mapped[str] = mapped_column(String(1000))
+    trained_at: Mapped[str] = mapped_column(String(40))
+    data_sha256: Mapped[str] = mapped_column(String(64), default="")
+    n: Mapped[int] = mapped_column(Integer, default=0)  # training texts (the largest target's)
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)  # per target: label → training texts
+    gate: Mapped[dict | None] = mapped_column(JSON)  # the figures that promoted or refused it; None: never gated
+    active: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    activated_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Lock(Base):
+    """A named lock shared by every process and machine on one database (e.g. "retrain"): held by `owner` until
+    `until`, after which anyone may take it (its holder died)."""
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    until: Mapped[dt.datetime]
