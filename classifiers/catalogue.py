@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,16 +37,11 @@ class Catalogue:
 
 def load_default(path: Path = DEFAULT_CATALOGUE) -> Catalogue:
     """Read the catalogue file (Spanish keys, as an admin would edit it)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    default_days = data.get("plazo_dias_habiles")
-    directorates = tuple(DirectorateEntry(d["clave"], d["nombre"]) for d in data["direcciones"])
-    programs = tuple(
-        ProgramEntry(p["clave"], p["nombre"], p["direccion"], p.get("descripcion", ""), tuple(p.get("sinonimos", ())),
-                     p.get("plazo_dias_habiles", default_days))
-        for p in data["programas"]
-    )
-    known = {d.code for d in directorates}
-    unknown = [p.code for p in programs if p.directorate not in known]
+    from classifiers import catalogue_file  # the format's reader builds this module's dataclasses
+
+    catalogue = catalogue_file.parse(path.read_bytes())
+    known = {d.code for d in catalogue.directorates}
+    unknown = [p.code for p in catalogue.programs if p.directorate not in known]
     if unknown:
         raise ValueError(f"programs with an unknown directorate: {unknown}")
-    return Catalogue(directorates, programs)
+    return catalogue

@@ -9,7 +9,7 @@ own folds group them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from classifiers.features import normalise
@@ -25,10 +25,24 @@ def merge(seed: Iterable[dict], reviewed: Iterable[dict]) -> tuple[list[dict], d
             text = str(row.get("text") or "")
             if text.strip():
                 chosen[" ".join(normalise(text).split())] = {**row, "source": row.get("source", source)}
+    rows = list(chosen.values())
+    return rows, sources(rows)
+
+
+def sources(rows: Iterable[dict]) -> dict[str, int]:
+    """How many rows came from each source ("semilla", "revision")."""
     counts = {"semilla": 0, "revision": 0}
-    for row in chosen.values():
+    for row in rows:
         counts[row["source"]] = counts.get(row["source"], 0) + 1
-    return list(chosen.values()), counts
+    return counts
+
+
+def without_inactive(rows: list[dict], inactive: Mapping[str, Collection[str]]) -> tuple[list[dict], int]:
+    """The rows none of whose labels an admin deactivated, and how many were left out. A whole row goes, not only
+    its retired label: applied after `merge`, so a reviewer's routing to a retired program also takes the seed's
+    copy of that text with it instead of letting the seed's older label stand."""
+    kept = [row for row in rows if not any(row.get(target) in labels for target, labels in inactive.items())]
+    return kept, len(rows) - len(kept)
 
 
 def to_jsonl(rows: Iterable[dict]) -> bytes:

@@ -8,7 +8,7 @@ import hashlib
 import json
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,24 +72,33 @@ class Classifier:
             result[child] = [_joint(p, c, mapping) for p, c in zip(result[parent], result[child])]
         return result, evidence
 
-    def suggest(self, text: str, alternatives: int = ALTERNATIVES) -> list[Suggestion]:
+    def suggest(self, text: str, alternatives: int = ALTERNATIVES,
+                inactive: Mapping[str, Collection[str]] | None = None) -> list[Suggestion]:
         """Per target: the label (None when its score is below the target's abstain threshold, or when the text
         has no word the model knows), its score and the `alternatives` best other labels; a confident program
-        brings its directorate from the catalogue map."""
-        return self.assess([text], alternatives)[1][0]
+        brings its directorate from the catalogue map. `inactive`: per target, labels never to suggest nor offer
+        (the catalogue's deactivated codes)."""
+        return self.assess([text], alternatives, inactive)[1][0]
 
-    def assess(self, texts: Sequence[str], alternatives: int = ALTERNATIVES
+    def assess(self, texts: Sequence[str], alternatives: int = ALTERNATIVES,
+               inactive: Mapping[str, Collection[str]] | None = None
                ) -> tuple[dict[str, list[dict[str, float]]], list[list[Suggestion]]]:
         """Both at once for many texts (what `peticiones evaluate` measures): the probabilities per target, as
         probabilities() gives them, and each text's suggestions, as suggest() gives them."""
         predicted, evidence = self._predict(texts)
-        suggestions = [self._choose({t: rows[i] for t, rows in predicted.items()}, evidence[i], alternatives)
+        suggestions = [self._choose({t: rows[i] for t, rows in predicted.items()}, evidence[i], alternatives,
+                                    inactive or {})
                        for i in range(len(texts))]
         return predicted, suggestions
 
     def _choose(self, probabilities: dict[str, dict[str, float]], evidence: bool,
-                alternatives: int) -> list[Suggestion]:
-        ranked = {t: evaluation.ranked_labels(probabilities[t]) for t in self.meta.targets}
+                alternatives: int, inactive: Mapping[str, Collection[str]]) -> list[Suggestion]:
+        # An inactive label is taken out of the running before choosing, not blanked afterwards: the best active
+        # label then stands on its own score against the same abstain threshold (it mostly abstains, since the
+        # retired label held the probability), and the alternatives shown are active labels only, still three.
+        # Scores are not renormalised: each stays the model's calibrated probability of its label.
+        ranked = {t: [(label, score) for label, score in evaluation.ranked_labels(probabilities[t])
+                      if label not in inactive.get(t, ())] for t in self.meta.targets}
         chosen: dict[str, tuple[str | None, float]] = {}
         for target in self.meta.targets:
             label, score = ranked[target][0] if ranked[target] else (None, 0.0)
@@ -100,7 +109,7 @@ class Classifier:
         program = chosen.get(parent, (None, 0.0))[0]
         if program and child in chosen and program in self.meta.hierarchy.get("map", {}):
             directorate = self.meta.hierarchy["map"][program]
-            if directorate in probabilities[child]:
+            if directorate in probabilities[child] and directorate not in inactive.get(child, ()):
                 # If the program is right, so is its directorate: at least as likely as the program.
                 chosen[child] = (directorate, max(probabilities[child][directorate], chosen[parent][1]))
         result = []

@@ -25,9 +25,11 @@ arco_app = typer.Typer(help="Derechos ARCO de los peticionarios (acceso; rectifi
                        no_args_is_help=True)
 app.add_typer(arco_app, name="arco")
 
+from pipeline.catalogue_cli import catalogue_app  # noqa: E402 - light as users_app
 from review.cli import users_app  # noqa: E402 - light: typer only; the web app loads when a command runs
 
 app.add_typer(users_app, name="users")
+app.add_typer(catalogue_app, name="catalogue")
 console = Console(stderr=True)
 
 
@@ -434,17 +436,22 @@ def corpus(
     dirección que un revisor confirmó o corrigió. Siga con: peticiones train --data ARCHIVO --out CARPETA."""
     from classifiers import corpus as training
     from classifiers.model import read_jsonl
-    from storage import decisions
+    from storage import catalogue, decisions
     from storage.files import write_atomic
 
     ctx = _context()
     with ctx.sessions() as session:
         reviewed = decisions.reviewed_rows(session)
-    rows, counts = training.merge([] if no_seed else read_jsonl(seed or training.SEED), reviewed)
+        inactive = catalogue.inactive_labels(session)
+    rows, _ = training.merge([] if no_seed else read_jsonl(seed or training.SEED), reviewed)
+    rows, retired = training.without_inactive(rows, inactive)  # a deactivated label is never trained on
+    counts = training.sources(rows)
     write_atomic(out, training.to_jsonl(rows), private=True)
     _log_export(ctx, "training_corpus", out)
-    console.print(f"{len(rows)} textos en {out} (sólo lectura para su dueño): {counts['semilla']} del corpus "
-                  f"semilla y {counts['revision']} de decisiones de revisores.")
+    _say(f"{len(rows)} textos en {out} (sólo lectura para su dueño): {counts['semilla']} del corpus semilla y "
+         f"{counts['revision']} de decisiones de revisores."
+         + (f" {retired} quedaron fuera por llevar un programa o una dirección desactivados en el catálogo."
+            if retired else ""))
     print(json.dumps({"out": str(out), "rows": len(rows), **counts}, ensure_ascii=False))
 
 

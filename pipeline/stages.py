@@ -11,7 +11,7 @@ from ocr.document import read_document
 from ocr.page import SourceInfo
 from ocr.reader import OcrOptions
 from pipeline.context import Context
-from storage import documents, fingerprints
+from storage import catalogue, documents, fingerprints
 from storage.files import write_atomic, write_by_tool
 from storage.tables import Document, Page
 
@@ -80,7 +80,8 @@ def classify(ctx: Context, document: Document) -> None:
     from the text of all pages; store all three."""
     with ctx.sessions() as session:
         text = "\n\n".join(p.text for p in documents.pages(session, document.id) if p.text)
-    suggestions = ctx.classifier.suggest(text)
+        inactive = catalogue.inactive_labels(session)  # a deactivated program or directorate is never suggested
+    suggestions = ctx.classifier.suggest(text, inactive=inactive)
     fields = extract_fields(text)
     with ctx.sessions.begin() as session:
         documents.save_suggestions(session, document.id, suggestions, ctx.worker)

@@ -1,21 +1,22 @@
 """What an admin changes: users (create, deactivate, reset password, role and directorate) and the catalogue of
-programs and directorates. Every change is in the access log; catalogue changes also in the event log with the
-values before and after."""
+programs and directorates, one row at a time or a whole catalogue file (import, export). Every change is in the
+access log; catalogue changes also in the event log with the values before and after."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from sqlalchemy import select
 
+from classifiers import catalogue_file
+from classifiers.catalogue_file import CODE
 from pipeline.context import Context
 from pipeline.errors import InvalidInput, UnknownDirectorate, UnknownUser
-from review import auth
+from review import auth, calendar
 from review.roles import Actor, require
-from storage import access, events, users
-from storage.tables import Directorate, Program, Role, User
-
-CODE = re.compile(r"[a-z0-9_]{2,60}")
+from storage import access, catalogue, events, users
+from storage.tables import Directorate, Program, Role, User, utcnow
 
 
 def _user(session, user_id: int) -> User:
@@ -152,3 +153,46 @@ def catalogue_rows(session) -> tuple[list[Directorate], list[Program]]:
 def _program_json(row: Program) -> dict:
     return {"name": row.name, "directorate": row.directorate, "synonyms": list(row.synonyms or []),
             "deadline_days": row.deadline_days, "active": row.active}
+
+
+def import_catalogue(ctx: Context, actor: Actor, data: bytes, *, replace: bool) -> dict[str, dict[str, int]]:
+    """Upsert a catalogue file (the format of classifiers/catalogo.json) in one transaction, and with `replace`
+    deactivate what it leaves out; the counts per table (added, updated, deactivated, unchanged). The whole file is
+    checked first: a CatalogueFileError changes nothing."""
+    require(actor, "manage_catalogue")
+    parsed = catalogue_file.parse(data)
+    with ctx.sessions.begin() as session:
+        applied = catalogue.apply(session, parsed, replace=replace)
+        for change in applied.changes:
+            events.record(session, "catalogue_changed", actor.name, None, table=change.table, code=change.code,
+                          before=change.before, after=change.after, source="import")
+        counts = applied.counts()
+        events.record(session, "catalogue_imported", actor.name, None, replace=replace, counts=counts,
+                      sha256=hashlib.sha256(data).hexdigest())
+        _log(session, actor, "catalogue_imported", describe_import(counts, replace))
+    return counts
+
+
+def describe_import(counts: dict[str, dict[str, int]], replace: bool) -> str:
+    """The counts in a Spanish sentence, for the access log, the terminal and the page."""
+    parts = []
+    for table, noun, a in (("directorates", "direcciones", "a"), ("programs", "programas", "o")):
+        c = counts[table]
+        parts.append(f"{noun}: {c['added']} nuev{a}s, {c['updated']} actualizad{a}s, {c['deactivated']} "
+                     f"desactivad{a}s, {c['unchanged']} sin cambios")
+    return "; ".join(parts) + (" (reemplazo)" if replace else "")
+
+
+def export_catalogue(ctx: Context, actor: Actor) -> str:
+    """The active catalogue as a file `import_catalogue` reads back unchanged (directorates' e-mails stay out: they
+    are set per installation on /admin/catalogo)."""
+    require(actor, "manage_catalogue")
+    today = calendar.local_date(utcnow(), ctx.settings.timezone).isoformat()
+    with ctx.sessions.begin() as session:
+        found = catalogue.active_rows(session)
+        events.record(session, "catalogue_exported", actor.name, None, directorates=len(found.directorates),
+                      programs=len(found.programs))
+        _log(session, actor, "catalogue_exported", f"{len(found.directorates)} direcciones, "
+                                                   f"{len(found.programs)} programas")
+    return catalogue_file.dump(found, today, f"Catálogo activo exportado de la base de datos el {today}. Se importa "
+                                             "con `peticiones catalogue import` o en /admin/catalogo.")

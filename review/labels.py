@@ -55,7 +55,8 @@ ACTIONS = {
     "closure_added": "Agregó un día inhábil", "closure_removed": "Quitó un día inhábil",
     "user_created": "Creó un usuario", "user_deactivated": "Desactivó un usuario", "user_activated": "Reactivó un usuario",
     "password_reset": "Cambió una contraseña", "user_role_changed": "Cambió el rol de un usuario",
-    "catalogue_changed": "Modificó el catálogo", "training_corpus": "Exportó el corpus de entrenamiento",
+    "catalogue_changed": "Modificó el catálogo", "catalogue_imported": "Importó el catálogo (archivo JSON)",
+    "catalogue_exported": "Exportó el catálogo (archivo JSON)", "training_corpus": "Exportó el corpus de entrenamiento",
     "backup": "Respaldó la base de datos y los archivos",
 }
 VIAS = {"web": "web", "api": "API", "cli": "terminal"}

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from classifiers.extraction import RULES_VERSION, extract_fields
 from pipeline.context import Context
-from storage import decisions, documents, events, fingerprints
+from storage import catalogue, decisions, documents, events, fingerprints
 from storage import routing as turnos
 from storage.tables import Page, State, Transcription
 
@@ -32,7 +32,8 @@ def reclassify(ctx: Context, document_id: int, actor: str, cause: str, **detail)
     with ctx.sessions() as session:
         text = decisions.current_text(session, document_id)
         mark = _text_mark(session, document_id)
-    suggestions = ctx.classifier.suggest(text)
+        inactive = catalogue.inactive_labels(session)  # as the classify stage: never suggest a deactivated label
+    suggestions = ctx.classifier.suggest(text, inactive=inactive)
     fields = extract_fields(text)
     with ctx.sessions.begin() as session:
         document = turnos.lock_document(session, document_id)

@@ -14,7 +14,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.background import BackgroundTask
 
-from pipeline.errors import ReviewError
+from classifiers.catalogue_file import MAX_BYTES, CatalogueTooLarge
+from pipeline.errors import InvalidInput, ReviewError
 from review import admin, arco, calendar, export, views
 from review.roles import require
 from storage.tables import Role, utcnow
@@ -49,12 +50,13 @@ def install(app: FastAPI) -> None:
         return app.state.page(request, "admin_users.html", who, status, users=people, roles=list(Role),
                               directorates=directorates, error=error)
 
-    def catalogue_page(request: Request, who, status: int = 200, error: ReviewError | None = None) -> HTMLResponse:
+    def catalogue_page(request: Request, who, status: int = 200, error: ReviewError | None = None,
+                       imported: str = "") -> HTMLResponse:
         require(who.actor, "manage_catalogue")
         with reads() as session:
             directorates, programs = admin.catalogue_rows(session)
         return app.state.page(request, "admin_catalogue.html", who, status, directorates=directorates,
-                              programs=programs, error=error)
+                              programs=programs, error=error, imported=imported, max_kb=MAX_BYTES // 1024)
 
     @app.get("/admin/usuarios", response_class=HTMLResponse)
     def users(request: Request):
@@ -80,8 +82,43 @@ def install(app: FastAPI) -> None:
         return await form_action(request, act, users_page)
 
     @app.get("/admin/catalogo", response_class=HTMLResponse)
-    def catalogue(request: Request):
-        return catalogue_page(request, viewer(request))
+    def catalogue(request: Request, importado: str = ""):
+        # The import's summary comes back through the redirect as counts only, rebuilt into its sentence here.
+        imported = ""
+        numbers = importado.split("-")
+        if len(numbers) == 9 and all(n.isdigit() for n in numbers):
+            counts = {table: dict(zip(("added", "updated", "deactivated", "unchanged"), map(int, numbers[i:i + 4])))
+                      for table, i in (("directorates", 0), ("programs", 4))}
+            imported = admin.describe_import(counts, numbers[8] == "1")
+        return catalogue_page(request, viewer(request), imported=imported)
+
+    @app.get("/admin/catalogo/exportar.json")
+    def catalogue_export(request: Request):
+        who = viewer(request)
+        text = admin.export_catalogue(ctx, who.actor)
+        name = f"catalogo-{calendar.local_date(utcnow(), ctx.settings.timezone).isoformat()}.json"
+        return Response(text.encode("utf-8"), media_type="application/json; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @app.post("/admin/catalogo/importar")
+    async def catalogue_import(request: Request):
+        # Refused before the body is read: the form parser would spool any size to disk first. The margin is for
+        # the multipart framing and the other fields.
+        if int(request.headers.get("content-length") or 0) > MAX_BYTES + 64 * 1024:
+            who = await run_in_threadpool(viewer, request)
+            return await run_in_threadpool(catalogue_page, request, who, 413, CatalogueTooLarge("content-length"))
+
+        def act(who, form) -> str:
+            upload = form.get("archivo")
+            if upload is None or isinstance(upload, str):
+                raise InvalidInput("no file", user_message="Elija el archivo JSON del catálogo.")
+            replace = form.get("reemplazar") == "1"
+            counts = admin.import_catalogue(ctx, who.actor, upload.file.read(MAX_BYTES + 1), replace=replace)
+            numbers = [counts[t][k] for t in ("directorates", "programs")
+                       for k in ("added", "updated", "deactivated", "unchanged")]
+            return f"/admin/catalogo?importado={'-'.join(map(str, numbers + [int(replace)]))}#importar"
+
+        return await form_action(request, act, catalogue_page)
 
     @app.post("/admin/catalogo/programas")
     async def program_save(request: Request):
