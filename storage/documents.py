@@ -31,14 +31,14 @@ def pending_quarantine(session: Session, source_path: str, mtime_ns: int, size: 
     return next((row for row in rows if row.quarantine_path and not os.path.lexists(row.quarantine_path)), None)
 
 
-def add(session: Session, actor: str, **columns) -> Document:
-    """Insert a document row and log its arrival."""
+def add(session: Session, actor: str, *, detail: dict | None = None, **columns) -> Document:
+    """Insert a document row and log its arrival (with `detail`, e.g. how it came)."""
     document = Document(**columns)
     session.add(document)
     session.flush()
     events.record(session, f"document_{document.state.value}", actor, document.id,
                   file=document.original_name, channel=document.channel, sha256=document.sha256,
-                  reason_code=document.reason_code, duplicate_of=document.duplicate_of)
+                  reason_code=document.reason_code, duplicate_of=document.duplicate_of, **(detail or {}))
     return document
 
 

@@ -30,6 +30,16 @@ class IncomingFile:
     size: int
     mtime_ns: int
     received_at: dt.datetime
+    # A file sent through the API waits under a made-up name: the name it was sent with, and where it came from.
+    name: str | None = None
+    source: str | None = None
+
+    @property
+    def columns(self) -> dict:
+        """The document columns that say where the file came from."""
+        return dict(original_name=self.name or self.path.name, source_path=self.source or str(self.path),
+                    source_mtime_ns=self.mtime_ns, size=self.size, channel=self.channel,
+                    received_at=self.received_at)
 
 
 @dataclass(frozen=True)
@@ -44,19 +54,19 @@ class FileStillChanging(Exception):
 
 
 def take_in(incoming: IncomingFile, archive_root: Path, quarantine_root: Path, sessions: sessionmaker[Session],
-            *, remove_source: bool, actor: str = "intake") -> Intake | None:
-    """Store and record one file; returns None if it vanished before it could be taken."""
+            *, remove_source: bool, actor: str = "intake", detail: dict | None = None) -> Intake | None:
+    """Store and record one file; returns None if it vanished before it could be taken. `detail` goes into the
+    arrival event."""
     path = incoming.path
     try:
         info = os.lstat(path)
     except FileNotFoundError:
         return None
-    columns = dict(original_name=path.name, source_path=str(path), source_mtime_ns=info.st_mtime_ns,
-                   size=info.st_size, channel=incoming.channel, received_at=incoming.received_at)
+    columns = {**incoming.columns, "source_mtime_ns": info.st_mtime_ns, "size": info.st_size}
     try:
-        _check(path, info)
+        check(path, info)
     except RejectedInput as error:
-        return _reject(incoming, error, columns, quarantine_root, sessions, actor, move=remove_source)
+        return refuse(incoming, error, quarantine_root, sessions, actor, move=remove_source, detail=detail)
 
     stored = archive.store(path, archive_root)
     after = os.stat(path)
@@ -64,17 +74,18 @@ def take_in(incoming: IncomingFile, archive_root: Path, quarantine_root: Path, s
         raise FileStillChanging(str(path))
     with sessions.begin() as session:
         original = documents.find_original(session, stored.sha256)
-        if original is not None and original.source_path == str(path) and original.source_mtime_ns == info.st_mtime_ns \
+        if original is not None and original.source_path == columns["source_path"] \
+                and original.source_mtime_ns == info.st_mtime_ns \
                 and original.size == info.st_size:
             # The same drop, seen again because the service stopped between recording it and clearing the inbox.
             result = Intake(original.id, original.state, False)
         elif original is not None:
             row = documents.add(session, actor, state=State.duplicate, duplicate_of=original.id, sha256=stored.sha256,
-                                archive_path=str(stored.path), **columns)
+                                archive_path=str(stored.path), detail=detail, **columns)
             result = Intake(row.id, row.state, False)
         else:
             row = documents.add(session, actor, state=State.received, sha256=stored.sha256,
-                                archive_path=str(stored.path), **columns)
+                                archive_path=str(stored.path), detail=detail, **columns)
             result = Intake(row.id, row.state, True)
     if remove_source:
         path.unlink()
@@ -82,7 +93,8 @@ def take_in(incoming: IncomingFile, archive_root: Path, quarantine_root: Path, s
     return result
 
 
-def _check(path: Path, info: os.stat_result) -> None:
+def check(path: Path, info: os.stat_result) -> None:
+    """The checks a file passes before it is stored (not a link, not empty, a supported extension)."""
     if stat.S_ISLNK(info.st_mode):
         raise LinkRefused("enlace simbólico")
     if info.st_nlink > 1:
@@ -94,20 +106,23 @@ def _check(path: Path, info: os.stat_result) -> None:
         raise UnsupportedType(f"extensión {path.suffix or '(ninguna)'}")
 
 
-def _reject(incoming: IncomingFile, error: RejectedInput, columns: dict, quarantine_root: Path,
-            sessions: sessionmaker[Session], actor: str, *, move: bool) -> Intake:
-    """Record the refusal first, then move the file: a crash in between leaves it in the inbox, never unrecorded."""
+def refuse(incoming: IncomingFile, error: RejectedInput, quarantine_root: Path, sessions: sessionmaker[Session],
+           actor: str, *, move: bool, detail: dict | None = None) -> Intake:
+    """Record the refusal first, then move the file to quarantine: a crash in between leaves it where it was
+    (the inbox), never unrecorded."""
     path = incoming.path
     sha = None if path.is_symlink() else archive.sha256_of(path)
+    info = os.lstat(path)
+    columns = {**incoming.columns, "source_mtime_ns": info.st_mtime_ns, "size": info.st_size}
     with sessions.begin() as session:
-        row = documents.pending_quarantine(session, str(path), columns["source_mtime_ns"], columns["size"])
+        row = documents.pending_quarantine(session, columns["source_path"], info.st_mtime_ns, info.st_size)
         if row is None:
-            target = archive.quarantine_slot(path.name, quarantine_root, incoming.received_at.isoformat(), error.code,
-                                             error.user_message)
+            target = archive.quarantine_slot(columns["original_name"], quarantine_root,
+                                             incoming.received_at.isoformat(), error.code, error.user_message)
             row = documents.add(session, actor, state=State.quarantined, sha256=sha, reason_code=error.code,
-                                reason=error.user_message, quarantine_path=str(target), **columns)
+                                reason=error.user_message, quarantine_path=str(target), detail=detail, **columns)
         result = Intake(row.id, row.state, False)
         target = Path(row.quarantine_path)
     archive.place(path, target, move=move)
-    log.warning("cuarentena: %s (%s)", path.name, error.code)
+    log.warning("cuarentena: %s (%s)", columns["original_name"], error.code)
     return result
