@@ -290,6 +290,15 @@ def _is_gray(rgb: np.ndarray) -> bool:
     return int(np.abs(sample[..., 0] - sample[..., 1]).max()) <= 8 and int(np.abs(sample[..., 1] - sample[..., 2]).max()) <= 8
 
 
+def image_dpi(path: Path) -> int:
+    """The resolution an image file's first page is read at (as iter_pages reads it)."""
+    try:
+        with Image.open(path) as image:
+            return _image_dpi(image)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise CorruptFile(f"imagen ilegible: {error}") from error
+
+
 def _image_dpi(image: Image.Image) -> int:
     """The image's resolution: as stated when the sheet it implies could be one, else judged from its size.
 

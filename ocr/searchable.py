@@ -1,5 +1,5 @@
-"""Owner of PDF writing (Pillow, pypdf, poppler's pdfunite): each page as a PDF with an invisible text layer, joined
-into one searchable document."""
+"""Owner of PDF writing (Pillow, pypdf, img2pdf, poppler's pdfunite): each page as a PDF with an invisible text
+layer, joined into one searchable document; files sent together joined into one PDF."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from pipeline.errors import PdfJoinFailed
+from pipeline.errors import CorruptFile, PdfJoinFailed
 
 
 def image_page(gray: np.ndarray, dpi: int) -> bytes:
@@ -64,3 +64,33 @@ def join(pages: Sequence[Path], target: Path, timeout: float = 600) -> None:
         raise PdfJoinFailed(error.stderr.decode("utf-8", "replace").strip()[-500:]) from error
     except (subprocess.TimeoutExpired, OSError) as error:
         raise PdfJoinFailed(str(error)) from error
+
+
+def bundle(parts: Sequence[tuple[Path, int | None]], target: Path, timeout: float = 600) -> None:
+    """Several files as one PDF at `target`, pages in order: a PDF's pages as they are (text layer included), an
+    image's at the resolution paired with it (None for a PDF).
+
+    img2pdf embeds JPEG and PNG data as it is: Pillow's PDF writer re-encodes every image as JPEG, a second loss on
+    a scan. The images' PDFs are written beside `target`, joined by `join` and removed."""
+    import img2pdf
+
+    refused = (img2pdf.ImageOpenError, img2pdf.AlphaChannelError, img2pdf.ExifOrientationError,
+               img2pdf.JpegColorspaceError, img2pdf.UnsupportedColorspaceError, img2pdf.NegativeDimensionError,
+               img2pdf.PdfTooLargeError, ValueError, OSError)
+    pdfs, made = [], []
+    try:
+        for index, (path, dpi) in enumerate(parts):
+            if dpi is None:
+                pdfs.append(path)
+                continue
+            page = target.with_name(f"{target.stem}-{index:03d}.pdf")
+            made.append(page)
+            try:
+                page.write_bytes(img2pdf.convert(str(path), layout_fun=img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))))
+            except refused as error:
+                raise CorruptFile(f"{path.name}: img2pdf: {error}") from error
+            pdfs.append(page)
+        join(pdfs, target, timeout)
+    finally:
+        for page in made:
+            page.unlink(missing_ok=True)

@@ -21,6 +21,8 @@ class PeticionesError(Exception):
 class RejectedInput(PeticionesError):
     """The file itself is unusable: it goes to quarantine, retrying cannot help."""
 
+    http_status = 422  # what the API answers when a file sent to it is refused (POST /api/v1/documents)
+
 
 class EmptyFile(RejectedInput):
     code = "empty_file"
@@ -29,6 +31,7 @@ class EmptyFile(RejectedInput):
 
 class UnsupportedType(RejectedInput):
     code = "unsupported_type"
+    http_status = 415
     user_message = "Tipo de archivo no admitido. Se aceptan PDF, TIFF, JPEG y PNG."
 
 
@@ -181,6 +184,45 @@ class InvalidInput(ReviewError):
     code = "invalid_input"
     http_status = 422
     user_message = "Revise los datos del formulario."
+
+
+class MalformedBody(ReviewError):
+    """A request body that cannot be read as what it says it is (JSON, multipart form)."""
+
+    code = "malformed_body"
+    http_status = 400
+    user_message = "El cuerpo de la solicitud no es JSON válido (un objeto con «text»)."
+
+
+class UnsupportedBody(ReviewError):
+    code = "unsupported_body"
+    http_status = 415
+    user_message = ("Envíe la petición como JSON (application/json) o los archivos como formulario "
+                    "(multipart/form-data, campo «file»).")
+
+
+class BodyTooLarge(ReviewError):
+    code = "body_too_large"
+    http_status = 413
+    user_message = "El envío pasa del tamaño máximo permitido. Envíe menos archivos o archivos más pequeños."
+
+
+class TooManyFiles(ReviewError):
+    code = "too_many_files"
+    http_status = 413
+    user_message = "El envío trae más archivos de los permitidos para un documento. Divídalo en varios envíos."
+
+
+class TextTooLong(ReviewError):
+    code = "text_too_long"
+    http_status = 413
+    user_message = "El texto de la petición pasa del largo máximo permitido. Envíelo como archivo PDF."
+
+
+class UnknownChannel(ReviewError):
+    code = "unknown_channel"
+    http_status = 422
+    user_message = "Ese medio de recepción no existe. Use uno de los medios de recepción de la oficina."
 
 
 class DeliveryFailed(PeticionesError):

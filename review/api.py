@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from pipeline.context import Context
-from pipeline.errors import InvalidInput, NotAuthenticated, ReviewError
-from review import audit, auth, calendar, followup, regroup, report, routing, search, views
+from pipeline.errors import InvalidInput, NotAuthenticated, RejectedInput, ReviewError
+from pipeline.queue import TaskQueue
+from review import audit, auth, bodies, calendar, followup, reception, regroup, report, routing, search, views
 from review.roles import Actor, require
 from storage.tables import Document, utcnow
 
@@ -88,6 +91,25 @@ class DocumentOut(BaseModel):
     version: int = Field(description="After the action: send it with the next one.")
 
 
+class ReceivedOut(BaseModel):
+    id: int = Field(description="The new document (or, for a duplicate, its own record pointing at the original).")
+    state: str = Field(description="received (queued for reading and classification) or duplicate.")
+    duplicate_of: int | None = Field(None, description="The document already held with the same content.")
+
+
+# The body of POST /documents is read by review/bodies.py (bounded as it arrives), so it is described here.
+_INTAKE_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"type": "object", "required": ["text"], "properties": {
+        "text": {"type": "string", "description": "The petition as typed (20 characters or more)."},
+        "channel": {"type": "string", "default": reception.DEFAULT_CHANNEL, "description": "Reception channel."},
+        "petitioner": {"type": "object", "additionalProperties": {"type": "string"},
+                       "description": "name, curp, phone, email, address, municipality, locality."}}}},
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "array", "items": {"type": "string", "format": "binary"},
+                 "description": "PDF, TIFF, JPEG or PNG; several become one document, pages in order."},
+        "channel": {"type": "string", "default": reception.DEFAULT_CHANNEL}}}}}}}
+
+
 class SplitOut(BaseModel):
     document: DocumentOut = Field(description="The document split, with its first pages.")
     new_document: DocumentOut = Field(description="The new document in review, with the pages from at_page on.")
@@ -103,6 +125,8 @@ def create_api(ctx: Context, reads) -> FastAPI:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, NotAuthenticated) else None
         return JSONResponse({"detail": {"code": error.code, "message": error.user_message}},
                             status_code=status_of(error), headers=headers)
+
+    api.add_exception_handler(RejectedInput, _typed)  # a file refused (and quarantined) on intake
 
     @api.exception_handler(RequestValidationError)
     async def _malformed(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -140,6 +164,32 @@ def create_api(ctx: Context, reads) -> FastAPI:
             result = search.find(session, who, q, limit)
         views.log_view(ctx, who, "search", None, result["query"])
         return result
+
+    @cache
+    def queue() -> TaskQueue:
+        """The watcher's task queue, opened on the first document received."""
+        return TaskQueue(ctx)
+
+    @api.post("/documents", status_code=201, response_model=ReceivedOut, openapi_extra=_INTAKE_BODY,
+              summary="Receive a document (typed petition as JSON, or files as multipart); it is read and queued",
+              description="201 once the original is archived and recorded; refused files stay in quarantine with "
+                          "their reason (4xx with its code). Duplicates are recorded as from the inbox.")
+    async def post_documents(request: Request, who: Actor = Depends(actor)) -> ReceivedOut:
+        require(who, "receive")  # before a byte of the body is read
+        settings, kind = ctx.settings, bodies.kind(request)
+        with reception.staging(ctx) as folder:
+            if kind == "json":
+                channel, text, petitioner = await bodies.typed(request, settings.api_max_body_bytes)
+                intake = await run_in_threadpool(reception.receive_text, ctx, queue(), who, channel, text,
+                                                 petitioner, folder)
+            else:
+                channel, uploads = await bodies.files(request, settings.api_max_body_bytes, settings.api_max_files,
+                                                      folder)
+                reception.check_channel(channel)  # a mistaken request: nothing is quarantined
+                intake = await run_in_threadpool(reception.receive_files, ctx, queue(), who, channel, uploads)
+        with reads() as session:
+            original = session.get(Document, intake.document_id).duplicate_of
+        return ReceivedOut(id=intake.document_id, state=intake.state.value, duplicate_of=original)
 
     @api.get("/documents/{document_id}", summary="A document: state, pages, text, suggestions, fields, folio, history")
     def get_document(document_id: int, who: Actor = Depends(actor)) -> dict:

@@ -29,6 +29,7 @@ CHANNELS = {
     "redes": "Redes sociales",
     "telefono": "Teléfono",
     "presencial": "Presencial",
+    "sistema": "Sistema interno",
 }
 
 # Confidence of a machine suggestion, from its score: "alta" from HIGH, "media" from MEDIUM; the queue's filter
@@ -49,7 +50,7 @@ ACTIONS = {
     "view_access_log": "Consultó la bitácora", "view_users": "Consultó los usuarios",
     "view_audit": "Consultó la auditoría", "view_report": "Consultó el informe de atención", "search": "Buscó", "rectify": "Corrigió los datos del peticionario",
     "arco_access": "Exportó el expediente de un peticionario (derecho de acceso)", "export": "Exportó una lista",
-    "capture": "Capturó una petición", "decision": "Turnó", "not_petition": "Marcó «no es petición»",
+    "capture": "Capturó una petición", "receive": "Envió un documento por la API", "decision": "Turnó", "not_petition": "Marcó «no es petición»",
     "transcription": "Transcribió una página", "split": "Separó páginas", "merge": "Unió documentos",
     "follow_up": "Registró un avance", "answer": "Registró la respuesta", "return": "Devolvió el turno",
     "closure_added": "Agregó un día inhábil", "closure_removed": "Quitó un día inhábil",
@@ -111,6 +112,10 @@ def event(e: Mapping, directorates: Mapping[str, str] | None = None) -> str:
     kind, d = e.get("kind") or "", e.get("detail") or {}
     name = lambda code: named(names, code)  # noqa: E731
     pages = ", ".join(str(p) for p in d.get("pages") or ())
+    if d.get("via") == "api" and kind in ("document_received", "document_quarantined"):
+        joined = f" ({len(d['parts'])} archivos unidos en un documento)" if d.get("parts") else ""
+        return ("Recibido por la API" if kind == "document_received" else
+                "Recibido por la API y puesto en cuarentena") + joined
     if kind in _EVENTS:
         return _EVENTS[kind]
     if kind == "document_duplicate":

@@ -16,6 +16,8 @@ RULES: dict[str, frozenset[Role]] = {
     "dismiss": frozenset({Role.revisor, Role.admin}),
     "transcribe": frozenset({Role.capturista, Role.revisor, Role.admin}),
     "capture": frozenset({Role.capturista, Role.revisor, Role.admin}),
+    # Documents sent through the API (POST /api/v1/documents): the Secretaría's internal system, or a client.
+    "receive": frozenset({Role.capturista, Role.revisor, Role.admin}),
     "read_access_log": frozenset({Role.gerente, Role.admin}),
     "manage_closures": frozenset({Role.admin}),
     "regroup": frozenset({Role.revisor, Role.admin}),  # split and merge documents in review

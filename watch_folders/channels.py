@@ -5,7 +5,8 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
-CHANNELS = ("correspondencia", "jornadas", "correo", "redes", "telefono", "presencial")
+# "sistema": the Secretaría's internal system, which sends documents through the API (POST /api/v1/documents).
+CHANNELS = ("correspondencia", "jornadas", "correo", "redes", "telefono", "presencial", "sistema")
 DEFAULT_CHANNEL = "correspondencia"
 
 SUPPORTED_EXTENSIONS = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
