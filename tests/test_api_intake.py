@@ -11,8 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from pipeline.errors import (BodyTooLarge, ContentMismatch, EmptyFile, Forbidden, ImageTooLarge, MalformedBody,
-                             NotAuthenticated, TextTooLong, TooManyFiles, UnknownChannel, UnsupportedType)
+from pipeline.errors import (BodyTooLarge, ContentMismatch, EmptyFile, Forbidden, ImageTooLarge, InvalidInput,
+                             MalformedBody, NotAuthenticated, TextTooLong, TooManyFiles, UnknownChannel,
+                             UnsupportedBody, UnsupportedType)
 from pipeline.queue import TaskQueue
 from review import labels
 from review.app import create_app
@@ -213,6 +214,19 @@ def test_bad_json_a_long_text_and_an_unknown_channel_are_refused(ctx, client):
                        files={"file": ("hoja.png", png(LETTERS[0]), "image/png")})
     refused(form, UnknownChannel)
     assert rows(ctx) == []  # a mistaken request quarantines nothing
+
+
+def test_a_body_neither_json_nor_form_a_form_without_files_and_a_short_text_are_refused(ctx, client):
+    headers = bearer(ctx, "caro", Role.capturista)
+    refused(client.post(URL, headers={**headers, "Content-Type": "text/plain"}, content=TEXT.encode()),
+            UnsupportedBody)
+    no_file = refused(client.post(URL, headers=headers, data={"channel": "sistema"},
+                                  files={"otro": ("hoja.png", png(LETTERS[0]), "image/png")}), InvalidInput)
+    assert "«file»" in no_file["message"]
+    short = refused(client.post(URL, headers=headers, json={"text": "Ayuda."}), InvalidInput)
+    assert "petición completa" in short["message"]
+    refused(client.post(URL, headers=headers, json=["no", "un", "objeto"]), MalformedBody)
+    assert rows(ctx) == []
 
 
 def test_only_capturistas_revisores_and_admins_may_send_and_credentials_are_needed(ctx, client):
