@@ -26,10 +26,13 @@ arco_app = typer.Typer(help="Derechos ARCO de los peticionarios (acceso; rectifi
 app.add_typer(arco_app, name="arco")
 
 from pipeline.catalogue_cli import catalogue_app  # noqa: E402 - light as users_app
+from pipeline.models_cli import models_app, retrain_command  # noqa: E402 - light as users_app
 from review.cli import users_app  # noqa: E402 - light: typer only; the web app loads when a command runs
 
 app.add_typer(users_app, name="users")
 app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(models_app, name="models")
+app.command("retrain")(retrain_command)
 console = Console(stderr=True)
 
 

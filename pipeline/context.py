@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,10 +18,11 @@ from classifiers.catalogue import load_default
 from classifiers.model import Classifier
 from ocr.document import PagePool
 from pipeline.settings import Settings
-from storage import catalogue, database
+from storage import catalogue, database, model_versions
 from watch_folders import archive
 
 HOST = socket.gethostname()
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -27,8 +32,10 @@ class Context:
     sessions: sessionmaker[Session]
     worker: str = field(default_factory=lambda: f"{HOST}:{os.getpid()}")
     _classifier: Classifier | None = None
+    _checked: float = float("-inf")  # when the active model version was last asked for (monotonic seconds)
     _pages: PagePool | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _model_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(cls, settings: Settings) -> "Context":
@@ -42,14 +49,36 @@ class Context:
         sessions = database.make_sessions(engine)
         with sessions.begin() as session:
             catalogue.seed(session, load_default())
+            _register_shipped_model(session, settings.model)
         settings.ensure_folders()
         archive.clean_staging(settings.archive)
         return cls(settings, engine, sessions)
 
     @property
     def classifier(self) -> Classifier:
-        """The model named in the settings, loaded on first use (spaCy takes a while to import)."""
-        return self._once("_classifier", lambda: Classifier(self.settings.model))
+        """The active model version (the database says which; the settings' model before any is recorded), loaded
+        on first use and swapped for a newly active one at most `model_check_seconds` after it is activated."""
+        with self._model_lock:
+            if self._classifier is None or time.monotonic() - self._checked >= self.settings.model_check_seconds:
+                self._checked = time.monotonic()
+                self._classifier = self._active_classifier(self._classifier)
+            return self._classifier
+
+    def _active_classifier(self, loaded: Classifier | None) -> Classifier:
+        """The loaded model if it is still the active one, else the active one loaded; a version that fails to
+        load leaves the loaded one serving (activation checks a folder first, so this is a disk gone bad)."""
+        with self.sessions() as session:
+            row = model_versions.active(session)
+            version, folder = (row.version, Path(row.folder)) if row else (None, self.settings.model)
+        if loaded is not None and (version is None or loaded.version == version):
+            return loaded
+        try:
+            return Classifier(folder)
+        except Exception:
+            if loaded is None:
+                raise
+            log.exception("no se pudo cargar el modelo %s; sigue el %s", version, loaded.version)
+            return loaded
 
     @property
     def pages(self) -> PagePool:
@@ -67,6 +96,21 @@ class Context:
         if self._pages is not None:
             self._pages.close()
         self.engine.dispose()
+
+
+def _register_shipped_model(session: Session, folder: Path) -> None:
+    """The model named in the settings is the first version, active, when no version is recorded yet (a folder
+    without meta.json is left for Context.classifier to report as missing)."""
+    if model_versions.active(session) is not None or model_versions.listed(session):
+        return
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    rows = max((m.get("rows", 0) for m in meta.get("metrics", {}).values()), default=0)
+    model_versions.register(session, version=meta["version"], folder=str(folder.resolve()),
+                            trained_at=meta.get("trained_at", ""), data_sha256=meta.get("data_sha256", ""), n=rows,
+                            counts={}, first=True)
 
 
 def owner_is_gone(owner: str) -> bool:

@@ -1,5 +1,5 @@
-"""The running service: the inbox watcher feeding the queue, this machine's queue workers, and the daily
-reminders of turnos about to fall due."""
+"""The running service: the inbox watcher feeding the queue, this machine's queue workers, the daily
+reminders of turnos about to fall due, and the classifier's retraining when it is due."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from watch_folders.intake import IncomingFile, take_in
 from watch_folders.watcher import InboxWatcher
 
 log = logging.getLogger(__name__)
+RETRAIN_CHECK_SECONDS = 300.0  # how often the service asks whether a retraining is due
 
 
 def take_from_inbox(ctx: Context, queue: TaskQueue, path: Path) -> None:
@@ -82,6 +83,23 @@ def send_reminders(ctx: Context, stop: threading.Event, clock=utcnow) -> None:
             return
 
 
+def retrain_when_due(ctx: Context, stop: threading.Event, every: float = RETRAIN_CHECK_SECONDS) -> None:
+    """Retrain the classifier on reviewers' decisions when the schedule or the count of new decisions says so
+    (pipeline.retrain.due); the database lock keeps the service's other machines from training at the same time."""
+    from pipeline import retrain
+
+    while not stop.wait(every):
+        try:
+            if retrain.due(ctx):
+                outcome = retrain.retrain(ctx, "servicio")
+                log.info("reentrenamiento: %s (%s); modelo activo %s", outcome.reason,
+                         "promovido" if outcome.promoted else "sin cambio", outcome.active)
+        except retrain.RetrainBusy:
+            log.info("otro proceso está reentrenando el modelo")
+        except Exception:
+            log.exception("reentrenamiento del modelo falló; el modelo activo sigue")
+
+
 def start_web(ctx: Context, host: str, port: int, stop: threading.Event | None = None):
     """The review web app (uvicorn) in a thread; returns the server, whose `should_exit` stops it (`stop`, when
     given, also ends its delivery retries at once).
@@ -132,6 +150,8 @@ def run(ctx: Context, *, watch: bool = True, work: bool = True, web: tuple[str, 
         threading.Thread(target=_requeue_stalled, args=(ctx, queue, stop), daemon=True).start()
         log.info("vigilando %s (%s)", settings.inbox.resolve(),
                  f"sondeo cada {settings.polling:g} s" if settings.polling > 0 else "eventos del sistema")
+    if work:
+        threading.Thread(target=retrain_when_due, args=(ctx, stop), name="reentrenamiento", daemon=True).start()
     try:
         if work:
             queue.consumer(settings.workers).run()  # blocks; handles SIGINT and SIGTERM itself

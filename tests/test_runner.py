@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from pypdf import PdfReader
 
 from pipeline import runner, stages
+from storage import model_versions
 from storage.tables import Document, Page, StageRun, State, utcnow
 from tests.pages import LETTERS, save_pdf, small_page
 from watch_folders.intake import IncomingFile, take_in
@@ -34,7 +36,13 @@ def test_a_hanging_tesseract_fails_the_page_not_the_document(ctx, tmp_path, fake
 
 def test_a_failing_stage_is_retried_with_backoff_then_the_document_fails_with_a_reason(ctx, tmp_path):
     ctx.settings.max_attempts = 2
-    ctx.settings.model = tmp_path / "sin-modelo"  # an admin pointed the service at a folder with no model
+    # The active model's folder is gone (a disk or an admin removed it) before this worker ever loaded it.
+    shutil.copytree(ctx.settings.model, tmp_path / "modelo")
+    with ctx.sessions.begin() as session:
+        model_versions.register(session, version="peticiones-borrado", folder=str(tmp_path / "modelo"),
+                                trained_at="", data_sha256="", n=0, counts={})
+        model_versions.activate(session, "peticiones-borrado", "prueba", "test")
+    shutil.rmtree(tmp_path / "modelo")
     document_id = intake(ctx, save_pdf(tmp_path / "carta.pdf", [small_page(LETTERS[0])])).document_id
     first = runner.process(ctx, document_id)
     assert first.state == State.processing and first.retry_in == ctx.settings.retry_base_seconds
