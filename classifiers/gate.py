@@ -9,8 +9,9 @@ texts both models find hard or easy cancel out and a slice of a few dozen texts 
 A candidate that is not worse beyond noise on accuracy and on calibration, for every target, is promoted. So is
 one whose active rival cannot suggest labels the office now routes to (a program added to the catalogue). Either
 way, where the office routes to labels the active model does not know, the candidate must also not be worse on
-the texts whose labels it does know: the active model's blind spot would otherwise excuse a candidate that gets
-everything else wrong.
+the texts whose labels it does know, and must beat, beyond noise, always guessing the commonest label of its
+training texts: the active model's blind spot would otherwise excuse a candidate that learned nothing (trained on
+shuffled labels, say), however little the active model knows of the rest.
 """
 
 from __future__ import annotations
@@ -28,19 +29,24 @@ SUMMARY = ("n", "accuracy", "top3_accuracy", "expected_calibration_error", "macr
 @dataclass(frozen=True)
 class Verdict:
     promoted: bool
-    reason: str  # better_or_equal, covers_new_labels, worse_accuracy, worse_calibration, worse_on_known_labels
+    reason: str  # better_or_equal, covers_new_labels, worse_accuracy, worse_calibration, worse_on_known_labels,
+    #              not_better_than_label_shares
     message: str  # Spanish, for staff
     figures: dict  # {"n", "active": {target: {...}}, "candidate": {...}, "paired": {target: {...}}}
 
 
 def judge(gold: Mapping[str, Sequence[str | None]], active: Mapping[str, Sequence[Mapping[str, float]]],
-          candidate: Mapping[str, Sequence[Mapping[str, float]]], active_labels: Mapping[str, set[str]]) -> Verdict:
+          candidate: Mapping[str, Sequence[Mapping[str, float]]], active_labels: Mapping[str, set[str]],
+          shares: Mapping[str, Mapping[str, float]] | None = None) -> Verdict:
     """Compare two models' probabilities per target on the same texts (`gold`: per target, each text's label
-    or None where the decision gave none); `active_labels`: per target, the labels the active model can suggest."""
+    or None where the decision gave none); `active_labels`: per target, the labels the active model can suggest;
+    `shares`: per target, the label shares of the candidate's training texts (the guess of a model that learned
+    nothing from the words)."""
     figures: dict = {"n": max((len(v) for v in gold.values()), default=0), "active": {}, "candidate": {},
                      "paired": {}}
     worse: list[tuple[str, str]] = []
     worse_on_known: list[str] = []
+    unlearned: list[str] = []  # targets where the candidate does no better than always guessing the commonest label
     unknown: set[str] = set()
     for target, labels in gold.items():
         rows = [i for i, label in enumerate(labels) if label]
@@ -61,6 +67,13 @@ def judge(gold: Mapping[str, Sequence[str | None]], active: Mapping[str, Sequenc
         missing = {g for g in truth} - active_labels.get(target, set())
         unknown |= {f"{target}:{label}" for label in missing}
         known = [i for i, g in enumerate(truth) if g not in missing]
+        if missing and shares and target in shares:
+            ranked = evaluation.ranked_labels(shares[target])
+            guess = ranked[0][0] if ranked else None
+            learned = _paired([_correct(p, g) for p, g in zip(c, truth)], [float(g == guess) for g in truth])
+            paired["accuracy_over_label_shares"] = learned
+            if learned["lower"] <= 0:
+                unlearned.append(target)
         if missing and known:
             on_known = _paired([_correct(c[i], truth[i]) for i in known], [_correct(a[i], truth[i]) for i in known])
             paired["accuracy_on_known_labels"] = on_known
@@ -70,6 +83,10 @@ def judge(gold: Mapping[str, Sequence[str | None]], active: Mapping[str, Sequenc
     if worse_on_known:
         return Verdict(False, "worse_on_known_labels", "El candidato es peor que el modelo activo en las etiquetas "
                        f"que éste conoce ({worse_on_known[0]}) más allá del ruido: se conserva el activo.", figures)
+    if unlearned:
+        return Verdict(False, "not_better_than_label_shares", "El modelo activo no conoce etiquetas que la oficina ya "
+                       "turna, pero el candidato no acierta más que si eligiera siempre la etiqueta más común "
+                       f"({unlearned[0]}): se conserva el activo.", figures)
     if not worse:
         return Verdict(True, "better_or_equal", "El candidato no es peor que el modelo activo más allá del ruido: "
                        "se promueve.", figures)

@@ -139,7 +139,7 @@ def _retrain(ctx: Context, actor: str) -> Outcome:
     if active_folder is None:
         verdict = gate.Verdict(True, "no_active_model", "No había modelo activo: se activa el candidato.", {})
     else:
-        verdict = _gate(slice_rows, Classifier(active_folder), Classifier(folder))
+        verdict = _gate(slice_rows, Classifier(active_folder), Classifier(folder), _counts(rows))
     meta = _meta(folder)
     with ctx.sessions.begin() as session:
         model_versions.register(session, version=candidate, folder=str(folder), trained_at=meta["trained_at"],
@@ -176,11 +176,13 @@ def _train(ctx: Context, rows: list[dict], office) -> Path:
         raise
 
 
-def _gate(rows: list[dict], active: Classifier, candidate: Classifier) -> gate.Verdict:
+def _gate(rows: list[dict], active: Classifier, candidate: Classifier, counts: dict) -> gate.Verdict:
     texts = [row["text"] for row in rows]
     gold = {target: [row.get(target) for row in rows] for target in DEFAULT_TARGETS}
     known = {target: set(active.meta.metrics.get(target, {}).get("labels", ())) for target in DEFAULT_TARGETS}
-    return gate.judge(gold, active.probabilities(texts), candidate.probabilities(texts), known)
+    shares = {target: {label: n / sum(per.values()) for label, n in per.items()}
+              for target, per in counts.items() if per}
+    return gate.judge(gold, active.probabilities(texts), candidate.probabilities(texts), known, shares)
 
 
 def _check_loads(folder: Path) -> None:

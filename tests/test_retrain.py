@@ -220,3 +220,13 @@ def test_the_gate_passes_an_equal_candidate_refuses_a_worse_one_and_admits_new_l
     garbage = {"program": [{"a": 0.1, "b": 0.1, "c": 0.8} for _ in gold_new["program"]]}
     refused_new = gate.judge(gold_new, active_old, garbage, {"program": {"a", "b"}})
     assert not refused_new.promoted and refused_new.reason == "worse_on_known_labels"  # "c" excuses nothing
+    # The active model knows none of the labels the office now routes to: the candidate must still have learned
+    # something, more than always guessing its commonest training label.
+    gold_all_new = {"program": ["x", "y", "x", "x"] * 10}
+    blind = {"program": [{"a": 0.6, "b": 0.4} for _ in gold_all_new["program"]]}
+    guessing = {"program": [{"x": 0.7, "y": 0.3} for _ in gold_all_new["program"]]}
+    shares = {"program": {"x": 0.7, "y": 0.3}}
+    lazy = gate.judge(gold_all_new, blind, guessing, {"program": {"a", "b"}}, shares)
+    assert not lazy.promoted and lazy.reason == "not_better_than_label_shares"
+    learned = {"program": [{"x": 0.9, "y": 0.1} if g == "x" else {"x": 0.1, "y": 0.9} for g in gold_all_new["program"]]}
+    assert gate.judge(gold_all_new, blind, learned, {"program": {"a", "b"}}, shares).promoted
