@@ -16,6 +16,7 @@ from pipeline.context import Context
 from pipeline.errors import InvalidInput, NotAuthenticated, RejectedInput, ReviewError
 from pipeline.queue import TaskQueue
 from review import audit, auth, bodies, calendar, followup, reception, regroup, report, routing, search, views
+from review.audit_models import RetrainRules
 from review.roles import Actor, require
 from storage.tables import Document, utcnow
 
@@ -222,7 +223,9 @@ def create_api(ctx: Context, reads) -> FastAPI:
                   desde: str | None = Query(None, description="First day, YYYY-MM-DD; default 89 days before hasta."),
                   hasta: str | None = Query(None, description="Last day, YYYY-MM-DD; default today."),
                   direccion: str | None = Query(None, description="One directorate's code; default all.")) -> dict:
-        return over_period(who, "audit", audit.report, audit.as_json, desde, hasta, direccion)
+        rules = RetrainRules.of(ctx.settings)  # with them the answer carries the model versions (learning)
+        return over_period(who, "audit", lambda *args: audit.report(*args, rules), audit.as_json, desde, hasta,
+                           direccion)
 
     @api.get("/report", summary="Informe de atención: petitions received over a period and where they stand")
     def get_report(who: Actor = Depends(actor),

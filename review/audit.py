@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.errors import InvalidInput, UnknownDirectorate
 from review import calendar, dates
+from review.audit_models import Learning, RetrainRules, learning
 from review.labels import HIGH, MEDIUM
 from review.roles import Actor, require
 from storage import routing as turnos
@@ -87,6 +88,7 @@ class Audit:
     accuracy: Accuracy
     punctuality: tuple[Punctuality, ...]  # per directorate, by code
     overall: Punctuality
+    learning: Learning | None = None  # the model versions, one-keystroke weeks, programs not yet suggested
 
 
 def period(desde: str | None, hasta: str | None, direccion: str | None, today: dt.date) -> Period:
@@ -99,14 +101,17 @@ def period(desde: str | None, hasta: str | None, direccion: str | None, today: d
     return Period(since, until, direccion or None)
 
 
-def report(session: Session, actor: Actor, p: Period, timezone: str, today: dt.date) -> Audit:
-    """Accuracy of the suggestions and punctuality of the answers over the period."""
+def report(session: Session, actor: Actor, p: Period, timezone: str, today: dt.date,
+           rules: RetrainRules | None = None) -> Audit:
+    """Accuracy of the suggestions and punctuality of the answers over the period; with the retraining `rules`,
+    also what the learning model did (review/audit_models.py)."""
     require(actor, "audit")
     if p.directorate and session.get(Directorate, p.directorate) is None:
         raise UnknownDirectorate(p.directorate)
     start, end = bounds(p, timezone)
     rows = punctuality(session, p, start, end, today)
-    return Audit(p, today, accuracy(session, p, start, end), tuple(rows[:-1]), rows[-1])
+    learned = learning(session, p.directorate, p.since, p.until, timezone, rules) if rules else None
+    return Audit(p, today, accuracy(session, p, start, end), tuple(rows[:-1]), rows[-1], learned)
 
 
 def accuracy(session: Session, p: Period, start: dt.datetime, end: dt.datetime) -> Accuracy:

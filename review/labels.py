@@ -62,6 +62,19 @@ ACTIONS = {
 }
 VIAS = {"web": "web", "api": "API", "cli": "terminal"}
 
+# Why a model version was promoted or kept out (classifiers/gate.py, pipeline/retrain.py) and why it was activated.
+MODEL_REASONS = {
+    "better_or_equal": "no es peor que el modelo activo",
+    "covers_new_labels": "sugiere programas o direcciones que el modelo activo no conocía",
+    "worse_accuracy": "acierta menos que el modelo activo",
+    "worse_calibration": "sus puntajes son menos confiables que los del modelo activo",
+    "worse_on_known_labels": "es peor en lo que el modelo activo ya conocía",
+    "not_better_than_label_shares": "no acierta más que eligiendo siempre la etiqueta más común",
+    "too_few_decisions": "muy pocas decisiones para reentrenar",
+    "no_active_model": "no había modelo activo",
+    "activated_by_hand": "activado a mano",
+}
+
 _CAUSES = {"transcription": "tras transcribir una página", "split": "tras separar páginas",
            "merge": "tras unir documentos"}
 

@@ -18,8 +18,9 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.datastructures import FormData
 
 from pipeline.errors import CsrfRefused, DocumentNotFound, InvalidInput, NotAuthenticated, ReviewError, StaleVersion
-from review import admin, audit, auth, calendar, capture, dates, export, images, report, routing, search, views, web_documents
+from review import admin, audit, auth, calendar, capture, dates, export, images, labels, report, routing, search, views, web_documents
 from review.app import status_of
+from review.audit_models import RetrainRules
 from review.roles import ROLE_NAMES, Actor, require
 from storage import access, catalogue, users
 from storage import routing as turnos
@@ -208,13 +209,15 @@ def install(app: FastAPI) -> None:
             directorates, programs = admin.catalogue_rows(session)  # inactive ones too: past turnos name them
             try:
                 chosen = audit.period(desde, hasta, direccion, today)
-                result = audit.report(session, who.actor, chosen, ctx.settings.timezone, today)
+                result = audit.report(session, who.actor, chosen, ctx.settings.timezone, today,
+                                      RetrainRules.of(ctx.settings))
             except ReviewError as error:
                 return page(request, "audit.html", who, status_of(error), error=error, result=None, form=form,
                             directorates={d.code: d.name for d in directorates})
         views.log_view(ctx, who.actor, "view_audit", None, audit.describe(chosen))
         return page(request, "audit.html", who, result=result, form=form, bands=views.BANDS,
-                    directorates={d.code: d.name for d in directorates}, programs={p.code: p.name for p in programs})
+                    directorates={d.code: d.name for d in directorates}, programs={p.code: p.name for p in programs},
+                    reasons=labels.MODEL_REASONS)
 
     def attention_report(request: Request, desde: str, hasta: str, direccion: str):
         """The informe for the form's period, or the form again with the error; with the catalogue's names."""
