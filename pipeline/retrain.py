@@ -83,7 +83,8 @@ def activate(ctx: Context, version: str, actor: str) -> ModelVersion:
 
 def retrain(ctx: Context, actor: str) -> Outcome:
     """Train a candidate on the office's confirmed decisions, gate it against the active model on the most recent
-    ones (which it did not train on) and promote it when it passes. Raises RetrainBusy when another runs."""
+    ones (which it did not train on) and, when it passes, put in service the same training on every decision.
+    Raises RetrainBusy when another retraining runs."""
     if not locks.acquire(ctx.sessions, LOCK, ctx.worker, ctx.settings.retrain_lock_seconds):
         raise RetrainBusy()
     try:
@@ -132,23 +133,45 @@ def _retrain(ctx: Context, actor: str) -> Outcome:
     held = min(held, len(reviewed) // 2)
     train_rows, slice_rows = reviewed[:-held], reviewed[-held:]
     seed_rows, _ = training.without_inactive(read_jsonl(training.SEED), inactive)
-    # A reviewer's label for a text wins over the seed's label for the same text.
-    rows, _ = training.merge(_seed_for_thin_labels(seed_rows, train_rows, settings.retrain_seed_below), train_rows)
+    rows = _corpus(seed_rows, train_rows, settings.retrain_seed_below)
     folder = _train(ctx, rows, office)
     candidate = _meta(folder)["version"]
     if active_folder is None:
         verdict = gate.Verdict(True, "no_active_model", "No había modelo activo: se activa el candidato.", {})
     else:
         verdict = _gate(slice_rows, Classifier(active_folder), Classifier(folder), _counts(rows))
-    meta = _meta(folder)
+    figures = {"promoted": verdict.promoted, "reason": verdict.reason, **verdict.figures, "n": len(slice_rows)}
     with ctx.sessions.begin() as session:
-        model_versions.register(session, version=candidate, folder=str(folder), trained_at=meta["trained_at"],
-                                data_sha256=meta.get("data_sha256", ""), n=len(rows), counts=_counts(rows),
-                                gate={"promoted": verdict.promoted, "reason": verdict.reason, **verdict.figures})
-        if verdict.promoted:
-            model_versions.activate(session, candidate, actor, verdict.reason)
-    return Outcome(candidate if verdict.promoted else active_version, candidate, verdict.promoted, verdict.reason,
-                   verdict.message, {"n": len(slice_rows), **{k: v for k, v in verdict.figures.items() if k != "n"}})
+        _register(session, folder, rows, figures)
+    active = active_version
+    if verdict.promoted:
+        # The recipe passed: the model put in service is the same training on every decision, the held-out most
+        # recent ones included (they are the office's current practice); its gate names the candidate it refits.
+        # Should this training fail, the candidate stays recorded and the active model stays in service.
+        every = _corpus(seed_rows, reviewed, settings.retrain_seed_below)
+        refit = _train(ctx, every, office)
+        with ctx.sessions.begin() as session:
+            active = _register(session, refit, every, {**figures, "refit_of": candidate})
+            figures["refit"] = active
+            session.get(ModelVersion, candidate).gate = dict(figures)
+            model_versions.activate(session, active, actor, verdict.reason)
+    return Outcome(active, candidate, verdict.promoted, verdict.reason, verdict.message,
+                   {k: v for k, v in figures.items() if k not in ("promoted", "reason")})
+
+
+def _corpus(seed: list[dict], office: list[dict], below: int) -> list[dict]:
+    """The office's decisions, with the seed's texts of the labels it has decided fewer than `below` times; a
+    reviewer's label for a text wins over the seed's for the same text."""
+    rows, _ = training.merge(_seed_for_thin_labels(seed, office, below), office)
+    return rows
+
+
+def _register(session, folder: Path, rows: list[dict], gate_figures: dict) -> str:
+    meta = _meta(folder)
+    model_versions.register(session, version=meta["version"], folder=str(folder), trained_at=meta["trained_at"],
+                            data_sha256=meta.get("data_sha256", ""), n=len(rows), counts=_counts(rows),
+                            gate=gate_figures)
+    return meta["version"]
 
 
 def _seed_for_thin_labels(seed: list[dict], office: list[dict], below: int) -> list[dict]:

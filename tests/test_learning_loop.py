@@ -146,14 +146,14 @@ def test_the_office_teaches_the_model_its_new_programs_and_can_go_back(tmp_path)
         assert retrained.returncode == 0, retrained.stderr
         outcome = json.loads(retrained.stdout.strip().splitlines()[-1])
         assert outcome["promoted"] is True, outcome
-        assert outcome["active"] == outcome["candidate"] != shipped
+        assert outcome["active"] == outcome["gate"]["refit"] not in (outcome["candidate"], shipped)
         assert outcome["gate"]["n"] == 20 and sorted(outcome["gate"]["active"]) == ["directorate", "program"]
         assert outcome["gate"]["candidate"]["program"]["accuracy"] >= 0.8
 
         fresh = labelled(random.Random(11), 4)
         new_ids = office.receive([text for text, _ in fresh])
         suggested = [office.shown(i)["suggestions"]["program"] for i in new_ids]
-        assert {s["model_version"] for s in suggested} == {outcome["candidate"]}
+        assert {s["model_version"] for s in suggested} == {outcome["active"]}
         right = sum(s["label"] == program for s, (_, program) in zip(suggested, fresh))
         assert right >= 10, suggested  # of 12 petitions of the new programs
 
@@ -162,7 +162,7 @@ def test_the_office_teaches_the_model_its_new_programs_and_can_go_back(tmp_path)
         [again] = office.receive([petition("techo_digno", random.Random(3))])
         assert office.shown(again)["suggestions"]["program"]["model_version"] == shipped
         versions = {row["version"]: row for row in json.loads(command(office.home, "models", "list", "--json").stdout)}
-        assert versions[shipped]["active"] and not versions[outcome["candidate"]]["active"]
+        assert versions[shipped]["active"] and not versions[outcome["active"]]["active"]
         assert versions[outcome["candidate"]]["gate"]["promoted"] is True
     finally:
         office.close()

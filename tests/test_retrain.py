@@ -93,22 +93,26 @@ def test_retrain_promotes_what_the_office_taught_workers_pick_it_up_and_the_old_
         route_all(ctx, rows[:150])
         outcome = retrain.retrain(ctx, "prueba")
         assert outcome.promoted and outcome.reason == "better_or_equal", outcome
-        assert outcome.active == outcome.candidate != first
+        assert outcome.active not in (outcome.candidate, first) and outcome.gate["refit"] == outcome.active
         gate_figures = outcome.gate
         assert gate_figures["n"] == 30  # 20% of 150, the most recent decisions
         assert gate_figures["candidate"]["program"]["accuracy"] > gate_figures["active"]["program"]["accuracy"]
-        assert (home / "modelos" / outcome.candidate / "meta.json").exists()
         assert not [p for p in (home / "modelos").iterdir() if p.name.startswith(".")]  # no half-trained folder
-        # The worker's classifier follows the database without a restart.
-        assert ctx.classifier.version == outcome.candidate
+        # The candidate was judged on the 30 decisions it did not see; the model put in service is the same
+        # training on all 150.
         assert Classifier(home / "modelos" / outcome.candidate).meta.metrics["program"]["rows"] == 120
+        assert Classifier(home / "modelos" / outcome.active).meta.metrics["program"]["rows"] == 150
+        # The worker's classifier follows the database without a restart.
+        assert ctx.classifier.version == outcome.active == active_version(ctx)
         # Rolling back: the first version serves again.
         retrain.activate(ctx, first, "prueba")
         assert ctx.classifier.version == first == active_version(ctx)
         with ctx.sessions() as session:
             rows_listed = {row.version: row for row in model_versions.listed(session)}
         assert rows_listed[outcome.candidate].gate["promoted"] is True
-        assert not rows_listed[outcome.candidate].active and rows_listed[first].active
+        assert rows_listed[outcome.candidate].gate["refit"] == outcome.active
+        assert rows_listed[outcome.active].gate["refit_of"] == outcome.candidate
+        assert not rows_listed[outcome.active].active and rows_listed[first].active
     finally:
         ctx.close()
 
