@@ -69,6 +69,8 @@ class Version:
     reason: str | None  # the exam's verdict, a code (labels.MODEL_REASONS names it)
     slice_n: int | None  # decisions in the exam's slice
     exam: tuple[Exam, ...]
+    refit_of: str | None  # this version is the candidate `refit_of` trained again on every decision
+    refit: str | None  # this candidate passed and was trained again on every decision as version `refit`
     decisions: int
     program_right: int
     program_share: float | None
@@ -145,7 +147,7 @@ def versions(session: Session) -> tuple[Version, ...]:
         rows.append(Version(
             row.version, row.trained_at, row.n, row.active, aware(row.activated_at) if row.activated_at else None,
             by, why, row.gate is not None, gate.get("promoted"), gate.get("reason"), gate.get("n"), _exam(gate),
-            count, program_right, _share(program_right, count), directorate_right, _share(directorate_right, count)))
+            gate.get("refit_of"), gate.get("refit"), count, program_right, _share(program_right, count), directorate_right, _share(directorate_right, count)))
     return tuple(rows)
 
 

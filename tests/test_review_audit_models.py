@@ -75,7 +75,7 @@ def office(ctx, tmp_path) -> dict[str, int]:
         session.add(Program(code="becas_talento", name="Becas Talento", directorate="programas_sociales"))
         model_versions.register(session, version="test-1", folder=str(model_folder(tmp_path, "test-1", known)),
                                 trained_at="2026-01-05T18:00:00+00:00", data_sha256="a" * 64, n=180,
-                                counts={"program": {"las_jefas": 40}}, gate=EXAM)
+                                counts={"program": {"las_jefas": 40}}, gate={**EXAM, "refit_of": "cand-1"})
         model_versions.activate(session, "test-1", "sistema", "covers_new_labels")
         model_versions.register(session, version="test-2", folder=str(model_folder(tmp_path, "test-2", known)),
                                 trained_at="2026-01-12T18:00:00+00:00", data_sha256="b" * 64, n=240, counts={},
@@ -119,6 +119,7 @@ def test_each_version_newest_first_with_its_exam_and_its_accuracy_in_use(ctx, of
             program.candidate_brier) == ("program", 0.5, 0.625, 0.71, 0.55)
     assert [e.target for e in active.exam] == ["program", "directorate"]
     assert (newest.promoted, newest.reason) == (False, "worse_accuracy")
+    assert (active.refit_of, newest.refit_of, newest.refit) == ("cand-1", None, None)
     # The shipped model was never examined, and made none of these suggestions; once active, then replaced.
     assert (shipped.gated, shipped.exam, shipped.decisions, shipped.program_share) == (False, (), 0, None)
     assert shipped.activated_at is not None and not shipped.active
@@ -186,6 +187,7 @@ def test_the_page_shows_it_to_gerencia_not_to_a_capturista(ctx, office):
         assert "aprobada: sugiere programas o direcciones que el modelo activo no conocía" in versions
         assert "no aprobada: acierta menos que el modelo activo" in versions
         assert "sin examen (el modelo con que se instaló)" in versions
+        assert "la candidata cand-1 entrenada de nuevo con todas las decisiones" in versions
         exam = re.sub(r"<[^>]+>", "", versions)
         assert "programa: 50.0 % → 62.5 %" in exam and "programa: 0.710 → 0.550" in exam
         assert "75.0 %" in versions and "05/01/2026 11:00" in versions  # trained at 18:00 UTC: 11:00 in Hermosillo
