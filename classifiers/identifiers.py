@@ -17,6 +17,9 @@ _AS_DIGIT = str.maketrans("lI|!OoSB", "11110058")
 _SPECKS = re.compile(r"(?<=\d)[%*'\"`´¨°~]+(?=[\s\-.]*\d)")  # "622% 149 9582": a speck read after a digit
 _WRAPPED_DIGITS = re.compile(r"(?<=\d)\n(?=\d)")  # same length, so offsets still point into the text
 _PHONE_CUE = re.compile(r"(tel|cel|telefono|celular|whats|wa\b|contacto|movil|numero|llamar|fax|lada)[^\n]{0,25}$")
+# A phone cue, then a run of digits and separators: where OCR misread "+52" as digits ("7152644 681 7999"), the run
+# holds more than ten digits and the number is its last ten.
+_CUED_RUN = re.compile(r"\b(?:tel|cel|telefono|celular|whatsapp|movil)\w*[^\d\n]{0,12}([\d][\d \-.()]{9,24}\d)")
 
 
 def find_phones(text: str, folded: str, avoid: list[tuple[int, int]]) -> dict | None:
@@ -38,12 +41,31 @@ def find_phones(text: str, folded: str, avoid: list[tuple[int, int]]) -> dict | 
         if e164 not in [n[0] for n in numbers]:
             numbers.append((e164, national, round(max(score - 0.03 * slips, 0.5), 2), raw if slips else ""))
     if not numbers:
+        numbers = _after_cue(cleaned, folded, text, avoid)
+    if not numbers:
         return None
     e164, national, score, raw = numbers[0]
     field = {"value": e164, "national": national, "score": score, "all": [n[0] for n in numbers]}
     if raw:
         field["read_as"] = raw
     return field
+
+
+def _after_cue(cleaned: str, folded: str, text: str, avoid: list[tuple[int, int]]) -> list[tuple[str, str, float, str]]:
+    """The last ten digits of a longer run right after a phone cue, when they make a valid number: what a misread
+    country code leaves ("teléfono 7152644 681 7999" for "+52 644 681 7999"). Scored low, with what was read."""
+    found = []
+    for match in _CUED_RUN.finditer(folded):
+        start, end = match.span(1)
+        digits = re.sub(r"\D", "", cleaned[start:end])
+        if len(digits) <= 10 or any(a < end and start < b for a, b in avoid):
+            continue
+        number = _valid_number(digits[-10:])
+        if number is not None:
+            found.append((phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+                          phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL), 0.6,
+                          text[start:end]))
+    return found
 
 
 def _valid_number(value: str):

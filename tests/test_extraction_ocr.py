@@ -287,3 +287,11 @@ def test_the_field_benchmark_compares_ocr_and_clean_readings_by_the_formats_rule
     assert report["ocr"]["name"] == 0.5 and report["ocr"]["name_folded"] == 1.0   # strict and folded
     assert report["ocr"]["all_five"] == 0.5 and report["all_five_vs_target"] == round(0.5 / 0.6, 3)
     assert report["ratio_ocr_to_clean"]["email"] == 0.5 and report["targets_met"] is False
+
+
+def test_a_country_code_misread_as_digits_leaves_the_last_ten_after_the_cue():
+    phone = extract_fields("Nogales, Sonora, teléiono 7152644 681 7999, correo ruben@gmail.com")["phone"]
+    assert phone["value"] == "+526446817999" and phone["read_as"] == "7152644 681 7999" and phone["score"] < 0.8
+    # Without a phone cue, or with too few digits, a run of digits is not made into a phone.
+    assert "phone" not in extract_fields("Expediente 7152644 681 7999 de la colonia Centro.")
+    assert "phone" not in extract_fields("Teléfono 12 528 9858, correo patricia@gmail.com")
