@@ -46,6 +46,10 @@ _LOST = "\x00"                   # where a lost character goes, any that fits th
 _MAX_COST = 3.5                   # the dearest reading taken
 _MARGIN = 0.5                     # how much dearer than the cheapest a reading must be not to compete with it
 _RIVALS = 30                      # readings within the margin past which a pass of the check digit is chance
+# The 17th character tells apart people whose first 16 coincide; RENAPO gives them out in order from "0" (born
+# before 2000) or "A" (from 2000), so any other is rare. It is also the one place the check digit cannot guard
+# between 0 and 5 (its weight is 2): "R03" read "ROS3" passed as both "R03" and "R53".
+_RARE_DIFFERENTIATOR = 0.6
 
 
 def _fits(c: str, kind: str) -> bool:
@@ -151,6 +155,9 @@ def _candidates(raw: str, letters: dict[int, str]) -> tuple[dict[str, float], li
                     opts.append((letters[i], _SWAP))   # "DURI" for José Durazo Romero's "DURJ"
             if not opts:
                 break
+            if i == 16:
+                opts = sorted(((ch, cost + (0.0 if ch in "0A" else _RARE_DIFFERENTIATOR)) for ch, cost in opts),
+                              key=lambda option: option[1])
             places.append(opts)
         else:
             for value, cost in _cheapest(places, _MAX_COST + _MARGIN - base):
