@@ -21,7 +21,7 @@ from classifiers.dates import find_dates, find_letter_date
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-12-06a"
+RULES_VERSION = "extraccion-2026-12-06b"
 
 
 # --- municipality and locality ---------------------------------------------------------------------------------
@@ -66,8 +66,7 @@ def _municipality(text: str, folded: str, cues: list[Cue], addressee_end: int,
         score = 0.0
         for place in places:
             gap = cue.start - place.end
-            # (a blank line right after a label is OCR's: "Domicilio:" alone on its line, the address below)
-            if 0 <= gap <= 120 and "\n\n" not in folded[place.end:cue.start].lstrip(" \t:.,\n"):
+            if 0 <= gap <= 120 and _same_address(folded, place.end, cue.start):
                 score = max(score, _PLACE_SCORES[place.kind] - (0.04 if gap > 25 else 0))
         if dateline:
             score = max(score, 0.82)
@@ -94,6 +93,19 @@ def _municipality(text: str, folded: str, cues: list[Cue], addressee_end: int,
     if len(ranked) > 1:
         field["alternatives"] = [[known[c].name, round(min(s, 0.97), 2)] for c, s in ranked[1:3]]
     return field
+
+
+def _same_address(folded: str, label_end: int, start: int) -> bool:
+    """Whether a town at `start` belongs to the address a label ("Domicilio:") begins: no blank line between them,
+    except those OCR puts there. A blank line right after the label ("Domicilio:" alone on its line), or between
+    the short lines of a signature block, is OCR's: Tesseract often makes each line of such a block a paragraph
+    ("Domicilio: Calle Yáñez 94, Col. Balderrama\n\nBavispe, Sonora"). A town that starts its own line one or two
+    lines below the label is then still the address's."""
+    between = folded[label_end:start].lstrip(" \t:.,\n")
+    if "\n\n" not in between:
+        return True
+    starts_line = not folded[folded.rfind("\n", 0, start) + 1:start].strip()
+    return starts_line and len([line for line in between.split("\n") if line.strip()]) <= 2
 
 
 _LOC_STOP = {"de", "del", "esta", "este", "ciudad", "municipio", "sonora", "son", "cp", "c.p", "codigo",

@@ -303,3 +303,14 @@ def test_the_17th_character_leans_to_the_first_one_renapo_gives():
     curp = extract_fields("Jorge López Montaño\nCURP: LOMJ660119HDFPNROS3\nDomicilio: Calle 5")["curp"]
     assert curp["valid"] and curp["value"] == "LOMJ660119HDFPNR03" and curp["read_as"] == "LOMJ660119HDFPNROS3"
     assert curp["score"] < 0.9
+
+
+def test_a_town_below_the_address_label_stays_the_address_when_ocr_makes_each_line_a_paragraph():
+    ocr = ("Cajeme, Sonora, a 25 de febrero de 2025\n\nPRESENTE\n\nSolicito apoyo para mi familia.\n\n"
+           "ATENTAMENTE\n\nJorge López Montaño\n\nDomicilio: Calle Yáñez 94, Col. Balderrama\n\nBavispe, Sonora\n\n"
+           "Tel. 644 274 67 40")
+    assert extract_fields(ocr)["municipality"]["value"] == "Bavispe"
+    # A town in the next paragraph of the letter's body is not the address's.
+    body = ("Domicilio: Calle Yáñez 94, Col. Balderrama, Bavispe.\n\nEl pasado lunes en Cajeme y en Navojoa "
+            "llovió y se cayó el techo de la escuela, por lo que pedimos apoyo.")
+    assert extract_fields(body)["municipality"]["value"] == "Bavispe"
