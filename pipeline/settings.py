@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, description="Worker threads processing documents; default the number of cores.")
     max_pages: int = Field(500, description="Files with more pages are quarantined.")
     max_pixels: int = Field(120_000_000, description="Pages with more pixels (after rasterizing) are quarantined.")
+    max_body_bytes: int = Field(4 * 1024 * 1024, description="Largest request body any page or API route reads (counted as it arrives, Content-Length checked first); a larger one is refused with 413. POST /api/v1/documents has api_max_body_bytes and an answer's PDF upload 20 MB instead.")
     api_max_body_bytes: int = Field(100 * 1024 * 1024, description="Largest request body POST /api/v1/documents reads (files and form together); a larger one is refused with 413 as it arrives.")
     api_max_files: int = Field(20, description="Most files one POST /api/v1/documents may join into one document.")
     api_max_text_chars: int = Field(20_000, description="Longest typed petition text POST /api/v1/documents accepts as JSON.")

@@ -34,9 +34,11 @@ def read_sessions(ctx: Context) -> sessionmaker[Session]:
 
 def create_app(ctx: Context) -> FastAPI:
     """The whole web app (pages, static assets, API) over this Context's database and folders."""
-    from review import api, dates, labels, web, web_admin, web_documents
+    from review import api, bodies, dates, labels, web, web_admin, web_documents
 
     app = FastAPI(title="Peticiones", openapi_url=None, docs_url=None, redoc_url=None)
+    # Every body is bounded as it arrives (review/bodies.py); inside _headers, so its 413 gets them too.
+    app.add_middleware(bodies.BodyLimit, limit=ctx.settings.max_body_bytes, larger=bodies.larger_routes(ctx.settings))
     app.state.ctx = ctx
     app.state.reads = read_sessions(ctx)
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))

@@ -1,5 +1,7 @@
-"""Request bodies read at the API's boundary for POST /api/v1/documents: never more than a set size (counted as the
-bytes arrive, not taken from what the client declares), files streamed to disk, refusals typed."""
+"""Request bodies, bounded at the boundary: `BodyLimit` (ASGI middleware) caps every route's body, counting the
+bytes as they arrive (the declared Content-Length is checked first, a chunked body is counted); forms are read with
+limits on fields, parts and files; POST /api/v1/documents reads its larger body here too (files streamed to disk).
+Refusals are typed (413 body_too_large, 400 malformed_body)."""
 
 from __future__ import annotations
 
@@ -11,14 +13,113 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import Request
-from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.responses import HTMLResponse, JSONResponse
 
 from pipeline.errors import BodyTooLarge, InvalidInput, MalformedBody, TooManyFiles, UnsupportedBody, UnknownChannel
 from review.reception import DEFAULT_CHANNEL, Upload
 
 CHUNK = 1 << 20
 _SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
+# A staff form: the decision form has a few dozen fields; a typed page or an answer is a few KB of text.
+FORM_FIELDS = 200
+FORM_PART_BYTES = 256 * 1024
+FORM_MARGIN = 1 << 20  # room for the other fields and the multipart framing beside an uploaded file
+
+
+def larger_routes(settings) -> list[tuple[str, re.Pattern, int]]:
+    """The routes whose bodies may pass the general limit (method, path, limit): the API's intake and the answer
+    form with its PDF."""
+    from review.followup import MAX_ANSWER_BYTES
+
+    return [("POST", re.compile(r"/api/v1/documents"), settings.api_max_body_bytes),
+            ("POST", re.compile(r"/documentos/\d+/respuesta"), MAX_ANSWER_BYTES + FORM_MARGIN)]
+
+
+class BodyLimit:
+    """ASGI middleware bounding every request body: a declared Content-Length over the limit is refused before a byte
+    is read; otherwise the bytes are counted as the app reads them and the read that passes the limit raises
+    BodyTooLarge. Whatever the app then answers (its own error page, or a 400 from a parser that swallowed the
+    error), the client gets the 413."""
+
+    def __init__(self, app, limit: int, larger: list[tuple[str, re.Pattern, int]] = ()):
+        self.app, self.limit, self.larger = app, limit, list(larger)
+
+    def limit_for(self, method: str, path: str) -> int:
+        for wanted, pattern, limit in self.larger:
+            if method == wanted and pattern.fullmatch(path):
+                return limit
+        return self.limit
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["method"], scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length", b"").decode("latin-1")
+        if declared.isdigit() and int(declared) > limit:
+            await _refusal(scope, _too_large(int(declared), limit))(scope, receive, send)
+            return
+        read, refused, started = 0, None, False
+
+        async def counted():
+            nonlocal read, refused
+            if refused is not None:
+                raise refused
+            message = await receive()
+            if message["type"] == "http.request":
+                read += len(message.get("body", b""))
+                if read > limit:  # at most one chunk too many in memory
+                    refused = _too_large(read, limit)
+                    raise refused
+            return message
+
+        async def watched(message):
+            nonlocal started
+            if refused is not None and not started:
+                return  # the app's own answer to the refusal is replaced by the 413 below
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge:
+            if started or refused is None:
+                raise
+        if refused is not None and not started:
+            await _refusal(scope, refused)(scope, receive, send)
+
+
+def _refusal(scope, error: BodyTooLarge):
+    """The 413: JSON in the API's shape under /api/, a short Spanish page elsewhere."""
+    if scope["path"].startswith("/api/"):
+        return JSONResponse({"detail": {"code": error.code, "message": error.user_message}},
+                            status_code=error.http_status)
+    return HTMLResponse(f'<!doctype html><html lang="es"><meta charset="utf-8"><title>Envío demasiado grande</title>'
+                        f"<p>{error.user_message}</p><p><a href=\"/\">Volver al inicio</a></p></html>",
+                        status_code=error.http_status, headers={"Connection": "close"})
+
+
+async def form(request: Request, *, max_files: int = 1) -> FormData:
+    """A staff form read with limits: at most FORM_FIELDS fields of FORM_PART_BYTES each and `max_files` files (the
+    body as a whole is bounded by BodyLimit)."""
+    try:
+        return await request.form(max_files=max_files, max_fields=FORM_FIELDS, max_part_size=FORM_PART_BYTES)
+    except HTTPException as error:  # Starlette's answer to a form past these limits or badly framed
+        raise MalformedBody(error.detail, user_message="El formulario no se pudo leer: trae demasiados campos, un "
+                                                       "campo demasiado largo o está mal armado.") from error
+
+
+def upload_bytes(upload: UploadFile, limit: int) -> bytes:
+    """An uploaded file's bytes, read in chunks and never more than `limit` + 1 (the caller refuses a longer one)."""
+    parts, size = [], 0
+    while size <= limit and (chunk := upload.file.read(min(CHUNK, limit + 1 - size))):
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)
 
 
 def kind(request: Request) -> str:
@@ -44,8 +145,12 @@ async def _limited(request: Request, limit: int) -> AsyncIterator[bytes]:
 
 
 def _too_large(size: int, limit: int) -> BodyTooLarge:
-    return BodyTooLarge(f"{size} > {limit} bytes", user_message=f"El envío pasa de {limit / 1048576:.0f} MB, el máximo "
+    return BodyTooLarge(f"{size} > {limit} bytes", user_message=f"El envío pasa de {_megabytes(limit)} MB, el máximo "
                                                                 "permitido. Envíe menos archivos o más pequeños.")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1048576:.0f}" if size >= 1048576 else f"{size / 1048576:.2f}".rstrip("0")
 
 
 async def typed(request: Request, limit: int) -> tuple[str, str, dict[str, str]]:

@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.datastructures import FormData
 
 from pipeline.errors import CsrfRefused, DocumentNotFound, InvalidInput, NotAuthenticated, ReviewError, StaleVersion
-from review import admin, audit, auth, calendar, capture, dates, export, images, labels, report, routing, search, views, web_documents
+from review import admin, audit, auth, bodies, calendar, capture, dates, export, images, labels, report, routing, search, views, web_documents
 from review.app import status_of
 from review.audit_models import RetrainRules
 from review.roles import ROLE_NAMES, Actor, require
@@ -55,7 +55,7 @@ def check_csrf(who: Viewer, sent: str | None) -> None:
 async def signed_form(request: Request):
     """The logged-in person and the form they sent, once the form's CSRF token matches their session's."""
     who = await run_in_threadpool(viewer, request)  # a database read: never on the event loop
-    form = await request.form()
+    form = await bodies.form(request)
     check_csrf(who, str(form.get("csrf", "")))
     return who, form
 
@@ -106,7 +106,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/login")
     async def login(request: Request):
-        form = await request.form()
+        form = await bodies.form(request, max_files=0)
         nonce = request.cookies.get(LOGIN_COOKIE)
         if not nonce or not auth.same(str(form.get("csrf", "")), nonce):
             raise CsrfRefused("login form")

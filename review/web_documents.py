@@ -7,10 +7,11 @@ import datetime as dt
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse
+from starlette.datastructures import UploadFile
 from sqlalchemy.orm import Session
 
 from pipeline.errors import DocumentNotFound, InvalidInput, ReviewError
-from review import followup, regroup, routing, views
+from review import bodies, followup, regroup, routing, views
 from review.roles import Actor
 from storage.tables import Document
 
@@ -81,7 +82,8 @@ def install(app: FastAPI) -> None:
     async def answer(request: Request, document_id: int):
         def act(who, form) -> str:
             upload = form.get("file")
-            pdf = upload.file.read() if upload is not None and not isinstance(upload, str) else b""
+            # Read in chunks and never past the limit: followup.answer refuses one byte more.
+            pdf = bodies.upload_bytes(upload, followup.MAX_ANSWER_BYTES) if isinstance(upload, UploadFile) else b""
             try:
                 answered_on = dt.date.fromisoformat(str(form.get("answered_on", "")))
             except ValueError:

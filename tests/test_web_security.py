@@ -1,0 +1,106 @@
+"""Issue 14, web and API: bounded request bodies and forms, a login throttle that cannot lock the office out behind
+its proxy, API tokens that expire and are revoked, CSV cells that cannot become formulas, owner-only files, an
+append-only log that cannot be rewritten, no LIKE wildcards in directorate codes, clear 4xx for absurd input, safe
+download names, a password policy, and every listing in the access log."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipeline.context import Context
+from review.app import create_app
+from storage.tables import Role
+from tests.review_helpers import actor, document_in_review, make_user, version_of
+from tests.test_review_web import csrf_of, log_in
+
+
+@pytest.fixture
+def client(ctx):
+    with TestClient(create_app(ctx), follow_redirects=False) as c:
+        yield c
+
+
+@pytest.fixture
+def app_with(settings):
+    """A client on the same HOME with some settings changed."""
+    opened: list = []
+
+    def make(**changes) -> TestClient:
+        context = Context.open(settings.model_copy(update=changes))
+        test_client = TestClient(create_app(context), follow_redirects=False)
+        test_client.__enter__()
+        opened.append((context, test_client))
+        return test_client
+
+    yield make
+    for context, test_client in opened:
+        test_client.__exit__(None, None, None)
+        context.close()
+
+
+# 1. Request bodies ----------------------------------------------------------------------------------------------
+
+
+def test_a_body_over_the_limit_is_refused_before_credentials_are_asked(ctx, client):
+    big = b'{"text": "' + b"x" * ctx.settings.max_body_bytes + b'"}'
+    answer = client.post("/api/v1/documents/1/decision", content=big, headers={"content-type": "application/json"})
+    assert answer.status_code == 413
+    assert answer.json()["detail"]["code"] == "body_too_large" and "MB" in answer.json()["detail"]["message"]
+    # A page's form too, with a Spanish page.
+    page = client.post("/login", content=b"name=" + b"x" * ctx.settings.max_body_bytes,
+                       headers={"content-type": "application/x-www-form-urlencoded"})
+    assert page.status_code == 413 and "máximo permitido" in page.text
+
+
+def test_a_chunked_body_is_counted_as_it_arrives(ctx, client):
+    def chunks():
+        for _ in range(ctx.settings.max_body_bytes // 65536 + 2):
+            yield b"x" * 65536
+
+    answer = client.post("/api/v1/documents/1/decision", content=chunks(), headers={"content-type": "application/json"})
+    assert "content-length" not in {k.lower() for k in answer.request.headers}
+    assert answer.status_code == 413 and answer.json()["detail"]["code"] == "body_too_large"
+    page = client.post("/login", content=chunks(), headers={"content-type": "application/x-www-form-urlencoded"})
+    assert page.status_code == 413 and "máximo permitido" in page.text
+
+
+def test_the_intake_route_keeps_its_larger_limit(app_with):
+    client = app_with(max_body_bytes=64 * 1024, api_max_body_bytes=1024 * 1024)
+    # 200 KB: over the general limit, under the intake's. Without credentials: 401, not 413.
+    body = b'{"text": "' + b"x" * 200_000 + b'"}'
+    assert client.post("/api/v1/documents", content=body,
+                       headers={"content-type": "application/json"}).status_code == 401
+    assert client.post("/api/v1/documents/1/dismiss", content=body,
+                       headers={"content-type": "application/json"}).status_code == 413
+
+
+def test_forms_have_few_fields_of_bounded_size(ctx, client):
+    form = client.get("/login")
+    many = {"name": "ana", "password": "x", "csrf": csrf_of(form.text), **{f"f{i}": "x" for i in range(300)}}
+    answer = client.post("/login", data=many)
+    assert answer.status_code == 400 and "formulario" in answer.text
+    form = client.get("/login")
+    huge = {"name": "ana", "password": "x" * 600_000, "csrf": csrf_of(form.text)}
+    answer = client.post("/login", data=huge)
+    assert answer.status_code == 400 and "formulario" in answer.text
+
+
+def test_an_answer_upload_past_its_size_is_refused_as_it_arrives(ctx, client):
+    from review import followup, routing
+
+    make_user(ctx, "ana", Role.revisor)
+    document_id = document_in_review(ctx)
+    routing.confirm(ctx, actor(ctx, "ana"), document_id, version=version_of(ctx, document_id), program="las_jefas")
+    log_in(client, "ana")
+    csrf = csrf_of(client.get(f"/documentos/{document_id}").text)
+    form = {"csrf": csrf, "version": str(version_of(ctx, document_id)), "answered_on": "2026-01-05", "text": "Sí."}
+    too_big = b"%PDF-1.4\n" + b"0" * (followup.MAX_ANSWER_BYTES + 2 * 1024 * 1024)
+    answer = client.post(f"/documentos/{document_id}/respuesta", data=form,
+                         files={"file": ("r.pdf", too_big, "application/pdf")})
+    assert answer.status_code == 413 and "máximo permitido" in answer.text
+    # Over the general limit, under the answer's: the file reaches the check of its own size (a bad PDF: 422).
+    middling = b"no soy un pdf" + b"0" * (ctx.settings.max_body_bytes + 1024)
+    answer = client.post(f"/documentos/{document_id}/respuesta", data=form,
+                         files={"file": ("r.pdf", middling, "application/pdf")})
+    assert answer.status_code == 422 and "debe ser un PDF" in answer.text
