@@ -1,6 +1,6 @@
 """E-mail addresses in a letter's text, with the "@" and the domain OCR mangled put back.
 
-Tesseract reads "@" as "0", "4", "(0", "(G", "GM", "W", "©", "Q" or "(a)", or drops it; it puts spaces inside an
+Tesseract reads "@" as "0", "4", "8", "(0", "(9", "(G", "GM", "E+", "G4", "W", "©", "Q" or "(a)", or drops it; it puts spaces inside an
 address ("hector. ruiz8", "hotmail. com"), a comma for a full stop, and slips inside the domain ("gmai1.com",
 "hotmall.com"). Most people in Mexico write from a handful of providers, so a domain close to a known one is that
 one, and what stands glued before it is the address's own part with the "@"'s remains at its end.
@@ -25,8 +25,9 @@ _SPACED_DOT = re.compile(r"(?<=[a-z0-9])[ \t]?[.,][ \t]?(?=(?:com|net|org|edu|go
 _WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 # A provider's name with its ending ("hotmail.com", "gmai1.com", "yahoo.com.mx"), maybe glued to what came before.
 _DOMAIN_TAIL = re.compile(r"([A-Za-z0-9!|()©®&._%+\-]+)\.((?:c[o0]m|corn|net|es|me)(?:\.(?:mx|rnx))?)(?![A-Za-z0-9])")
-# What is left of an "@" at the end of the address's own part: "(0", "4W", "GM", "(", "0", "Q".
-_AT_REMAINS = re.compile(r"[(\[{<]?[04]?[A-Z&]{1,2}$|[(\[{<][04]?$|[04OQ]$")
+# What is left of an "@" at the end of the address's own part: "(0", "(9", "4W", "GM", "E+", "G4", "(", "0", "Q",
+# and an 8 or 9 after the address's digits ("moreno398hotmail": see _without_remains).
+_AT_REMAINS = re.compile(r"[(\[{<]?[04]?[A-Z&+]{1,2}$|[A-Z][04]$|[(\[{<][049]?$|[04OQ]$|(?<=\d)[89]$")
 _CUE = re.compile(r"\b(correo(\s+electronico)?|e-?mail|mail)\b\s*:?\s*(es\s+)?$")
 _WORDS = {"de", "del", "el", "la", "en", "es", "mi", "su", "a", "al", "y", "o", "con", "por", "para", "correo",
           "electronico", "email", "mail", "cuenta", "al", "que", "un", "una"}
@@ -161,6 +162,11 @@ def _without_remains(own: str) -> tuple[str, bool]:
         return own, False
     if re.search(r"[A-Z]", remains.group()) and not own[:remains.start()].islower():
         return own, False                          # capitals in an address written in capitals are its own
+    if remains.group() in ("8", "9"):              # an "@" read as a digit, or the address's own digit?
+        digits = len(re.search(r"\d*$", own).group())
+        if digits - 1 in (2, 4) and digits not in (2, 4):
+            return own[:-1], True
+        return own, False
     cuts = {remains.start()}
     for cut in (remains.start() - 1, remains.start() + 1):
         # a 0 or 4 beside the remains may be the "@"'s or a digit of the address

@@ -314,3 +314,16 @@ def test_a_town_below_the_address_label_stays_the_address_when_ocr_makes_each_li
     body = ("Domicilio: Calle Yáñez 94, Col. Balderrama, Bavispe.\n\nEl pasado lunes en Cajeme y en Navojoa "
             "llovió y se cayó el techo de la escuela, por lo que pedimos apoyo.")
     assert extract_fields(body)["municipality"]["value"] == "Bavispe"
+
+
+@pytest.mark.parametrize("written, expected", [
+    ("ramon.acosta57(9hotmail.com", "ramon.acosta57@hotmail.com"),      # "@" as "(9"
+    ("hector.ruiz8E+hotmail.com", "hector.ruiz8@hotmail.com"),          # as "E+"
+    ("veronica.quintero76G4yahoo.com.mx", "veronica.quintero76@yahoo.com.mx"),  # as "G4"
+    ("manuel. moreno398hotmail.com", "manuel.moreno39@hotmail.com"),    # as "8" after two digits: three is rare
+    ("moreno98hotmail.com", "moreno98@hotmail.com"),                    # "@" dropped: two digits stay
+    ("ana.lopez1998hotmail.com", "ana.lopez1998@hotmail.com"),          # a year stays whole
+])
+def test_more_of_what_ocr_leaves_of_an_at_sign(written, expected):
+    email = extract_fields(f"Mi correo es {written}, gracias.")["email"]
+    assert email["value"] == expected and email["read_as"] and email["score"] <= 0.85
