@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -15,10 +16,72 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pipeline.errors import PeticionesError
 from pipeline.settings import Settings
 
-app = typer.Typer(help="Peticiones ciudadanas: recepción, OCR, clasificación y turno.", no_args_is_help=True,
-                  add_completion=False)
+# Exit codes of every command (README, «Códigos de salida»): scripts and cron tell these apart.
+OK = 0  # everything given was done
+SOME_FAILED = 1  # the command ran, but some input failed (a file quarantined or failed, a mail not sent)
+REFUSED = 2  # nothing done: bad arguments or configuration, or a typed error the person can fix
+INTERNAL = 3  # an unexpected error (a bug or a broken machine): the traceback is in HOME/errores.log
+INTERRUPTED = 130  # Ctrl+C, as shells report a SIGINT
+
+
+class _Cli(typer.Typer):
+    """The typer app run so that every command ends with one of the codes above and never shows a traceback to
+    staff: a typed error prints its Spanish message and code, anything else one line naming where the details are."""
+
+    def __call__(self, *args, **kwargs):
+        from pydantic import ValidationError
+
+        try:
+            # Not standalone: click would end Ctrl+C with code 1, which here means "some input failed".
+            result = super().__call__(*args, **{**kwargs, "standalone_mode": False})
+        except typer.TyperException as error:  # usage errors (typer's click): its own message, code 2
+            error.show()
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            _say("Interrumpido.")
+            sys.exit(INTERRUPTED)
+        except PeticionesError as error:
+            _say(f"{error.user_message} ({error.code})")
+            sys.exit(REFUSED)
+        except ValidationError as error:  # a PETICIONES_ variable that does not parse
+            _say("Configuración no válida: " + "; ".join(
+                f"PETICIONES_{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()))
+            sys.exit(REFUSED)
+        except Exception:
+            where = _record_crash()
+            _say("Error inesperado; no se terminó el comando. "
+                 + (f"Los detalles quedaron en {where}; avise al administrador." if where else
+                    "Avise al administrador."))
+            sys.exit(INTERNAL)
+        sys.exit(result if isinstance(result, int) else OK)  # typer.Exit(n) comes back as n
+
+
+def _record_crash() -> Path | None:
+    """Append the current exception's traceback to HOME/errores.log (readable by its owner only: a traceback may
+    name files and petitioners' text); None, and the traceback on stderr, when that file cannot be written."""
+    import datetime as dt
+    import os
+    import traceback
+
+    text = traceback.format_exc()
+    try:
+        log = Settings().home / "errores.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
+            handle.write(f"--- {dt.datetime.now(dt.timezone.utc).isoformat()} pid {os.getpid()} "
+                         f"peticiones {' '.join(sys.argv[1:2])}\n{text}")
+        return log.resolve()
+    except Exception:
+        print(text, file=sys.stderr)
+        return None
+
+
+app = _Cli(help="Peticiones ciudadanas: recepción, OCR, clasificación y turno.", no_args_is_help=True,
+           add_completion=False)
 db_app = typer.Typer(help="Base de datos.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 arco_app = typer.Typer(help="Derechos ARCO de los peticionarios (acceso; rectificación y demás después).",
@@ -89,7 +152,7 @@ def process(
 ) -> None:
     """Procesa ahora los archivos indicados (sin borrarlos) y muestra un resumen."""
     from pipeline import runner
-    from storage.tables import Document, utcnow
+    from storage.tables import Document, State, utcnow
     from watch_folders.intake import IncomingFile, take_in
 
     ctx = _context()
@@ -117,14 +180,20 @@ def process(
                 future.result()
                 progress.advance(bar)
     table = Table("Archivo", "Documento", "Estado", "Páginas", "Motivo")
+    failed = 0
     with ctx.sessions() as session:
         for path, intake in intakes:
             if intake is None:
                 table.add_row(str(path), "-", "no encontrado", "", "")
+                failed += 1
                 continue
             row = session.get(Document, intake.document_id)
             table.add_row(str(path), str(row.id), row.state.value, str(row.page_count or ""), row.reason or "")
+            failed += row.state in (State.failed, State.quarantined)
     Console().print(table)
+    if failed:
+        _say(f"{failed} de {len(intakes)} archivo(s) no se pudieron procesar; vea el motivo en la tabla.")
+        raise typer.Exit(SOME_FAILED)
 
 
 @app.command()
@@ -169,9 +238,13 @@ def ocr(
             for future in [readers.submit(read, path, progress, bar) for path in files]:
                 future.result()
     pool.close()
+    # A file refused, or with a page Tesseract could not read, counts as failed (exit code 1).
+    failed = sum(1 for r in results.values() if "error_code" in r or any("error_code" in p for p in r["pages"]))
     if as_json:
         for path in files:
             print(json.dumps(results[path], ensure_ascii=False), flush=True)
+        if failed:
+            raise typer.Exit(SOME_FAILED)
         return
     table = Table("Archivo", "Páginas", "Confianza", "Por transcribir", "Segundos", "Motivo")
     for path in files:
@@ -182,6 +255,9 @@ def ocr(
                       str(sum(p["needs_transcription"] for p in pages)), f"{result['seconds']:.1f}",
                       result.get("error", ""))
     Console().print(table)
+    if failed:
+        _say(f"{failed} de {len(files)} archivo(s) no se leyeron completos; vea el motivo en la tabla.")
+        raise typer.Exit(SOME_FAILED)
 
 
 def _page_json(page) -> dict:
@@ -320,7 +396,7 @@ def reminders_command(
             day = dt.date.fromisoformat(fecha) if fecha else calendar.local_date(utcnow(), ctx.settings.timezone)
         except ValueError:
             _say(f"Fecha no válida: {fecha}. Escríbala como AAAA-MM-DD, por ejemplo 2026-03-02.")
-            raise typer.Exit(2)
+            raise typer.Exit(REFUSED)
         shown = dates.day(day)
         if simular or not mail.enabled(ctx.settings):
             with ctx.sessions() as session:
@@ -345,7 +421,7 @@ def reminders_command(
         if outcome is None:
             _say("El correo no está configurado (PETICIONES_SMTP_HOST): no se envió nada. Con --simular verá qué se "
                  "enviaría.")
-            raise typer.Exit(2)
+            raise typer.Exit(REFUSED)
     finally:
         ctx.close()
     for digest in outcome.sent:
@@ -360,7 +436,7 @@ def reminders_command(
         _say(f"No se envió a {digest.name} ({digest.address}): {error.code}. {error.user_message} Queda pendiente: "
              "el servicio lo reintenta hoy mismo, o ejecute de nuevo este comando.")
     if outcome.failed:
-        raise typer.Exit(1)
+        raise typer.Exit(SOME_FAILED)
 
 
 def _preview(ctx, digests, sent) -> None:
@@ -386,9 +462,9 @@ def _preview(ctx, digests, sent) -> None:
 
 
 def _refuse(error) -> NoReturn:
-    """A typed error the person at the terminal can fix: its Spanish message, exit code 2."""
-    _say(error.user_message)
-    raise typer.Exit(2)
+    """A typed error the person at the terminal can fix: its Spanish message and code, exit code 2."""
+    _say(f"{error.user_message} ({error.code})")
+    raise typer.Exit(REFUSED)
 
 
 def _say(message: str) -> None:
@@ -476,7 +552,7 @@ def evaluate(
     unknown = [t for t in targets if t not in classifier.meta.targets]
     if unknown:
         console.print(f"El modelo no predice {', '.join(unknown)}; predice {', '.join(classifier.meta.targets)}.")
-        raise typer.Exit(2)
+        raise typer.Exit(REFUSED)
     results = []
     texted = [r for r in rows if r.get("text")]
     probabilities, suggestions = classifier.assess([r["text"] for r in texted])  # every target in one pass
@@ -512,7 +588,7 @@ def classify(
 
     if (text is None) == (file is None):
         console.print("Dé el texto o --file, uno de los dos.")
-        raise typer.Exit(2)
+        raise typer.Exit(REFUSED)
     body = text if text is not None else file.read_text(encoding="utf-8")
     classifier = Classifier(model or Settings().model)
     suggestions = {s.target: {"label": s.label, "score": s.score, "alternatives": [list(a) for a in s.alternatives]}

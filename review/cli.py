@@ -24,8 +24,9 @@ def _password() -> str:
 
 
 def _fail(error) -> None:
+    """A typed refusal: its Spanish message and code on stderr, exit code 2 (README, «Códigos de salida»)."""
     typer.echo(f"{error.user_message} ({error.code})", err=True)
-    raise typer.Exit(1)
+    raise typer.Exit(2)
 
 
 @users_app.command("add")

@@ -45,7 +45,7 @@ def test_users_are_added_with_a_password_from_stdin_and_get_tokens(home):
     added = run(home, "users", "add", "ana", "--role", "revisor", stdin="contraseña-segura-1\n")
     assert added.returncode == 0, added.stderr
     again = run(home, "users", "add", "ana", "--role", "revisor", stdin="contraseña-segura-1\n")
-    assert again.returncode == 1 and "Ya existe un usuario" in again.stderr
+    assert again.returncode == 2 and "Ya existe un usuario" in again.stderr
     assert "al menos 8" in run(home, "users", "add", "beto", "--role", "revisor", stdin="corta\n").stderr
     assert "--directorate" in run(home, "users", "add", "enzo", "--role", "enlace", stdin="contraseña-segura-1\n").stderr
     assert run(home, "users", "add", "enzo", "--role", "enlace", "--directorate", "programas_sociales",
@@ -53,7 +53,7 @@ def test_users_are_added_with_a_password_from_stdin_and_get_tokens(home):
     issued = run(home, "users", "token", "ana")
     assert issued.returncode == 0, issued.stderr
     assert issued.stdout.strip().splitlines()[-1].startswith("pt_")
-    assert run(home, "users", "token", "nadie").returncode == 1
+    assert run(home, "users", "token", "nadie").returncode == 2
 
 
 @pytest.mark.slow
