@@ -163,7 +163,7 @@ def find_name(text: str, folded: str, cues: list[Cue], addressee_end: int, curp:
                 break
     if not found:
         return None
-    return _choose(found, folded, curp)
+    return _choose(found, folded, curp, text)
 
 
 # "..., Rosa Valenzuela Montaño, con CURP ..." / ", con domicilio en ...": the name just before the petitioner's
@@ -190,7 +190,7 @@ def _before_data(text: str, addressee_end: int) -> list[str]:
     return found
 
 
-def _choose(found: list[tuple[float, str, str]], folded: str, curp: str | None) -> dict:
+def _choose(found: list[tuple[float, str, str]], folded: str, curp: str | None, text: str) -> dict:
     """The best reading of the name: the one sharing most letters with a CURP read sound, then the best-scored,
     raised by readings that agree with it; a word two readings spell differently taken from the one the letter
     writes more often ("Kuben Martin" signed, "Rubén Martín" in the text and "ruben." in the e-mail)."""
@@ -212,7 +212,7 @@ def _choose(found: list[tuple[float, str, str]], folded: str, curp: str | None) 
     if len({fold(r[2]) for r in alike} | {fold(name)}) > 1 or len([r for r in found if fold(r[1]) == fold(name)]) > 1:
         score = min(0.98, score + 0.06)                     # two cues agree
     read = name
-    name = _mend(_vote(name, [r[2] for r in alike], folded), folded)
+    name = _mend(_vote(name, [r[2] for r in alike], folded), text)
     if letters and agree < 5:
         score = min(score, 0.6)                              # the CURP says otherwise
     field = {"value": name, "score": round(score, 2), "source": source}
@@ -263,15 +263,18 @@ def _common() -> dict[str, str]:
 _UNSPANISH = re.compile(r"ñ(?![aeiouáéíóú])|[áéíóú]\w*[áéíóú]|(\w)\1\1")
 
 
-def _mend(name: str, folded: str) -> str:
+def _mend(name: str, text: str) -> str:
     """`name` with each word OCR misread as a common name's near twin put right: an ñ where the name has an n
     ("Enciñas"), or a spelling Spanish never writes one letter off ("Montañy" for Montaño). Names the list lacks
-    are many, so a word spelt as Spanish spells is left as written, and so is one the letter writes twice."""
+    are many, so a word spelt as Spanish spells is left as written, and so is one the letter writes twice the same
+    way (accents and ñ counted: "Enciñas" once and "Encinas" in the signature is a slip, not a spelling)."""
     common = _common()
     words = name.split()
+    lower = text.lower()
     for n, word in enumerate(words):
         key = fold(word.lower())
-        if word in common.values() or _occurrences(word, folded) > 1 or len(key) < 4:
+        written = len(re.findall(r"(?<![^\W_])" + re.escape(word.lower()) + r"(?![^\W_])", lower))
+        if word in common.values() or written > 1 or len(key) < 4:
             continue
         right = common.get(key)
         if right and any(a == "ñ" and b == "n" for a, b in zip(word.lower(), right.lower())):

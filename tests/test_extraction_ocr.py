@@ -215,6 +215,15 @@ def test_a_misread_word_of_a_name_is_mended_only_when_spanish_would_never_write_
     assert name.get("read_as") == (read if read != expected else None)
 
 
+def test_a_name_slip_is_mended_even_where_the_signature_spells_it_right():
+    # Folded, "Enciñas" and "Encinas" are one word twice; as written, the ñ is once, a slip the signature shows.
+    text = ("La que suscribe, Patricia Félix Enciñas, con domicilio en Calle Galeana 681, Santa Ana, Sonora, "
+            "solicito una despensa.\n\nATENTAMENTE\n\nPatricia Félix Encinas\n")
+    assert extract_fields(text)["name"]["value"] == "Patricia Félix Encinas"
+    written_twice = text.replace("Encinas\n", "Enciñas\n")  # the same spelling twice is the letter's own
+    assert extract_fields(written_twice)["name"]["value"] == "Patricia Félix Enciñas"
+
+
 def test_the_review_page_marks_a_repaired_field_to_check_against_the_scan(ctx):
     from fastapi.testclient import TestClient
 
