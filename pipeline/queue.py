@@ -13,15 +13,21 @@ from pipeline.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def make_huey(settings: Settings) -> Huey:
+def make_huey(settings: Settings, timeout: float | None = None) -> Huey:
+    """The queue's Huey; with `timeout`, a storage that does not answer within it raises (the health check)."""
     url = settings.queue_url
     if url and url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey("peticiones", url=url, results=False)
+        if timeout is None:
+            return RedisHuey("peticiones", url=url, results=False)
+        from redis import ConnectionPool  # huey takes a URL or a pool, not a URL and timeouts
+
+        pool = ConnectionPool.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+        return RedisHuey("peticiones", connection_pool=pool, results=False)
     if url and not url.startswith("sqlite:///"):
         raise ValueError(f"PETICIONES_QUEUE_URL no reconocida: {url!r} (use redis://... o sqlite:///ruta)")
     filename = url.removeprefix("sqlite:///") if url else str(settings.home / "cola.db")
     # fsync so that a task enqueued for a just-recorded document survives a power cut as well as the row does.
-    return SqliteHuey("peticiones", filename=filename, results=False, fsync=True, timeout=60)
+    return SqliteHuey("peticiones", filename=filename, results=False, fsync=True, timeout=timeout or 60)
 
 
 class TaskQueue:

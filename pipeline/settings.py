@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     polling: float = Field(0.0, description="Seconds between polls of the inbox; 0 uses native file events (network shares send none: use polling there).")
     rescan_seconds: float = Field(60.0, description="Seconds between full rescans of the inbox, a safety net for missed events.")
     stability_seconds: float = Field(5.0, description="How long a file's size and modification time must stay still before it is taken.")
+    min_free_mb: int = Field(1024, description="Free space (MB) the disk holding archivo/ must keep; below it GET /salud/listo answers 503 (disk check).")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, description="Worker threads processing documents; default the number of cores.")
     max_pages: int = Field(500, description="Files with more pages are quarantined.")
     max_pixels: int = Field(120_000_000, description="Pages with more pixels (after rasterizing) are quarantined.")

@@ -34,7 +34,7 @@ def read_sessions(ctx: Context) -> sessionmaker[Session]:
 
 def create_app(ctx: Context) -> FastAPI:
     """The whole web app (pages, static assets, API) over this Context's database and folders."""
-    from review import api, bodies, dates, labels, web, web_admin, web_documents
+    from review import api, bodies, dates, health, labels, web, web_admin, web_documents
 
     app = FastAPI(title="Peticiones", openapi_url=None, docs_url=None, redoc_url=None)
     # Every body is bounded as it arrives (review/bodies.py); inside _headers, so its 413 gets them too.
@@ -63,6 +63,7 @@ def create_app(ctx: Context) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.mount("/api/v1", api.create_api(ctx, app.state.reads))
+    health.install(app)  # /salud: no login, no personal data
     web.install(app)
     web_documents.install(app)
     web_admin.install(app)
