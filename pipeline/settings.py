@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -52,8 +54,10 @@ class Settings(BaseSettings):
     slip_font: Path = Field(Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), description="TrueType font for the routing slip (accents need a Unicode font; Debian package fonts-dejavu-core).")
     session_hours: float = Field(12.0, description="How long a browser login lasts.")
     secure_cookies: bool = Field(False, description="Send the session cookie only over HTTPS; turn on behind an HTTPS proxy.")
-    login_max_failures: int = Field(5, description="Failed logins for one user name within login_window_seconds before further attempts are refused.")
-    login_window_seconds: float = Field(900.0, description="Window over which failed logins are counted.")
+    login_max_failures: int = Field(5, description="Failed logins for one user name from one client within login_window_seconds after which each further attempt waits a growing delay; 4 times as many from one client (any names), or for one name (any clients), do the same.")
+    login_window_seconds: float = Field(900.0, description="Window over which failed logins are counted; also the longest delay between attempts.")
+    login_delay_seconds: float = Field(30.0, description="First wait imposed once failures reach their limit; it doubles with each further failure, up to login_window_seconds.")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Addresses or networks (CIDR) of the HTTPS proxies in front of the app, comma-separated; only a request from one of them has its X-Forwarded-For believed for the client's address (login throttle, access log).")
     low_confidence_word: float = Field(60.0, description="Words that OCR read with less confidence (0-100) are marked on the page image.")
     page_image_dpi: int = Field(110, description="Resolution of the page images shown to reviewers (cached as PNG in procesado/).")
     queue_page_size: int = Field(50, description="Documents per page of the review queue.")
@@ -66,6 +70,18 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(30.0, description="Seconds allowed for each step of the SMTP conversation (connect, each command, the data).")
     reminder_hour: int = Field(8, ge=0, le=23, description="Hour of the office clock (timezone) from which, on each business day, every directorate with an address gets one e-mail listing its turnos por vencer and vencidos (only with smtp_host).")
     public_url: str | None = Field(None, description="Address at which staff open the web app (e.g. https://peticiones.sedesson.gob.mx), for links in e-mails; None leaves the link out.")
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value):
+        """A comma-separated list from the environment; each entry must be an address or a network."""
+        import ipaddress
+
+        entries = [v.strip() for v in value.split(",")] if isinstance(value, str) else list(value)
+        entries = [e for e in entries if e]
+        for entry in entries:
+            ipaddress.ip_network(entry, strict=False)  # ValueError: the settings refuse to load
+        return entries
 
     @property
     def inbox(self) -> Path:

@@ -140,7 +140,8 @@ def create_api(ctx: Context, reads) -> FastAPI:
                                         else InvalidInput.user_message}}, status_code=InvalidInput.http_status)
 
     def actor(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Actor:
-        found = auth.token_actor(reads, credentials.credentials, auth.client_ip(request)) if credentials else None
+        ip = auth.client_ip(request, ctx.settings.trusted_proxies)
+        found = auth.token_actor(reads, credentials.credentials, ip) if credentials else None
         if found is None:
             raise NotAuthenticated("bearer token missing or unknown",
                                    user_message="Falta un token válido (Authorization: Bearer ...).")

@@ -7,9 +7,13 @@ long random strings (a slow hash adds nothing there and would slow every request
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
+import ipaddress
+import math
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pwdlib import PasswordHash
@@ -82,18 +86,14 @@ class Login:
 
 def login(ctx: Context, name: str, password: str, ip: str | None) -> Login:
     """Check a password under the throttle; on success open a server-side session."""
-    settings = ctx.settings
     name = name.strip()[:100]
-    since = utcnow() - dt.timedelta(seconds=settings.login_window_seconds)
     # The refusal is raised after the commit: a failed attempt must be recorded to count.
     refusal = None
     with ctx.sessions.begin() as session:
-        too_many = users.recent_failures(session, name, since) >= settings.login_max_failures or (
-            ip is not None and users.recent_failures_from(session, ip, since) >= settings.login_max_failures * 4)
-        if too_many:
-            users.record_attempt(session, name, ip, False)
+        wait = throttle_wait(session, ctx.settings, name, ip)
+        if wait > 0:  # not recorded as an attempt: waiting out the delay is all a client can do
             access.record(session, None, name, "login_throttled", ip=ip)
-            refusal = TooManyAttempts(name)
+            refusal = TooManyAttempts(f"{name}: {wait:.1f} s", user_message=_wait_message(wait))
         else:
             user = users.by_name(session, name)
             valid = _hasher.verify(password, user.password_hash if user else _DUMMY_HASH)
@@ -105,12 +105,37 @@ def login(ctx: Context, name: str, password: str, ip: str | None) -> Login:
                 users.record_attempt(session, name, ip, True)
                 token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
                 users.open_session(session, user.id, token_hash(token), csrf,
-                                   utcnow() + dt.timedelta(hours=settings.session_hours), ip)
+                                   utcnow() + dt.timedelta(hours=ctx.settings.session_hours), ip)
                 access.record(session, user.id, user.name, "login", ip=ip)
                 result = Login(token, csrf, actor_of(user, ip, "web"))
     if refusal is not None:
         raise refusal
     return result
+
+
+def throttle_wait(session, settings, name: str, ip: str | None) -> float:
+    """Seconds this login attempt must still wait (0: it may try). Failures are counted per account and client
+    (login_max_failures), per client whatever the names and per account whatever the clients (4 times as many);
+    past a limit each further attempt waits login_delay_seconds, doubled with each failure, at most the window. A
+    client guessing names slows itself, not the office behind the same proxy; nobody is locked out for good."""
+    now = utcnow()
+    since = now - dt.timedelta(seconds=settings.login_window_seconds)
+    limit = settings.login_max_failures
+    wait = 0.0
+    for keys, most, after_success in (({"name": name, "ip": ip}, limit, True), ({"ip": ip}, limit * 4, False),
+                                      ({"name": name}, limit * 4, True)):
+        if "ip" in keys and ip is None:
+            continue
+        count, last = users.recent_failures(session, since, after_success=after_success, **keys)
+        if count >= most and last is not None:
+            delay = min(settings.login_delay_seconds * 2 ** min(count - most, 30), settings.login_window_seconds)
+            wait = max(wait, (last + dt.timedelta(seconds=delay) - now).total_seconds())
+    return wait
+
+
+def _wait_message(seconds: float) -> str:
+    when = f"{math.ceil(seconds)} segundos" if seconds < 90 else f"{math.ceil(seconds / 60)} minutos"
+    return f"Demasiados intentos fallidos. Espere {when} antes de volver a intentar."
 
 
 def logout(ctx: Context, token: str, actor: Actor) -> None:
@@ -135,6 +160,33 @@ def token_actor(read_sessions, token: str, ip: str | None) -> Actor | None:
         return actor_of(user, ip, "api") if user else None
 
 
-def client_ip(request) -> str | None:
-    """Where a web or API request came from, for the access log and login throttling."""
-    return request.client.host if request.client else None
+def client_ip(request, trusted_proxies: Sequence[str] = ()) -> str | None:
+    """Where a web or API request came from, for the access log and login throttling: the connection's address, or,
+    when that is a trusted proxy, the first address in X-Forwarded-For (read from the right) that is not one."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-for")
+    if not trusted_proxies or peer is None or not forwarded:
+        return peer
+    networks = _networks(tuple(trusted_proxies))
+    hop = peer
+    for sent in reversed([part.strip() for part in forwarded.split(",")]):
+        if not _within(hop, networks):
+            break
+        try:
+            hop = str(ipaddress.ip_address(sent))
+        except ValueError:  # a forged or garbled entry: the last trusted hop is all that is known
+            break
+    return hop
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def _within(address: str, networks: tuple) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip.version == network.version and ip in network for network in networks)

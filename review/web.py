@@ -40,7 +40,8 @@ class Viewer:
 def viewer(request: Request) -> Viewer:
     """The logged-in person behind this request, or NotAuthenticated."""
     token = request.cookies.get(COOKIE)
-    found = auth.session_actor(request.app.state.reads, token, auth.client_ip(request)) if token else None
+    proxies = request.app.state.ctx.settings.trusted_proxies
+    found = auth.session_actor(request.app.state.reads, token, auth.client_ip(request, proxies)) if token else None
     if found is None:
         raise NotAuthenticated("no live session")
     actor, csrf = found
@@ -112,7 +113,7 @@ def install(app: FastAPI) -> None:
             raise CsrfRefused("login form")
         try:
             result = await run_in_threadpool(auth.login, ctx, str(form.get("name", "")), str(form.get("password", "")),
-                                             auth.client_ip(request))
+                                             auth.client_ip(request, ctx.settings.trusted_proxies))
         except ReviewError as error:
             return page(request, "login.html", None, status_of(error), error=error, login_csrf=nonce,
                         next=_local(str(form.get("next", "/"))), user_name=str(form.get("name", "")))

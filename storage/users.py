@@ -99,21 +99,22 @@ def record_attempt(session: Session, name: str, ip: str | None, succeeded: bool)
     session.add(LoginAttempt(name=name[:100], ip=ip, succeeded=succeeded))
 
 
-def recent_failures(session: Session, name: str, since: dt.datetime) -> int:
-    """Failed logins for this name since `since`, not counting those before its last successful login."""
-    last_success = session.scalar(
-        select(func.max(LoginAttempt.at)).where(LoginAttempt.name == name, LoginAttempt.succeeded, LoginAttempt.at >= since)
-    )
-    start = max(since, aware(last_success)) if last_success is not None else since
-    return session.scalar(
-        select(func.count()).select_from(LoginAttempt)
-        .where(LoginAttempt.name == name, LoginAttempt.succeeded.is_(False), LoginAttempt.at > start)
-    )
-
-
-def recent_failures_from(session: Session, ip: str, since: dt.datetime) -> int:
-    """Failed logins from one address since `since`, whatever the name (guessing many names)."""
-    return session.scalar(
-        select(func.count()).select_from(LoginAttempt)
-        .where(LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)
-    )
+def recent_failures(session: Session, since: dt.datetime, *, name: str | None = None, ip: str | None = None,
+                    after_success: bool = True) -> tuple[int, dt.datetime | None]:
+    """Failed logins since `since` for this name and/or from this address (whichever are given), and when the last
+    one was; with `after_success`, only those after the last successful login with the same name and address."""
+    keys = []
+    if name is not None:
+        keys.append(LoginAttempt.name == name)
+    if ip is not None:
+        keys.append(LoginAttempt.ip == ip)
+    start = since
+    if after_success:
+        last_success = session.scalar(select(func.max(LoginAttempt.at)).where(*keys, LoginAttempt.succeeded,
+                                                                             LoginAttempt.at >= since))
+        start = max(since, aware(last_success)) if last_success is not None else since
+    count, last = session.execute(
+        select(func.count(), func.max(LoginAttempt.at))
+        .where(*keys, LoginAttempt.succeeded.is_(False), LoginAttempt.at > start)
+    ).one()
+    return count, aware(last) if last is not None else None

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from pipeline.context import Context
 from review.app import create_app
 from storage.tables import Role
-from tests.review_helpers import actor, document_in_review, make_user, version_of
+from tests.review_helpers import PASSWORD, actor, document_in_review, make_user, version_of
 from tests.test_review_web import csrf_of, log_in
 
 
@@ -104,3 +104,81 @@ def test_an_answer_upload_past_its_size_is_refused_as_it_arrives(ctx, client):
     answer = client.post(f"/documentos/{document_id}/respuesta", data=form,
                          files={"file": ("r.pdf", middling, "application/pdf")})
     assert answer.status_code == 422 and "debe ser un PDF" in answer.text
+
+
+# 2. Login throttle behind a proxy -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def behind_proxy(ctx):
+    """Clients that reach the app through the office's HTTPS proxy (10.0.0.2), each with its own X-Forwarded-For."""
+    context = Context.open(ctx.settings.model_copy(update={"trusted_proxies": ["10.0.0.0/24"],
+                                                           "login_delay_seconds": 0.5}))
+    opened = []
+
+    def make() -> TestClient:
+        test_client = TestClient(create_app(context), follow_redirects=False, client=("10.0.0.2", 40000))
+        test_client.__enter__()
+        opened.append(test_client)
+        return test_client
+
+    yield make
+    for test_client in opened:
+        test_client.__exit__(None, None, None)
+    context.close()
+
+
+def proxied_log_in(client, name: str, password: str, forwarded_for: str):
+    form = client.get("/login", headers={"X-Forwarded-For": forwarded_for})
+    return client.post("/login", headers={"X-Forwarded-For": forwarded_for},
+                       data={"name": name, "password": password, "csrf": csrf_of(form.text), "next": "/cola"})
+
+
+def test_made_up_names_from_one_client_do_not_lock_out_the_office(ctx, behind_proxy):
+    import time
+
+    from storage import access
+
+    make_user(ctx, "ana", Role.revisor)
+    guesser, colleague = behind_proxy(), behind_proxy()
+    statuses = [proxied_log_in(guesser, f"usuario{i}", "equivocada", "192.168.5.66").status_code for i in range(25)]
+    assert set(statuses) <= {401, 429} and statuses[:ctx.settings.login_max_failures * 4] == [401] * 20
+    assert statuses[-1] == 429
+    # Through the same proxy, another client logs in at once.
+    assert proxied_log_in(colleague, "ana", PASSWORD, "192.168.5.10").status_code == 303
+    # The guessing client waits for its delay, not for the whole window, and is not locked for good.
+    time.sleep(0.6)
+    assert proxied_log_in(guesser, "ana", PASSWORD, "192.168.5.66").status_code == 303
+    with ctx.sessions() as session:
+        entries = access.entries(session, user_name="ana")
+        assert {e.ip for e in entries if e.action == "login"} == {"192.168.5.10", "192.168.5.66"}
+        guesses = access.entries(session, user_name="usuario0")
+        assert [e.ip for e in guesses] == ["192.168.5.66"]
+
+
+def test_delays_grow_with_failures_for_one_account_and_client(ctx, behind_proxy):
+    import time
+
+    make_user(ctx, "ana", Role.revisor)
+    client = behind_proxy()
+    for _ in range(ctx.settings.login_max_failures):
+        assert proxied_log_in(client, "ana", "equivocada", "192.168.5.66").status_code == 401
+    refused = proxied_log_in(client, "ana", PASSWORD, "192.168.5.66")
+    assert refused.status_code == 429 and "Espere" in refused.text
+    time.sleep(0.6)  # the first delay
+    assert proxied_log_in(client, "ana", "equivocada", "192.168.5.66").status_code == 401
+    time.sleep(0.6)  # not yet: the second delay is twice the first
+    assert proxied_log_in(client, "ana", PASSWORD, "192.168.5.66").status_code == 429
+    time.sleep(0.5)
+    assert proxied_log_in(client, "ana", PASSWORD, "192.168.5.66").status_code == 303
+
+
+def test_forwarded_for_is_believed_only_from_a_trusted_proxy(ctx, client):
+    from storage import access
+
+    make_user(ctx, "ana", Role.revisor)
+    form = client.get("/login")
+    client.post("/login", headers={"X-Forwarded-For": "1.2.3.4"},
+                data={"name": "ana", "password": PASSWORD, "csrf": csrf_of(form.text)})
+    with ctx.sessions() as session:
+        assert [e.ip for e in access.entries(session, user_name="ana")] == ["testclient"]
