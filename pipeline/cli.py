@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 import threading
 import time
@@ -110,12 +109,12 @@ def _log_export(ctx, action: str, out: Path) -> None:
 
 
 def _context():
+    from pipeline import logs
     from pipeline.context import Context
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter is not news to staff
-    logging.getLogger("fontTools").setLevel(logging.WARNING)  # fpdf2 subsets the slip's font: dozens of lines a slip
-    return Context.open(Settings())
+    settings = Settings()
+    logs.configure(settings.log_format)  # text or JSON lines on stderr, control characters escaped
+    return Context.open(settings)
 
 
 @app.command()

@@ -117,7 +117,8 @@ def start_web(ctx: Context, host: str, port: int, stop: threading.Event | None =
     with ctx.sessions() as session:
         if not users.any_admin(session):
             log.warning("no hay administrador: cree uno con «peticiones users add NOMBRE --role admin»")
-    config = uvicorn.Config(create_app(ctx), host=host, port=port, log_level="warning", proxy_headers=False)
+    config = uvicorn.Config(create_app(ctx), host=host, port=port, log_level="warning", proxy_headers=False,
+                            log_config=None)  # uvicorn's records go through ours (PETICIONES_LOG_FORMAT)
     socket = config.bind_socket()  # here, in the main thread: a port in use stops the service with a message
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [socket]}, name="web", daemon=True)

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     rescan_seconds: float = Field(60.0, description="Seconds between full rescans of the inbox, a safety net for missed events.")
     stability_seconds: float = Field(5.0, description="How long a file's size and modification time must stay still before it is taken.")
     min_free_mb: int = Field(1024, description="Free space (MB) the disk holding archivo/ must keep; below it GET /salud/listo answers 503 (disk check).")
+    log_format: str = Field("text", pattern="^(text|json)$", description="Log lines on stderr: text (time level logger: message) for people, or json (one object a line: time, level, logger, message and the record's extra fields) for a log collector; control characters are escaped in both.")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, description="Worker threads processing documents; default the number of cores.")
     max_pages: int = Field(500, description="Files with more pages are quarantined.")
     max_pixels: int = Field(120_000_000, description="Pages with more pixels (after rasterizing) are quarantined.")
