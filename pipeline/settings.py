@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(False, description="Send the session cookie only over HTTPS; turn on behind an HTTPS proxy.")
     login_max_failures: int = Field(5, description="Failed logins for one user name from one client within login_window_seconds after which each further attempt waits a growing delay; 4 times as many from one client (any names), or for one name (any clients), do the same.")
     login_window_seconds: float = Field(900.0, description="Window over which failed logins are counted; also the longest delay between attempts.")
+    api_token_days: float = Field(90.0, gt=0, description="Days an API token (peticiones users token) stays valid; afterwards it gets 401 and a new one must be made.")
     login_delay_seconds: float = Field(30.0, description="First wait imposed once failures reach their limit; it doubles with each further failure, up to login_window_seconds.")
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Addresses or networks (CIDR) of the HTTPS proxies in front of the app, comma-separated; only a request from one of them has its X-Forwarded-For believed for the client's address (login throttle, access log).")
     low_confidence_word: float = Field(60.0, description="Words that OCR read with less confidence (0-100) are marked on the page image.")

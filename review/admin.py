@@ -4,6 +4,7 @@ access log; catalogue changes also in the event log with the values before and a
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 
@@ -16,7 +17,7 @@ from pipeline.errors import InvalidInput, UnknownDirectorate, UnknownUser
 from review import auth, calendar
 from review.roles import Actor, require
 from storage import access, catalogue, events, users
-from storage.tables import Directorate, Program, Role, User, utcnow
+from storage.tables import Directorate, Program, Role, User, aware, utcnow
 
 
 def _user(session, user_id: int) -> User:
@@ -46,7 +47,8 @@ def create_user(ctx: Context, actor: Actor, name: str, role: str, password: str,
 
 def change_user(ctx: Context, actor: Actor, user_id: int, *, action: str, password: str = "", role: str = "",
                 directorate: str | None = None) -> None:
-    """activate, deactivate (its sessions end), password (its sessions end) or role (with an enlace's directorate)."""
+    """activate, deactivate (its sessions and API tokens end), password (its sessions and API tokens end),
+    revoke_tokens, or role (with an enlace's directorate)."""
     require(actor, "manage_users")
     hashed = auth.hash_password(password) if action == "password" else None
     with ctx.sessions.begin() as session:
@@ -55,13 +57,18 @@ def change_user(ctx: Context, actor: Actor, user_id: int, *, action: str, passwo
             if user.id == actor.user_id:
                 raise InvalidInput("own account", user_message="No puede dar de baja su propia cuenta.")
             user.active = action == "activate"
-            if not user.active:
+            if not user.active:  # a reactivated user gets new tokens, not the old ones back
                 users.revoke_all_sessions(session, user.id)
+                users.revoke_tokens(session, user.id)
             _log(session, actor, "user_deactivated" if not user.active else "user_activated", user.name)
         elif action == "password":
             users.set_password(session, user, hashed)
             users.revoke_all_sessions(session, user.id)
+            users.revoke_tokens(session, user.id)
             _log(session, actor, "password_reset", user.name)
+        elif action == "revoke_tokens":
+            count = users.revoke_tokens(session, user.id)
+            _log(session, actor, "api_tokens_revoked", f"{user.name}: {count} tokens")
         elif action == "role":
             new_role = _role(role)
             if new_role == Role.enlace:
@@ -80,6 +87,15 @@ def change_user(ctx: Context, actor: Actor, user_id: int, *, action: str, passwo
 
 def user_list(session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.active.desc(), User.name)))
+
+
+def token_rows(session, days: float) -> dict[int, list[dict]]:
+    """Each user's unrevoked API tokens as the users page shows them: created, expires, last used (never the secret
+    nor its hash)."""
+    return {user_id: [{"created_at": aware(t.created_at),
+                       "expires_at": aware(t.expires_at) if t.expires_at else aware(t.created_at) + dt.timedelta(days=days),
+                       "last_used_at": aware(t.last_used_at) if t.last_used_at else None} for t in rows]
+            for user_id, rows in users.tokens_of(session).items()}
 
 
 def _days(value: str) -> int | None:

@@ -141,7 +141,7 @@ def create_api(ctx: Context, reads) -> FastAPI:
 
     def actor(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Actor:
         ip = auth.client_ip(request, ctx.settings.trusted_proxies)
-        found = auth.token_actor(reads, credentials.credentials, ip) if credentials else None
+        found = auth.token_actor(ctx, reads, credentials.credentials, ip) if credentials else None
         if found is None:
             raise NotAuthenticated("bearer token missing or unknown",
                                    user_message="Falta un token válido (Authorization: Bearer ...).")

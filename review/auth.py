@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pwdlib import PasswordHash
 
 from pipeline.context import Context
-from pipeline.errors import InvalidInput, NotAuthenticated, TooManyAttempts
+from pipeline.errors import InvalidInput, NotAuthenticated, TooManyAttempts, UnknownUser
 from review.roles import Actor
 from storage import access, users
-from storage.tables import Role, utcnow
+from storage.tables import Role, aware, utcnow
 
 _hasher = PasswordHash.recommended()
 # Verifying against this when the name is unknown takes as long as a real check: timing does not reveal names.
@@ -68,13 +68,24 @@ def add_user(ctx: Context, name: str, role: Role, password: str, directorate: st
 
 
 def new_api_token(ctx: Context, name: str) -> str:
-    """A new API token for an active user; only its hash is kept, so it is shown once."""
+    """A new API token for an active user, valid api_token_days; only its hash is kept, so it is shown once."""
     token = "pt_" + secrets.token_urlsafe(32)
     with ctx.sessions.begin() as session:
         user = users.active_by_name(session, name)
-        users.add_token(session, user.id, token_hash(token))
+        users.add_token(session, user.id, token_hash(token), utcnow() + dt.timedelta(days=ctx.settings.api_token_days))
         access.record(session, user.id, user.name, "api_token_created", ip=None, via="cli")
     return token
+
+
+def revoke_api_tokens(ctx: Context, name: str) -> int:
+    """Revoke every API token of a user (active or not); how many were live."""
+    with ctx.sessions.begin() as session:
+        user = users.by_name(session, name.strip())
+        if user is None:
+            raise UnknownUser(name)
+        count = users.revoke_tokens(session, user.id)
+        access.record(session, user.id, user.name, "api_tokens_revoked", target=f"{count} tokens", ip=None, via="cli")
+    return count
 
 
 @dataclass(frozen=True)
@@ -154,10 +165,23 @@ def session_actor(read_sessions, token: str, ip: str | None) -> tuple[Actor, str
         return actor_of(user, ip, "web"), row.csrf_token
 
 
-def token_actor(read_sessions, token: str, ip: str | None) -> Actor | None:
+TOKEN_TOUCH = dt.timedelta(minutes=5)  # how finely a token's last use is kept
+
+
+def token_actor(ctx: Context, read_sessions, token: str, ip: str | None) -> Actor | None:
+    """The actor behind a live API token (None if unknown, revoked or expired); its last use is noted."""
+    now = utcnow()
     with read_sessions() as session:
-        user = users.user_for_token(session, token_hash(token))
-        return actor_of(user, ip, "api") if user else None
+        found = users.user_for_token(session, token_hash(token), ctx.settings.api_token_days, now)
+        if found is None:
+            return None
+        user, row = found
+        stale = row.last_used_at is None or aware(row.last_used_at) < now - TOKEN_TOUCH
+        result = actor_of(user, ip, "api")
+    if stale:
+        with ctx.sessions.begin() as session:
+            users.touch_token(session, row.id, now, TOKEN_TOUCH)
+    return result
 
 
 def client_ip(request, trusted_proxies: Sequence[str] = ()) -> str | None:

@@ -70,3 +70,20 @@ def token(name: Annotated[str, typer.Argument(help="Nombre de usuario.")]) -> No
         ctx.close()
     typer.echo("Guárdelo ahora: no se vuelve a mostrar. Úselo como 'Authorization: Bearer <token>'.", err=True)
     print(value, flush=True)
+
+
+@users_app.command("revoke")
+def revoke(name: Annotated[str, typer.Argument(help="Nombre de usuario.")]) -> None:
+    """Revoca todos los tokens de la API del usuario (dejan de servir de inmediato)."""
+    from pipeline.cli import _context
+    from pipeline.errors import ReviewError
+    from review import auth
+
+    ctx = _context()
+    try:
+        count = auth.revoke_api_tokens(ctx, name)
+    except ReviewError as error:
+        _fail(error)
+    finally:
+        ctx.close()
+    typer.echo(f"{count} token(s) de la API de {name} revocado(s).", err=True)

@@ -46,9 +46,10 @@ def install(app: FastAPI) -> None:
         with reads() as session:
             people = admin.user_list(session)
             directorates, _ = admin.catalogue_rows(session)
+            tokens = admin.token_rows(session, ctx.settings.api_token_days)
         views.log_view(ctx, who.actor, "view_users", None)
         return app.state.page(request, "admin_users.html", who, status, users=people, roles=list(Role),
-                              directorates=directorates, error=error)
+                              directorates=directorates, error=error, tokens=tokens, now=utcnow())
 
     def catalogue_page(request: Request, who, status: int = 200, error: ReviewError | None = None,
                        imported: str = "") -> HTMLResponse:

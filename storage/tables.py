@@ -260,12 +260,18 @@ class UserSession(Base):
 
 
 class ApiToken(Base):
+    """An API token: only its hash is stored. It expires (a token from before expiry existed has no expires_at and
+    lasts api_token_days from its creation), is revoked with `peticiones users revoke`, a password reset or a
+    deactivation, and says when it was last used (to the nearest few minutes)."""
+
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime | None]
+    last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -80,19 +80,51 @@ def revoke_all_sessions(session: Session, user_id: int) -> int:
     ).rowcount
 
 
-def add_token(session: Session, user_id: int, token_hash: str) -> ApiToken:
-    row = ApiToken(user_id=user_id, token_hash=token_hash)
+def add_token(session: Session, user_id: int, token_hash: str, expires_at: dt.datetime) -> ApiToken:
+    row = ApiToken(user_id=user_id, token_hash=token_hash, expires_at=expires_at)
     session.add(row)
     session.flush()
     return row
 
 
-def user_for_token(session: Session, token_hash: str) -> User | None:
-    """The active user holding this unrevoked API token."""
-    return session.scalar(
-        select(User).join(ApiToken, ApiToken.user_id == User.id)
+def user_for_token(session: Session, token_hash: str, days: float,
+                   now: dt.datetime | None = None) -> tuple[User, ApiToken] | None:
+    """The active user holding this unrevoked, unexpired API token, and the token; `days` is the life of a token
+    made before tokens had an expiry."""
+    now = now or utcnow()
+    row = session.execute(
+        select(User, ApiToken).join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None), User.active)
-    )
+    ).first()
+    if row is None:
+        return None
+    token = row[1]
+    expires = aware(token.expires_at) if token.expires_at else aware(token.created_at) + dt.timedelta(days=days)
+    return (row[0], token) if now < expires else None
+
+
+def touch_token(session: Session, token_id: int, now: dt.datetime, every: dt.timedelta) -> None:
+    """Note that a token was used, at most once per `every` (a write per API request would contend for SQLite's
+    one writer)."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id, or_(ApiToken.last_used_at.is_(None),
+                                                                       ApiToken.last_used_at < now - every))
+                    .values(last_used_at=now))
+
+
+def revoke_tokens(session: Session, user_id: int) -> int:
+    """Revoke every live API token of a user; how many were."""
+    return session.execute(
+        update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+    ).rowcount
+
+
+def tokens_of(session: Session) -> dict[int, list[ApiToken]]:
+    """Every user's unrevoked API tokens, newest first (expired ones included: the page says so)."""
+    found: dict[int, list[ApiToken]] = {}
+    for row in session.scalars(select(ApiToken).where(ApiToken.revoked_at.is_(None))
+                               .order_by(ApiToken.created_at.desc())):
+        found.setdefault(row.user_id, []).append(row)
+    return found
 
 
 def record_attempt(session: Session, name: str, ip: str | None, succeeded: bool) -> None:

@@ -182,3 +182,83 @@ def test_forwarded_for_is_believed_only_from_a_trusted_proxy(ctx, client):
                 data={"name": "ana", "password": PASSWORD, "csrf": csrf_of(form.text)})
     with ctx.sessions() as session:
         assert [e.ip for e in access.entries(session, user_name="ana")] == ["testclient"]
+
+
+# 3. API tokens expire and are revoked ---------------------------------------------------------------------------
+
+
+def token_for(ctx, name: str, role: Role = Role.revisor) -> dict:
+    from review import auth
+
+    make_user(ctx, name, role)
+    return {"Authorization": f"Bearer {auth.new_api_token(ctx, name)}"}
+
+
+def test_an_expired_token_is_401(ctx, client):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from storage.tables import ApiToken, utcnow
+
+    headers = token_for(ctx, "ana")
+    assert client.get("/api/v1/queue", headers=headers).status_code == 200
+    with ctx.sessions() as session:
+        row = session.query(ApiToken).one()
+        expires = row.expires_at.replace(tzinfo=dt.timezone.utc)
+        assert abs(expires - utcnow() - dt.timedelta(days=ctx.settings.api_token_days)) < dt.timedelta(minutes=1)
+    with ctx.sessions.begin() as session:
+        session.execute(update(ApiToken).values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+    assert client.get("/api/v1/queue", headers=headers).status_code == 401
+
+
+def test_users_revoke_ends_every_token_of_a_user(ctx, client, home):
+    import os
+    import subprocess
+    import sys
+
+    from review import auth
+
+    headers = token_for(ctx, "ana")
+    second = {"Authorization": f"Bearer {auth.new_api_token(ctx, 'ana')}"}
+    other = token_for(ctx, "beto")
+    done = subprocess.run([sys.executable, "-m", "pipeline", "users", "revoke", "ana"], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PETICIONES_HOME": str(home)})
+    assert done.returncode == 0, done.stderr
+    assert "2" in done.stderr and "ana" in done.stderr
+    for sent in (headers, second):
+        assert client.get("/api/v1/queue", headers=sent).status_code == 401
+    assert client.get("/api/v1/queue", headers=other).status_code == 200
+    unknown = subprocess.run([sys.executable, "-m", "pipeline", "users", "revoke", "nadie"], capture_output=True,
+                             text=True, timeout=120, env={**os.environ, "PETICIONES_HOME": str(home)})
+    assert unknown.returncode != 0 and "No existe ese usuario" in unknown.stderr
+
+
+def test_a_password_reset_or_a_deactivation_revokes_tokens(ctx, client):
+    from review import admin
+    from storage import users
+
+    make_user(ctx, "admin1", Role.admin)
+    boss = actor(ctx, "admin1")
+    reset, gone = token_for(ctx, "ana"), token_for(ctx, "beto")
+    with ctx.sessions() as session:
+        ana, beto = users.by_name(session, "ana").id, users.by_name(session, "beto").id
+    admin.change_user(ctx, boss, ana, action="password", password="Otra-clave-larga-7")
+    assert client.get("/api/v1/queue", headers=reset).status_code == 401
+    admin.change_user(ctx, boss, beto, action="deactivate")
+    admin.change_user(ctx, boss, beto, action="activate")
+    assert client.get("/api/v1/queue", headers=gone).status_code == 401  # reactivation does not bring them back
+
+
+def test_the_users_page_shows_tokens_without_their_secret(ctx, client):
+    make_user(ctx, "admin1", Role.admin)
+    headers = token_for(ctx, "ana")
+    token_for(ctx, "beto")
+    assert client.get("/api/v1/queue", headers=headers).status_code == 200  # ana's token is used once
+    log_in(client, "admin1")
+    page = client.get("/admin/usuarios").text
+    secret = headers["Authorization"].split()[1]
+    assert secret not in page and secret[:10] not in page
+    row = page.split('id="usuario-ana"')[1].split("</tr>")[0]
+    assert "Tokens de la API" in page and "vence" in row and "último uso" in row and "nunca usado" not in row
+    assert "nunca usado" in page.split('id="usuario-beto"')[1].split("</tr>")[0]
