@@ -13,8 +13,9 @@ from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from classifiers.features import normalise
+from classifiers.shipped import shipped
 
-SEED = Path(__file__).resolve().parent.parent / "models" / "seed" / "peticiones.jsonl"
+SEED = shipped("seed", "peticiones.jsonl")  # models/seed, in the source tree or installed with the wheel
 
 
 def merge(seed: Iterable[dict], reviewed: Iterable[dict]) -> tuple[list[dict], dict[str, int]]:

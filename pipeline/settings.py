@@ -10,6 +10,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from classifiers.shipped import shipped
+
 
 class Settings(BaseSettings):
     """Every knob of the service; each is also an environment variable with the prefix PETICIONES_."""
@@ -36,7 +38,7 @@ class Settings(BaseSettings):
     max_attempts: int = Field(3, description="Attempts of a failing stage before the document is marked failed.")
     retry_base_seconds: float = Field(5.0, description="First retry delay; it doubles with each attempt.")
     lease_seconds: float = Field(120.0, description="How long a worker's claim on a document lasts without renewal; another machine takes over after it.")
-    model: Path = Field(Path(__file__).resolve().parent.parent / "models" / "peticiones", description="Folder of the trained classifier (one spaCy pipeline per target) recorded as the first model version of a new database; default the one shipped in models/. Later versions come from `peticiones retrain` and are chosen with `peticiones models activate`.")
+    model: Path = Field(default_factory=lambda: shipped("peticiones"), description="Folder of the trained classifier (one spaCy pipeline per target) recorded as the first model version of a new database; default the one shipped in models/. Later versions come from `peticiones retrain` and are chosen with `peticiones models activate`.")
     model_check_seconds: float = Field(30.0, description="How often a worker asks the database which model version is active, to pick up a newly promoted or activated one without a restart.")
     retrain_hours: float = Field(24.0, description="Hours between scheduled retrainings of the classifier on reviewers' decisions (the service runs them); 0 turns the schedule off.")
     retrain_min_new: int = Field(200, description="Routing decisions since the last retraining after which the service retrains at once; 0 turns this off.")
