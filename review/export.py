@@ -3,13 +3,12 @@ administración. Only CSV: openpyxl is not installed in this environment."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 
 from sqlalchemy.orm import Session
 
-from review import calendar, views
+from review import calendar, spreadsheet, views
 from review.roles import Actor, require
 from storage import catalogue, decisions
 from storage import routing as turnos
@@ -41,7 +40,7 @@ def routed_csv(session: Session, actor: Actor, directorate: str | None, timezone
         fields.update(decisions.confirmed_fields_of(session, ids[start:start + CHUNK]))
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = spreadsheet.writer(out)  # formulas neutralised
     writer.writerow(COLUMNS)
     for r in rows:
         f = fields.get(r["document_id"], {})

@@ -8,7 +8,6 @@ Reads only: one grouped query, folded into tables in Python. Duplicates of a fil
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from review import audit, labels
+from review import audit, labels, spreadsheet
 from review.roles import Actor, require
 from pipeline.errors import UnknownDirectorate
 from storage.tables import Directorate, Document, Routing, SearchKey, State
@@ -111,7 +110,7 @@ def as_csv(r: Report, names: dict[str, dict[str, str]]) -> str:
     `names` gives the Spanish names of program and directorate codes."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = spreadsheet.writer(out)  # formulas neutralised
     writer.writerow(["Desglose", "Valor", "Recibidas", *(STATUS_NAMES[s] for s in STATUSES), "Grado de atención (%)"])
 
     def line(dimension: str, value: str, x: Row) -> None:

@@ -262,3 +262,33 @@ def test_the_users_page_shows_tokens_without_their_secret(ctx, client):
     row = page.split('id="usuario-ana"')[1].split("</tr>")[0]
     assert "Tokens de la API" in page and "vence" in row and "último uso" in row and "nunca usado" not in row
     assert "nunca usado" in page.split('id="usuario-beto"')[1].split("</tr>")[0]
+
+
+# 4. CSV cells cannot become formulas ----------------------------------------------------------------------------
+
+
+def test_both_csv_exports_neutralise_formulas(ctx, client):
+    import csv
+    import io
+
+    from review import routing
+
+    make_user(ctx, "ana", Role.revisor)
+    make_user(ctx, "gina", Role.gerente)
+    evil = {"=HYPERLINK(\"http://x\")": "@SUM(1+1)", "+cmd|' /C calc'!A0": "-2+3", "\tTAB": "\rCR"}
+    for name, municipality in evil.items():
+        document_id = document_in_review(ctx)
+        routing.confirm(ctx, actor(ctx, "ana"), document_id, version=version_of(ctx, document_id),
+                        program="las_jefas", fields={"name": name, "municipality": municipality})
+    log_in(client, "gina")
+    for url in ("/turnados/exportar.csv", "/informe.csv"):
+        answer = client.get(url)
+        assert answer.status_code == 200
+        cells = [cell for row in csv.reader(io.StringIO(answer.text.lstrip("\ufeff"))) for cell in row]
+        dangerous = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+        assert not dangerous, (url, dangerous)
+        neutralised = [c for c in cells if c.startswith("'")]
+        assert neutralised, url
+    rows = list(csv.reader(io.StringIO(client.get("/turnados/exportar.csv").text.lstrip("\ufeff"))))
+    assert "'=HYPERLINK(\"http://x\")" in [r[5] for r in rows]
+    assert all(r[14].lstrip("-").isdigit() for r in rows[1:])  # business days left stay numbers, negative or not
