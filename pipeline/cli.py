@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -114,6 +115,8 @@ def _context():
 
     settings = Settings()
     logs.configure(settings.log_format)  # text or JSON lines on stderr, control characters escaped
+    # Personal data: what the service creates under HOME (database and WAL, archivo/, procesado/...) is owner-only.
+    os.umask(settings.umask)
     return Context.open(settings)
 
 
@@ -331,6 +334,7 @@ def db_restore(
     dejarlo en su lugar. Nunca reemplaza nada."""
     from storage import backup
 
+    os.umask(0o077)  # the restored database and files are owner-only (backup.restore sets their modes too)
     try:
         summary = backup.restore(archive, home, database_url)
     except backup.BackupError as error:

@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS before logging in and sending; a server that does not offer it is an error, never a silent plain-text send.")
     smtp_timeout: float = Field(30.0, description="Seconds allowed for each step of the SMTP conversation (connect, each command, the data).")
     reminder_hour: int = Field(8, ge=0, le=23, description="Hour of the office clock (timezone) from which, on each business day, every directorate with an address gets one e-mail listing its turnos por vencer and vencidos (only with smtp_host).")
+    file_mode_group: bool = Field(False, description="Let the files' group read (not write) what the service creates under HOME (database, archivo/, procesado/, salida/...), for staff sharing a group; otherwise it is owner-only.")
     public_url: str | None = Field(None, description="Address at which staff open the web app (e.g. https://peticiones.sedesson.gob.mx), for links in e-mails; None leaves the link out.")
 
     @field_validator("trusted_proxies", mode="before")
@@ -86,6 +87,12 @@ class Settings(BaseSettings):
         for entry in entries:
             ipaddress.ip_network(entry, strict=False)  # ValueError: the settings refuse to load
         return entries
+
+    @property
+    def umask(self) -> int:
+        """What the service creates under HOME is owner-only (0600 files, 0700 folders), or also readable by the
+        group with file_mode_group; set at the entry point (pipeline/cli.py)."""
+        return 0o027 if self.file_mode_group else 0o077
 
     @property
     def inbox(self) -> Path:

@@ -151,7 +151,7 @@ def restore(archive: Path, home: Path, database_url: str | None = None, *, timeo
                                            "no indique --database-url.")
         _refuse_unless_empty(home, database_url)
         created = not home.exists()
-        home.mkdir(parents=True, exist_ok=True)
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
         staging = Path(tempfile.mkdtemp(prefix=".restaurando-", dir=home))  # same disk: the moves are renames
         try:
             _extract_verified(tar, manifest, staging)
@@ -320,12 +320,21 @@ def _extract_verified(tar: tarfile.TarFile, manifest: dict, staging: Path) -> No
             raise ArchiveInvalid(member.name, user_message=f"{member.name} no coincide con la huella (sha256) del "
                                                            "manifiesto: el respaldo está dañado o fue alterado. No se "
                                                            "restauró nada.")
-        os.chmod(target, (member.mode & 0o777) | 0o400)
+        os.chmod(target, (member.mode & 0o700) | 0o400)  # personal data: owner-only, whatever the archive says
         os.utime(target, (member.mtime, member.mtime))
     missing = sorted(set(expected) - seen)
     if missing:
         raise ArchiveInvalid(missing[0], user_message=f"Al respaldo le falta {missing[0]}, que su manifiesto lista; "
                                                       "no se restauró nada.")
+
+
+def _private_folder(folder: Path, home: Path) -> None:
+    """Create `folder` and its missing parents below `home` owner-only (mkdir's mode is not applied to parents)."""
+    if folder == home or folder.is_dir():
+        return
+    _private_folder(folder.parent, home)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(folder, 0o700)
 
 
 def _move_into(staging: Path, home: Path, manifest: dict) -> None:
@@ -339,7 +348,7 @@ def _move_into(staging: Path, home: Path, manifest: dict) -> None:
         target = home / name
         if target.exists():  # someone wrote here since the check: stop rather than replace it
             raise TargetNotEmpty(name, user_message=f"Apareció {target} durante la restauración; no se reemplazó.")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _private_folder(target.parent, home)
         os.rename(staging / name, target)
         folders.add(target.parent)
     for folder in folders:

@@ -292,3 +292,62 @@ def test_both_csv_exports_neutralise_formulas(ctx, client):
     rows = list(csv.reader(io.StringIO(client.get("/turnados/exportar.csv").text.lstrip("\ufeff"))))
     assert "'=HYPERLINK(\"http://x\")" in [r[5] for r in rows]
     assert all(r[14].lstrip("-").isdigit() for r in rows[1:])  # business days left stay numbers, negative or not
+
+
+# 5. Owner-only files ---------------------------------------------------------------------------------------------
+
+
+def _cli(home, *arguments: str, **env: str):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "pipeline", *arguments], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PETICIONES_HOME": str(home), "PETICIONES_WORKERS": "1", **env})
+
+
+def _open_to_others(home) -> list[str]:
+    """Every path under HOME (HOME included) that its group or others may read, write or enter."""
+    paths = [home, *home.rglob("*")]
+    return [f"{p.relative_to(home.parent)} {p.stat().st_mode & 0o777:o}" for p in paths if p.stat().st_mode & 0o077]
+
+
+def test_a_fresh_home_after_an_intake_is_owner_only(tmp_path):
+    from fpdf import FPDF
+
+    pdf = FPDF(format="letter")
+    pdf.add_page()
+    pdf.set_font("helvetica", size=16)
+    pdf.multi_cell(0, 10, text="Solicito una silla de ruedas para mi hijo. Maria Pena Avila, Hermosillo.")
+    scan = tmp_path / "carta.pdf"
+    scan.write_bytes(bytes(pdf.output()))
+    home = tmp_path / "data"
+    done = _cli(home, "process", str(scan))
+    assert done.returncode == 0, done.stderr
+    made = {p.relative_to(home).parts[0] for p in home.rglob("*") if p.is_file()}
+    assert {"peticiones.db", "archivo", "procesado"} <= made, made
+    assert _open_to_others(home) == []
+
+
+def test_a_shared_group_may_read_but_others_may_not(tmp_path):
+    home = tmp_path / "data"
+    done = _cli(home, "db", "upgrade", PETICIONES_FILE_MODE_GROUP="true")
+    assert done.returncode == 0, done.stderr
+    assert (home / "peticiones.db").stat().st_mode & 0o777 == 0o640
+    assert (home / "archivo").stat().st_mode & 0o777 == 0o750
+
+
+def test_a_restored_database_and_folders_are_owner_only(ctx, tmp_path):
+    import os
+
+    (ctx.settings.archive / "00").mkdir(parents=True)
+    (ctx.settings.archive / "00" / "carta.pdf").write_bytes(b"%PDF-1.4 carta")
+    os.chmod(ctx.settings.archive / "00" / "carta.pdf", 0o644)
+    os.chmod(ctx.settings.home / "peticiones.db", 0o644)
+    out = tmp_path / "respaldo.tar"
+    assert _cli(ctx.settings.home, "db", "respaldo", "--out", str(out)).returncode == 0
+    restored = tmp_path / "restaurado"
+    done = _cli(restored, "db", "restaurar", str(out), "--home", str(restored))
+    assert done.returncode == 0, done.stderr
+    assert (restored / "archivo" / "00" / "carta.pdf").is_file()
+    assert _open_to_others(restored) == []
