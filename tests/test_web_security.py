@@ -351,3 +351,55 @@ def test_a_restored_database_and_folders_are_owner_only(ctx, tmp_path):
     assert done.returncode == 0, done.stderr
     assert (restored / "archivo" / "00" / "carta.pdf").is_file()
     assert _open_to_others(restored) == []
+
+
+# 6. The append-only logs cannot be rewritten -------------------------------------------------------------------
+
+
+def test_insert_or_replace_cannot_rewrite_the_logs_on_sqlite(ctx):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    from storage import access, events
+
+    with ctx.sessions.begin() as session:
+        events.record(session, "login", "ana")
+        access.record(session, None, "ana", "login", ip="10.0.0.9")
+    for statement in ("INSERT OR REPLACE INTO events (id, at, kind, actor, detail) "
+                      "SELECT id, at, kind, 'otro', detail FROM events",
+                      "REPLACE INTO access_log (id, at, user_name, action, target, ip, via) "
+                      "SELECT id, at, 'otro', action, target, ip, via FROM access_log"):
+        with pytest.raises(DatabaseError):
+            with ctx.engine.begin() as connection:
+                connection.execute(text(statement))
+    with ctx.engine.connect() as connection:
+        assert connection.execute(text("SELECT actor FROM events")).scalars().all() == ["ana"]
+        assert connection.execute(text("SELECT user_name FROM access_log")).scalars().all() == ["ana"]
+    with ctx.sessions.begin() as session:  # new rows are still written
+        events.record(session, "logout", "ana")
+
+
+@pytest.mark.slow
+def test_truncate_cannot_empty_the_logs_on_postgresql(tmp_path):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    from pipeline.settings import Settings
+    from storage import access, events
+    from tests.servers import postgres_server
+    from tests.test_shared_servers import fresh_database
+
+    with postgres_server() as url:
+        context = Context.open(Settings(home=tmp_path / "data", database_url=fresh_database(url)))
+        try:
+            with context.sessions.begin() as session:
+                events.record(session, "login", "ana")
+                access.record(session, None, "ana", "login", ip="10.0.0.9")
+            for table in ("events", "access_log"):
+                with pytest.raises(DatabaseError):
+                    with context.engine.begin() as connection:
+                        connection.execute(text(f"TRUNCATE {table} CASCADE"))
+                with context.engine.connect() as connection:
+                    assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 1
+        finally:
+            context.close()
