@@ -55,8 +55,10 @@ def current(session: Session, document_id: int) -> Routing | None:
 
 def visible_to_directorate(directorate: str):
     """A condition on Routing: routed to this directorate as responsible or as a copy (c.c.p.)."""
-    # copies is a JSON list of codes; a LIKE on its text works the same on SQLite and PostgreSQL.
-    return or_(Routing.directorate == directorate, cast(Routing.copies, String).like(f'%"{directorate}"%'))
+    # copies is a JSON list of codes; a LIKE on its text works the same on SQLite and PostgreSQL. Codes hold "_",
+    # LIKE's any-character: autoescape makes it (and "%") match only itself.
+    return or_(Routing.directorate == directorate,
+               cast(Routing.copies, String).contains(f'"{directorate}"', autoescape=True))
 
 
 def open_to_directorate(directorate: str):

@@ -403,3 +403,22 @@ def test_truncate_cannot_empty_the_logs_on_postgresql(tmp_path):
                     assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 1
         finally:
             context.close()
+
+
+# 7. No LIKE wildcards in directorate codes ----------------------------------------------------------------------
+
+
+def test_an_underscore_in_a_directorate_code_matches_only_itself(ctx, client):
+    from review import admin, routing
+
+    make_user(ctx, "admin1", Role.admin)
+    make_user(ctx, "ana", Role.revisor)
+    for code in ("obra_a", "obraxa"):
+        admin.save_directorate(ctx, actor(ctx, "admin1"), code=code, name=f"Dirección {code}", email="", active=True)
+    make_user(ctx, "luis", Role.enlace, "obra_a")
+    document_id = document_in_review(ctx)
+    routing.confirm(ctx, actor(ctx, "ana"), document_id, version=version_of(ctx, document_id), program="las_jefas",
+                    copies=["obraxa"])
+    log_in(client, "luis")
+    assert client.get(f"/documentos/{document_id}").status_code == 404
+    assert f"/documentos/{document_id}" not in client.get("/turnados").text
