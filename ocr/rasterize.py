@@ -35,6 +35,8 @@ MAX_ASPECT = 15
 _DEEP_GREY = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")  # modes whose samples are wider than 8 bits
 _PAGE_KEY = re.compile(r"Page\s+(\d+) size")  # pdfinfo -f/-l: "Page    3 size:  612 x 792 pts (letter)"
 _PAGE_SIZE = re.compile(r"([-+\d.e]+) x ([-+\d.e]+) pts")
+EOF_SEARCH = 1 << 20  # bytes from the end where %%EOF is looked for: pypdf's reach (it gives up past 1 MiB)
+_UNFINISHED_UPDATE = re.compile(rb"\d+\s+\d+\s+obj\b|\bxref\s|\btrailer\s*<<|\bstartxref\b")
 
 SIGNATURES = (
     (b"%PDF-", "application/pdf"),
@@ -74,13 +76,23 @@ def _check_count(pages: int, max_pages: int) -> None:
         raise TooManyPages(f"{pages} páginas > {max_pages}")
 
 
-def _inspect_pdf(path: Path, max_pages: int, max_pixels: int, dpi: int) -> int:
+def _check_end(path: Path) -> None:
+    """Refuse a truncated PDF: a truncated transfer loses the trailer, and readers "repair" such files by silently
+    dropping pages. Bytes after the last %%EOF are accepted as pypdf and poppler accept them (a scanner's padding,
+    a mail gateway's footer), up to pypdf's own reach of EOF_SEARCH, unless they hold the start of an update that
+    was cut off (objects or a cross-reference table with no %%EOF of their own)."""
     with open(path, "rb") as handle:
-        handle.seek(max(0, path.stat().st_size - 2048))
+        handle.seek(max(0, path.stat().st_size - EOF_SEARCH))
         tail = handle.read()
-    if b"%%EOF" not in tail:
-        # A truncated transfer loses the trailer; readers "repair" such files by silently dropping pages.
+    end = tail.rfind(b"%%EOF")
+    if end < 0:
         raise CorruptFile("PDF sin marca de fin (%%EOF): archivo truncado")
+    if _UNFINISHED_UPDATE.search(tail, end + 5):
+        raise CorruptFile("PDF con una actualización cortada después de su marca de fin: archivo truncado")
+
+
+def _inspect_pdf(path: Path, max_pages: int, max_pixels: int, dpi: int) -> int:
+    _check_end(path)
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 

@@ -8,6 +8,7 @@ import os
 import socket
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +52,7 @@ class Context:
             catalogue.seed(session, load_default())
             _register_shipped_model(session, settings.model)
         settings.ensure_folders()
-        archive.clean_staging(settings.archive)
+        archive.clean_staging(settings.archive, owner_is_gone)  # only copies whose process is gone
         return cls(settings, engine, sessions)
 
     @property
@@ -113,9 +114,17 @@ def _register_shipped_model(session: Session, folder: Path) -> None:
                             counts={}, first=True)
 
 
+def task_owner(ctx: Context) -> str:
+    """A lease owner for one task: this process (host:pid, so a dead process's leases are known as such) and a
+    token of the task's own, so that two threads of one process never both hold a document."""
+    return f"{ctx.worker}:{uuid.uuid4().hex[:12]}"
+
+
 def owner_is_gone(owner: str) -> bool:
-    """True when a lease owner is a process on this machine that no longer runs (killed, crashed)."""
-    host, _, pid = owner.rpartition(":")
+    """True when an owner (host:pid, or host:pid:token for one task or one staged copy) is a process on this
+    machine that no longer runs (killed, crashed)."""
+    host, _, pid = owner.partition(":")
+    pid = pid.partition(":")[0]
     if host != HOST or not pid.isdigit():
         return False  # another machine's worker: only its lease expiry frees the document
     if int(pid) == os.getpid():

@@ -83,6 +83,27 @@ class LinkRefused(RejectedInput):
     user_message = "Se recibió un enlace (acceso directo o enlace duro) en lugar de un archivo. Copie el archivo real a la carpeta."
 
 
+class NotARegularFile(RejectedInput):
+    """A FIFO, socket or device node: it has no bytes of its own, and opening one can wait for ever."""
+
+    code = "not_a_regular_file"
+    user_message = ("Lo que se dejó en la carpeta de entrada no es un archivo (es una tubería, un socket o un "
+                    "dispositivo) y no tiene contenido que guardar. Copie a la carpeta el documento escaneado.")
+
+
+class UnreadableFile(RejectedInput):
+    code = "unreadable_file"
+    user_message = ("El servicio no tiene permiso para leer el archivo. Dé permiso de lectura al archivo (o pida "
+                    "ayuda al administrador) y vuelva a copiarlo a la carpeta de entrada.")
+
+
+class BadFileName(RejectedInput):
+    code = "bad_file_name"
+    user_message = ("El nombre del archivo no es texto legible (viene de un equipo con otra codificación de "
+                    "caracteres). Cámbiele el nombre al archivo guardado en cuarentena y cópielo de nuevo a la "
+                    "carpeta de entrada.")
+
+
 class OcrTimeout(PeticionesError):
     code = "ocr_timeout"
     user_message = "El reconocimiento de texto de una página tardó demasiado. Lea la página en la imagen y transcríbala."

@@ -46,6 +46,11 @@ class TaskQueue:
     def enqueue(self, document_id: int) -> None:
         self._process(document_id)
 
+    def waiting(self) -> set[int]:
+        """The documents with a task in the queue or scheduled (a retry), not yet taken by a worker."""
+        tasks = [*self.huey.pending(), *self.huey.scheduled()]
+        return {task.args[0] for task in tasks if task.name == self._process.name and task.args}
+
     def consumer(self, workers: int):
         """A consumer whose idle workers look for new tasks at least twice a second."""
         return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=False,

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from pipeline.context import Context, owner_is_gone
+from pipeline.context import Context, owner_is_gone, task_owner
 from pipeline.errors import PeticionesError, RejectedInput
 from pipeline.stages import STAGES, archived_file
 from storage import documents
@@ -25,8 +25,9 @@ class Outcome:
 
 def process(ctx: Context, document_id: int) -> Outcome:
     """Take the document as far as the review queue, or to quarantine, or schedule a retry."""
+    owner = task_owner(ctx)  # per task: another thread of this process must not take the same document
     with ctx.sessions.begin() as session:
-        document = documents.claim(session, document_id, ctx.worker, ctx.settings.lease_seconds, owner_is_gone)
+        document = documents.claim(session, document_id, owner, ctx.settings.lease_seconds, owner_is_gone)
     if document is None:
         return Outcome(document_id, None)
     with ctx.sessions() as session:
@@ -35,7 +36,7 @@ def process(ctx: Context, document_id: int) -> Outcome:
         if name in done:
             continue
         with ctx.sessions.begin() as session:
-            run_id = documents.start_stage(session, document_id, name, ctx.worker).id
+            run_id = documents.start_stage(session, document_id, name, owner).id
         try:
             stage(ctx, document)
         except RejectedInput as error:

@@ -13,6 +13,7 @@ from storage import documents, users
 from storage.tables import utcnow
 from watch_folders.channels import channel_for
 from watch_folders.intake import IncomingFile, take_in
+from watch_folders.names import shown
 from watch_folders.watcher import InboxWatcher
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def take_from_inbox(ctx: Context, queue: TaskQueue, path: Path) -> None:
     intake = take_in(incoming, settings.archive, settings.quarantine, ctx.sessions, remove_source=True,
                      actor="watcher")
     if intake is not None:
-        log.info("recibido %s → documento %s (%s)", path.name, intake.document_id, intake.state.value)
+        log.info("recibido %s → documento %s (%s)", shown(path.name), intake.document_id, intake.state.value)
         if intake.needs_processing:
             queue.enqueue(intake.document_id)
 
@@ -41,15 +42,26 @@ def resume(ctx: Context, queue: TaskQueue) -> int:
     return len(pending)
 
 
+def requeue_stalled(ctx: Context, queue: TaskQueue) -> list[int]:
+    """Documents nobody works on and no task waits for go back in the queue: a worker died on another machine, a
+    retry task was lost, or a received document's task was never queued (its inbox file would not go). Returns
+    their ids."""
+    with ctx.sessions() as session:
+        stalled = documents.stalled(session, utcnow())
+    if not stalled:
+        return []
+    waiting = queue.waiting()
+    requeued = [document_id for document_id in stalled if document_id not in waiting]
+    for document_id in requeued:
+        queue.enqueue(document_id)
+    return requeued
+
+
 def _requeue_stalled(ctx: Context, queue: TaskQueue, stop: threading.Event) -> None:
-    """Documents whose worker died on another machine, or whose retry task was lost, go back in the queue."""
     period = max(5.0, ctx.settings.lease_seconds / 2)
     while not stop.wait(period):
         try:
-            with ctx.sessions() as session:
-                stalled = documents.stalled(session, utcnow())
-            for document_id in stalled:
-                queue.enqueue(document_id)
+            requeue_stalled(ctx, queue)
         except Exception:
             log.exception("revisión de documentos abandonados falló")
 

@@ -63,7 +63,7 @@ def ocr(ctx: Context, document: Document) -> None:
                              height=page.height, blank=page.blank, needs_transcription=page.needs_transcription,
                              seconds=round(page.seconds, 3), source=page.source, error_code=page.error_code,
                              error=page.error, words=[[w.text, round(w.confidence, 1), *w.box] for w in page.words]))
-            documents.renew(session, document.id, ctx.worker, settings.lease_seconds)
+            documents.renew(session, document.id, document.lease_owner, settings.lease_seconds)  # this task's lease
 
 
 def pdf(ctx: Context, document: Document) -> None:

@@ -183,13 +183,16 @@ def all_done(session: Session) -> bool:
 
 
 def stalled(session: Session, now: dt.datetime, grace_seconds: float = 60.0) -> list[int]:
-    """Documents in processing that nobody is working on: the lease ran out, or a scheduled retry never came."""
+    """Documents the pipeline has not finished that nobody is working on: in processing, the lease ran out or a
+    scheduled retry never came; received a while ago and never claimed (its task may never have been queued: the
+    caller skips those whose task is still waiting)."""
     late = now - dt.timedelta(seconds=grace_seconds)
     return list(session.scalars(
         select(Document.id).where(
-            Document.state == State.processing,
-            ((Document.lease_until.is_not(None)) & (Document.lease_until < now))
-            | ((Document.lease_until.is_(None)) & (Document.next_attempt_at.is_not(None))
-               & (Document.next_attempt_at < late)),
-        )
+            ((Document.state == State.processing)
+             & (((Document.lease_until.is_not(None)) & (Document.lease_until < now))
+                | ((Document.lease_until.is_(None)) & (Document.next_attempt_at.is_not(None))
+                   & (Document.next_attempt_at < late))))
+            | ((Document.state == State.received) & Document.lease_owner.is_(None) & (Document.received_at < late)),
+        ).order_by(Document.id)
     ))

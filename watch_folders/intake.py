@@ -11,12 +11,13 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.errors import EmptyFile, LinkRefused, RejectedInput, UnsupportedType
+from pipeline.errors import BadFileName, EmptyFile, LinkRefused, NotARegularFile, RejectedInput, UnsupportedType
 from storage import documents
 from storage.files import fsync_folder
 from storage.tables import State
-from watch_folders import archive
+from watch_folders import archive, names
 from watch_folders.channels import SUPPORTED_EXTENSIONS
+from watch_folders.names import is_utf8, shown
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,9 @@ class IncomingFile:
 
     @property
     def columns(self) -> dict:
-        """The document columns that say where the file came from."""
-        return dict(original_name=self.name or self.path.name, source_path=self.source or str(self.path),
+        """The document columns that say where the file came from (names that are not UTF-8 escaped, \\xNN)."""
+        return dict(original_name=names.stored(self.name or self.path.name),
+                    source_path=names.stored(self.source or str(self.path)),
                     source_mtime_ns=self.mtime_ns, size=self.size, channel=self.channel,
                     received_at=self.received_at)
 
@@ -65,10 +67,11 @@ def take_in(incoming: IncomingFile, archive_root: Path, quarantine_root: Path, s
     columns = {**incoming.columns, "source_mtime_ns": info.st_mtime_ns, "size": info.st_size}
     try:
         check(path, info)
+        if not is_utf8(incoming.name or path.name):
+            raise BadFileName(shown(path.name))
+        stored = archive.store(path, archive_root)  # refuses what cannot be read, without waiting on it
     except RejectedInput as error:
         return refuse(incoming, error, quarantine_root, sessions, actor, move=remove_source, detail=detail)
-
-    stored = archive.store(path, archive_root)
     after = os.stat(path)
     if (after.st_size, after.st_mtime_ns) != (info.st_size, info.st_mtime_ns):
         raise FileStillChanging(str(path))
@@ -77,8 +80,9 @@ def take_in(incoming: IncomingFile, archive_root: Path, quarantine_root: Path, s
         if original is not None and original.source_path == columns["source_path"] \
                 and original.source_mtime_ns == info.st_mtime_ns \
                 and original.size == info.st_size:
-            # The same drop, seen again because the service stopped between recording it and clearing the inbox.
-            result = Intake(original.id, original.state, False)
+            # The same drop, seen again because the service stopped (or the inbox file would not go) between
+            # recording it and clearing the inbox: if it was never processed, its task may never have been queued.
+            result = Intake(original.id, original.state, original.state == State.received)
         elif original is not None:
             row = documents.add(session, actor, state=State.duplicate, duplicate_of=original.id, sha256=stored.sha256,
                                 archive_path=str(stored.path), detail=detail, **columns)
@@ -94,9 +98,12 @@ def take_in(incoming: IncomingFile, archive_root: Path, quarantine_root: Path, s
 
 
 def check(path: Path, info: os.stat_result) -> None:
-    """The checks a file passes before it is stored (not a link, not empty, a supported extension)."""
+    """The checks a file passes before it is stored (not a link, a regular file, not empty, a supported
+    extension)."""
     if stat.S_ISLNK(info.st_mode):
         raise LinkRefused("enlace simbólico")
+    if not stat.S_ISREG(info.st_mode):
+        raise NotARegularFile(archive.kind(info.st_mode))
     if info.st_nlink > 1:
         # Another name points at the same bytes: they could change under us after intake.
         raise LinkRefused(f"enlace duro ({info.st_nlink} nombres)")
@@ -111,8 +118,8 @@ def refuse(incoming: IncomingFile, error: RejectedInput, quarantine_root: Path, 
     """Record the refusal first, then move the file to quarantine: a crash in between leaves it where it was
     (the inbox), never unrecorded."""
     path = incoming.path
-    sha = None if path.is_symlink() else archive.sha256_of(path)
     info = os.lstat(path)
+    sha = _sha256_if_readable(path, info)
     columns = {**incoming.columns, "source_mtime_ns": info.st_mtime_ns, "size": info.st_size}
     with sessions.begin() as session:
         row = documents.pending_quarantine(session, columns["source_path"], info.st_mtime_ns, info.st_size)
@@ -123,6 +130,20 @@ def refuse(incoming: IncomingFile, error: RejectedInput, quarantine_root: Path, 
                                 reason=error.user_message, quarantine_path=str(target), detail=detail, **columns)
         result = Intake(row.id, row.state, False)
         target = Path(row.quarantine_path)
-    archive.place(path, target, move=move)
-    log.warning("cuarentena: %s (%s)", columns["original_name"], error.code)
+    if move or sha is not None:
+        archive.place(path, target, move=move)
+    # else: a copy was asked for (a file named on the command line) of something whose bytes cannot be read; it
+    # stays where it is, recorded, and the .motivo.txt says why.
+    log.warning("cuarentena: %s (%s)", shown(columns["original_name"]), error.code)
     return result
+
+
+def _sha256_if_readable(path: Path, info: os.stat_result) -> str | None:
+    """The content hash of a refused file, or None for a link, a FIFO or device (never opened) or a file the
+    service may not read."""
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    try:
+        return archive.sha256_of(path)
+    except RejectedInput:
+        return None

@@ -15,6 +15,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from watch_folders.channels import is_ignored
+from watch_folders.names import shown
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class InboxWatcher:
         try:
             self.on_stable(path)
         except Exception:  # the watcher must outlive any one bad file; it retries with a growing delay
-            log.exception("no se pudo tomar %s; se reintentará", path)
+            log.exception("no se pudo tomar %s; se reintentará", shown(path))
             with self._lock:
                 seen = self._pending.get(path)
                 if seen is not None:
