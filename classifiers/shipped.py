@@ -4,7 +4,7 @@ it to models/)."""
 
 from __future__ import annotations
 
-from importlib import resources
+import importlib.util
 from pathlib import Path
 
 SOURCE = Path(__file__).resolve().parent.parent / "models"
@@ -15,10 +15,10 @@ def shipped(*parts: str) -> Path:
     when it is there (a checkout, `make run`), else the installed `peticiones_models` (pip install of the wheel)."""
     if SOURCE.joinpath(*parts).exists():
         return SOURCE.joinpath(*parts)
-    try:
-        found = resources.files("peticiones_models")
-    except ModuleNotFoundError:
-        return SOURCE.joinpath(*parts)  # neither: the caller reports the missing model (model_missing)
-    for part in parts:  # one at a time: a namespace package's joinpath takes one name on Python 3.11
-        found = found.joinpath(part)
-    return Path(str(found))
+    # The package's folders as the import system finds them, not importlib.resources: it has no __init__.py
+    # (models/ is data only), and Python 3.11's resource readers fail on such a package under an editable finder.
+    spec = importlib.util.find_spec("peticiones_models")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        if Path(folder).joinpath(*parts).exists():
+            return Path(folder).joinpath(*parts)
+    return SOURCE.joinpath(*parts)  # nowhere: the caller reports what is missing (model_missing)
