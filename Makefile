@@ -10,7 +10,7 @@ TEST_PACKAGES := redis-server postgresql chromium
 # Only the benchmarks: OCRmyPDF's --clean runs unpaper, its PDF handling needs ghostscript; more fonts for letters.
 BENCH_PACKAGES := unpaper ghostscript fonts-liberation fonts-freefont-ttf
 
-.PHONY: run test bench system deps model clean-venv
+.PHONY: run test bench system deps model lock clean-venv
 
 run: deps
 	$(BIN)/peticiones serve
@@ -32,11 +32,23 @@ system:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-$(INSTALLED): pyproject.toml
+# The exact versions the tests passed with (requirements.lock, hashes checked), then peticiones itself on top.
+$(INSTALLED): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,postgres]'
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q -e . --no-deps
 	touch $@
+
+# Rewrite requirements.lock from pyproject.toml (main dependencies, test and postgres extras) with hashes: pins that
+# pyproject still allows are kept; `make lock UPGRADE=1` moves every package to its newest allowed version. Run
+# `make test` before committing the new lock. pip-tools gets its own venv, never .venv's packages.
+LOCK_TOOLS := $(VENV)/lock-tools
+lock:
+	test -x $(LOCK_TOOLS)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_TOOLS) && $(LOCK_TOOLS)/bin/pip install -q pip-tools; }
+	$(LOCK_TOOLS)/bin/pip-compile -q $(if $(UPGRADE),--upgrade) --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links --extra test --extra postgres --custom-compile-command "make lock" \
+	  -o requirements.lock pyproject.toml
 
 # Speed, memory and accuracy against references measured in the same run (see bench/*.py).
 bench: deps
