@@ -46,8 +46,8 @@ $(INSTALLED): pyproject.toml requirements.lock
 LOCK_TOOLS := $(VENV)/lock-tools
 lock:
 	test -x $(LOCK_TOOLS)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_TOOLS) && $(LOCK_TOOLS)/bin/pip install -q pip-tools; }
-	$(LOCK_TOOLS)/bin/pip-compile -q $(if $(UPGRADE),--upgrade) --generate-hashes --allow-unsafe --strip-extras \
-	  --no-emit-index-url --no-emit-find-links --extra test --extra postgres --custom-compile-command "make lock" \
+	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_TOOLS)/bin/pip-compile -q $(if $(UPGRADE),--upgrade) --generate-hashes \
+	  --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --extra test --extra postgres \
 	  -o requirements.lock pyproject.toml
 
 # Speed, memory and accuracy against references measured in the same run (see bench/*.py).
