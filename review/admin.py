@@ -92,8 +92,10 @@ def user_list(session) -> list[User]:
 def token_rows(session, days: float) -> dict[int, list[dict]]:
     """Each user's unrevoked API tokens as the users page shows them: created, expires, last used (never the secret
     nor its hash)."""
-    return {user_id: [{"created_at": aware(t.created_at),
-                       "expires_at": aware(t.expires_at) if t.expires_at else aware(t.created_at) + dt.timedelta(days=days),
+    def expires(t) -> dt.datetime:
+        return aware(t.expires_at) if t.expires_at else aware(t.created_at) + dt.timedelta(days=days)
+
+    return {user_id: [{"created_at": aware(t.created_at), "expires_at": expires(t),
                        "last_used_at": aware(t.last_used_at) if t.last_used_at else None} for t in rows]
             for user_id, rows in users.tokens_of(session).items()}
 

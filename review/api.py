@@ -17,6 +17,7 @@ from pipeline.errors import InvalidInput, NotAuthenticated, RejectedInput, Revie
 from pipeline.queue import TaskQueue
 from review import audit, auth, bodies, calendar, followup, reception, regroup, report, routing, search, views
 from review.audit_models import RetrainRules
+from review.params import MAX_INT, Id
 from review.roles import Actor, require
 from storage.tables import Document, utcnow
 
@@ -24,7 +25,7 @@ _bearer = HTTPBearer(auto_error=False, description="Token de `peticiones users t
 
 
 def _version():
-    return Field(description="The document version the client saw (from GET); a stale one gets 409.")
+    return Field(ge=0, le=MAX_INT, description="The document version the client saw (from GET); a stale one gets 409.")
 
 
 class DecisionIn(BaseModel):
@@ -54,12 +55,13 @@ class TranscriptionIn(BaseModel):
 
 class SplitIn(BaseModel):
     version: int = _version()
-    at_page: int = Field(description="First page of the new document (2 to the page count).")
+    at_page: int = Field(ge=0, le=MAX_INT, description="First page of the new document (2 to the page count).")
 
 
 class MergeIn(BaseModel):
     version: int = _version()
-    into: int = Field(description="The document in review that receives this one's pages after its own.")
+    into: int = Field(ge=0, le=MAX_INT,
+                      description="The document in review that receives this one's pages after its own.")
 
 
 class ProgressIn(BaseModel):
@@ -151,7 +153,7 @@ def create_api(ctx: Context, reads) -> FastAPI:
     def get_queue(who: Actor = Depends(actor), channel: str | None = None, program: str | None = None,
                   band: str | None = Query(None, description="alta, media, baja or sin"),
                   flag: str | None = Query(None, description="needs_transcription, ocr_error or no_suggestion"),
-                  offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=500)) -> dict:
+                  offset: int = Query(0, ge=0, le=MAX_INT), limit: int = Query(50, ge=1, le=500)) -> dict:
         with reads() as session:
             result = views.queue(session, who, views.QueueFilter(channel, program, band, flag, offset, limit))
         views.log_view(ctx, who, "view_queue", None, f"{result['total']} documentos")
@@ -194,7 +196,7 @@ def create_api(ctx: Context, reads) -> FastAPI:
         return ReceivedOut(id=intake.document_id, state=intake.state.value, duplicate_of=original)
 
     @api.get("/documents/{document_id}", summary="A document: state, pages, text, suggestions, fields, folio, history")
-    def get_document(document_id: int, who: Actor = Depends(actor)) -> dict:
+    def get_document(document_id: Id, who: Actor = Depends(actor)) -> dict:
         with reads() as session:
             result = views.document(session, who, document_id, ctx.settings.timezone)
         views.log_view(ctx, who, "view_document", document_id)
@@ -202,7 +204,7 @@ def create_api(ctx: Context, reads) -> FastAPI:
 
     @api.post("/documents/{document_id}/decision", response_model=DecisionOut,
               summary="Confirm program and directorate: the document gets its folio and is routed")
-    def post_decision(document_id: int, decision: DecisionIn, who: Actor = Depends(actor)) -> DecisionOut:
+    def post_decision(document_id: Id, decision: DecisionIn, who: Actor = Depends(actor)) -> DecisionOut:
         result = routing.confirm(ctx, who, document_id, version=decision.version, program=decision.program,
                                  directorate=decision.directorate, copies=decision.copies,
                                  instruction=decision.instruction, fields=decision.fields, note=decision.note)
@@ -245,32 +247,32 @@ def create_api(ctx: Context, reads) -> FastAPI:
 
     @api.post("/documents/{document_id}/dismiss", response_model=DocumentOut,
               summary="No es petición: the document leaves the queue, concluded")
-    def post_dismiss(document_id: int, body: DismissIn, who: Actor = Depends(actor)) -> DocumentOut:
+    def post_dismiss(document_id: Id, body: DismissIn, who: Actor = Depends(actor)) -> DocumentOut:
         routing.dismiss(ctx, who, document_id, version=body.version, note=body.note)
         return now(document_id)
 
     @api.post("/documents/{document_id}/pages/{number}/transcription", response_model=DocumentOut,
               summary="A person's typing of a page; a document in review gets new suggestions (and a new version)")
-    def post_transcription(document_id: int, number: int, body: TranscriptionIn,
+    def post_transcription(document_id: Id, number: Id, body: TranscriptionIn,
                            who: Actor = Depends(actor)) -> DocumentOut:
         routing.transcribe(ctx, who, document_id, number, body.text)
         return now(document_id)
 
     @api.post("/documents/{document_id}/split", response_model=SplitOut,
               summary="Pages at_page.. of a document in review become a new document in review")
-    def post_split(document_id: int, body: SplitIn, who: Actor = Depends(actor)) -> SplitOut:
+    def post_split(document_id: Id, body: SplitIn, who: Actor = Depends(actor)) -> SplitOut:
         new_id = regroup.split(ctx, who, document_id, version=body.version, at_page=body.at_page)
         return SplitOut(document=now(document_id), new_document=now(new_id))
 
     @api.post("/documents/{document_id}/merge", response_model=DocumentOut,
               summary="Append this document's pages to another in review; answers with the remaining one")
-    def post_merge(document_id: int, body: MergeIn, who: Actor = Depends(actor)) -> DocumentOut:
+    def post_merge(document_id: Id, body: MergeIn, who: Actor = Depends(actor)) -> DocumentOut:
         regroup.merge(ctx, who, document_id, version=body.version, into=body.into)
         return now(body.into)
 
     @api.post("/documents/{document_id}/progress", response_model=DocumentOut,
               summary="A progress note on a turno in attention (the responsible directorate's enlace, a reviewer)")
-    def post_progress(document_id: int, body: ProgressIn, who: Actor = Depends(actor)) -> DocumentOut:
+    def post_progress(document_id: Id, body: ProgressIn, who: Actor = Depends(actor)) -> DocumentOut:
         followup.add_note(ctx, who, document_id, body.text)
         return now(document_id)
 
@@ -278,20 +280,20 @@ def create_api(ctx: Context, reads) -> FastAPI:
               summary="The answer given to the citizen: the turno concludes",
               description="The API records the date and text, and makes the answer letter with `letter`; an "
                           "answer's own PDF is attached on the web page (no file upload through the API).")
-    def post_answer(document_id: int, body: AnswerIn, who: Actor = Depends(actor)) -> DocumentOut:
+    def post_answer(document_id: Id, body: AnswerIn, who: Actor = Depends(actor)) -> DocumentOut:
         followup.answer(ctx, who, document_id, version=body.version, answered_on=body.answered_on, text=body.text,
                         letter=body.letter)
         return now(document_id)
 
     @api.post("/documents/{document_id}/petitioner", response_model=DocumentOut,
               summary="Rectificación: correct the petitioner data of a routed or concluded petition")
-    def post_petitioner(document_id: int, body: PetitionerIn, who: Actor = Depends(actor)) -> DocumentOut:
+    def post_petitioner(document_id: Id, body: PetitionerIn, who: Actor = Depends(actor)) -> DocumentOut:
         routing.rectify(ctx, who, document_id, version=body.version, fields=body.fields, note=body.note)
         return now(document_id)
 
     @api.post("/documents/{document_id}/return", response_model=DocumentOut,
               summary="Devolución de turno: the document is back in review, to be routed again")
-    def post_return(document_id: int, body: ReturnIn, who: Actor = Depends(actor)) -> DocumentOut:
+    def post_return(document_id: Id, body: ReturnIn, who: Actor = Depends(actor)) -> DocumentOut:
         followup.return_turno(ctx, who, document_id, version=body.version, note=body.note)
         return now(document_id)
 

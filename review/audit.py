@@ -256,7 +256,9 @@ def bounds(p: Period, timezone: str) -> tuple[dt.datetime, dt.datetime]:
 
 def _date(text: str, name: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text.strip())
+        return calendar.check_day(dt.date.fromisoformat(text.strip()), name)
+    except InvalidInput:
+        raise
     except ValueError:
         raise InvalidInput(f"{name}: {text!r}", user_message=f"La fecha «{name}» no es válida: elíjala en el "
                            "calendario del formulario o escríbala como AAAA-MM-DD (por ejemplo 2026-03-31).") from None

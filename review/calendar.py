@@ -16,6 +16,22 @@ import holidays
 from storage.tables import aware
 
 
+# The days the office can mean: a petition, a closure, an answer or a report period outside these is a typing error,
+# and the extremes of Python's dates overflow the arithmetic of periods and deadlines (a 500 instead of a 422).
+FIRST_DAY, LAST_DAY = dt.date(1990, 1, 1), dt.date(2199, 12, 31)
+
+
+def check_day(day: dt.date, what: str = "fecha") -> dt.date:
+    """`day` if the office can mean it (FIRST_DAY to LAST_DAY), else InvalidInput with a Spanish message."""
+    from pipeline.errors import InvalidInput
+
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(f"{what}: {day.isoformat()} out of range",
+                           user_message=f"La fecha «{what}» ({day.isoformat()}) está fuera del rango que admite el "
+                                        f"sistema ({FIRST_DAY.year} a {LAST_DAY.year}). Revísela.")
+    return day
+
+
 @lru_cache(maxsize=64)
 def _official(year: int) -> frozenset[dt.date]:
     return frozenset(holidays.country_holidays("MX", years=year))

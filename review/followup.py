@@ -65,6 +65,7 @@ def answer(ctx: Context, actor: Actor, document_id: int, *, version: int, answer
     today = calendar.local_date(utcnow(), ctx.settings.timezone)
     if not text:
         raise InvalidInput("empty answer", user_message="Escriba qué se respondió al ciudadano.")
+    calendar.check_day(answered_on, "fecha de respuesta")
     if answered_on > today:
         raise InvalidInput("answer in the future", user_message="La fecha de respuesta no puede ser posterior a hoy.")
     if letter and pdf is not None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from classifiers.catalogue import Catalogue
 from pipeline.context import Context
-from pipeline.errors import (DocumentNotFound, InvalidInput, NotReviewable, PeticionesError, StaleVersion,
+from pipeline.errors import (DocumentNotFound, InvalidInput, NotReviewable, PeticionesError, StaleVersion, TextTooLong,
                              UnknownDirectorate, UnknownProgram)
 from review import calendar, labels, mail
 from review.roles import Actor, require
@@ -28,6 +28,7 @@ from storage.tables import Decision, Document, Routing, State, User, utcnow
 
 log = logging.getLogger(__name__)
 
+MAX_PAGE_CHARS = 50_000  # a person's typing of one page
 INSTRUCTIONS = ("Atender y responder", "Para conocimiento", "Respuesta directa al ciudadano")
 
 # Fields a reviewer confirms (the extraction may add others); Spanish labels for the form.
@@ -190,6 +191,10 @@ def transcribe(ctx: Context, actor: Actor, document_id: int, page_number: int, t
     """Keep a person's typing of a page beside its OCR text (which is not changed); a document in review then
     gets new suggestions and fields from the typed text."""
     require(actor, "transcribe")
+    if len(text) > MAX_PAGE_CHARS:  # a page is a few thousand characters; the classifier refuses a million
+        raise TextTooLong(f"{len(text)} > {MAX_PAGE_CHARS}", user_message=f"El texto de una página admite hasta "
+                          f"{MAX_PAGE_CHARS:,} caracteres; el enviado tiene {len(text):,}. Revise que sea sólo esa "
+                          "página.".replace(",", " "))
     with ctx.sessions.begin() as session:
         document = session.get(Document, document_id)
         if document is None:

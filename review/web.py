@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
@@ -21,6 +22,7 @@ from pipeline.errors import CsrfRefused, DocumentNotFound, InvalidInput, NotAuth
 from review import admin, audit, auth, bodies, calendar, capture, dates, export, images, labels, report, routing, search, views, web_documents
 from review.app import status_of
 from review.audit_models import RetrainRules
+from review.params import MAX_INT, Id, Offset, OptionalId
 from review.roles import ROLE_NAMES, Actor, require
 from storage import access, catalogue, users
 from storage import routing as turnos
@@ -94,6 +96,13 @@ def install(app: FastAPI) -> None:
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         return page(request, "error.html", None, status_of(error), error=error)
 
+    @app.exception_handler(RequestValidationError)
+    async def _unreadable(request: Request, error: RequestValidationError):
+        """A path or query value out of its range (an id past 64 bits, a negative offset): the error page, 422."""
+        return page(request, "error.html", None, InvalidInput.http_status,
+                    error=InvalidInput(str(error.errors())[:200], user_message="Revise la dirección: un número o "
+                                                                               "una fecha no es válido."))
+
     # Login and logout ---------------------------------------------------------------------------------------
 
     @app.get("/login", response_class=HTMLResponse)
@@ -140,7 +149,7 @@ def install(app: FastAPI) -> None:
 
     @app.get("/cola", response_class=HTMLResponse)
     def queue_page(request: Request, canal: str = "", programa: str = "", banda: str = "", marca: str = "",
-                   desde: int = 0):
+                   desde: Offset = 0):
         who = viewer(request)
         f = views.QueueFilter(canal or None, programa or None, banda or None, marca or None, max(0, desde),
                               ctx.settings.queue_page_size)
@@ -153,7 +162,7 @@ def install(app: FastAPI) -> None:
                     directorates={d.code: d.name for d in known.directorates})
 
     @app.get("/turnados", response_class=HTMLResponse)
-    def routed_page(request: Request, direccion: str = "", semaforo: str = "", desde: int = 0):
+    def routed_page(request: Request, direccion: str = "", semaforo: str = "", desde: Offset = 0):
         who = viewer(request)
         today = calendar.local_date(utcnow(), ctx.settings.timezone)
         f = views.RoutedFilter(direccion or None, semaforo if semaforo in export.LIGHTS else None, max(0, desde))
@@ -192,7 +201,7 @@ def install(app: FastAPI) -> None:
                     programs={p.code: p.name for p in programs})
 
     @app.get("/bitacora", response_class=HTMLResponse)
-    def access_page(request: Request, documento: int | None = None, usuario: str = ""):
+    def access_page(request: Request, documento: OptionalId = None, usuario: str = ""):
         who = viewer(request)
         require(who.actor, "read_access_log")
         with reads() as session:
@@ -276,7 +285,9 @@ def install(app: FastAPI) -> None:
         who, form = await signed_form(request)
         require(who.actor, "manage_closures")
         try:
-            day = dt.date.fromisoformat(str(form.get("day", "")))
+            day = calendar.check_day(dt.date.fromisoformat(str(form.get("day", ""))), "día")
+        except InvalidInput as error:
+            return await run_in_threadpool(closures_page, request, who, 422, error)
         except ValueError:
             return await run_in_threadpool(closures_page, request, who, 422,
                                            InvalidInput("date", user_message="Escriba una fecha válida."))
@@ -351,11 +362,11 @@ def install(app: FastAPI) -> None:
     app.state.page, app.state.document_page = page, document_page
 
     @app.get("/documentos/{document_id}", response_class=HTMLResponse)
-    def document_view(request: Request, document_id: int):
+    def document_view(request: Request, document_id: Id):
         return document_page(request, viewer(request), document_id)
 
     @app.get("/documentos/{document_id}/paginas/{number}.png")
-    def page_image(request: Request, document_id: int, number: int):
+    def page_image(request: Request, document_id: Id, number: Id):
         who = viewer(request)
         with reads() as session:
             views.readable(session, who.actor, document_id)
@@ -364,7 +375,7 @@ def install(app: FastAPI) -> None:
         return FileResponse(path, media_type="image/png")
 
     @app.get("/documentos/{document_id}/pdf")
-    def document_pdf(request: Request, document_id: int):
+    def document_pdf(request: Request, document_id: Id):
         from pipeline.stages import searchable_pdf
 
         who = viewer(request)
@@ -377,7 +388,7 @@ def install(app: FastAPI) -> None:
         return FileResponse(path, media_type="application/pdf", filename=path.name)
 
     @app.get("/documentos/{document_id}/volante")
-    def document_slip(request: Request, document_id: int):
+    def document_slip(request: Request, document_id: Id):
         who = viewer(request)
         with reads() as session:
             views.readable(session, who.actor, document_id)
@@ -389,7 +400,7 @@ def install(app: FastAPI) -> None:
         return FileResponse(path, media_type="application/pdf", filename=path.name)
 
     @app.post("/documentos/{document_id}/confirmar")
-    async def confirm(request: Request, document_id: int):
+    async def confirm(request: Request, document_id: Id):
         who, form = await signed_form(request)
         fields = _fields(form)
         try:
@@ -403,7 +414,7 @@ def install(app: FastAPI) -> None:
         return RedirectResponse(f"/documentos/{document_id}?turnado=1", status_code=303)
 
     @app.post("/documentos/{document_id}/no-es-peticion")
-    async def dismiss(request: Request, document_id: int):
+    async def dismiss(request: Request, document_id: Id):
         who, form = await signed_form(request)
         try:
             await run_in_threadpool(routing.dismiss, ctx, who.actor, document_id, version=_int(form.get("version")),
@@ -418,7 +429,7 @@ def install(app: FastAPI) -> None:
             return views.neighbours(session, document_id)[1]
 
     @app.post("/documentos/{document_id}/paginas/{number}/transcripcion")
-    async def transcribe(request: Request, document_id: int, number: int):
+    async def transcribe(request: Request, document_id: Id, number: Id):
         who, form = await signed_form(request)
         await run_in_threadpool(routing.transcribe, ctx, who.actor, document_id, number, str(form.get("text", "")))
         return RedirectResponse(f"/documentos/{document_id}#pagina-{number}", status_code=303)
@@ -431,9 +442,12 @@ def _fields(form) -> dict[str, str]:
 
 def _int(value) -> int:
     try:
-        return int(str(value))
+        number = int(str(value))
     except (TypeError, ValueError):
         raise InvalidInput(f"not a number: {value!r}") from None
+    if not 0 <= number <= MAX_INT:  # past a database integer
+        raise InvalidInput(f"out of range: {value!r}")
+    return number
 
 
 def _local(target: str) -> str:

@@ -17,6 +17,7 @@ from starlette.background import BackgroundTask
 from classifiers.catalogue_file import MAX_BYTES, CatalogueTooLarge
 from pipeline.errors import InvalidInput, ReviewError
 from review import admin, arco, calendar, export, views
+from review.params import Id
 from review.roles import require
 from storage.tables import Role, utcnow
 
@@ -73,7 +74,7 @@ def install(app: FastAPI) -> None:
         return await form_action(request, act, users_page)
 
     @app.post("/admin/usuarios/{user_id}")
-    async def user_change(request: Request, user_id: int):
+    async def user_change(request: Request, user_id: Id):
         def act(who, form) -> str:
             admin.change_user(ctx, who.actor, user_id, action=str(form.get("action", "")),
                               password=str(form.get("password", "")), role=str(form.get("role", "")),

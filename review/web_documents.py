@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.errors import DocumentNotFound, InvalidInput, ReviewError
 from review import bodies, followup, regroup, routing, views
+from review.params import Id
 from review.roles import Actor
 from storage.tables import Document
 
@@ -44,7 +45,7 @@ def install(app: FastAPI) -> None:
         return again
 
     @app.post("/documentos/{document_id}/separar")
-    async def split(request: Request, document_id: int):
+    async def split(request: Request, document_id: Id):
         def act(who, form) -> str:
             new_id = regroup.split(ctx, who.actor, document_id, version=_int(form.get("version")),
                                    at_page=_int(form.get("page")))
@@ -53,7 +54,7 @@ def install(app: FastAPI) -> None:
         return await form_action(request, act, on_document(document_id))
 
     @app.post("/documentos/{document_id}/rectificar")
-    async def rectify(request: Request, document_id: int):
+    async def rectify(request: Request, document_id: Id):
         def act(who, form) -> str:
             routing.rectify(ctx, who.actor, document_id, version=_int(form.get("version")), fields=_fields(form),
                             note=str(form.get("note", "")))
@@ -62,7 +63,7 @@ def install(app: FastAPI) -> None:
         return await form_action(request, act, on_document(document_id))
 
     @app.post("/documentos/{document_id}/unir")
-    async def merge(request: Request, document_id: int):
+    async def merge(request: Request, document_id: Id):
         def act(who, form) -> str:
             into = _int(form.get("into"))
             regroup.merge(ctx, who.actor, document_id, version=_int(form.get("version")), into=into)
@@ -71,7 +72,7 @@ def install(app: FastAPI) -> None:
         return await form_action(request, act, on_document(document_id))
 
     @app.post("/documentos/{document_id}/avance")
-    async def progress(request: Request, document_id: int):
+    async def progress(request: Request, document_id: Id):
         def act(who, form) -> str:
             followup.add_note(ctx, who.actor, document_id, str(form.get("text", "")))
             return f"/documentos/{document_id}#seguimiento"
@@ -79,7 +80,7 @@ def install(app: FastAPI) -> None:
         return await form_action(request, act, on_document(document_id))
 
     @app.post("/documentos/{document_id}/respuesta")
-    async def answer(request: Request, document_id: int):
+    async def answer(request: Request, document_id: Id):
         def act(who, form) -> str:
             upload = form.get("file")
             # Read in chunks and never past the limit: followup.answer refuses one byte more.
@@ -95,7 +96,7 @@ def install(app: FastAPI) -> None:
         return await form_action(request, act, on_document(document_id))
 
     @app.post("/documentos/{document_id}/devolver")
-    async def give_back(request: Request, document_id: int):
+    async def give_back(request: Request, document_id: Id):
         def act(who, form) -> str:
             followup.return_turno(ctx, who.actor, document_id, version=_int(form.get("version")),
                                   note=str(form.get("note", "")))
@@ -104,7 +105,7 @@ def install(app: FastAPI) -> None:
         return await form_action(request, act, on_document(document_id))
 
     @app.get("/documentos/{document_id}/respuestas/{followup_id}.pdf")
-    def answer_pdf(request: Request, document_id: int, followup_id: int):
+    def answer_pdf(request: Request, document_id: Id, followup_id: Id):
         who = viewer(request)
         with app.state.reads() as session:
             views.readable(session, who.actor, document_id)

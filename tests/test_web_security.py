@@ -422,3 +422,52 @@ def test_an_underscore_in_a_directorate_code_matches_only_itself(ctx, client):
     log_in(client, "luis")
     assert client.get(f"/documentos/{document_id}").status_code == 404
     assert f"/documentos/{document_id}" not in client.get("/turnados").text
+
+
+# 8. Absurd input is a clear 4xx, not a 500 ----------------------------------------------------------------------
+
+HUGE = str(2 ** 64)
+SPANISH = ("Revise", "Revísela", "No existe", "no es válid", "máximo", "formulario", "largo", "fuera del rango")
+
+
+def test_absurd_ids_dates_and_texts_are_4xx_in_spanish(ctx):
+    from review import routing
+
+    make_user(ctx, "admin1", Role.admin)
+    make_user(ctx, "ana", Role.revisor)
+    headers = {"Authorization": f"Bearer {__import__('review.auth', fromlist=['x']).new_api_token(ctx, 'admin1')}"}
+    document_id = document_in_review(ctx)
+    other = document_in_review(ctx)
+    routing.confirm(ctx, actor(ctx, "ana"), other, version=version_of(ctx, other), program="las_jefas")
+    with TestClient(create_app(ctx), follow_redirects=False, raise_server_exceptions=False) as client:
+        log_in(client, "admin1")
+        csrf = csrf_of(client.get(f"/documentos/{document_id}").text)
+        pages = [("get", f"/documentos/{HUGE}", {}), ("get", f"/documentos/{HUGE}/paginas/1.png", {}),
+                 ("get", f"/documentos/{document_id}/paginas/{HUGE}.png", {}), ("get", f"/cola?desde={HUGE}", {}),
+                 ("get", f"/turnados?desde={HUGE}", {}), ("get", f"/bitacora?documento={HUGE}", {}),
+                 ("get", "/auditoria?desde=0001-01-01&hasta=9999-12-31", {}),
+                 ("get", "/informe?desde=0001-01-01&hasta=9999-12-31", {}),
+                 ("get", "/informe.csv?desde=9999-12-31", {}),
+                 ("post", "/cierres", {"csrf": csrf, "day": "9999-12-31", "reason": "x"}),
+                 ("post", "/cierres", {"csrf": csrf, "day": "0001-01-01", "reason": "x"}),
+                 ("post", f"/documentos/{document_id}/confirmar", {"csrf": csrf, "version": HUGE, "program": "las_jefas"}),
+                 ("post", f"/documentos/{other}/respuesta", {"csrf": csrf, "version": str(version_of(ctx, other)),
+                                                             "answered_on": "0001-01-01", "text": "Sí."}),
+                 ("post", f"/documentos/{document_id}/paginas/1/transcripcion", {"csrf": csrf, "text": "x" * 2_000_000}),
+                 ("post", f"/admin/usuarios/{HUGE}", {"csrf": csrf, "action": "deactivate"})]
+        for method, url, form in pages:
+            answer = client.request(method.upper(), url, data=form or None)
+            assert 400 <= answer.status_code < 500, (url, answer.status_code, answer.text[:300])
+            assert any(words in answer.text for words in SPANISH), (url, answer.text[-600:])
+        apis = [("get", f"/api/v1/documents/{HUGE}", None), ("get", f"/api/v1/queue?offset={HUGE}", None),
+                ("get", "/api/v1/audit?desde=0001-01-01&hasta=9999-12-31", None),
+                ("get", "/api/v1/report?desde=9999-12-31", None),
+                ("post", f"/api/v1/documents/{document_id}/pages/1/transcription", {"text": "x" * 2_000_000}),
+                ("post", f"/api/v1/documents/{HUGE}/dismiss", {"version": 1}),
+                ("post", f"/api/v1/documents/{document_id}/dismiss", {"version": int(HUGE)}),
+                ("post", f"/api/v1/documents/{other}/answer", {"version": version_of(ctx, other),
+                                                               "answered_on": "0001-01-01", "text": "Sí."})]
+        for method, url, body in apis:
+            answer = client.request(method.upper(), url, json=body, headers=headers)
+            assert 400 <= answer.status_code < 500, (url, answer.status_code, answer.text[:300])
+            assert answer.json()["detail"]["message"], url
