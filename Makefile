@@ -38,6 +38,8 @@ $(INSTALLED): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.lock
 	$(BIN)/python -m pip install -q -e . --no-deps
+	@# A dependency added to pyproject.toml but not yet locked stops here, named: run `make lock`.
+	@$(BIN)/python -m pip check >/dev/null || { $(BIN)/python -m pip check; echo "requirements.lock no cubre pyproject.toml: ejecute make lock"; exit 1; }
 	touch $@
 
 # Rewrite requirements.lock from pyproject.toml (main dependencies, test and postgres extras) with hashes: pins that
