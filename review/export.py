@@ -8,10 +8,12 @@ import io
 
 from sqlalchemy.orm import Session
 
+from pipeline.errors import UnknownDirectorate
 from review import calendar, spreadsheet, views
 from review.roles import Actor, require
 from storage import catalogue, decisions
 from storage import routing as turnos
+from storage.tables import Directorate
 
 COLUMNS = ("Folio", "Documento", "Canal", "Recibido", "Turnado", "Peticionario", "Municipio", "Asunto", "Programa",
            "Dirección responsable", "Con copia a", "Instrucción", "Días hábiles de plazo", "Fecha límite",
@@ -29,8 +31,10 @@ def countdown(today: dt.date, due_date: str, closed: set[dt.date]) -> tuple[int,
 def routed_csv(session: Session, actor: Actor, directorate: str | None, timezone: str, today: dt.date) -> tuple[str, int]:
     """The CSV text of the turnos in attention (one directorate's or all) and how many rows it holds."""
     require(actor, "export")
-    rows = views.routed(session, actor, directorate, limit=100_000)
     known = catalogue.load(session)
+    if directorate is not None and session.get(Directorate, directorate) is None:  # an inactive one is fine
+        raise UnknownDirectorate(directorate)  # also keeps the download's file name to a catalogue code
+    rows = views.routed(session, actor, directorate, limit=100_000)
     names = {d.code: d.name for d in known.directorates}
     programs = {p.code: p.name for p in known.programs}
     closed = turnos.closures(session)

@@ -3,6 +3,7 @@ roles, access log."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import time
@@ -148,7 +149,8 @@ def install(app: FastAPI) -> None:
         with reads() as session:
             text, count = export.routed_csv(session, who.actor, direccion or None, ctx.settings.timezone, today)
         views.log_view(ctx, who.actor, "export", None, f"turnados {direccion or 'todas'}: {count} filas (CSV)")
-        name = f"turnados-{direccion or 'todas'}-{today.isoformat()}.csv"
+        # The code was checked against the catalogue; only safe characters reach the header all the same.
+        name = f"turnados-{re.sub(r'[^a-z0-9_-]', '', direccion) or 'todas'}-{today.isoformat()}.csv"
         return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

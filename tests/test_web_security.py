@@ -471,3 +471,19 @@ def test_absurd_ids_dates_and_texts_are_4xx_in_spanish(ctx):
             answer = client.request(method.upper(), url, json=body, headers=headers)
             assert 400 <= answer.status_code < 500, (url, answer.status_code, answer.text[:300])
             assert answer.json()["detail"]["message"], url
+
+
+# 9. Safe download names; 11. every listing in the access log ---------------------------------------------------
+
+
+def test_the_export_name_comes_from_the_catalogue_not_from_the_query(ctx, client):
+    make_user(ctx, "gina", Role.gerente)
+    log_in(client, "gina")
+    for sent in ('x";\r\nSet-Cookie: a=b', "../../etc/passwd", "no_existe"):
+        answer = client.get("/turnados/exportar.csv", params={"direccion": sent})
+        assert answer.status_code == 422 and "catálogo" in answer.text
+        assert "a=b" not in answer.headers.get("set-cookie", "")
+    good = client.get("/turnados/exportar.csv", params={"direccion": "programas_sociales"})
+    assert good.status_code == 200
+    assert good.headers["content-disposition"].startswith('attachment; filename="turnados-programas_sociales-')
+
