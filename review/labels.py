@@ -45,7 +45,8 @@ _WORKER = re.compile(r"[^\s:]+:\d+")
 ACTIONS = {
     "login": "Entró", "login_failed": "Intento de entrada fallido", "login_throttled": "Entrada bloqueada por intentos",
     "logout": "Salió", "api_token_created": "Clave de API creada",
-    "view_queue": "Vio la cola", "view_document": "Vio el documento", "view_page_image": "Vio la imagen de una página",
+    "api_tokens_revoked": "Revocó las claves de API",
+    "view_queue": "Vio la cola", "view_routed": "Vio los turnados", "view_document": "Vio el documento", "view_page_image": "Vio la imagen de una página",
     "download_pdf": "Descargó el PDF", "download_slip": "Descargó el volante", "download_answer": "Descargó la respuesta",
     "view_access_log": "Consultó la bitácora", "view_users": "Consultó los usuarios",
     "view_audit": "Consultó la auditoría", "view_report": "Consultó el informe de atención", "search": "Buscó", "rectify": "Corrigió los datos del peticionario",

@@ -172,6 +172,8 @@ def install(app: FastAPI) -> None:
             known = catalogue.load(session)
         for row in result["items"]:
             row["days_left"], row["light"] = export.countdown(today, row["due_date"], closed)
+        views.log_view(ctx, who.actor, "view_routed", None,  # it shows petitioners' names, as the queue does
+                       f"{direccion or 'todas'} {semaforo or ''}: {result['total']} turnos".replace("  ", " "))
         names = {d.code: d.name for d in known.directorates}
         return page(request, "routed.html", who, result=result, rows=result["items"], f=f, directorate=direccion,
                     directorates=names, directorate_name=names.get(who.actor.directorate or ""),

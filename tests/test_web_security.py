@@ -487,3 +487,13 @@ def test_the_export_name_comes_from_the_catalogue_not_from_the_query(ctx, client
     assert good.status_code == 200
     assert good.headers["content-disposition"].startswith('attachment; filename="turnados-programas_sociales-')
 
+
+def test_the_turnados_listing_is_in_the_access_log(ctx, client):
+    from storage import access
+
+    make_user(ctx, "gina", Role.gerente)
+    log_in(client, "gina")
+    assert client.get("/turnados?semaforo=vencido").status_code == 200
+    with ctx.sessions() as session:
+        actions = [e.action for e in access.entries(session, user_name="gina")]
+    assert "view_routed" in actions
