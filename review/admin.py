@@ -50,7 +50,11 @@ def change_user(ctx: Context, actor: Actor, user_id: int, *, action: str, passwo
     """activate, deactivate (its sessions and API tokens end), password (its sessions and API tokens end),
     revoke_tokens, or role (with an enlace's directorate)."""
     require(actor, "manage_users")
-    hashed = auth.hash_password(password) if action == "password" else None
+    with ctx.sessions() as session:
+        user = _user(session, user_id)
+        name, current = user.name, user.role
+    # Hashed outside the write transaction (argon2 takes a while), against the user's name and current role.
+    hashed = auth.hash_password(password, name, current) if action == "password" else None
     with ctx.sessions.begin() as session:
         user = _user(session, user_id)
         if action in ("deactivate", "activate"):

@@ -20,6 +20,7 @@ from pwdlib import PasswordHash
 
 from pipeline.context import Context
 from pipeline.errors import InvalidInput, NotAuthenticated, TooManyAttempts, UnknownUser
+from review import passwords
 from review.roles import Actor
 from storage import access, users
 from storage.tables import Role, aware, utcnow
@@ -27,13 +28,9 @@ from storage.tables import Role, aware, utcnow
 _hasher = PasswordHash.recommended()
 # Verifying against this when the name is unknown takes as long as a real check: timing does not reveal names.
 _DUMMY_HASH = _hasher.hash("peticiones-dummy-password")
-MIN_PASSWORD = 8
-
-
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput("short password",
-                           user_message=f"La contraseña debe tener al menos {MIN_PASSWORD} caracteres.")
+def hash_password(password: str, name: str, role: Role) -> str:
+    """The argon2 hash of a password that passes the policy (review/passwords.py), else WeakPassword."""
+    passwords.check(password, name, role)
     return _hasher.hash(password)
 
 
@@ -58,7 +55,7 @@ def add_user(ctx: Context, name: str, role: Role, password: str, directorate: st
         raise InvalidInput("empty name", user_message="El nombre de usuario no puede quedar vacío.")
     if role == Role.enlace and not directorate:
         raise InvalidInput("enlace without directorate", user_message="Un enlace necesita su dirección (--directorate).")
-    hashed = hash_password(password)
+    hashed = hash_password(password, name, role)
     with ctx.sessions.begin() as session:
         if directorate and directorate not in {d.code for d in catalogue.load(session).directorates}:
             from pipeline.errors import UnknownDirectorate

@@ -497,3 +497,54 @@ def test_the_turnados_listing_is_in_the_access_log(ctx, client):
     with ctx.sessions() as session:
         actions = [e.action for e in access.entries(session, user_name="gina")]
     assert "view_routed" in actions
+
+
+# 10. Password policy -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("password", ["12345678", "password", "Password1", "qwertyuiop", "aaaaaaaaaaaa",
+                                      "contraseña", "abcdefghijkl", "ana-ana-2026", "Admin12345!"])
+def test_weak_passwords_are_refused_in_spanish(ctx, password):
+    from pipeline.errors import InvalidInput
+    from review import auth
+
+    role = Role.admin if password != "ana-ana-2026" else Role.revisor
+    name = "ana" if password == "ana-ana-2026" else "jefa"
+    with pytest.raises(InvalidInput) as refused:
+        auth.add_user(ctx, name, role, password)
+    assert refused.value.code == "weak_password" and "contraseña" in refused.value.user_message.lower()
+
+
+def test_an_admin_needs_a_longer_password_than_staff(ctx):
+    from pipeline.errors import InvalidInput
+    from review import auth
+
+    auth.add_user(ctx, "ana", Role.revisor, "Girasol-73")  # 10 characters: enough for staff
+    with pytest.raises(InvalidInput) as refused:
+        auth.add_user(ctx, "jefa", Role.admin, "Girasol-73")
+    assert "12" in refused.value.user_message
+    auth.add_user(ctx, "jefa", Role.admin, "Girasol-73-azul")
+
+
+def test_every_place_a_password_is_set_applies_the_policy(ctx, client, home):
+    import os
+    import subprocess
+    import sys
+
+    from storage import users
+
+    make_user(ctx, "admin1", Role.admin)
+    make_user(ctx, "ana", Role.revisor)
+    log_in(client, "admin1")
+    csrf = csrf_of(client.get("/admin/usuarios").text)
+    created = client.post("/admin/usuarios", data={"csrf": csrf, "name": "beto", "role": "revisor",
+                                                   "password": "12345678"})
+    assert created.status_code == 422 and "demasiado común" in created.text
+    with ctx.sessions() as session:
+        ana = users.by_name(session, "ana").id
+    reset = client.post(f"/admin/usuarios/{ana}", data={"csrf": csrf, "action": "password", "password": "password"})
+    assert reset.status_code == 422 and "demasiado común" in reset.text
+    done = subprocess.run([sys.executable, "-m", "pipeline", "users", "add", "jefa", "--role", "admin"],
+                          input="12345678\n", capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PETICIONES_HOME": str(home)})
+    assert done.returncode != 0 and "contraseña" in done.stderr
