@@ -59,6 +59,7 @@ bench: deps
 	$(BIN)/python -m bench.intake
 	$(BIN)/python -m bench.ocr
 	$(BIN)/python -m bench.classify
+	$(BIN)/python -m bench.scale
 	$(BIN)/python -m bench.review
 
 # Retrain the shipped classifier from the seed corpus (the result is committed in models/peticiones).

@@ -3,11 +3,11 @@
 Each target is a blank Spanish spaCy pipeline whose one component, `peticiones_textcat`, sets `doc.cats` to
 calibrated probabilities. The component reads the spaCy tokens of the text as classifiers/prepare.py leaves it
 (the letter's frame of date, salutation, closing and signature cut out, OCR junk dropped; in training and in
-use alike), lower case without accents, turns them into hashed word 1-2-gram and character 2-5-gram TF-IDF
-features plus catalogue matches (classifiers/features.py), and, per label, its word block scaled by naive-Bayes log-count ratios (classifiers/ratios.py), and scores them
-with a class-weighted ridge model fitted in closed form (classifiers/linear.py). The ridge decides the top label
-and its calibrated score; the order of the other labels also listens to a logistic regression on the same
-features (classifiers/logistic.py), which ranks the runners-up better. A text with fewer than MIN_CONTENT content
+use alike), lower case without accents, and hands the words to classifiers/learner.py (scikit-learn): hashed
+word 1-2-gram and character 2-5-gram TF-IDF features plus catalogue matches (classifiers/features.py), and, per
+label, its word block scaled by naive-Bayes log-count ratios, scored by a class-weighted ridge. The ridge decides
+the top label and its calibrated score; the order of the other labels also listens to a logistic regression on
+the same features, which ranks the runners-up better. A text with fewer than MIN_CONTENT content
 words the model knows ("Hola, muchas gracias") gets no suggestion and scores leaning to the label shares: its
 scores would mostly be the biases, which calibration (fitted on real petitions, all longer) would call confident.
 
@@ -22,7 +22,7 @@ import hashlib
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,9 +32,10 @@ from spacy.lang.es.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from classifiers import linear, logistic, ratios
-from classifiers.features import LabelMatcher, Vectoriser, normalise
+from classifiers import learner
+from classifiers.features import LabelMatcher, normalise
 from classifiers.prepare import prepare
+from pipeline.errors import ModelMissing
 
 COMPONENT = "peticiones_textcat"
 # doc.user_data key: how many of the text's word n-grams the model saw in training; 0 also when the text is too
@@ -45,63 +46,77 @@ MIN_CONTENT = 2  # "Hola, gracias" (one known word) is thin; "Necesito agua", a 
 # saved before it (0) reads the raw text, as it was trained to.
 PREPARATION = 1
 PREPARED = "peticiones_prepared"  # doc.user_data key: the doc was made from the prepared text (predict() does so)
+FORMAT = "sklearn-1"  # cfg.json "format": the learner that saved the arrays (none: the hand-written one)
 _STOP = frozenset(normalise(w) for w in STOP_WORDS)
 
 
 class LinearTextClassifier:
-    """A spaCy component: TF-IDF n-grams and label matches → ridge scores → softmax with a fitted temperature."""
+    """A spaCy component: hashed TF-IDF n-grams and label matches → ridge scores → softmax with a fitted
+    temperature → calibrated top probability; alternatives ordered with a logistic regression (learner.py)."""
 
     def __init__(self, nlp: Language, name: str = COMPONENT):
         self.name = name
         self.tokenizer = nlp.tokenizer
         self.preparation = PREPARATION
         self.labels: list[str] = []
-        self.vectoriser = Vectoriser()
+        self.features = learner.Features()
         self.matcher = LabelMatcher()
-        self.weights = np.zeros((self.vectoriser.width, 0), dtype=np.float32)
-        self.bias = np.zeros(0, dtype=np.float32)
+        self.weights = np.zeros((self.features.width, 0), dtype=np.float32)  # the last row: the bias
         self.beta = 0.0
         self.temperature = 1.0
         self.calibration: tuple[list, list] = ([], [])
         self.prior: list[float] = []  # label shares in the training texts
-        self.ratios = np.zeros((0, self.vectoriser.words_width), dtype=np.float32)  # labels × word buckets
-        self.ratio_weights = np.zeros((self.vectoriser.words_width, 0), dtype=np.float32)
-        self.logistic_weights = np.zeros((self.vectoriser.width, 0), dtype=np.float32)  # empty: no reordering
+        self.ratios = np.zeros((0, self.features.words_width), dtype=np.float32)  # labels × word buckets
+        self.ratio_weights = np.zeros((self.features.words_width, 0), dtype=np.float32)
+        self.logistic_weights = np.zeros((self.features.width, 0), dtype=np.float32)  # empty: no reordering
         self.logistic_bias = np.zeros(0, dtype=np.float32)
         self.vocabulary: frozenset[str] = frozenset()  # word_key of each content word in two training texts or more
         self.min_content = 0  # MIN_CONTENT, or fewer when the training texts themselves are that short; 0: off
 
     def __call__(self, doc: Doc) -> Doc:
-        if not self.labels:
-            return doc
-        words = self.words(doc)
-        index, values = self.vectoriser.transform_one(words)
-        known = self.vectoriser.known_words(index)
-        doc.user_data[EVIDENCE] = known
-        if self.prior and not known:
-            # No word the model has ever seen (empty OCR text, another language): its scores would be only the
-            # biases, which calibration would turn into a confident guess; the label shares say "no idea" honestly.
-            doc.cats = dict(zip(self.labels, self.prior))
-            return doc
-        scores = values @ self.weights[index] + self.bias + self.beta * self.matcher.scores(words, self.labels)
+        return self.score([doc])[0]
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
+        """Documents scored a batch at a time: one sparse product per batch instead of one per text."""
+        batch: list[Doc] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield from self.score(batch)
+                batch = []
+        if batch:
+            yield from self.score(batch)
+
+    def score(self, docs: Sequence[Doc]) -> Sequence[Doc]:
+        """Set doc.cats and the evidence count (doc.user_data[EVIDENCE]) of each document."""
+        if not self.labels or not docs:
+            return docs
+        token_lists = [self.words(doc) for doc in docs]
+        rows, word_block, known = self.features.transform(token_lists)
+        match = np.stack([self.matcher.scores(words, self.labels) for words in token_lists]).astype(np.float64)
+        scores = rows @ self.weights.astype(np.float64) + self.beta * match
         if len(self.ratios):
-            scores = scores + ratios.scores(index, values, self.vectoriser.words_width, self.ratios,
-                                            self.ratio_weights)
-        raw = linear.softmax(scores[None, :].astype(np.float64), self.temperature)
-        probabilities = linear.calibrate_top(raw, *self.calibration)
+            scores += learner.ratio_scores(word_block, self.ratios, self.ratio_weights)
+        raw = learner.softmax(scores, self.temperature)
+        probabilities = learner.calibrate_top(raw, *self.calibration)
         if self.logistic_weights.shape[1] == len(self.labels):
-            other = logistic.probabilities((values @ self.logistic_weights[index] + self.logistic_bias)
-                                           .astype(np.float64))
-            probabilities = logistic.reorder_alternatives(probabilities, raw, other)
-        probabilities = probabilities[0]
-        share = self._evidence_share(words)
-        if share < 1.0:
-            # "Hola, muchas gracias": one word the model knows is too little to suggest from, whatever the scores
-            # say (calibration never saw a text that thin); the scores lean towards the label shares.
-            probabilities = share * probabilities + (1 - share) * np.asarray(self.prior)
-            doc.user_data[EVIDENCE] = 0
-        doc.cats = {label: float(p) for label, p in zip(self.labels, probabilities)}
-        return doc
+            other = learner.softmax(rows @ self.logistic_weights.astype(np.float64) + self.logistic_bias)
+            probabilities = learner.reorder_alternatives(probabilities, raw, other)
+        for doc, words, seen, row in zip(docs, token_lists, known, probabilities):
+            doc.user_data[EVIDENCE] = int(seen)
+            if self.prior and not seen:
+                # No word the model has ever seen (empty OCR text, another language): its scores would be only the
+                # biases, which calibration would turn into a confident guess; the label shares say "no idea".
+                doc.cats = dict(zip(self.labels, self.prior))
+                continue
+            share = self._evidence_share(words)
+            if share < 1.0:
+                # "Hola, muchas gracias": one word the model knows is too little to suggest from, whatever the
+                # scores say (calibration never saw a text that thin); the scores lean towards the label shares.
+                row = share * row + (1 - share) * np.asarray(self.prior)
+                doc.user_data[EVIDENCE] = 0
+            doc.cats = {label: float(p) for label, p in zip(self.labels, row)}
+        return docs
 
     def words(self, doc: Doc) -> list[str]:
         """The words the model reads of a document: those of its prepared text (frame and OCR junk dropped)."""
@@ -115,48 +130,53 @@ class LinearTextClassifier:
         return min(1.0, len({word_key(w) for w in content_words(words)} & self.vocabulary) / self.min_content)
 
     def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
+        """Settings in cfg.json, arrays in .npy files (float16 where half the size costs nothing measurable):
+        plain data, no pickled code."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        settings = {"labels": self.labels, "beta": self.beta, "temperature": self.temperature,
+        settings = {"format": FORMAT, "labels": self.labels, "beta": self.beta, "temperature": self.temperature,
                     "calibration": [list(self.calibration[0]), list(self.calibration[1])], "prior": self.prior,
                     "matcher": self.matcher.to_json(), "min_content": self.min_content,
                     "preparation": self.preparation}
         (path / "cfg.json").write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
         (path / "vocabulary.json").write_text(json.dumps(sorted(self.vocabulary), ensure_ascii=False), encoding="utf-8")
-        np.save(path / "weights.npy", self.weights.astype(np.float16))  # half the size of float32
-        np.save(path / "bias.npy", self.bias)
-        np.save(path / "idf.npy", self.vectoriser.idf.astype(np.float16))
-        np.save(path / "ratios.npy", self.ratios.astype(np.float16))
-        np.save(path / "ratio_weights.npy", self.ratio_weights.astype(np.float16))
-        np.save(path / "logistic_weights.npy", self.logistic_weights.astype(np.float16))
-        np.save(path / "logistic_bias.npy", self.logistic_bias)
+        word_idf, char_idf = self.features.idf
+        arrays = {"weights": self.weights.astype(np.float16), "word_idf": word_idf.astype(np.float32),
+                  "char_idf": char_idf.astype(np.float32), "ratios": self.ratios.astype(np.float16),
+                  "ratio_weights": self.ratio_weights.astype(np.float16),
+                  "logistic_weights": self.logistic_weights.astype(np.float16),
+                  "logistic_bias": self.logistic_bias.astype(np.float32)}
+        for name, array in arrays.items():
+            np.save(path / f"{name}.npy", array)
 
     def from_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> "LinearTextClassifier":
         path = Path(path)
         settings = json.loads((path / "cfg.json").read_text(encoding="utf-8"))
+        if settings.get("format") != FORMAT:
+            # Saved by the hand-written learner before scikit-learn (other hashing): its weights mean nothing here,
+            # and a model that must be retrained is, for classifying, a missing one.
+            raise ModelMissing(f"{path}: modelo del aprendiz anterior, vuelva a entrenarlo (peticiones train)")
         self.labels = settings["labels"]
         self.beta, self.temperature = float(settings["beta"]), float(settings["temperature"])
         self.matcher = LabelMatcher.from_json(settings["matcher"])
         self.calibration = (settings["calibration"][0], settings["calibration"][1])
-        self.prior = settings.get("prior", [])
-        self.min_content = int(settings.get("min_content", 0))  # models trained before it never damp
-        self.preparation = int(settings.get("preparation", 0))
-        if (path / "vocabulary.json").exists():
-            self.vocabulary = frozenset(json.loads((path / "vocabulary.json").read_text(encoding="utf-8")))
-        self.weights = np.load(path / "weights.npy").astype(np.float32)
-        self.bias = np.load(path / "bias.npy").astype(np.float32)
-        self.vectoriser.idf = np.load(path / "idf.npy").astype(np.float32)
-        if (path / "ratios.npy").exists():  # models trained before the ratio features have none
-            self.ratios = np.load(path / "ratios.npy").astype(np.float32)
-            self.ratio_weights = np.load(path / "ratio_weights.npy").astype(np.float32)
-        if (path / "logistic_weights.npy").exists():  # models trained before it order alternatives by the ridge
-            self.logistic_weights = np.load(path / "logistic_weights.npy").astype(np.float32)
-            self.logistic_bias = np.load(path / "logistic_bias.npy").astype(np.float32)
+        self.prior = settings["prior"]
+        self.min_content = int(settings["min_content"])
+        self.preparation = int(settings.get("preparation", 0))  # 0: trained on the raw text
+        self.vocabulary = frozenset(json.loads((path / "vocabulary.json").read_text(encoding="utf-8")))
+        load = lambda name: np.load(path / f"{name}.npy", allow_pickle=False)  # noqa: E731
+        self.features = learner.Features(load("word_idf"), load("char_idf"))
+        self.weights = load("weights").astype(np.float32)
+        self.ratios, self.ratio_weights = load("ratios").astype(np.float32), load("ratio_weights").astype(np.float32)
+        self.logistic_weights = load("logistic_weights").astype(np.float32)
+        self.logistic_bias = load("logistic_bias").astype(np.float32)
         return self
 
 
 @Language.factory(COMPONENT)
-def _make_component(nlp: Language, name: str) -> LinearTextClassifier:
+def make_component(nlp: Language, name: str) -> LinearTextClassifier:
+    """The factory spaCy calls for `peticiones_textcat`; pyproject.toml names it as an entry point
+    (spacy_factories), so that spacy.load() finds it in a process that never imported this module."""
     return LinearTextClassifier(nlp, name)
 
 
@@ -199,63 +219,28 @@ def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[
     component.labels = label_set
     component.matcher = LabelMatcher.build(label_set, dict(descriptions or {}), dict(synonyms or {}), STOP_WORDS,
                                            lambda s: words_of(nlp.make_doc(s)))
-    component.vectoriser.fit(token_lists)
     contents = [{word_key(w) for w in content_words(words)} for words in token_lists]
     seen = Counter(key for keys in contents for key in keys)
     component.vocabulary = frozenset(key for key, count in seen.items() if count >= 2)
     known = [len(keys & component.vocabulary) for keys in contents]
     component.min_content = int(min(MIN_CONTENT, np.percentile(known, 1)))
-    rows = component.vectoriser.rows(token_lists)
+    rows, word_block, _ = component.features.fit_transform(token_lists)
     match = np.stack([component.matcher.scores(words, label_set) for words in token_lists]).astype(np.float64)
     groups = [" ".join(words) for words in token_lists]  # identical texts stay on one side of every fold
-    words = ratios.WordMatrix(rows, component.vectoriser.words_width)
-
-    def class_kernels(usable: np.ndarray):
-        fold_ratios = words.ratios(y, usable, len(label_set))
-        return lambda c: words.kernel(fold_ratios[c])
-
-    kernel = component.vectoriser.kernel(rows)
-    fitted = linear.fit(kernel, y, len(label_set), match, groups, seed=seed,
-                        class_kernels=class_kernels, progress=progress)
-    component.weights, component.bias = component.vectoriser.project(rows, fitted.coefficients), fitted.bias
-    if fitted.per_class:
-        component.ratios = words.ratios(y, np.ones(len(y), dtype=bool), len(label_set))
-        component.ratio_weights = words.vectors(component.ratios, fitted.coefficients)
-    component.beta, component.temperature = fitted.beta, fitted.temperature
-    alpha, bias = logistic.fit(kernel, y, len(label_set))
-    component.logistic_weights = component.vectoriser.project(rows, alpha)
-    component.logistic_bias = bias.astype(np.float32)
+    fitted = learner.fit(rows, word_block, y, len(label_set), match, groups, seed=seed, progress=progress)
+    component.weights, component.beta, component.temperature = fitted.weights, fitted.beta, fitted.temperature
     component.calibration = fitted.calibration
+    component.ratios, component.ratio_weights = fitted.ratios, fitted.ratio_weights
+    component.logistic_weights, component.logistic_bias = fitted.logistic_weights, fitted.logistic_bias
     component.prior = [labels.count(label) / len(labels) for label in label_set]
-    oof_probabilities = _reordered_oof(fitted, kernel, y, len(label_set))
-    oof = [{label: float(p) for label, p in zip(label_set, row)} for row in oof_probabilities]
+    oof = [{label: float(p) for label, p in zip(label_set, row)} for row in fitted.oof_probabilities]
     # Rounded down, so that a stored threshold never rises above the scores it was chosen to admit.
-    threshold = math.floor(linear.abstain_threshold(fitted.oof_probabilities, y, min_precision) * 1e4) / 1e4
+    threshold = math.floor(learner.abstain_threshold(fitted.oof_probabilities, y, min_precision) * 1e4) / 1e4
     info = {"labels": label_set, "lambda": fitted.lam, "beta": fitted.beta,
-            "temperature": round(fitted.temperature, 4), "ratio_features": fitted.per_class,
-            "abstain_below": threshold,
-            "abstain_min_precision": min_precision, "grid_macro_f1": fitted.grid, "oof": oof}
+            "temperature": round(fitted.temperature, 4), "ratio_features": bool(len(fitted.ratios)),
+            "abstain_below": threshold, "abstain_min_precision": min_precision, "grid_macro_f1": fitted.grid,
+            "oof": oof}
     return nlp, info
-
-
-def _reordered_oof(fitted: linear.Fitted, kernel: np.ndarray, y: np.ndarray, n_classes: int) -> np.ndarray:
-    """The out-of-fold probabilities with their alternatives ordered as the model will order them: a logistic
-    regression per internal fold, fitted on that fold's training part only (top label and score unchanged)."""
-    probabilities = fitted.oof_probabilities
-    if fitted.folds is None or fitted.oof_raw is None:
-        return probabilities
-    other = np.full_like(probabilities, 1.0 / n_classes)
-    held_out = False
-    for f in np.unique(fitted.folds):
-        tr, te = fitted.folds != f, fitted.folds == f
-        if not tr.any():
-            continue
-        alpha, bias = logistic.fit(kernel[np.ix_(tr, tr)], y[tr], n_classes)
-        other[te] = logistic.probabilities(kernel[np.ix_(te, tr)] @ alpha + bias)
-        held_out = True
-    if not held_out:
-        return probabilities
-    return logistic.reorder_alternatives(probabilities, fitted.oof_raw, other)
 
 
 def predict(nlp: Language, texts: Sequence[str]) -> list[tuple[dict[str, float], int]]:
@@ -266,11 +251,15 @@ def predict(nlp: Language, texts: Sequence[str]) -> list[tuple[dict[str, float],
         return [(dict(doc.cats), doc.user_data.get(EVIDENCE, 1)) for doc in nlp.pipe(texts, batch_size=64)]
     out = []
     # The prepared text tokenised once: nlp.pipe would tokenise the raw text only for the component to do it again.
-    for doc in nlp.tokenizer.pipe((prepare(t) for t in texts), batch_size=64):
-        doc.user_data[PREPARED] = True
-        doc = component(doc)
+    docs = (_prepared(doc) for doc in nlp.tokenizer.pipe((prepare(t) for t in texts), batch_size=64))
+    for doc in component.pipe(docs, batch_size=256):
         out.append((dict(doc.cats), doc.user_data.get(EVIDENCE, 1)))
     return out
+
+
+def _prepared(doc: Doc) -> Doc:
+    doc.user_data[PREPARED] = True
+    return doc
 
 
 def save(nlp: Language, folder: Path) -> None:

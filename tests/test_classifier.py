@@ -170,84 +170,23 @@ def test_suggestion_figures_on_a_known_case():
     assert "suggested_share" not in evaluation.evaluate(["a"], [{"a": 1.0}])  # nothing said of what was suggested
 
 
-def test_top_label_calibration_keeps_the_order_and_sums_to_one():
-    import numpy as np
-
-    from classifiers import linear
-
-    rng = np.random.default_rng(0)
-    probabilities = linear.softmax(rng.normal(size=(200, 6)) * 3, 1.0)
-    y = rng.integers(0, 6, size=200)
-    knots = linear.fit_top_calibration(probabilities, y)
-    calibrated = linear.calibrate_top(probabilities, *knots)
-    assert np.allclose(calibrated.sum(axis=1), 1.0)
-    assert (calibrated.argmax(axis=1) == probabilities.argmax(axis=1)).all()
-    # random labels: about one in six top labels is right, and the calibrated confidence says so
-    assert abs(calibrated.max(axis=1).mean() - (probabilities.argmax(axis=1) == y).mean()) < 0.05
-
-
 @pytest.mark.parametrize("text", ["", "   \n\n ", "zzqx wkfj"])
 def test_a_text_with_no_known_word_gets_no_suggestion(model_dir, text):
     for s in Classifier(model_dir).suggest(text):
         assert s.label is None and len(s.alternatives) == 3
 
 
-def test_kernel_logistic_regression_learns_a_separable_problem():
-    import numpy as np
-
-    from classifiers import logistic
-
-    rng = np.random.default_rng(0)
-    centres = np.eye(4) * 3
-    y = rng.integers(0, 4, size=120)
-    x = centres[y] + rng.normal(scale=0.5, size=(120, 4))
-    alpha, bias = logistic.fit(x @ x.T, y, 4)
-    probabilities = logistic.probabilities(x @ x.T @ alpha + bias)
-    assert np.allclose(probabilities.sum(axis=1), 1.0)
-    assert (probabilities.argmax(axis=1) == y).mean() > 0.95
-
-
-def test_reordering_the_alternatives_keeps_the_top_label_and_its_score():
-    import numpy as np
-
-    from classifiers import logistic
-
-    calibrated = np.array([[0.50, 0.30, 0.15, 0.05], [0.10, 0.40, 0.25, 0.25], [0.26, 0.25, 0.25, 0.24]])
-    raw = calibrated.copy()
-    other = np.array([[0.10, 0.05, 0.05, 0.80], [0.05, 0.05, 0.10, 0.80], [0.00, 0.00, 0.00, 1.00]])
-    out = logistic.reorder_alternatives(calibrated, raw, other, weight=0.5)
-    assert np.allclose(out.sum(axis=1), 1.0)
-    rows = np.arange(3)
-    assert (out.argmax(axis=1) == calibrated.argmax(axis=1)).all()
-    assert np.allclose(out[rows, calibrated.argmax(axis=1)], calibrated.max(axis=1))
-    # the logistic regression's favourite runner-up moves up: label 3 passes labels 1 and 2 in the first row
-    assert out[0, 3] > out[0, 1] > out[0, 2]
-    # a top score of 0.26 caps the alternatives below it however sure the other learner is
-    assert out[2, 3] < out[2, 0] and (out[2, 1:] >= 0).all()
-    # weight 0: the ridge's own order of the alternatives
-    same = logistic.reorder_alternatives(calibrated, raw, other, weight=0.0)
-    assert (np.argsort(-same[0]) == np.argsort(-calibrated[0])).all()
-
-
 def test_a_model_with_ratio_features_reads_the_same_after_saving(tmp_path, monkeypatch):
     """The per-label ratio features (chosen by the internal folds on real requests) survive to_disk/from_disk:
     forced on here, since on these short rows the folds may turn them down."""
-    from classifiers import linear, textcat
+    from classifiers import learner, textcat
 
-    plain_fit = linear.fit
-
-    def with_ratios(kernel, y, n_classes, match, groups, *, class_kernels=None, **settings):
-        if class_kernels is None:
-            return plain_fit(kernel, y, n_classes, match, groups, **settings)
-        return linear._fit_per_class(kernel, y, n_classes, match, groups, class_kernels, seed=settings.get("seed", 0),
-                                     lambdas=None, betas=None, progress=None)
-
-    monkeypatch.setattr(linear, "fit", with_ratios)
+    monkeypatch.setattr(learner, "_choose", lambda *args: (learner._Setting(1.0, 0.5, True), {}))
     data = rows(60)
     nlp, info = textcat.train([r["text"] for r in data], [r["program"] for r in data])
     assert info["ratio_features"]
     component = nlp.get_pipe(textcat.COMPONENT)
-    assert component.ratios.shape == (len(ASKS), component.vectoriser.words_width) and component.ratio_weights.any()
+    assert component.ratios.shape == (len(ASKS), component.features.words_width) and component.ratio_weights.any()
     texts = ["Necesito una despensa para mis hijos", "Pido drenaje y agua potable para la colonia"]
     before = [cats for cats, _ in textcat.predict(nlp, texts)]
     textcat.save(nlp, tmp_path / "program")
