@@ -23,6 +23,12 @@ before (3523591) -> after this work:
   OCR, 18:25     0.53->0.73  0.47->0.67  0.73->0.73  0.00->0.63  0.70->0.80    0.00->0.57
   OCR, 18:55     0.63->0.77  0.43->0.73  0.80->0.80  0.00->0.53  0.77->0.83    0.00->0.50
   bare tesseract 0.47->0.60  0.33->0.43  0.63->0.67  0.00->0.50  0.67->0.70    0.00->0.33
+On 2026-12-06, OCR text as peticiones read it then (python -m bench.ocr --set fields --keep DIR, at 8da634e:
+dewarp no longer bends each line's first letter), extraction before -> after that day's rules (RULES_VERSION
+2026-12-06d: a misread "+52" before a phone, the CURP's 17th character, a town below "Domicilio:" across the blank
+line OCR puts between signature lines, more "@" remains, a name slip the signature spells right):
+                 name        CURP        phone       e-mail      municipality  all five
+  OCR, 8da634e   0.80->0.83  0.57->0.63  0.80->0.83  0.67->0.80  0.70->0.93    0.33->0.63
 What is still wrong is mostly not in the OCR text at all (a line or a column lost, a page of noise); the rest is
 ambiguous (a CURP whose check digit cannot tell two readings apart, "@" dropped beside a digit).
 """
