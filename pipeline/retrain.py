@@ -28,6 +28,7 @@ from classifiers.model import train as train_model
 from pipeline.context import Context
 from pipeline.errors import PeticionesError
 from storage import catalogue, decisions, events, locks, model_versions
+from storage.files import write_atomic
 from storage.tables import Decision, Event, ModelVersion, aware, utcnow
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 LOCK = "retrain"
 EVENT = "model_retrain"
 FOLDER = "modelos"
+RECORD = "version.json"  # beside meta.json in each version's folder: counts per label and the gate
 
 
 class UnknownVersion(PeticionesError):
@@ -154,6 +156,7 @@ def _retrain(ctx: Context, actor: str) -> Outcome:
             active = _register(session, refit, every, {**figures, "refit_of": candidate})
             figures["refit"] = active
             session.get(ModelVersion, candidate).gate = dict(figures)
+            _write_record(folder, _counts(rows), figures)
             model_versions.activate(session, active, actor, verdict.reason)
     return Outcome(active, candidate, verdict.promoted, verdict.reason, verdict.message,
                    {k: v for k, v in figures.items() if k not in ("promoted", "reason")})
@@ -167,11 +170,20 @@ def _corpus(seed: list[dict], office: list[dict], below: int) -> list[dict]:
 
 
 def _register(session, folder: Path, rows: list[dict], gate_figures: dict) -> str:
+    """Record a trained folder as a version, and write the same record beside its meta.json."""
     meta = _meta(folder)
+    counts = _counts(rows)
     model_versions.register(session, version=meta["version"], folder=str(folder), trained_at=meta["trained_at"],
-                            data_sha256=meta.get("data_sha256", ""), n=len(rows), counts=_counts(rows),
-                            gate=gate_figures)
+                            data_sha256=meta.get("data_sha256", ""), n=len(rows), counts=counts, gate=gate_figures)
+    _write_record(folder, counts, gate_figures)
     return meta["version"]
+
+
+def _write_record(folder: Path, counts: dict, gate_figures: dict) -> None:
+    """RECORD in the version's folder: its training texts per label and its gate, so that a folder copied or kept
+    apart from the database still says what it learned from and why it was or was not promoted."""
+    write_atomic(folder / RECORD, json.dumps({"counts": counts, "gate": gate_figures}, ensure_ascii=False,
+                                             indent=2).encode("utf-8"))
 
 
 def _seed_for_thin_labels(seed: list[dict], office: list[dict], below: int) -> list[dict]:

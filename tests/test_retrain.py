@@ -112,6 +112,9 @@ def test_retrain_promotes_what_the_office_taught_workers_pick_it_up_and_the_old_
         assert rows_listed[outcome.candidate].gate["promoted"] is True
         assert rows_listed[outcome.candidate].gate["refit"] == outcome.active
         assert rows_listed[outcome.active].gate["refit_of"] == outcome.candidate
+        # Each version's folder says, beside its meta.json, what it learned from and its gate.
+        record = json.loads((home / "modelos" / outcome.candidate / "version.json").read_text(encoding="utf-8"))
+        assert record["gate"]["refit"] == outcome.active and sum(record["counts"]["program"].values()) == 120
         assert not rows_listed[outcome.active].active and rows_listed[first].active
     finally:
         ctx.close()
