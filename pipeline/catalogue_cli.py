@@ -18,17 +18,11 @@ USER = typer.Option("--usuario", help="Usuario administrador a cuyo nombre queda
 
 def _admin(ctx, name: str):
     """The actor behind a terminal command: an active user whose role may manage the catalogue."""
-    from pipeline.errors import Forbidden
     from review import auth
-    from storage import users
 
-    with ctx.sessions() as session:
-        who = auth.actor_of(users.active_by_name(session, name), None, "cli")
-    if not who.may("manage_catalogue"):
-        raise Forbidden(f"{name} ({who.role.value}) may not manage_catalogue",
-                        user_message=f"{name} no es administrador(a): el catálogo lo cambia sólo la administración. "
-                                     "Indique en --usuario un administrador activo.")
-    return who
+    return auth.terminal_actor(ctx, name, "manage_catalogue",
+                               f"{name} no es administrador(a): el catálogo lo cambia sólo la administración. "
+                               "Indique en --usuario un administrador activo.")
 
 
 def _fail(error) -> None:

@@ -355,18 +355,14 @@ def arco_access(
 ) -> None:
     """Expediente del derecho de acceso: un ZIP con todo lo que se conserva de los documentos indicados (resumen
     para imprimir, datos en JSON y copia de los archivos), legible sólo para su dueño y anotado en la bitácora."""
-    from pipeline.errors import Forbidden, ReviewError
+    from pipeline.errors import ReviewError
     from review import arco, auth
-    from storage import users
 
     ctx = _context()
     try:
-        with ctx.sessions() as session:
-            who = auth.actor_of(users.active_by_name(session, user), None, "cli")
-        if not who.may("arco_access"):
-            raise Forbidden(f"{user} ({who.role.value}) may not arco_access",
-                            user_message=f"{user} no es administrador(a): el derecho de acceso lo atiende sólo la "
-                                         "administración. Indique en --usuario un administrador activo.")
+        who = auth.terminal_actor(ctx, user, "arco_access",
+                                  f"{user} no es administrador(a): el derecho de acceso lo atiende sólo la "
+                                  "administración. Indique en --usuario un administrador activo.")
         summary = arco.dossier(ctx, who, document, out)
     except ReviewError as error:
         _refuse(error)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pwdlib import PasswordHash
 
 from pipeline.context import Context
-from pipeline.errors import InvalidInput, NotAuthenticated, TooManyAttempts, UnknownUser
+from pipeline.errors import Forbidden, InvalidInput, NotAuthenticated, TooManyAttempts, UnknownUser
 from review import passwords
 from review.roles import Actor
 from storage import access, users
@@ -44,6 +44,16 @@ def same(a: str, b: str) -> bool:
 
 def actor_of(user, ip: str | None, via: str) -> Actor:
     return Actor(user.id, user.name, user.role, user.directorate, ip, via)
+
+
+def terminal_actor(ctx: Context, name: str, permission: str, refusal: str) -> Actor:
+    """The active user a terminal command acts for (--usuario), refused with Forbidden and `refusal` (Spanish)
+    unless their role has `permission`."""
+    with ctx.sessions() as session:
+        who = actor_of(users.active_by_name(session, name), None, "cli")
+    if not who.may(permission):
+        raise Forbidden(f"{name} ({who.role.value}) may not {permission}", user_message=refusal)
+    return who
 
 
 def add_user(ctx: Context, name: str, role: Role, password: str, directorate: str | None = None) -> None:
