@@ -43,10 +43,7 @@ class Classifier:
     """Loaded model; safe to share between worker threads."""
 
     def __init__(self, folder: Path):
-        meta_file = folder / "meta.json"
-        if not meta_file.exists():
-            raise ModelMissing(str(folder))
-        data = json.loads(meta_file.read_text(encoding="utf-8"))
+        data = read_meta(folder)
         self.meta = Meta(**{**data, "targets": tuple(data["targets"])})
         self._pipelines = {target: textcat.load(folder / target) for target in self.meta.targets}
         self._lock = threading.Lock()  # spaCy does not promise thread-safe inference
@@ -118,6 +115,15 @@ class Classifier:
             others = tuple((l, round(s, 4)) for l, s in ranked[target] if l != label)[:alternatives]
             result.append(Suggestion(target, label, round(score, 4), others, self.version))
         return result
+
+
+def read_meta(folder: Path) -> dict:
+    """A model folder's meta.json as train() wrote it (cheap: no spaCy); ModelMissing when the folder has none,
+    ValueError when it is not JSON."""
+    try:
+        return json.loads((Path(folder) / "meta.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ModelMissing(str(folder)) from error
 
 
 def _joint(program: dict[str, float], directorate: dict[str, float], mapping: dict[str, str]) -> dict[str, float]:

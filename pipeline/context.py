@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -16,8 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.catalogue import load_default
-from classifiers.model import Classifier
+from classifiers.model import Classifier, read_meta
 from ocr.document import PagePool
+from pipeline.errors import ModelMissing
 from pipeline.settings import Settings
 from storage import catalogue, database, model_versions
 from watch_folders import archive
@@ -102,11 +102,11 @@ class Context:
 def _register_shipped_model(session: Session, folder: Path) -> None:
     """The model named in the settings is the first version, active, when no version is recorded yet (a folder
     without meta.json is left for Context.classifier to report as missing)."""
-    if model_versions.active(session) is not None or model_versions.listed(session):
+    if model_versions.any_recorded(session):
         return
     try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        meta = read_meta(folder)
+    except (ModelMissing, OSError, ValueError):
         return
     rows = max((m.get("rows", 0) for m in meta.get("metrics", {}).values()), default=0)
     model_versions.register(session, version=meta["version"], folder=str(folder.resolve()),

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from classifiers import corpus as training
 from classifiers import gate
-from classifiers.model import DEFAULT_TARGETS, Classifier, read_jsonl
+from classifiers.model import DEFAULT_TARGETS, Classifier, Meta, read_jsonl
 from classifiers.model import train as train_model
 from pipeline.context import Context
 from pipeline.errors import PeticionesError
@@ -136,27 +136,29 @@ def _retrain(ctx: Context, actor: str) -> Outcome:
     train_rows, slice_rows = reviewed[:-held], reviewed[-held:]
     seed_rows, _ = training.without_inactive(read_jsonl(training.SEED), inactive)
     rows = _corpus(seed_rows, train_rows, settings.retrain_seed_below)
-    folder = _train(ctx, rows, office)
-    candidate = _meta(folder)["version"]
+    counts = _counts(rows)
+    folder, meta = _train(ctx, rows, office)
+    candidate = meta.version
     if active_folder is None:
         verdict = gate.Verdict(True, "no_active_model", "No había modelo activo: se activa el candidato.", {})
     else:
-        verdict = _gate(slice_rows, Classifier(active_folder), Classifier(folder), _counts(rows))
+        verdict = _gate(slice_rows, Classifier(active_folder), Classifier(folder), counts)
     figures = {"promoted": verdict.promoted, "reason": verdict.reason, **verdict.figures, "n": len(slice_rows)}
     with ctx.sessions.begin() as session:
-        _register(session, folder, rows, figures)
+        _register(session, folder, meta, len(rows), counts, figures)
     active = active_version
     if verdict.promoted:
         # The recipe passed: the model put in service is the same training on every decision, the held-out most
         # recent ones included (they are the office's current practice); its gate names the candidate it refits.
         # Should this training fail, the candidate stays recorded and the active model stays in service.
         every = _corpus(seed_rows, reviewed, settings.retrain_seed_below)
-        refit = _train(ctx, every, office)
+        refit, refit_meta = _train(ctx, every, office)
+        active = refit_meta.version
         with ctx.sessions.begin() as session:
-            active = _register(session, refit, every, {**figures, "refit_of": candidate})
+            _register(session, refit, refit_meta, len(every), _counts(every), {**figures, "refit_of": candidate})
             figures["refit"] = active
             session.get(ModelVersion, candidate).gate = dict(figures)
-            _write_record(folder, _counts(rows), figures)
+            _write_record(folder, counts, figures)
             model_versions.activate(session, active, actor, verdict.reason)
     return Outcome(active, candidate, verdict.promoted, verdict.reason, verdict.message,
                    {k: v for k, v in figures.items() if k not in ("promoted", "reason")})
@@ -169,14 +171,11 @@ def _corpus(seed: list[dict], office: list[dict], below: int) -> list[dict]:
     return rows
 
 
-def _register(session, folder: Path, rows: list[dict], gate_figures: dict) -> str:
+def _register(session, folder: Path, meta: Meta, n: int, counts: dict, gate_figures: dict) -> None:
     """Record a trained folder as a version, and write the same record beside its meta.json."""
-    meta = _meta(folder)
-    counts = _counts(rows)
-    model_versions.register(session, version=meta["version"], folder=str(folder), trained_at=meta["trained_at"],
-                            data_sha256=meta.get("data_sha256", ""), n=len(rows), counts=counts, gate=gate_figures)
+    model_versions.register(session, version=meta.version, folder=str(folder), trained_at=meta.trained_at,
+                            data_sha256=meta.data_sha256, n=n, counts=counts, gate=gate_figures)
     _write_record(folder, counts, gate_figures)
-    return meta["version"]
 
 
 def _write_record(folder: Path, counts: dict, gate_figures: dict) -> None:
@@ -189,12 +188,12 @@ def _write_record(folder: Path, counts: dict, gate_figures: dict) -> None:
 def _seed_for_thin_labels(seed: list[dict], office: list[dict], below: int) -> list[dict]:
     """The seed rows whose program or directorate the office has decided fewer than `below` times: the seed
     speaks only where the office has not yet."""
-    counts = _counts(office)
+    decided = _counts(office)
     return [row for row in seed
-            if any(row.get(t) and counts[t].get(row[t], 0) < below for t in DEFAULT_TARGETS)]
+            if any(row.get(t) and decided[t].get(row[t], 0) < below for t in DEFAULT_TARGETS)]
 
 
-def _train(ctx: Context, rows: list[dict], office) -> Path:
+def _train(ctx: Context, rows: list[dict], office) -> tuple[Path, Meta]:
     """Train into a hidden folder beside the versions, then rename it to its version: complete or absent."""
     home = ctx.settings.home / FOLDER
     home.mkdir(parents=True, exist_ok=True)
@@ -205,7 +204,7 @@ def _train(ctx: Context, rows: list[dict], office) -> Path:
                            catalogue=office)
         final = home / meta.version
         partial.rename(final)
-        return final
+        return final, meta
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
@@ -226,13 +225,6 @@ def _check_loads(folder: Path) -> None:
         Classifier(folder).suggest("Solicito apoyo para mi familia.")
     except Exception as error:  # any failure to load means the folder cannot serve: say so, change nothing
         raise ModelCorrupt(f"{folder}: {type(error).__name__}: {error}") from error
-
-
-def _meta(folder: Path) -> dict:
-    try:
-        return json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ModelCorrupt(f"{folder}: {error}") from error
 
 
 def _counts(rows: list[dict]) -> dict:

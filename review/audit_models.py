@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
+from classifiers.model import read_meta
+from pipeline.errors import ModelMissing
 from review import labels
 from review.routing import clean_fields
 from storage import catalogue, model_versions
@@ -202,9 +203,8 @@ def program_labels(folder: Path) -> frozenset[str] | None:
     """The programs a model folder can suggest, from its meta.json alone (loading spaCy for a list would cost
     seconds per page view); None when it cannot be read."""
     try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        return frozenset(meta["metrics"]["program"]["labels"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return frozenset(read_meta(folder)["metrics"]["program"]["labels"])
+    except (ModelMissing, OSError, ValueError, KeyError, TypeError):
         return None
 
 

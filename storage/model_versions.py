@@ -27,6 +27,11 @@ def active(session: Session) -> ModelVersion | None:
     return session.scalar(select(ModelVersion).where(ModelVersion.active).limit(1))
 
 
+def any_recorded(session: Session) -> bool:
+    """Whether any version is recorded yet (a new database has none)."""
+    return session.scalar(select(ModelVersion.version).limit(1)) is not None
+
+
 def get(session: Session, version: str) -> ModelVersion | None:
     return session.get(ModelVersion, version)
 

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import unicodedata
+
+from pipeline import logs
 
 NAME_MAX = 255  # bytes in one file name, on ext4, XFS, btrfs and tmpfs alike
-
-# Characters that change how a terminal or a log viewer shows what follows: bidirectional overrides and
-# isolates, line and paragraph separators (the C0/C1 controls are found by their category).
-_INVISIBLE = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029")
 
 
 def stored(name: str) -> str:
@@ -27,15 +24,10 @@ def is_utf8(name: str) -> bool:
 
 
 def shown(name: object) -> str:
-    """A name (or path) fit for one log line: control characters (newline, ESC...), bidirectional overrides and
-    undecodable bytes escaped as \\n, \\x1b, \\u202e, \\xff; everything else as it is. Use it wherever a name is
-    logged: a name is chosen by whoever drops the file, and could forge log lines or drive a terminal."""
-    text = stored(str(name))
-    return "".join(c.encode("unicode_escape").decode("ascii") if _hidden(c) else c for c in text)
-
-
-def _hidden(c: str) -> bool:
-    return unicodedata.category(c) in ("Cc", "Cs") or c in _INVISIBLE
+    """A name (or path) fit for one log line: undecodable bytes as \\xNN, and what a terminal acts on (newline, ESC,
+    bidirectional overrides) escaped by the log's own rule (pipeline.logs.shown). Use it wherever a name is logged
+    or shown: a name is chosen by whoever drops the file, and could forge log lines or drive a terminal."""
+    return logs.shown(stored(str(name)))
 
 
 def bounded(name: str, room: int) -> str:
