@@ -126,11 +126,13 @@ def name_letters(name: str | None) -> dict[int, str]:
 
 
 def _readings(raw: str) -> list[tuple[str, float]]:
-    """The 18-character strings `raw` may be, with a character dropped or added: (string, cost)."""
+    """The 18-character strings `raw` may be, with one or two characters dropped or one added: (string, cost)."""
     if len(raw) == 18:
         return [(raw, 0.0)]
     if len(raw) == 19:
         return [(raw[:i] + raw[i + 1:], _DROP) for i in range(19)]
+    if len(raw) == 20:                             # two too many ("…61531HSR…CCO04": a stray mark and a doubled 0)
+        return [(raw[:i] + raw[i + 1:j] + raw[j + 1:], 2 * _DROP) for i in range(20) for j in range(i + 1, 20)]
     if len(raw) == 17:                             # one lost before the check digit: the check digit still decides
         return [(raw[:i] + _LOST + raw[i:], _ADD) for i in range(17)]
     return []
@@ -151,8 +153,9 @@ def _candidates(raw: str, letters: dict[int, str]) -> tuple[dict[str, float], li
             else:
                 opts = _options(c, kind, upper_run)
                 if i in letters and letters[i] not in dict(opts) and _fits(letters[i], kind) \
-                        and letters[i] in _LETTER_FOR.get(c.upper(), ""):
-                    opts.append((letters[i], _SWAP))   # "DURI" for José Durazo Romero's "DURJ"
+                        and (letters[i] in _LETTER_FOR.get(c.upper(), "") or not _fits(c.upper(), kind)):
+                    # "DURI" for José Durazo Romero's "DURJ"; "HL71A8" for Julieta Salazar Ruiz's "HLZLA8"
+                    opts.append((letters[i], _SWAP))
             if not opts:
                 break
             if i == 16:
@@ -208,7 +211,7 @@ def _runs(text: str) -> list[tuple[int, int, str, bool]]:
                 break
             chars += token.group()
             end = token.end()
-            if len(chars) > 19:
+            if len(chars) > 20:
                 break
             if len(chars) >= 17 and _curp_like(chars, cued):
                 runs.append((first.start(), end, chars, cued))

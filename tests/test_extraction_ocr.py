@@ -63,6 +63,23 @@ def test_a_curp_with_a_character_too_many_is_read_when_the_check_digit_decides()
     assert field["value"] == CURP_A and field["valid"] is True and field["score"] < 0.9
 
 
+def test_a_curp_with_two_characters_too_many_is_read_when_the_check_digit_decides():
+    read = CURP_A[:10] + "3" + CURP_A[10:16] + "O" + CURP_A[16:]   # a stray mark after the date, the 0 doubled
+    field = extract_fields(letter(read))["curp"]
+    assert len(read) == 20
+    assert field["value"] == CURP_A and field["valid"] is True and field["score"] < 0.85
+
+
+def test_a_digit_where_the_name_puts_a_consonant_is_read_as_that_consonant():
+    # Salazar Ruiz's inner Z printed faintly and read as a 7: no letter looks like it, the petitioner's name says Z
+    curp = with_check_digit("SARJ010828MCHLZLA")
+    read = curp[:14] + "7" + curp[15:]
+    field = extract_fields(letter(read, "Julieta Salazar Ruiz"))["curp"]
+    assert field["value"] == curp and field["valid"] is True
+    alone = extract_fields(f"Mi CURP es {read} y pido una despensa.")["curp"]
+    assert alone["value"] != curp and alone["valid"] is False   # without the name nothing says Z
+
+
 def test_the_name_breaks_a_tie_between_two_readings_of_a_curp():
     # The J of Bojórquez read as I, a vowel where a consonant must be: J and L both could be meant, and the
     # O lost before the A... the check digit alone leaves it open; the petitioner's name says J.
