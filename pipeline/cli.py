@@ -577,19 +577,21 @@ def classify(
     text: Annotated[Optional[str], typer.Argument(help="Texto de la petición (o use --file).")] = None,
     file: Annotated[Optional[Path], typer.Option("--file", help="Archivo de texto UTF-8 con la petición.", exists=True,
                                                  dir_okay=False)] = None,
-    model: Annotated[Optional[Path], typer.Option(help="Carpeta del modelo (por omisión el de la configuración).",
-                                                  exists=True, file_okay=False)] = None,
+    model: Annotated[Optional[Path], typer.Option(
+        help="Carpeta del modelo (por omisión la versión activa de la oficina, o la de la configuración).",
+        exists=True, file_okay=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Un objeto JSON en la salida estándar.")] = False,
 ) -> None:
     """Sugiere programa y dirección para un texto, con puntajes y alternativas, y los datos del peticionario."""
     from classifiers.extraction import extract_fields
     from classifiers.model import Classifier
+    from pipeline.context import active_model_folder
 
     if (text is None) == (file is None):
         console.print("Dé el texto o --file, uno de los dos.")
         raise typer.Exit(REFUSED)
     body = text if text is not None else file.read_text(encoding="utf-8")
-    classifier = Classifier(model or Settings().model)
+    classifier = Classifier(model or active_model_folder(Settings()))
     suggestions = {s.target: {"label": s.label, "score": s.score, "alternatives": [list(a) for a in s.alternatives]}
                    for s in classifier.suggest(body)}
     result = {"model_version": classifier.version, "suggestions": suggestions, "fields": extract_fields(body)}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.catalogue import load_default
@@ -97,6 +98,23 @@ class Context:
         if self._pages is not None:
             self._pages.close()
         self.engine.dispose()
+
+
+def active_model_folder(settings: Settings) -> Path:
+    """The folder of the model the office's workers classify with, read without creating or migrating anything:
+    the active version's when the database exists and records one, else the settings' model (a new machine)."""
+    url = settings.db_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return settings.model
+    engine = database.make_engine(url, read_only=True)
+    try:
+        with database.make_sessions(engine)() as session:
+            row = model_versions.active(session)
+    except SQLAlchemyError:
+        return settings.model                # a database from before model versions: the settings' model
+    finally:
+        engine.dispose()
+    return Path(row.folder) if row else settings.model
 
 
 def _register_shipped_model(session: Session, folder: Path) -> None:

@@ -156,6 +156,9 @@ def test_the_office_teaches_the_model_its_new_programs_and_can_go_back(tmp_path)
         assert {s["model_version"] for s in suggested} == {outcome["active"]}
         right = sum(s["label"] == program for s, (_, program) in zip(suggested, fresh))
         assert right >= 10, suggested  # of 12 petitions of the new programs
+        asked = command(office.home, "classify", "--json", fresh[0][0])   # the command line asks the same model
+        assert asked.returncode == 0, asked.stderr
+        assert json.loads(asked.stdout)["model_version"] == outcome["active"]
 
         back = command(office.home, "models", "activate", shipped)
         assert back.returncode == 0, back.stderr
