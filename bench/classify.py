@@ -146,6 +146,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
 import statistics  # noqa: E402
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -228,9 +229,9 @@ def logreg(texts, labels):
 def peticiones(texts, labels):
     from classifiers.model import Classifier, train
 
-    folder = Path(tempfile.mkdtemp(prefix="bench-classify-"))
-    train([{"text": t, "label": y} for t, y in zip(texts, labels)], ["label"], folder, name="bench")
-    classifier = Classifier(folder)
+    with tempfile.TemporaryDirectory(prefix="bench-classify-") as folder:  # the model is read whole on loading
+        train([{"text": t, "label": y} for t, y in zip(texts, labels)], ["label"], Path(folder), name="bench")
+        classifier = Classifier(Path(folder))
     return lambda new: classifier.probabilities(new)["label"]
 
 
@@ -259,6 +260,7 @@ def spacy_default(texts, labels):
                     "--paths.train", str(work / "train.spacy"), "--paths.dev", str(work / "dev.spacy")],
                    check=True, capture_output=True, timeout=3600)
     trained = spacy.load(work / "out" / "model-best")
+    shutil.rmtree(work)  # loaded whole: the corpus and both checkpoints need not stay in /tmp
     return lambda new: [dict(doc.cats) for doc in trained.pipe(new, batch_size=64)]
 
 

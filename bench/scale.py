@@ -50,12 +50,12 @@ def measure(size: int) -> dict:
     from classifiers.model import Classifier, train
 
     rows = corpus(size)
-    folder = Path(tempfile.mkdtemp(prefix="bench-scale-"))
-    started, cpu = time.perf_counter(), time.process_time()
-    train(rows, ["label"], folder, name="bench")
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    classifier = Classifier(folder)
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as folder:
+        started, cpu = time.perf_counter(), time.process_time()
+        train(rows, ["label"], Path(folder), name="bench")
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        classifier = Classifier(Path(folder))
     texts = [r["text"] for r in rows[-CLASSIFY:]]
     started = time.perf_counter()
     classifier.probabilities(texts)
