@@ -23,8 +23,7 @@ def make_huey(settings: Settings, timeout: float | None = None) -> Huey:
 
         pool = ConnectionPool.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
         return RedisHuey("peticiones", connection_pool=pool, results=False)
-    if url and not url.startswith("sqlite:///"):
-        raise ValueError(f"PETICIONES_QUEUE_URL no reconocida: {url!r} (use redis://... o sqlite:///ruta)")
+    # Settings refused any other scheme when they loaded: what is left is a SQLite file.
     filename = url.removeprefix("sqlite:///") if url else str(settings.home / "cola.db")
     # fsync so that a task enqueued for a just-recorded document survives a power cut as well as the row does.
     return SqliteHuey("peticiones", filename=filename, results=False, fsync=True, timeout=timeout or 60)

@@ -88,6 +88,15 @@ class Settings(BaseSettings):
             ipaddress.ip_network(entry, strict=False)  # ValueError: the settings refuse to load
         return entries
 
+    @field_validator("queue_url")
+    @classmethod
+    def _queue_url(cls, value):
+        """A queue the service can open: Redis or a SQLite file; anything else is refused when the settings load,
+        not when the first document is queued."""
+        if value and not value.startswith(("redis://", "rediss://", "unix://", "sqlite:///")):
+            raise ValueError("use redis://..., rediss://..., unix://... o sqlite:///ruta")
+        return value
+
     @property
     def umask(self) -> int:
         """What the service creates under HOME is owner-only (0600 files, 0700 folders), or also readable by the

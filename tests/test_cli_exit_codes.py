@@ -43,6 +43,11 @@ def test_a_setting_that_does_not_parse_is_refused_with_its_name(home):
     assert result.returncode == 2 and "PETICIONES_WORKERS" in result.stderr and no_traceback(result)
 
 
+def test_a_queue_url_the_service_cannot_open_is_refused_with_its_name(home):
+    result = run(home, "status", PETICIONES_QUEUE_URL="amqp://cola:5672")
+    assert result.returncode == 2 and "PETICIONES_QUEUE_URL" in result.stderr and no_traceback(result)
+
+
 def test_typed_errors_print_their_message_and_code_with_code_2(home, tmp_path):
     missing = run(home, "classify", "Solicito una silla de ruedas.", PETICIONES_MODEL=str(tmp_path / "sin-modelo"))
     assert missing.returncode == 2, missing.stderr
