@@ -1,4 +1,4 @@
-"""Owner of Tesseract (through pytesseract): orientation detection, Spanish recognition and the language's lexicon.
+"""Owner of Tesseract (through pytesseract): Spanish recognition, the language's lexicon, and whether it runs here.
 
 One Tesseract run per page gives the words with their confidences and places (TSV) and, when asked, the page's
 invisible text layer as a PDF of its own (`textonly_pdf`), to lay over the page image the reviewers see: what
@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import functools
 import io
 import os
 import re
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,15 +28,15 @@ import numpy as np
 from pytesseract import pytesseract
 
 from ocr.page import Word
-from pipeline.errors import OcrFailed, OcrTimeout
+from pipeline.errors import OcrFailed, OcrTimeout, OcrUnavailable
 
 # Pages run in parallel across documents; OpenMP threads inside each tesseract only fight over the same cores
 # (measured: ~1.2 s a page single-threaded against ~3.8 s with default threads on 2 cores).
 os.environ["OMP_THREAD_LIMIT"] = "1"
 
 _SCRATCH = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-_ROTATE = re.compile(r"Rotate:\s*(\d+)")
-_CONFIDENCE = re.compile(r"Orientation confidence:\s*([\d.]+)")
+# What Tesseract says when a language's data is missing: the machine's fault, not the page's.
+_NO_LANGUAGE = re.compile(r"Failed loading language|Error opening data file|Could not initialize tesseract")
 
 
 @dataclass(frozen=True)
@@ -72,20 +72,6 @@ def recognise(gray: np.ndarray, language: str, timeout: float, *, pdf: bool = Fa
     return Recognition(words, document, _mean_confidence(words))
 
 
-def orientation(gray: np.ndarray, timeout: float, min_confidence: float = 2.0) -> int:
-    """Clockwise degrees (0/90/180/270) that make the page upright; 0 when Tesseract is unsure."""
-    with _staged(gray) as (image, base):
-        try:
-            _run(image, base, "osd", "osd", "--psm 0 -c min_characters_to_try=10", timeout)
-            report = Path(f"{base}.osd").read_text(encoding="utf-8", errors="replace")
-        except (OcrFailed, FileNotFoundError):
-            return 0  # too little text to tell; the page is read as it is
-    rotate, confidence = _ROTATE.search(report), _CONFIDENCE.search(report)
-    if not rotate or not confidence or float(confidence.group(1)) < min_confidence:
-        return 0
-    return int(rotate.group(1)) % 360
-
-
 @contextlib.contextmanager
 def _staged(gray: np.ndarray) -> Iterator[tuple[str, str]]:
     with tempfile.TemporaryDirectory(prefix="peticiones-ocr-", dir=_SCRATCH) as folder:
@@ -99,7 +85,11 @@ def _run(image: str, base: str, extension: str, language: str, config: str, time
     started = time.monotonic()
     try:
         pytesseract.run_tesseract(image, base, extension, language, config=config, timeout=timeout)
+    except pytesseract.TesseractNotFoundError as error:
+        raise OcrUnavailable("tesseract no está en el PATH") from error
     except pytesseract.TesseractError as error:
+        if _NO_LANGUAGE.search(error.message or ""):
+            raise OcrUnavailable(f"tesseract: {error.message}") from error
         raise OcrFailed(f"tesseract: {error.message}") from error
     except RuntimeError as error:
         # pytesseract reports its own kill on timeout only as a bare RuntimeError; elapsed time tells which.
@@ -128,14 +118,24 @@ def lexicon(language: str, timeout: float = 30) -> frozenset[str]:
     """The words of `language`'s own dictionary (Tesseract's word DAWG), lower-cased; empty when unavailable.
 
     Tesseract ships a large Spanish word list inside spa.traineddata (179,000 entries, names and places among
-    them); `combine_tessdata -u` unpacks it and `dawg2wordlist` spells it out, in ~0.3 s, once per process.
+    them); `combine_tessdata -u` unpacks it and `dawg2wordlist` spells it out, in ~0.3 s, once per process. Only a
+    list read is kept: one asked for while Tesseract was missing is asked for again once it is installed.
     """
-    return _lexicon(language, timeout)
+    with _LEXICON_LOCK:
+        if language not in _LEXICONS:
+            words = _read_lexicon(language, timeout)
+            if not words:
+                return words
+            _LEXICONS[language] = words
+        return _LEXICONS[language]
 
 
-@functools.lru_cache(maxsize=4)
-def _lexicon(language: str, timeout: float) -> frozenset[str]:
-    folder = _tessdata()
+_LEXICONS: dict[str, frozenset[str]] = {}
+_LEXICON_LOCK = threading.Lock()  # page threads ask at once; one reads the list
+
+
+def _read_lexicon(language: str, timeout: float) -> frozenset[str]:
+    folder, _ = _languages(timeout)
     source = folder / f"{language}.traineddata" if folder else None
     if source is None or not source.is_file():
         return frozenset()
@@ -152,12 +152,23 @@ def _lexicon(language: str, timeout: float) -> frozenset[str]:
     return frozenset(word.lower() for word in listed.split())
 
 
-def _tessdata() -> Path | None:
-    """Where Tesseract finds its language files (as `tesseract --list-langs` reports it)."""
+def _languages(timeout: float) -> tuple[Path | None, set[str]]:
+    """Where Tesseract finds its language files and which it has (as `tesseract --list-langs` reports them);
+    (None, empty) when Tesseract does not run."""
     try:
-        listing = subprocess.run([pytesseract.tesseract_cmd, "--list-langs"], capture_output=True, timeout=30,
-                                 text=True).stdout
+        listed = subprocess.run([pytesseract.tesseract_cmd, "--list-langs"], capture_output=True, timeout=timeout,
+                                text=True)
     except (subprocess.SubprocessError, OSError):
-        return None
-    found = re.search(r'"([^"]+)"', listing)
-    return Path(found.group(1)) if found else None
+        return None, set()
+    if listed.returncode != 0:
+        return None, set()
+    found = re.search(r'"([^"]+)"', listed.stdout)
+    return (Path(found.group(1)) if found else None), {line.strip() for line in listed.stdout.splitlines()[1:]}
+
+
+def check_available(language: str, timeout: float = 10) -> dict:
+    """{"language"} when Tesseract runs here and has `language`'s data; else OcrUnavailable (the health check)."""
+    _, languages = _languages(timeout)
+    if language not in languages:
+        raise OcrUnavailable(f"tesseract no corre aquí o no tiene el idioma {language}")
+    return {"language": language}

@@ -116,6 +116,15 @@ class OcrFailed(PeticionesError):
     retryable = True
 
 
+class OcrUnavailable(PeticionesError):
+    """Tesseract or its language data is missing on this machine: no page is at fault, so none is marked."""
+
+    code = "ocr_unavailable"
+    user_message = ("Este equipo no tiene el reconocimiento de texto (Tesseract) o su idioma instalado. Avise al "
+                    "administrador; la petición se leerá de nuevo cuando esté instalado.")
+    retryable = True
+
+
 class PdfJoinFailed(PeticionesError):
     code = "pdf_join_failed"
     user_message = "No se pudo armar el PDF completo del documento a partir de sus páginas. Se reintentará; si persiste, avise al administrador."

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from ocr import tesseract
 from pipeline.errors import PeticionesError
 
 QUEUE_TIMEOUT = 2.0  # seconds a Redis queue has to answer before the check fails
@@ -34,6 +35,7 @@ def install(app: FastAPI) -> None:
             "queue": _check(lambda: {"pending": queue.get().storage.queue_size()}),
             "disk": _check(lambda: _disk(ctx.settings)),
             "model": _check(lambda: {"version": ctx.classifier.version}),
+            "ocr": _check(lambda: tesseract.check_available(ctx.settings.ocr_language)),
         }
         failed = [name for name, result in checks.items() if not result["ok"]]
         body = {"status": "ok" if not failed else "not_ready", "failed": failed, "checks": checks}

@@ -31,7 +31,7 @@ def test_liveness_and_readiness_answer_without_login_and_without_personal_data(s
         assert ready.status_code == 200, ready.text
         body = ready.json()
         assert body["status"] == "ok" and body["failed"] == []
-        assert set(body["checks"]) == {"database", "queue", "disk", "model"}
+        assert set(body["checks"]) == {"database", "queue", "disk", "model", "ocr"}
         assert all(check["ok"] for check in body["checks"].values())
         assert body["checks"]["model"]["version"] == ctx.classifier.version
         assert body["checks"]["disk"]["free_mb"] >= settings.min_free_mb

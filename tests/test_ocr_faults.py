@@ -1,0 +1,101 @@
+"""Tesseract missing, without its Spanish data, or crashing: the machine's faults are told apart from a page's.
+
+A missing program or language is no page's fault: the document's OCR stage fails with `ocr_unavailable` and is
+retried (once installed, it reads), no page is marked for transcription, and the readiness check says so. A crash
+on one page is that page's: it is marked for transcription and the rest of the document is read.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from sqlalchemy import select
+
+from pipeline import runner
+from review.app import create_app
+from storage.tables import Document, Page, StageRun, State
+from tests.pages import LETTERS, save_pdf, small_page
+from tests.test_runner import intake
+
+POPPLER = ("pdftoppm", "pdfinfo", "pdfimages", "pdftocairo", "pdfunite", "pdfseparate", "qpdf", "gs")
+
+
+def without_tesseract(tmp_path, monkeypatch) -> None:
+    """A PATH with poppler and nothing of Tesseract's."""
+    folder = tmp_path / "sin-tesseract"
+    folder.mkdir()
+    for tool in POPPLER:
+        if os.path.exists(f"/usr/bin/{tool}"):
+            os.symlink(f"/usr/bin/{tool}", folder / tool)
+    monkeypatch.setenv("PATH", str(folder))
+
+
+def ocr_runs(ctx, document_id: int) -> list[tuple[str, str, str | None]]:
+    with ctx.sessions() as session:
+        return session.execute(select(StageRun.stage, StageRun.status, StageRun.error_code)
+                               .where(StageRun.document_id == document_id, StageRun.stage == "ocr")).all()
+
+
+def test_a_missing_tesseract_fails_the_stage_for_a_retry_and_marks_no_page(ctx, tmp_path, monkeypatch):
+    ctx.settings.retry_base_seconds = 0.1
+    document_id = intake(ctx, save_pdf(tmp_path / "carta.pdf", [small_page(LETTERS[0])])).document_id
+    without_tesseract(tmp_path, monkeypatch)
+    outcome = runner.process(ctx, document_id)
+    assert outcome.state == State.processing and outcome.retry_in  # to be tried again, not given up
+    assert ocr_runs(ctx, document_id) == [("ocr", "failed", "ocr_unavailable")]
+    with ctx.sessions() as session:
+        assert session.scalars(select(Page).where(Page.document_id == document_id)).all() == []
+
+    monkeypatch.undo()                                   # the administrator installs it: the retry reads the page
+    time.sleep(outcome.retry_in)
+    assert runner.process(ctx, document_id).state == State.review
+    with ctx.sessions() as session:
+        [page] = session.scalars(select(Page).where(Page.document_id == document_id)).all()
+        assert page.error_code is None and "SILLA DE RUEDAS" in page.text.upper()
+
+
+def test_tesseract_without_spanish_data_is_the_machine_s_fault_not_the_page_s(ctx, tmp_path, fake_tesseract):
+    document_id = intake(ctx, save_pdf(tmp_path / "carta.pdf", [small_page(LETTERS[0])])).document_id
+    fake_tesseract("echo \"Error opening data file /usr/share/tesseract-ocr/5/tessdata/spa.traineddata\" >&2\n"
+                   "echo \"Failed loading language 'spa'\" >&2\nexit 1")
+    assert runner.process(ctx, document_id).state == State.processing
+    assert ocr_runs(ctx, document_id) == [("ocr", "failed", "ocr_unavailable")]
+
+
+def test_a_crash_on_one_page_marks_that_page_and_the_others_are_read(ctx, tmp_path, fake_tesseract):
+    pages = [small_page(LETTERS[0]), small_page(LETTERS[1])]
+    document_id = intake(ctx, save_pdf(tmp_path / "carta.pdf", pages)).document_id
+    # The first run to claim the marker is killed by a signal (pages are read in parallel: either may be first).
+    fake_tesseract(f'mkdir "{tmp_path / "una-vez"}" 2>/dev/null && kill -SEGV $$\nexec /usr/bin/tesseract "$@"')
+    assert runner.process(ctx, document_id).state == State.review
+    with ctx.sessions() as session:
+        rows = session.scalars(select(Page).where(Page.document_id == document_id)).all()
+        assert sorted(str(row.error_code) for row in rows) == ["None", "ocr_failed"]
+        failed = next(row for row in rows if row.error_code == "ocr_failed")
+        read = next(row for row in rows if row.error_code is None)
+        assert failed.needs_transcription and "transcríbala" in failed.error and not failed.text
+        assert len(read.text.split()) > 10
+        assert session.get(Document, document_id).reason_code is None
+
+
+def test_readiness_names_a_missing_tesseract(ctx, tmp_path, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(ctx)) as client:
+        assert client.get("/salud/listo").json()["checks"]["ocr"]["ok"] is True
+        without_tesseract(tmp_path, monkeypatch)
+        answer = client.get("/salud/listo")
+    assert answer.status_code == 503 and "ocr" in answer.json()["failed"]
+    assert answer.json()["checks"]["ocr"] == {"ok": False, "error": "ocr_unavailable"}
+
+
+def test_a_word_list_asked_for_while_tesseract_was_missing_is_read_once_it_is_back(tmp_path, monkeypatch):
+    from ocr import tesseract
+
+    monkeypatch.setattr(tesseract, "_LEXICONS", {})
+    with monkeypatch.context() as missing:
+        without_tesseract(tmp_path, missing)
+        assert tesseract.lexicon("spa") == frozenset()
+    words = tesseract.lexicon("spa")
+    assert {"silla", "ruedas", "despensa"} <= words and len(words) > 100_000
