@@ -50,6 +50,10 @@ _RIVALS = 30                      # readings within the margin past which a pass
 # before 2000) or "A" (from 2000), so any other is rare. It is also the one place the check digit cannot guard
 # between 0 and 5 (its weight is 2): "R03" read "ROS3" passed as both "R03" and "R53".
 _RARE_DIFFERENTIATOR = 0.6
+# The check digit itself misread (a 3 for an 8) or miswritten: never taken as a reading (it would make any bad check
+# digit pass), but a rival to one that repairs other places to pass it. Without it, a CURP whose check digit alone was
+# wrong had an "A" it did not need read as a 4 until the check digit passed: valid, and someone born in 1900.
+_CHECK_SLIP = _SWAP
 
 
 def _fits(c: str, kind: str) -> bool:
@@ -138,12 +142,14 @@ def _readings(raw: str) -> list[tuple[str, float]]:
     return []
 
 
-def _candidates(raw: str, letters: dict[int, str]) -> tuple[dict[str, float], list[float]]:
+def _candidates(raw: str, letters: dict[int, str]) -> tuple[dict[str, float], list[float], float]:
     """Sound CURPs `raw` may be read as, with the cost of each reading, up to the budget and the margin above it;
-    and the costs of all the readings tried, sound or not."""
+    the costs of all the readings tried, sound or not; and the cost of the cheapest reading sound but for its check
+    digit, plus that of the check digit's slip (infinite when there is none)."""
     upper_run = sum(c.isupper() for c in raw) >= sum(c.islower() for c in raw)
     sound: dict[str, float] = {}
     tried: list[float] = []
+    slipped = float("inf")
     for reading, base in _readings(raw):
         places = []
         for i, c in enumerate(reading):
@@ -167,7 +173,17 @@ def _candidates(raw: str, letters: dict[int, str]) -> tuple[dict[str, float], li
                 tried.append(cost + base)
                 if _sound(value):
                     sound[value] = min(cost + base, sound.get(value, 99))
-    return sound, tried
+                if cost + base + _CHECK_SLIP < slipped and _sound(_with_check_digit(value)):
+                    slipped = cost + base + _CHECK_SLIP
+    return sound, tried, slipped
+
+
+def _with_check_digit(value: str) -> str:
+    """`value` with the check digit its first 17 characters call for."""
+    try:
+        return value[:17] + stdnum_curp.calc_check_digit(value[:17])
+    except ValueError:                             # a character outside the CURP's alphabet
+        return value
 
 
 def _cheapest(places: list[list[tuple[str, float]]], budget: float, limit: int = 4000):
@@ -199,10 +215,13 @@ _CUE = re.compile(r"\b(c\W?u\W?r\W?p|curp|[a-z]?urp|cur)\b\W*(es\W+)?")
 def _runs(text: str) -> list[tuple[int, int, str, bool]]:
     """(start, end, characters, after a "CURP" cue) of the token runs that may hold a CURP."""
     folded = fold(text)
-    cue_ends = {m.end() for m in _CUE.finditer(folded)}
+    cues = list(_CUE.finditer(folded))
+    cue_ends = {m.end() for m in cues}
     tokens = list(_TOKEN.finditer(text))
     runs = []
     for i, first in enumerate(tokens):
+        if any(m.start() <= first.start() < m.end() for m in cues):
+            continue                   # the cue's own words: "CURP es GAHJ..." read as "esGAHJ...", two too many
         cued = first.start() in cue_ends
         chars, end = "", first.start()
         for token in tokens[i:i + 5]:
@@ -253,13 +272,18 @@ def find_curp(text: str, name: str | None = None) -> tuple[dict | None, list[tup
     return invalid, spans
 
 
-def _decide(sound: dict[str, float], tried: list[float], letters: dict[int, str]) -> tuple[str, float, int, bool] | None:
+def _decide(sound: dict[str, float], tried: list[float], slipped: float,
+            letters: dict[int, str]) -> tuple[str, float, int, bool] | None:
     """The cheapest reading when no other comes within the margin, or, among those that do, the one alone in
-    sharing most places with the petitioner's name: (value, cost, readings as dear, whether the name decided)."""
+    sharing most places with the petitioner's name: (value, cost, readings as dear, whether the name decided).
+    None when a slip of the check digit alone (`slipped`) explains the text about as well: the repairs that made
+    the check digit pass are then chance."""
     ranked = sorted(sound.items(), key=lambda kv: kv[1])
     if not ranked or ranked[0][1] > _MAX_COST:
         return None
     best, cost = ranked[0]
+    if slipped < cost + _MARGIN:
+        return None
     # One reading in ten passes the check digit by chance: among many readings as dear, one that passes proves little.
     rivals = sum(c < cost + _MARGIN for c in tried)
     if rivals > _RIVALS:
