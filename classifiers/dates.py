@@ -14,7 +14,9 @@ _MONTH = "(" + "|".join(_MONTHS) + ")"
 _DATE_LONG = re.compile(r"\b([0-3]?[0-9oil])\s*(?:de\s+)?" + _MONTH + r"\s*(?:,\s*)?(?:de[l]?\s+)?(?:ano\s+)?"
                         r"([12][0-9oil]{3})\b")
 _DATE_MONTH_FIRST = re.compile(r"\b" + _MONTH + r"\s+([0-3]?[0-9])\s*,?\s*(?:de[l]?\s+)?([12][0-9]{3})\b")
-_DATE_NUMERIC = re.compile(r"(?<![\d/.\-])([0-3]?\d)\s?([/.\-])\s?([01]?\d)\s?\2\s?(\d{4}|\d{2})(?![\d/.\-])")
+# Not inside a longer run of numbers ("1.12.03.2026", "12/03/2026/4"), but a full stop may end the sentence after it
+# ("Navojoa, Son., a 05/02/2026.").
+_DATE_NUMERIC = re.compile(r"(?<![\d/.\-])([0-3]?\d)\s?([/.\-])\s?([01]?\d)\s?\2\s?(\d{4}|\d{2})(?![\d/\-]|\.\d)")
 _OCR_DIGITS = str.maketrans("oil", "011")
 
 

@@ -8,8 +8,10 @@ example database), so that the file stays well under a minute on two cores and a
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import json
+import re
 import string
 import unicodedata
 
@@ -17,7 +19,9 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from stdnum.mx import curp as stdnum_curp
 
+from classifiers.dates import find_dates
 from classifiers.extraction import extract_fields
+from classifiers.gazetteer import fold
 
 
 def bounded(examples: int):
@@ -29,7 +33,10 @@ def bounded(examples: int):
 
 # Fixed ends rather than today's date, so that every run draws the same examples.
 BORN_BY = datetime.date(2025, 12, 31)   # births the CURP reader takes as past
+DATED_BY = datetime.date(2026, 12, 31)  # letter dates the reader takes (up to next year's)
 UPPER = string.ascii_uppercase
+MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+          "noviembre", "diciembre")
 
 
 # --- extraction never fails, whatever the OCR gives it -----------------------------------------------------------
@@ -157,3 +164,81 @@ def test_a_wrong_check_digit_is_never_reported_valid_and_a_repair_says_what_was_
     if field["valid"]:          # another reading of the characters passed: shown as a repair, scored below a clean one
         assert stdnum_curp.is_valid(field["value"])
         assert field["read_as"].upper().replace(" ", "").endswith(wrong) and field["score"] < 0.97
+
+
+# --- dates --------------------------------------------------------------------------------------------------------
+
+def date_written(date: datetime.date, style: str, capitals: int) -> str:
+    month = MONTHS[date.month - 1]
+    month = (month, month.capitalize(), month.upper())[capitals]
+    return {"long": f"{date.day} de {month} de {date.year}", "long 0": f"{date.day:02d} de {month} de {date.year}",
+            "del": f"{date.day} de {month} del {date.year}", "año": f"{date.day} de {month} del año {date.year}",
+            "month first": f"{month} {date.day}, {date.year}", "slashes": f"{date.day:02d}/{date.month:02d}/{date.year}",
+            "dashes": f"{date.day}-{date.month}-{date.year}", "dots": f"{date.day:02d}.{date.month:02d}.{date.year}",
+            "no de": f"{date.day} {month} {date.year}"}[style]
+
+
+DATE_STYLES = st.sampled_from(["long", "long 0", "del", "año", "month first", "slashes", "dashes", "dots", "no de"])
+DATELINES = st.sampled_from([
+    "Hermosillo, Son., a {}\n\nC. SECRETARIO DE DESARROLLO SOCIAL\nPRESENTE\n\nSolicito apoyo.",
+    "Navojoa, Sonora, a {}.\nYo, Ana López Ruiz, pido una despensa.",
+    "Fecha: {}\nSolicito una silla de ruedas.",
+    "Solicito apoyo.\n\nAtentamente\nAna López Ruiz\nCajeme, Son., {}",
+])
+
+
+@bounded(200)
+# A numeric date ending the sentence was not read: the full stop after it was taken for more of a number.
+@example(datetime.date(2026, 2, 5), "slashes", 0, "Navojoa, Sonora, a {}.\nYo, Ana López Ruiz, pido una despensa.")
+@given(st.dates(datetime.date(2000, 1, 1), DATED_BY), DATE_STYLES,
+       st.integers(0, 2), DATELINES)
+def test_a_dateline_is_read_back_as_its_date(date, style, capitals, letter):
+    text = letter.format(date_written(date, style, capitals))
+    assert [d for _, _, d in find_dates(fold(text))] == [date]
+    assert extract_fields(text)["letter_date"] == {"value": date.isoformat(), "score": 0.92}
+
+
+@bounded(100)
+@given(st.dates(datetime.date(2000, 1, 1), DATED_BY),
+       st.sampled_from(["long", "del", "año"]), st.data())
+def test_ocr_letters_for_digits_in_a_long_date_are_forgiven(date, style, data):
+    text = date_written(date, style, 0)
+    year, day = str(date.year), str(date.day)
+    slips = {"0": "o", "1": data.draw(st.sampled_from("li"))}
+    year = year[0] + "".join(slips.get(c, c) if data.draw(st.booleans()) else c for c in year[1:])
+    day = day[:-1] + slips.get(day[-1], day[-1])
+    text = text.replace(str(date.year), year).replace(f"{date.day} de", f"{day} de", 1)
+    assert [d for _, _, d in find_dates(fold(f"Guaymas, Sonora, a {text}"))] == [date]
+
+
+@st.composite
+def impossible_dates(draw) -> tuple[int, int, int]:
+    """A year, a month and a day the month does not have (0, 30 de febrero, 29 de febrero of a common year, 31 de
+    abril, 32...)."""
+    year, month = draw(st.integers(1900, 2099)), draw(st.integers(1, 12))
+    return year, month, draw(st.sampled_from([0, *range(calendar.monthrange(year, month)[1] + 1, 40)]))
+
+
+@bounded(150)
+@example((2026, 2, 31), "{d} de {m} de {y}", "Hermosillo, Son., a {}\nSolicito apoyo.")
+@given(impossible_dates(), st.sampled_from(["{d} de {m} de {y}", "{d:02d} de {m} del {y}", "{m} {d}, {y}",
+                                            "{d:02d}/{mm:02d}/{y}", "{d}-{mm}-{y}", "{d:02d}.{mm:02d}.{y}",
+                                            "{d} de {M} de {y}"]),
+       st.sampled_from(["Hermosillo, Son., a {}\nSolicito apoyo.", "Fecha: {}.", "{}", "nací el {} en Navojoa"]))
+def test_a_day_the_month_does_not_have_gives_no_date(ymd, written_as, letter):
+    year, month, day = ymd
+    text = letter.format(written_as.format(d=day, m=MONTHS[month - 1], M=MONTHS[month - 1].upper(), mm=month,
+                                           y=year))
+    assert find_dates(fold(text)) == []
+    assert "letter_date" not in extract_fields(text)
+
+
+@bounded(150)
+@given(ANY_TEXT)
+def test_every_date_found_is_a_real_date_where_the_text_says_so(text):
+    folded = fold(text)
+    for start, end, date in find_dates(folded):
+        assert 0 <= start < end <= len(folded) and isinstance(date, datetime.date)
+        # its year is written there (two digits of it, in a numeric date; OCR's o, i, l for 0 and 1)
+        written_year = re.sub(r"[oil]", lambda m: "0" if m.group() == "o" else "1", folded[start:end])
+        assert str(date.year)[2:] in written_year
