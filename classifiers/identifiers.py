@@ -69,6 +69,7 @@ def _after_cue(cleaned: str, folded: str, text: str, avoid: list[tuple[int, int]
 
 
 def _valid_number(value: str):
+    value = _MOBILE_ONE.sub(lambda m: m.group(1), value)  # "+52 1 662...": phonenumbers no longer takes the 1
     try:
         number = phonenumbers.parse(value, "MX")
     except phonenumbers.NumberParseException:
