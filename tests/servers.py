@@ -45,26 +45,55 @@ def redis_server():
         process.wait(10)
 
 
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster with trust authentication on a free port, which a test may stop (as a crash
+    would) and start again on the same data folder and port."""
+
+    def __init__(self):
+        binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        assert binaries, "PostgreSQL is missing: `make test` installs it (Debian package postgresql)"
+        self.bin_dir = Path(binaries[-1]).parent
+        self.folder = Path(tempfile.mkdtemp(prefix="peticiones-pg-"))
+        self.as_postgres: list[str] = []
+        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+            shutil.chown(self.folder, "postgres", "postgres")
+            self.as_postgres = ["runuser", "-u", "postgres", "--"]
+        self.data, self.port = self.folder / "data", free_port()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+
+    def _run(self, program: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(self.as_postgres + [str(self.bin_dir / program), *args], check=check,
+                              capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-w", "-l", str(self.folder / "log"), "-o",
+                  f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.folder} "
+                  "-c fsync=off", "start")
+        _wait_for_port(self.port)
+
+    def stop(self, mode: str = "immediate") -> None:
+        """`immediate`: every server process quits at once, without a checkpoint, as on a crash."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "stop", check=False)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextmanager
+def postgres_cluster():
+    """A started PostgreSQL cluster (PostgresCluster), removed afterwards."""
+    cluster = PostgresCluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.remove()
+
+
 @contextmanager
 def postgres_server():
     """A throwaway PostgreSQL cluster with trust authentication; yields a SQLAlchemy URL."""
-    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    assert binaries, "PostgreSQL is missing: `make test` installs it (Debian package postgresql)"
-    bin_dir = Path(binaries[-1]).parent
-    folder = Path(tempfile.mkdtemp(prefix="peticiones-pg-"))
-    as_postgres: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-        shutil.chown(folder, "postgres", "postgres")
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    data, port = folder / "data", free_port()
-    run = lambda *args: subprocess.run(as_postgres + list(args), check=True, capture_output=True, timeout=120)
-    run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
-    run(str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", str(folder / "log"), "-o",
-        f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={folder} -c fsync=off", "start")
-    try:
-        _wait_for_port(port)
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(as_postgres + [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, timeout=60)
-        shutil.rmtree(folder, ignore_errors=True)
+    with postgres_cluster() as cluster:
+        yield cluster.url
