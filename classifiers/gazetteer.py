@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,8 @@ _FOLD_TABLE = {i: _fold_char(chr(i)) for i in range(0x41, 0x250) if _fold_char(c
 
 
 def fold(text: str) -> str:
-    """Lower case without accents, same length as `text` (so offsets carry over)."""
+    """Lower case without accents, same length as `text` (so offsets carry over). An accent written apart from its
+    letter (NFD: "a" + U+0301) stays: normalise such text to NFC first."""
     return text.translate(_FOLD_TABLE)
 
 
@@ -85,7 +87,8 @@ def _codes_by_folded_name() -> dict[str, str]:
 def canonical(name: str) -> str | None:
     """The municipality a typed or read name stands for ("HERMOSILLO" → "Hermosillo", "ciudad obregon" → "Cajeme"),
     or None when it names none of the 72."""
-    code = _codes_by_folded_name().get(" ".join(fold(name).split()))
+    # NFC: a name pasted with its accents apart ("A" + U+0301, as some PDFs and macOS give it) is the same name.
+    code = _codes_by_folded_name().get(" ".join(fold(unicodedata.normalize("NFC", name)).split()))
     return municipalities()[code].name if code else None
 
 

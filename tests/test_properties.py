@@ -16,16 +16,21 @@ import string
 import unicodedata
 
 import phonenumbers
+import sqlalchemy as sa
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators, visitors
+from sqlalchemy.sql.elements import BinaryExpression
 from stdnum.mx import curp as stdnum_curp
 
 from classifiers.dates import find_dates
 from classifiers.emails import DOMAINS
 from classifiers.extraction import extract_fields
-from classifiers.gazetteer import fold
+from classifiers.gazetteer import canonical, fold, municipalities
 from classifiers.identifiers import readable_phone, stored_phone
 from storage import search
+from storage.tables import Routing, SearchKey
 
 
 def bounded(examples: int):
@@ -39,8 +44,13 @@ def bounded(examples: int):
 BORN_BY = datetime.date(2025, 12, 31)   # births the CURP reader takes as past
 DATED_BY = datetime.date(2026, 12, 31)  # letter dates the reader takes (up to next year's)
 UPPER = string.ascii_uppercase
+SPANISH_LETTERS = "abcdefghijklmnñopqrstuvwxyzáéíóúüABCDEFGHIJKLMNÑOPQRSTUVWXYZÁÉÍÓÚÜ"
 MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
           "noviembre", "diciembre")
+
+
+def unaccented(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
 # --- extraction never fails, whatever the OCR gives it -----------------------------------------------------------
@@ -335,3 +345,97 @@ def test_every_date_found_is_a_real_date_where_the_text_says_so(text):
         # its year is written there (two digits of it, in a numeric date; OCR's o, i, l for 0 and 1)
         written_year = re.sub(r"[oil]", lambda m: "0" if m.group() == "o" else "1", folded[start:end])
         assert str(date.year)[2:] in written_year
+
+
+# --- folding and the gazetteer --------------------------------------------------------------------------------------
+
+@bounded(200)
+@given(st.text())
+def test_fold_keeps_offsets_and_folding_twice_changes_nothing(text):
+    folded = fold(text)
+    assert len(folded) == len(text) and fold(folded) == folded
+
+
+@bounded(200)
+@given(st.text(SPANISH_LETTERS + string.digits + string.punctuation + " \n"))
+def test_fold_takes_case_and_accents_off_spanish_text(text):
+    assert fold(text) == unaccented(text).lower()
+
+
+@bounded(150)
+# A name pasted with its accents apart (NFD, as some PDFs and macOS give it) was not any of the 72.
+@example("Álamos", "NFD capitals")
+@given(st.sampled_from(sorted(m.name for m in municipalities().values())),
+       st.sampled_from(["as is", "capitals", "small", "unaccented", "NFD", "NFD capitals", "spaced"]))
+def test_a_municipality_typed_any_way_is_its_own_name(name, how):
+    typed = {"as is": name, "capitals": name.upper(), "small": name.lower(), "unaccented": unaccented(name),
+             "NFD": unicodedata.normalize("NFD", name), "NFD capitals": unicodedata.normalize("NFD", name.upper()),
+             "spaced": "  " + name.replace(" ", "   ") + " "}[how]
+    assert canonical(typed) == name
+
+
+# --- search -------------------------------------------------------------------------------------------------------
+
+def like_patterns(select) -> list[str]:
+    return [element.right.value for element in visitors.iterate(select)
+            if isinstance(element, BinaryExpression) and element.operator is operators.like_op]
+
+
+@bounded(300)
+@example("100%_")
+@example("%%%")
+@example("a_b\\c%d")
+@given(st.one_of(st.text(), st.text(min_size=190, max_size=500),
+                 st.text(SPANISH_LETTERS + " %_\\*?[]^'-.@" + string.digits, max_size=40)))
+def test_what_staff_type_never_becomes_a_like_wildcard(text):
+    query = search.parse(text)
+    assert len(query.text) <= 200
+    found = search.matching(query)
+    patterns = like_patterns(found) if found is not None else []
+    for pattern in patterns:
+        # the only wildcards are the search's own: "%digits%", "word%" and "% word%"
+        typed = pattern.removeprefix("% ").strip("%")
+        assert typed and not re.search(r"[%_\\]", typed), pattern
+    if len(query.digits) >= 7 or (query.words and not query.curp and not query.email):
+        assert patterns
+
+
+NAME_WORDS = st.one_of(st.text(SPANISH_LETTERS, min_size=1, max_size=8),
+                       st.sampled_from(["%", "_", "\\", "100%", "a_b", "Pérez-Ruiz", "Ma.", "O'Neil"]))
+NAMES = st.lists(NAME_WORDS, min_size=1, max_size=4).map(" ".join)
+
+
+def matches(query: search.Query, keys: dict) -> bool:
+    """What storage.search.matching promises, in Python: every name word starts a word of the name; a phone's
+    digits inside the stored ones; CURP and e-mail exactly."""
+    if query.curp and keys["curp"] == query.curp or query.email and keys["email"] == query.email:
+        return True
+    if len(query.digits) >= 7 and keys["phone"] and query.digits[-10:] in keys["phone"]:
+        return True
+    if query.words and not query.curp and not query.email:
+        return all(keys["name_key"].startswith(w) or f" {w}" in keys["name_key"] for w in query.words)
+    return False
+
+
+@bounded(150)
+@given(st.lists(NAMES, min_size=1, max_size=5), st.data())
+def test_a_search_finds_exactly_the_names_its_words_start(names, data):
+    engine = sa.create_engine("sqlite://")
+    SearchKey.__table__.create(engine)
+    Routing.__table__.create(engine)
+    keys = {n: search.keys({"name": name}) for n, name in enumerate(names, 1)}
+    text = data.draw(st.one_of(
+        st.sampled_from(names),
+        st.sampled_from(names).map(str.upper),
+        st.sampled_from(names).map(unaccented),
+        st.sampled_from(names).map(lambda name: " ".join(w[:2] for w in name.split())),
+        st.text(SPANISH_LETTERS + " %_\\*?[]'-.", max_size=20)))
+    query = search.parse(text)
+    with Session(engine) as session:
+        session.add_all(SearchKey(document_id=n, source="extraction", **k) for n, k in keys.items())
+        session.flush()
+        select = search.matching(query)
+        found = set(session.scalars(select)) if select is not None else set()
+    assert found == {n for n, k in keys.items() if matches(query, k)}
+    if text in names and query.words:
+        assert names.index(text) + 1 in found
