@@ -58,11 +58,11 @@ def recognise(gray: np.ndarray, language: str, timeout: float, *, pdf: bool = Fa
               psm: int = 3) -> Recognition:
     """Recognise one cleaned page in a single Tesseract run."""
     with _staged(gray) as (image, base):
-        # tessedit_do_invert off: the reading is dark writing on white. Its inverted second try of doubtful words
-        # cost 4-6% of all the CPU (bench.ocr fields_dev 36.5 -> 35.1 s, petitions_dev 39.5 -> 37.2 s) for CER
-        # 0.103 -> 0.104 and 0.085 -> 0.090 (the target is 0.5x bare tesseract; peticiones is at 0.27x), and no
-        # petitioner field changed.
-        config = f"--psm {psm} --dpi {dpi or 300} -c tessedit_create_tsv=1 -c tessedit_do_invert=0"
+        # tessedit_do_invert stays on: the reading is dark writing on white, but the inverted second try of doubtful
+        # words still mended some (petitions_dev CER 0.089 against 0.094 without, for a tenth more time), and
+        # without it a horizontal drum streak under the watermark came out as a line of capitals that pass for
+        # words ("LAN ARCAS AID APAGO ...", tests/test_ocr_damage.py). Off, it saved 4-6% of the CPU.
+        config = f"--psm {psm} --dpi {dpi or 300} -c tessedit_create_tsv=1"
         if pdf:
             config += " -c textonly_pdf=1"
         _run(image, base, "pdf" if pdf else "", language, config, timeout)
