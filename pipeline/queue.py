@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 
 from huey import Huey, RedisHuey, SqliteHuey
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from pipeline import runner
-from pipeline.context import Context
+from pipeline.context import Context, task_owner
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
+
+OUTAGE_RETRY_MAX = 30.0  # seconds: the longest wait between tries of a task while the database is away
 
 
 def make_huey(settings: Settings, timeout: float | None = None) -> Huey:
@@ -37,8 +40,19 @@ class TaskQueue:
         self.huey = make_huey(ctx.settings)
         self._process = self.huey.task(name="process_document")(self._run)
 
-    def _run(self, document_id: int) -> None:
-        outcome = runner.process(self.ctx, document_id)
+    def _run(self, document_id: int, owner: str | None = None, outage: int = 0) -> None:
+        owner = owner or task_owner(self.ctx)
+        try:
+            outcome = runner.process(self.ctx, document_id, owner)
+        except (OperationalError, InterfaceError) as error:
+            # The database went away (or is locked past its timeout): the task is tried again by the same owner,
+            # which still holds the document's lease, instead of waiting for the lease to run out and the stalled
+            # check to notice (up to three minutes after the database is back).
+            delay = min(OUTAGE_RETRY_MAX, 2.0 ** outage)
+            log.warning("base de datos no disponible (%s); el documento %s se reintenta en %.0f s",
+                        type(error).__name__, document_id, delay)
+            self._process.schedule(args=(document_id, owner, outage + 1), delay=delay)
+            return
         if outcome.retry_in is not None:
             self._process.schedule(args=(document_id,), delay=outcome.retry_in)
 

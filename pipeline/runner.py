@@ -23,9 +23,12 @@ class Outcome:
     retry_in: float | None = None  # seconds until the next attempt, when one is scheduled
 
 
-def process(ctx: Context, document_id: int) -> Outcome:
-    """Take the document as far as the review queue, or to quarantine, or schedule a retry."""
-    owner = task_owner(ctx)  # per task: another thread of this process must not take the same document
+def process(ctx: Context, document_id: int, owner: str | None = None) -> Outcome:
+    """Take the document as far as the review queue, or to quarantine, or schedule a retry.
+
+    `owner` is the lease owner of a task tried again after the database went away: its lease is still on the
+    document, and only that owner may take it before the lease runs out."""
+    owner = owner or task_owner(ctx)  # per task: another thread of this process must not take the same document
     with ctx.sessions.begin() as session:
         document = documents.claim(session, document_id, owner, ctx.settings.lease_seconds, owner_is_gone)
     if document is None:

@@ -244,3 +244,30 @@ def test_the_database_going_away_mid_burst_loses_nothing_and_the_service_recover
         finally:
             engine.dispose()
             svc.stop()
+
+
+def test_a_task_cut_by_the_database_going_away_is_tried_again_by_its_own_lease_owner(ctx, tmp_path, monkeypatch):
+    """Without the retry the document waited for its lease to run out and the stalled check (up to ~3 min)."""
+    from sqlalchemy.exc import OperationalError
+
+    from pipeline import runner
+    from pipeline.queue import TaskQueue
+    from storage import documents
+    from tests.test_runner import intake
+
+    document_id = intake(ctx, save_pdf(tmp_path / "carta.pdf", [small_page(LETTERS[0])])).document_id
+    queue = TaskQueue(ctx)
+    real_start = documents.start_stage
+    monkeypatch.setattr(documents, "start_stage", lambda *a, **k: (_ for _ in ()).throw(
+        OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))))
+    queue._run(document_id)                                   # the database goes away after the claim
+    [task] = [t for t in [*queue.huey.pending(), *queue.huey.scheduled()] if t.args and t.args[0] == document_id]
+    _, owner, outage = task.args
+    with ctx.sessions() as session:
+        assert session.get(Document, document_id).lease_owner == owner and outage == 1
+    assert document_id in queue.waiting()                     # the stalled check leaves it to this task
+    monkeypatch.setattr(documents, "start_stage", real_start)
+    assert runner.process(ctx, document_id).state is None    # another task may not take it: the lease is held
+    queue._run(*task.args)                                    # the database is back: the same owner goes on
+    with ctx.sessions() as session:
+        assert session.get(Document, document_id).state == State.review
