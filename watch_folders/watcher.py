@@ -40,6 +40,7 @@ class InboxWatcher:
         self.polling = polling
         self.rescan_seconds = rescan_seconds
         self._pending: dict[Path, _Seen | None] = {}
+        self._unseen: set[Path] = set()  # entries already reported as impossible to look at (logged once)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._observer = None
@@ -64,8 +65,16 @@ class InboxWatcher:
 
     def notice(self, path: Path) -> None:
         """Consider `path` (a file, or a folder whose files are all considered)."""
-        if path.is_dir() and not path.is_symlink():
-            for child in _walk(path):
+        try:
+            folder = path.is_dir() and not path.is_symlink()
+        except OSError as error:  # e.g. a path past PATH_MAX: it raised here and stopped intake for good
+            self._cannot_look_at(path, error)
+            return
+        if folder:
+            def unreadable(error: OSError) -> None:  # a folder inside that cannot be listed
+                self._cannot_look_at(Path(os.fsdecode(error.filename)) if error.filename else path, error)
+
+            for child in _walk(path, unreadable):
                 self.notice(child)
             return
         if is_ignored(path.name) or any(is_ignored(p) for p in path.relative_to(self.inbox).parts[:-1]):
@@ -76,17 +85,31 @@ class InboxWatcher:
     def rescan(self) -> None:
         self.notice(self.inbox)
 
+    def _cannot_look_at(self, path: Path, error: OSError) -> None:
+        """An inbox entry that cannot even be looked at (a folder the service may not enter, a path longer than
+        the system takes): nothing can be taken or quarantined by that path, so it stays; say so once, as its
+        files would otherwise wait there unexplained."""
+        with self._lock:
+            if path in self._unseen:
+                return
+            self._unseen.add(path)
+        log.warning("no se puede revisar %s en la carpeta de entrada (%s); lo que contenga no se recibirá hasta "
+                    "que se corrija", shown(path), error.strerror or type(error).__name__)
+
     def _loop(self) -> None:
         tick = max(0.1, min(0.5, self.stability_seconds / 4))
         next_rescan = time.monotonic() + self.rescan_seconds
         while not self._stop.wait(tick):
-            if time.monotonic() >= next_rescan:
-                self.rescan()
-                next_rescan = time.monotonic() + self.rescan_seconds
-            for path in self._stable_files():
-                if self._stop.is_set():
-                    return
-                self._hand_over(path)
+            try:
+                if time.monotonic() >= next_rescan:
+                    next_rescan = time.monotonic() + self.rescan_seconds  # first: a failing rescan is not redone
+                    self.rescan()                                          # at every tick instead of the hand-over
+                for path in self._stable_files():
+                    if self._stop.is_set():
+                        return
+                    self._hand_over(path)
+            except Exception:  # this thread is all of intake: if it ended, entrada/ would wait for good
+                log.exception("revisión de la carpeta de entrada falló; se reintenta")
 
     def _stable_files(self) -> list[Path]:
         now, stable = time.monotonic(), []
@@ -94,7 +117,7 @@ class InboxWatcher:
             for path, seen in list(self._pending.items()):
                 try:
                     info = os.lstat(path)
-                except FileNotFoundError:
+                except OSError:  # gone (or no longer reachable): a rescan notices it again if it comes back
                     del self._pending[path]
                     continue
                 if seen is None or (seen.size, seen.mtime_ns) != (info.st_size, info.st_mtime_ns):
@@ -129,17 +152,18 @@ class _Handler(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("created", "modified", "moved", "closed"):
             target = getattr(event, "dest_path", "") or event.src_path
-            path = Path(os.fsdecode(target))
-            if path.exists() or path.is_symlink():
-                self.watcher.notice(path)
+            # lexists: False rather than raising for a path it cannot stat (past PATH_MAX), which ended watchdog's
+            # thread and with it every later file event; the rescan still looks at such a path (notice reports it).
+            if os.path.lexists(target):
+                self.watcher.notice(Path(os.fsdecode(target)))
 
 
-def _walk(folder: Path):
-    for root, dirs, files in os.walk(folder):
+def _walk(folder: Path, on_error: Callable[[OSError], None]):
+    for root, dirs, files in os.walk(folder, onerror=on_error):
         dirs[:] = [d for d in dirs if not is_ignored(d)]
         for name in files:
             yield Path(root) / name
         # Symlinks to folders are not followed by os.walk; they are reported (and refused) as entries.
         for name in list(dirs):
-            if (Path(root) / name).is_symlink():
+            if os.path.islink(os.path.join(root, name)):  # False, not an error, past PATH_MAX (walk reports it)
                 yield Path(root) / name
