@@ -117,8 +117,11 @@ class Features:
         return self._rows(*self.counts(token_lists))
 
     def _rows(self, words: sp.csr_matrix, chars: sp.csr_matrix) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
-        unseen = self.word_tfidf.idf_.max() - 1e-3  # an n-gram no training text had gets the top idf
-        known = np.asarray(words.multiply(self.word_tfidf.idf_[None, :] < unseen).astype(bool).sum(axis=1)).ravel()
+        # An n-gram no training text had gets the top idf and carries no weight in the model, yet it would count
+        # in each row's length: OCR junk ("3 EEN: 4 $ q") would shrink the words the model knows and its
+        # confidence with them. Such buckets are dropped before the rows are scaled to unit length.
+        words, chars = _seen(words, self.word_tfidf.idf_), _seen(chars, self.char_tfidf.idf_)
+        known = np.diff(words.indptr)
         word_block = sp.csr_matrix(self.word_tfidf.transform(words))
         ones = sp.csr_matrix(np.ones((words.shape[0], 1)))
         rows = sp.hstack([word_block, self.char_tfidf.transform(chars), ones], format="csr")
@@ -127,6 +130,13 @@ class Features:
     @property
     def idf(self) -> tuple[np.ndarray, np.ndarray]:
         return self.word_tfidf.idf_, self.char_tfidf.idf_
+
+
+def _seen(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """`counts` without the buckets no training text had (those at the top idf)."""
+    seen = sp.csr_matrix(counts.multiply((idf < idf.max() - 1e-3)[None, :]))
+    seen.eliminate_zeros()
+    return seen
 
 
 def _tfidf(idf: np.ndarray | None) -> TfidfTransformer:
