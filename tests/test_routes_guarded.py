@@ -1,6 +1,6 @@
 """Every route the app serves, enumerated from the app itself, refuses a caller without credentials: a route added
-without its login check fails here (issue 14, the route × role test; the role table per route is
-tests/test_review_api.py's and test_review_web.py's)."""
+without its login check fails here (issue 14, the route × role test; the role table per route and the calls as
+each role are tests/test_routes_by_role.py)."""
 
 from __future__ import annotations
 
