@@ -43,8 +43,7 @@ class Upload:
 def staging(ctx: Context) -> Iterator[Path]:
     """A folder for one request's files, beside the archive (one file system: quarantine and archive moves are
     renames). What is still in it at the end was not received (its request was refused) and goes."""
-    folder = ctx.settings.archive / "tmp" / f"api-{uuid.uuid4().hex}"
-    folder.mkdir(parents=True)
+    folder = archive.staging_folder(ctx.settings.archive)
     try:
         yield folder
     finally:

@@ -123,20 +123,21 @@ def test_a_cli_command_leaves_a_running_process_staging_alone_and_clears_a_dead_
     archive_root = ctx.settings.archive
     mine = archive.staging_file(archive_root)  # the name archive.store copies to: this (live) process's
     mine.write_bytes(b"%PDF-1.4 a medio copiar")
-    api_folder = archive_root / "tmp" / "api-en-curso"
-    api_folder.mkdir()
+    api_folder = archive.staging_folder(archive_root)  # an API request of this (live) process, under way
     (api_folder / "anexo.pdf").write_bytes(b"%PDF-1.4 anexo")
-    # A process that staged a copy and died without cleaning up (killed during a copy).
+    # A process that staged a copy and the files of an API request, and died without cleaning up (killed).
     dead = subprocess.run(
         [sys.executable, "-c", "import sys; from pathlib import Path; from watch_folders import archive; "
-                               "p = archive.staging_file(Path(sys.argv[1])); p.write_bytes(b'x'); print(p)",
+                               "p = archive.staging_file(Path(sys.argv[1])); p.write_bytes(b'x'); print(p); "
+                               "f = archive.staging_folder(Path(sys.argv[1])); (f / 'a.pdf').write_bytes(b'y'); "
+                               "print(f)",
          str(archive_root)], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
-    orphan = Path(dead.stdout.strip())
-    assert orphan.exists() and orphan != mine
+    orphan, orphan_folder = map(Path, dead.stdout.split())
+    assert orphan.exists() and orphan != mine and (orphan_folder / "a.pdf").exists()
     cli_status(home)  # e.g. a monitor polling the status while the service copies a large scan
     assert mine.read_bytes() == b"%PDF-1.4 a medio copiar"
     assert (api_folder / "anexo.pdf").exists()
-    assert not orphan.exists()
+    assert not orphan.exists() and not orphan_folder.exists()   # api- folders were never cleaned before
 
 
 # 4. A name near 255 bytes could not be quarantined: prefix + name + ".motivo.txt" passed the file system's limit.

@@ -20,6 +20,7 @@ from watch_folders.names import NAME_MAX, bounded, shown
 CHUNK = 1 << 20
 MOTIVO = ".motivo.txt"
 LEGACY_STAGING_DAYS = 1  # copies staged before their names said whose they were: surely dead after a day
+API_PREFIX = "api-"  # archivo/tmp/api-<owner>/: the files of one API request while it is checked
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,19 @@ def staging_file(archive: Path) -> Path:
     whose process is gone may be cleaned up by another process (clean_staging)."""
     staging = archive / "tmp"
     staging.mkdir(parents=True, exist_ok=True)
-    return staging / f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}.part"
+    return staging / f"{_owner()}.part"
+
+
+def staging_folder(archive: Path) -> Path:
+    """A new folder in archivo/tmp/ for the files of one API request (api-host:pid:token), created; its process
+    removes it when the request ends, and clean_staging once that process is gone (killed mid-request)."""
+    folder = archive / "tmp" / f"{API_PREFIX}{_owner()}"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
 
 
 def store(source: Path, archive: Path) -> Archived:
@@ -104,14 +117,18 @@ def store(source: Path, archive: Path) -> Archived:
 def clean_staging(archive: Path, owner_is_gone: Callable[[str], bool]) -> None:
     """Remove partial copies left by a crashed process (their originals are still in the inbox); a copy whose
     process still runs, here or on another machine sharing the folder, is left alone (its intake is under way)."""
-    for leftover in (archive / "tmp").glob("*.part"):
-        owner = leftover.name.removesuffix(".part")
+    staged = [(p, p.name.removesuffix(".part")) for p in (archive / "tmp").glob("*.part")]
+    staged += [(p, p.name.removeprefix(API_PREFIX)) for p in (archive / "tmp").glob(f"{API_PREFIX}*") if p.is_dir()]
+    for leftover, owner in staged:
         try:
             legacy = ":" not in owner and time.time() - leftover.stat().st_mtime > LEGACY_STAGING_DAYS * 86400
         except FileNotFoundError:
             continue
         if legacy or owner_is_gone(owner):
-            leftover.unlink(missing_ok=True)
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
 
 
 def quarantine(source: Path, quarantine_root: Path, stamp: str, code: str, reason: str,
