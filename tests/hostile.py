@@ -583,6 +583,8 @@ def corpus() -> list[Hostile]:
     add("pdf_junk_after_eof", "relleno.pdf", R, _lazy(lambda: pdf(w("pdf_junk_after_eof")) + b"\x00" * 8192), pages=1)
     add("pdf_zip_polyglot", "poliglota-zip.pdf", R,
         _lazy(lambda: pdf(w("pdf_zip_polyglot")) + zip_bytes({"leeme.txt": b"hola" * 100})), pages=1)
+    add("zip_pdf_polyglot", "paquete.pdf", R,  # a valid ZIP and a valid PDF at once: read as the PDF it holds
+        _lazy(lambda: zip_bytes({"carta.pdf": pdf(w("zip_pdf_polyglot"))}, stored=True)), pages=1)
     add("pdf_junk_before_header", "con-prefijo.pdf", R,
         _lazy(lambda: b"<html>basura de una pasarela</html>\n" + pdf(w("pdf_junk_before_header"))), pages=1)
     add("pdf_empty_mediabox", "caja-vacia.pdf", R,
