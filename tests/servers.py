@@ -12,6 +12,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy import text
+
+from storage import database
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -97,3 +101,13 @@ def postgres_server():
     """A throwaway PostgreSQL cluster with trust authentication; yields a SQLAlchemy URL."""
     with postgres_cluster() as cluster:
         yield cluster.url
+
+
+def fresh_database(url: str) -> str:
+    """A new empty database on the server, so tests do not see each other's rows."""
+    engine = database.make_engine(url)
+    name = f"t{abs(hash(object()))}"
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return url.rsplit("/", 1)[0] + "/" + name

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from pipeline.stages import STAGES
@@ -27,7 +27,7 @@ from storage import database
 from storage.tables import Document, Page, StageRun, State
 from tests.conftest import PETICIONES, ROOT, Service
 from tests.pages import LETTERS, render_page, save_pdf, small_page
-from tests.servers import free_port, postgres_cluster, redis_server
+from tests.servers import free_port, fresh_database, postgres_cluster, redis_server
 
 pytestmark = pytest.mark.slow
 
@@ -46,16 +46,6 @@ def pg():
 def redis_url():
     with redis_server() as url:
         yield url
-
-
-def fresh_database(url: str) -> str:
-    """A new empty database on the server, so tests do not see each other's rows."""
-    engine = database.make_engine(url)
-    name = f"f{abs(hash(object()))}"
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    engine.dispose()
-    return url.rsplit("/", 1)[0] + "/" + name
 
 
 @dataclass

@@ -12,7 +12,7 @@ from pipeline.settings import Settings
 from storage import database, events
 from storage.tables import Document, StageRun, State
 from tests.pages import LETTERS, small_page
-from tests.servers import postgres_server, redis_server
+from tests.servers import fresh_database, postgres_server, redis_server
 from tests.test_runner import intake
 
 pytestmark = pytest.mark.slow
@@ -28,16 +28,6 @@ def postgres_url():
 def redis_url():
     with redis_server() as url:
         yield url
-
-
-def fresh_database(url: str) -> str:
-    """A new empty database on the server, so tests do not see each other's rows."""
-    engine = database.make_engine(url)
-    name = f"t{abs(hash(object()))}"
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    engine.dispose()
-    return url.rsplit("/", 1)[0] + "/" + name
 
 
 def test_postgresql_migrates_processes_and_keeps_the_log_append_only(postgres_url, tmp_path):
