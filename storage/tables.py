@@ -48,8 +48,8 @@ class Document(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)
-    original_name: Mapped[str] = mapped_column(String(500))
-    source_path: Mapped[str] = mapped_column(String(2000))
+    original_name: Mapped[str] = mapped_column(String())
+    source_path: Mapped[str] = mapped_column(String())
     source_mtime_ns: Mapped[int | None] = mapped_column(BigInteger)
     size: Mapped[int | None] = mapped_column(BigInteger)
     media_type: Mapped[str | None] = mapped_column(String(50))

@@ -156,3 +156,30 @@ def test_a_postgresql_backup_restores_into_an_empty_database_and_needs_pg_dump(p
                 connection.execute(text("DELETE FROM events"))
     finally:
         engine.dispose()
+
+
+def test_postgresql_keeps_a_long_escaped_name_and_path_whole(postgres_url, tmp_path):
+    """A 254-byte Latin-1 name, escaped, is ~1,000 characters, and a path up to 4,096 bytes: PostgreSQL refused
+    them (VARCHAR(500) and (2000)), so such a file was retried for ever and never reported (found by the hostile
+    drop). The migrated schema is also exactly the code's on PostgreSQL."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage import documents
+    from storage.tables import Base, utcnow
+
+    ctx = Context.open(Settings(home=tmp_path / "data", database_url=fresh_database(postgres_url)))
+    try:
+        with ctx.engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        name = "carta-" + "\\xe9" * 250 + ".pdf"
+        path = "/entrada/" + "carpeta/" * 300 + name
+        with ctx.sessions.begin() as session:
+            document_id = documents.add(session, "prueba", state=State.received, original_name=name, source_path=path,
+                                        channel="correspondencia", received_at=utcnow(), sha256="0" * 64,
+                                        archive_path="00/00/x.pdf").id
+        with ctx.sessions() as session:
+            row = session.get(Document, document_id)
+            assert (row.original_name, row.source_path) == (name, path) and len(path) > 3000
+    finally:
+        ctx.close()
