@@ -70,8 +70,7 @@ class Context:
         """The loaded model if it is still the active one, else the active one loaded; a version that fails to
         load leaves the loaded one serving (activation checks a folder first, so this is a disk gone bad)."""
         with self.sessions() as session:
-            row = model_versions.active(session)
-            version, folder = (row.version, Path(row.folder)) if row else (None, self.settings.model)
+            version, folder = _active_model(session, self.settings)
         if loaded is not None and (version is None or loaded.version == version):
             return loaded
         try:
@@ -109,12 +108,17 @@ def active_model_folder(settings: Settings) -> Path:
     engine = database.make_engine(url, read_only=True)
     try:
         with database.make_sessions(engine)() as session:
-            row = model_versions.active(session)
+            return _active_model(session, settings)[1]
     except SQLAlchemyError:
         return settings.model                # a database from before model versions: the settings' model
     finally:
         engine.dispose()
-    return Path(row.folder) if row else settings.model
+
+
+def _active_model(session: Session, settings: Settings) -> tuple[str | None, Path]:
+    """(version, folder) of the active model; (None, the settings' model) before any version is recorded."""
+    row = model_versions.active(session)
+    return (row.version, Path(row.folder)) if row else (None, settings.model)
 
 
 def _register_shipped_model(session: Session, folder: Path) -> None:
