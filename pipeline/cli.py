@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from pipeline.errors import PeticionesError
 from pipeline.settings import Settings
@@ -273,12 +274,15 @@ def _page_json(page) -> dict:
 
 @app.command()
 def status(as_json: Annotated[bool, typer.Option("--json", help="Un objeto JSON en la salida estándar.")] = False) -> None:
-    """Documentos por estado, y los archivos en cuarentena o con fallas y su motivo."""
+    """Documentos por estado, los archivos en cuarentena o con fallas y su motivo, y los que esperan en la carpeta
+    de entrada y por qué."""
     from storage import documents
+    from watch_folders import held
 
     ctx = _context()
     with ctx.sessions() as session:
         summary = documents.status(session)
+    summary["waiting"] = held.waiting(ctx.settings.inbox, ctx.settings.held_report)
     if as_json:
         print(json.dumps(summary, ensure_ascii=False))
         return
@@ -291,8 +295,14 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Un objeto JSON 
         if rows:
             problems = Table("Archivo", "Código", "Motivo", title=title)
             for row in rows:
-                problems.add_row(row["file"], row["reason_code"] or "", row["reason"] or "")
+                # Text: a file name is shown as it is, never read as rich markup ("[bold]...")
+                problems.add_row(Text(row["file"]), row["reason_code"] or "", row["reason"] or "")
             Console().print(problems)
+    if summary["waiting"]:
+        waiting = Table("Archivo", "Código", "Motivo", "Desde", "Intentos", title="Esperando en la carpeta de entrada")
+        for row in summary["waiting"]:
+            waiting.add_row(Text(row["file"]), row["code"], row["reason"], row["since"] or "", str(row["attempts"]))
+        Console().print(waiting)
 
 
 @db_app.command("upgrade")

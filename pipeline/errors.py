@@ -104,6 +104,16 @@ class BadFileName(RejectedInput):
                     "carpeta de entrada.")
 
 
+class ArchiveFull(PeticionesError):
+    """The disk under archivo/ has no room for the original: it waits whole in the inbox, nothing is blamed on it."""
+
+    code = "low_disk_space"
+    user_message = ("No hay espacio en el disco de archivo/ para guardar el original. El archivo espera intacto en "
+                    "la carpeta de entrada y se tomará solo en cuanto haya espacio; avise al administrador.")
+    retryable = True
+    http_status = 503  # the API's sender may try again later
+
+
 class OcrTimeout(PeticionesError):
     code = "ocr_timeout"
     user_message = "El reconocimiento de texto de una página tardó demasiado. Lea la página en la imagen y transcríbala."

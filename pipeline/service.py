@@ -12,6 +12,7 @@ from pipeline.queue import TaskQueue
 from storage import documents, users
 from storage.tables import utcnow
 from watch_folders.channels import channel_for
+from watch_folders import held
 from watch_folders.intake import IncomingFile, take_in
 from watch_folders.names import shown
 from watch_folders.watcher import InboxWatcher
@@ -158,7 +159,8 @@ def run(ctx: Context, *, watch: bool = True, work: bool = True, web: tuple[str, 
         log.info("%s documentos pendientes reanudados", resumed)
         watcher = InboxWatcher(settings.inbox, lambda path: take_from_inbox(ctx, queue, path),
                                stability_seconds=settings.stability_seconds, polling=settings.polling,
-                               rescan_seconds=settings.rescan_seconds)
+                               rescan_seconds=settings.rescan_seconds,
+                               on_held=lambda files: held.write(settings.held_report, files))
         watcher.start()
         threading.Thread(target=_requeue_stalled, args=(ctx, queue, stop), daemon=True).start()
         log.info("vigilando %s (%s)", settings.inbox.resolve(),

@@ -125,6 +125,11 @@ class Settings(BaseSettings):
         return self.home / "procesado"
 
     @property
+    def held_report(self) -> Path:
+        """The files the running service could not take from the inbox yet, and why (watch_folders.held)."""
+        return self.home / "entrada-en-espera.json"
+
+    @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.home / 'peticiones.db').resolve()}"
 

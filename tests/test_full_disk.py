@@ -99,9 +99,12 @@ def test_a_full_archive_disk_holds_files_in_the_inbox_and_takes_them_once_there_
             assert all(r.state != State.quarantined for n, r in taken.items() if n != "vacio.pdf")
             svc.wait_for(lambda: all(r.state == State.review for n, r in rows().items() if n != "vacio.pdf"), 120,
                          "what was taken goes on to review while the disk is full")
+            # peticiones status lists each held scan with why it waits; no copy was started on the full disk
+            waiting = {w["file"]: w for w in svc.status()["waiting"]}
+            assert sorted(waiting) == sorted(p.name for p in held), waiting
+            assert all(w["code"] == "low_disk_space" and w["attempts"] >= 1 for w in waiting.values()), waiting
             log = svc.log.read_text(encoding="utf-8", errors="replace")
-            for p in held:  # the reason is recorded, in the service's log
-                assert f"{p.name}" in log and "No space left on device" in log
+            assert all(f"{p.name} (low_disk_space" in log for p in held) and "Traceback" not in log
 
             # Room again: the administrator grows the disk. The held scans are taken, nothing else changes.
             subprocess.run(["nsenter", "-t", str(svc.process.pid), "--user", "--mount", "--preserve-credentials",
@@ -118,7 +121,7 @@ def test_a_full_archive_disk_holds_files_in_the_inbox_and_takes_them_once_there_
                 row = final[name]
                 assert row.state == State.review and row.sha256 == digest
                 assert hashlib.sha256((inside / row.archive_path).read_bytes()).hexdigest() == digest
-            assert not [p for p in inbox.rglob("*") if p.is_file()]
+            assert not [p for p in inbox.rglob("*") if p.is_file()] and svc.status()["waiting"] == []
             assert not list((inside / "tmp").iterdir())
             assert svc.process.poll() is None
         live = health.of("/salud")

@@ -398,3 +398,93 @@ def test_a_pdf_with_junk_after_its_end_is_read_and_a_truncated_one_refused(tmp_p
     truncated.write_bytes(whole[: len(whole) * 2 // 3])
     with pytest.raises(CorruptFile):
         rasterize.inspect(truncated, 10, 10**8)
+
+
+# Full disk (issue 14's fault suite left this): a file archivo/ has no room for waited in entrada/ with its reason
+# only in a traceback in the log; `peticiones status` did not show it and the copy was started, filling the disk.
+
+
+def test_no_copy_is_started_when_the_archive_disk_has_no_room_for_the_file(tmp_path, monkeypatch):
+    from pipeline.errors import ArchiveFull
+
+    source, root = tmp_path / "carta.pdf", tmp_path / "archivo"
+    source.write_bytes(b"%PDF-1.4 " + b"x" * 5000)
+    room = shutil.disk_usage(tmp_path)._replace(free=4000)
+    monkeypatch.setattr(archive.shutil, "disk_usage", lambda _: room)
+    with pytest.raises(ArchiveFull) as refused:
+        archive.store(source, root)
+    assert refused.value.code == "low_disk_space" and refused.value.retryable
+    assert not list((root / "tmp").iterdir()) and source.read_bytes().startswith(b"%PDF")
+
+
+def test_a_disk_that_fills_during_the_copy_is_reported_as_full_and_the_partial_copy_removed(tmp_path, monkeypatch):
+    import errno
+
+    from pipeline.errors import ArchiveFull
+
+    source, root = tmp_path / "carta.pdf", tmp_path / "archivo"
+    source.write_bytes(b"%PDF-1.4 " + b"x" * 5000)
+
+    def full(reader, writer, digest):
+        writer.write(reader.read(100))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(archive, "_copy", full)
+    with pytest.raises(ArchiveFull, match="No space left on device"):
+        archive.store(source, root)
+    assert not list((root / "tmp").iterdir())
+
+
+def test_a_file_that_cannot_be_taken_is_listed_by_status_with_its_reason_until_it_is_taken(settings, home):
+    from pipeline.errors import ArchiveFull
+    from watch_folders import held
+
+    inbox = settings.inbox
+    (inbox / "jornadas").mkdir(parents=True, exist_ok=True)
+    waiting = inbox / "jornadas" / "[bold]carta.pdf"
+    waiting.write_bytes(b"%PDF-1.4")
+    (inbox / ".oculto.pdf").write_bytes(b"x")  # what the watcher ignores, status does too
+    room = {"full": True}
+    reports: list[list[held.Held]] = []
+
+    def take(path: Path) -> None:
+        if room["full"]:
+            raise ArchiveFull(f"{path.name}: sin espacio")
+        path.unlink()
+
+    def report(files: list[held.Held]) -> None:
+        reports.append(files)
+        held.write(settings.held_report, files)
+
+    watching = InboxWatcher(inbox, take, stability_seconds=0.2, polling=0.1, rescan_seconds=5, on_held=report)
+    watching.start()
+    try:
+        deadline = time.monotonic() + 15
+        while not (reports and reports[-1]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        [entry] = cli_status(home)["waiting"]
+        assert entry["file"] == "jornadas/[bold]carta.pdf" and entry["code"] == "low_disk_space"
+        assert "No hay espacio" in entry["reason"] and entry["attempts"] >= 1 and entry["since"]
+        shown = subprocess.run(PETICIONES + ["status"], env={**os.environ, "PETICIONES_HOME": str(home),
+                                                             "COLUMNS": "300"},
+                               cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert "Esperando en la carpeta de entrada" in shown.stdout and "[bold]carta.pdf" in shown.stdout
+
+        room["full"] = False  # room again: taken on the next attempt (at most RETRY_AT_MOST later), report emptied
+        deadline = time.monotonic() + 20
+        while waiting.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not waiting.exists()
+        deadline = time.monotonic() + 5
+        while reports[-1] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert reports[-1] == [] and cli_status(home)["waiting"] == []
+    finally:
+        watching.stop()
+
+
+def test_a_file_the_service_has_not_tried_yet_is_listed_as_waiting(settings, home):
+    settings.inbox.mkdir(parents=True)
+    (settings.inbox / "recien.pdf").write_bytes(b"%PDF-1.4")
+    [entry] = cli_status(home)["waiting"]
+    assert entry["file"] == "recien.pdf" and entry["code"] == "waiting" and entry["attempts"] == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import NotARegularFile, UnreadableFile
+from pipeline.errors import ArchiveFull, NotARegularFile, UnreadableFile
 from storage.files import fsync_folder
 from watch_folders.names import NAME_MAX, bounded, shown
 
@@ -87,17 +88,21 @@ def _owner() -> str:
 
 
 def store(source: Path, archive: Path) -> Archived:
-    """Copy `source` into archive/ab/cd/<sha256><ext>, fsynced and verified; the source is left untouched."""
+    """Copy `source` into archive/ab/cd/<sha256><ext>, fsynced and verified; the source is left untouched.
+
+    ArchiveFull when the disk has no room for it, before any byte is copied when that can be known (a copy that
+    fills the disk half-way would only be thrown away, and other writers would find it full)."""
     temporary = staging_file(archive)
     digest, size = hashlib.sha256(), 0
     try:
-        with open_regular(source) as reader, open(temporary, "wb") as writer:
-            while chunk := reader.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                writer.write(chunk)
-            writer.flush()
-            os.fsync(writer.fileno())
+        with open_regular(source) as reader:
+            needed = os.fstat(reader.fileno()).st_size
+            free = shutil.disk_usage(temporary.parent).free
+            if needed > free:
+                raise ArchiveFull(f"{shown(source.name)}: {needed} bytes, {free} libres")
+            with open(temporary, "wb") as writer:
+                _copy(reader, writer, digest)
+                size = writer.tell()
         sha = digest.hexdigest()
         if sha256_of(temporary) != sha:
             raise OSError(f"la copia de {source.name} en el archivo no coincide con el original")
@@ -110,8 +115,20 @@ def store(source: Path, archive: Path) -> Archived:
             os.replace(temporary, final)
             fsync_folder(final.parent)
         return Archived(sha, size, relative)
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise ArchiveFull(f"{shown(source.name)}: {error.strerror}") from error
+        raise
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _copy(reader, writer, digest) -> None:
+    while chunk := reader.read(CHUNK):
+        digest.update(chunk)
+        writer.write(chunk)
+    writer.flush()
+    os.fsync(writer.fileno())
 
 
 def clean_staging(archive: Path, owner_is_gone: Callable[[str], bool]) -> None:

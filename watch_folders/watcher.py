@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import threading
@@ -14,10 +15,13 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from pipeline.errors import PeticionesError
+from watch_folders import held
 from watch_folders.channels import is_ignored
 from watch_folders.names import shown
 
 log = logging.getLogger(__name__)
+RETRY_AT_MOST = 60.0  # seconds between attempts at a file that could not be taken (a full disk, the database away)
 
 
 @dataclass
@@ -27,15 +31,19 @@ class _Seen:
     since: float  # monotonic time the file was first seen with this size and mtime
     retry_at: float = 0.0
     failures: int = 0
+    failure: held.Held | None = None  # why the last attempt failed, and since when
 
 
 class InboxWatcher:
     """Startup scan, file events (native or polled), and a periodic full rescan as a safety net."""
 
     def __init__(self, inbox: Path, on_stable: Callable[[Path], None], *, stability_seconds: float,
-                 polling: float = 0.0, rescan_seconds: float = 60.0):
+                 polling: float = 0.0, rescan_seconds: float = 60.0,
+                 on_held: Callable[[list[held.Held]], None] | None = None):
         self.inbox = inbox
         self.on_stable = on_stable
+        self.on_held = on_held  # told the files that could not be taken, each time that list changes
+        self._reported: list[held.Held] | None = None
         self.stability_seconds = stability_seconds
         self.polling = polling
         self.rescan_seconds = rescan_seconds
@@ -108,6 +116,7 @@ class InboxWatcher:
                     if self._stop.is_set():
                         return
                     self._hand_over(path)
+                self._report_held()
             except Exception:  # this thread is all of intake: if it ended, entrada/ would wait for good
                 log.exception("revisión de la carpeta de entrada falló; se reintenta")
 
@@ -130,19 +139,39 @@ class InboxWatcher:
                         stable.append(path)
         return sorted(stable)
 
+    def held_files(self) -> list[held.Held]:
+        """The files whose last attempt failed, and why."""
+        with self._lock:
+            return sorted((seen.failure for seen in self._pending.values() if seen is not None and seen.failure),
+                          key=lambda h: h.file)
+
     def _hand_over(self, path: Path) -> None:
         try:
             self.on_stable(path)
-        except Exception:  # the watcher must outlive any one bad file; it retries with a growing delay
-            log.exception("no se pudo tomar %s; se reintentará", shown(path))
+        except Exception as error:  # the watcher must outlive any one bad file; it retries with a growing delay
+            code, reason = held.reason_of(error)
             with self._lock:
                 seen = self._pending.get(path)
                 if seen is not None:
                     seen.failures += 1
-                    seen.retry_at = time.monotonic() + min(300.0, 2.0 ** seen.failures)
+                    seen.retry_at = time.monotonic() + min(RETRY_AT_MOST, 2.0 ** seen.failures)
+                    since = seen.failure.since if seen.failure else dt.datetime.now(dt.timezone.utc).isoformat()
+                    seen.failure = held.Held(shown(path.relative_to(self.inbox)), code, reason, since, seen.failures)
+            if isinstance(error, PeticionesError):  # a known condition: its code and reason say it all
+                log.warning("no se pudo tomar %s (%s: %s); se reintentará", shown(path), code, error.detail)
+            else:
+                log.exception("no se pudo tomar %s (%s); se reintentará", shown(path), code)
             return
         with self._lock:
             self._pending.pop(path, None)
+
+    def _report_held(self) -> None:
+        if self.on_held is None:
+            return
+        now = self.held_files()
+        if now != self._reported:
+            self.on_held(now)
+            self._reported = now
 
 
 class _Handler(FileSystemEventHandler):
