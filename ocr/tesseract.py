@@ -166,9 +166,20 @@ def _languages(timeout: float) -> tuple[Path | None, set[str]]:
     return (Path(found.group(1)) if found else None), {line.strip() for line in listed.stdout.splitlines()[1:]}
 
 
+CHECK_KEPT = 30.0  # seconds a health check's answer is reused: /salud/listo needs no login, and each answer ran
+# a process; a monitor (or anyone) asking many times a second would otherwise start as many
+_checked: dict[str, tuple[float, bool]] = {}
+_check_lock = threading.Lock()
+
+
 def check_available(language: str, timeout: float = 10) -> dict:
-    """{"language"} when Tesseract runs here and has `language`'s data; else OcrUnavailable (the health check)."""
-    _, languages = _languages(timeout)
-    if language not in languages:
+    """{"language"} when Tesseract runs here and has `language`'s data; else OcrUnavailable (the health check).
+    Asked again at most every CHECK_KEPT seconds: installing or removing Tesseract shows within that time."""
+    with _check_lock:
+        when, found = _checked.get(language, (-CHECK_KEPT, False))
+        if time.monotonic() - when >= CHECK_KEPT:
+            found = language in _languages(timeout)[1]
+            _checked[language] = (time.monotonic(), found)
+    if not found:
         raise OcrUnavailable(f"tesseract no corre aquí o no tiene el idioma {language}")
     return {"language": language}

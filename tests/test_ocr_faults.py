@@ -82,9 +82,15 @@ def test_a_crash_on_one_page_marks_that_page_and_the_others_are_read(ctx, tmp_pa
 def test_readiness_names_a_missing_tesseract(ctx, tmp_path, monkeypatch):
     from fastapi.testclient import TestClient
 
+    from ocr import tesseract
+
+    monkeypatch.setattr(tesseract, "_checked", {})
     with TestClient(create_app(ctx)) as client:
         assert client.get("/salud/listo").json()["checks"]["ocr"]["ok"] is True
         without_tesseract(tmp_path, monkeypatch)
+        # Within CHECK_KEPT the last answer stands: an unauthenticated probe does not start a process each time.
+        assert client.get("/salud/listo").json()["checks"]["ocr"]["ok"] is True
+        monkeypatch.setattr(tesseract, "CHECK_KEPT", 0.0)  # that time has passed
         answer = client.get("/salud/listo")
     assert answer.status_code == 503 and "ocr" in answer.json()["failed"]
     assert answer.json()["checks"]["ocr"] == {"ok": False, "error": "ocr_unavailable"}
