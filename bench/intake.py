@@ -91,11 +91,13 @@ def drop_to_review(pages: list[Path], workdir: Path, stability: str | None) -> l
     env = {**os.environ, "PETICIONES_HOME": str(home)}
     if stability is not None:
         env["PETICIONES_STABILITY_SECONDS"] = stability
-    log = open(workdir / f"watch-{stability or 'default'}.log", "wb")
+    log_path = workdir / f"watch-{stability or 'default'}.log"
+    log = open(log_path, "wb")
     service = subprocess.Popen(PETICIONES + ["watch"], env=env, cwd=ROOT, stdout=log, stderr=log)
     engine = create_engine(f"sqlite:///{home / 'peticiones.db'}")
     try:
-        _wait(lambda: (home / "entrada").is_dir() and (home / "peticiones.db").exists(), 60, service)
+        # the watcher is up ("vigilando ..."): a drop before that is found by its start-up scan, not by an event
+        _wait(lambda: b"vigilando" in log_path.read_bytes(), 60, service)
         times = []
         for page in pages:
             staged = home / f".{page.name}"  # hidden names are ignored by the watcher

@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     queue_url: str | None = Field(None, description="Task queue; default Huey on a SQLite file cola.db in HOME; redis://host:6379/0 lets workers run on several machines.")
     polling: float = Field(0.0, description="Seconds between polls of the inbox; 0 uses native file events (network shares send none: use polling there).")
     rescan_seconds: float = Field(60.0, description="Seconds between full rescans of the inbox, a safety net for missed events.")
-    stability_seconds: float = Field(5.0, description="How long a file's size and modification time must stay still before it is taken.")
+    stability_seconds: float = Field(5.0, description="How long a file's size and modification time must stay still before it is taken, unless the system says it is complete (closed by its writer, or moved in whole; not with polling).")
     min_free_mb: int = Field(1024, description="Free space (MB) the disk holding archivo/ must keep; below it GET /salud/listo answers 503 (disk check).")
     log_format: str = Field("text", pattern="^(text|json)$", description="Log lines on stderr: text (time level logger: message) for people, or json (one object a line: time, level, logger, message and the record's extra fields) for a log collector; control characters are escaped in both.")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, description="Worker threads processing documents; default the number of cores.")

@@ -74,6 +74,72 @@ def test_temporary_and_hidden_files_are_left_alone(watcher):
     assert len(collector.seen) == 1
 
 
+def _patient(tmp_path: Path, polling: float = 0.0) -> tuple[InboxWatcher, Collector]:
+    """A watcher whose stability wait (30 s) is longer than any of these tests waits."""
+    inbox = tmp_path / "entrada"
+    inbox.mkdir()
+    collector = Collector()
+    return InboxWatcher(inbox, collector, stability_seconds=30.0, polling=polling, rescan_seconds=60), collector
+
+
+def test_a_file_closed_by_its_writer_is_taken_without_the_stability_wait(tmp_path):
+    watching, collector = _patient(tmp_path)
+    watching.start()
+    try:
+        target = watching.inbox / "carta.pdf"
+        started = time.monotonic()
+        with open(target, "wb") as handle:  # written in steps, then closed: taken once, whole, on the close
+            for _ in range(4):
+                handle.write(b"x" * 1000)
+                handle.flush()
+                time.sleep(0.3)
+            assert collector.seen == []  # not while it is open
+        assert collector.wait(1, timeout=5) == [(target, 4000)]
+        assert time.monotonic() - started < 5
+    finally:
+        watching.stop()
+
+
+def test_a_file_moved_into_the_inbox_or_renamed_in_it_is_taken_at_once(tmp_path):
+    watching, collector = _patient(tmp_path)
+    (watching.inbox / "jornadas").mkdir()
+    aside = tmp_path / "aparte.png"
+    aside.write_bytes(b"\x89PNG datos")
+    (watching.inbox / ".escaneo.pdf").write_bytes(b"%PDF-1.4")  # hidden while the scanner writes it
+    watching.start()
+    try:
+        aside.rename(watching.inbox / "jornadas" / "foto.png")  # from outside: seen as created, with content
+        (watching.inbox / ".escaneo.pdf").rename(watching.inbox / "escaneo.pdf")  # within: a move
+        assert sorted(p.name for p, _ in collector.wait(2, timeout=5)) == ["escaneo.pdf", "foto.png"]
+    finally:
+        watching.stop()
+
+
+def test_a_file_created_and_still_open_for_writing_waits(tmp_path):
+    watching, collector = _patient(tmp_path)
+    watching.start()
+    try:
+        with open(watching.inbox / "abierto.pdf", "wb") as handle:
+            handle.write(b"%PDF-1.4 " * 100)
+            handle.flush()
+            time.sleep(2)  # created with content, but its writer still has it open: no lease, no hand-over
+            assert collector.seen == []
+        assert [p.name for p, _ in collector.wait(1, timeout=5)] == ["abierto.pdf"]
+    finally:
+        watching.stop()
+
+
+def test_polling_sees_no_close_and_still_waits_for_the_stability_time(tmp_path):
+    watching, collector = _patient(tmp_path, polling=0.2)
+    watching.start()
+    try:
+        (watching.inbox / "red.pdf").write_bytes(b"%PDF-1.4")  # a network share: no close-write is reported
+        time.sleep(3)
+        assert collector.seen == []
+    finally:
+        watching.stop()
+
+
 def test_a_failing_hand_over_does_not_stop_the_watcher(tmp_path):
     inbox = tmp_path / "entrada"
     inbox.mkdir()

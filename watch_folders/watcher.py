@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import logging
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -35,7 +37,13 @@ class _Seen:
 
 
 class InboxWatcher:
-    """Startup scan, file events (native or polled), and a periodic full rescan as a safety net."""
+    """Startup scan, file events (native or polled), and a periodic full rescan as a safety net.
+
+    A file is handed over once its size and time have stayed still for `stability_seconds`, or at once when the
+    system says its writer is done with it: closed after writing (inotify's close-write), renamed within the inbox,
+    or moved in whole from elsewhere (it appears with its content and no process has it open for writing). Polling
+    (network shares) sees no such events and always waits.
+    """
 
     def __init__(self, inbox: Path, on_stable: Callable[[Path], None], *, stability_seconds: float,
                  polling: float = 0.0, rescan_seconds: float = 60.0,
@@ -51,6 +59,7 @@ class InboxWatcher:
         self._unseen: set[Path] = set()  # entries already reported as impossible to look at (logged once)
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._wake = threading.Event()  # a file was finished: look now rather than at the next tick
         self._observer = None
         self._thread: threading.Thread | None = None
 
@@ -65,14 +74,16 @@ class InboxWatcher:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._observer is not None:
             self._observer.stop()
             self._observer.join(timeout=5)
         if self._thread is not None:
             self._thread.join(timeout=30)
 
-    def notice(self, path: Path) -> None:
-        """Consider `path` (a file, or a folder whose files are all considered)."""
+    def notice(self, path: Path, finished: bool = False) -> None:
+        """Consider `path` (a file, or a folder whose files are all considered); `finished`: its writer is done with
+        it, so it need not stay still for the stability time first."""
         try:
             folder = path.is_dir() and not path.is_symlink()
         except OSError as error:  # e.g. a path past PATH_MAX: it raised here and stopped intake for good
@@ -83,12 +94,29 @@ class InboxWatcher:
                 self._cannot_look_at(Path(os.fsdecode(error.filename)) if error.filename else path, error)
 
             for child in _walk(path, unreadable):
-                self.notice(child)
+                self.notice(child, finished)
             return
         if is_ignored(path.name) or any(is_ignored(p) for p in path.relative_to(self.inbox).parts[:-1]):
             return
+        if finished:
+            self._finished(path)
+            return
         with self._lock:
             self._pending.setdefault(path, None)
+
+    def _finished(self, path: Path) -> None:
+        """Count `path` as still since the stability time, as it is now: if it changes again before it is taken,
+        the usual wait starts over (and intake itself refuses a file that changes while it is copied)."""
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return
+        with self._lock:
+            seen = self._pending.get(path)
+            if seen is not None and seen.failures:  # a file that failed keeps its retry delay
+                return
+            self._pending[path] = _Seen(info.st_size, info.st_mtime_ns, time.monotonic() - self.stability_seconds)
+        self._wake.set()
 
     def rescan(self) -> None:
         self.notice(self.inbox)
@@ -107,7 +135,11 @@ class InboxWatcher:
     def _loop(self) -> None:
         tick = max(0.1, min(0.5, self.stability_seconds / 4))
         next_rescan = time.monotonic() + self.rescan_seconds
-        while not self._stop.wait(tick):
+        while not self._stop.is_set():
+            self._wake.wait(tick)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
                 if time.monotonic() >= next_rescan:
                     next_rescan = time.monotonic() + self.rescan_seconds  # first: a failing rescan is not redone
@@ -184,7 +216,35 @@ class _Handler(FileSystemEventHandler):
             # lexists: False rather than raising for a path it cannot stat (past PATH_MAX), which ended watchdog's
             # thread and with it every later file event; the rescan still looks at such a path (notice reports it).
             if os.path.lexists(target):
-                self.watcher.notice(Path(os.fsdecode(target)))
+                path = Path(os.fsdecode(target))
+                # closed: only after writing (a read's close is "closed_no_write"); moved: renamed within the inbox;
+                # created: also what a move from outside the inbox looks like (inotify's MOVED_TO without its FROM)
+                # Polling (for network shares, whose writers are on other machines) cannot tell: it always waits.
+                finished = self.watcher.polling <= 0 and (event.event_type in ("closed", "moved") or (
+                    event.event_type == "created" and not event.is_directory and _moved_in(path)))
+                self.watcher.notice(path, finished=finished)
+
+
+def _moved_in(path: Path) -> bool:
+    """Whether a file that just appeared came whole (moved in) rather than being written: it has content and no
+    process has it open for writing. Linux tells the latter by refusing a read lease (fcntl F_SETLEASE) while a
+    writer is open; where it cannot tell (not the file's owner, a file system without leases) the answer is False
+    and the file waits the stability time like any other."""
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size == 0:  # never open a FIFO or a device to ask
+            return False
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        fcntl.fcntl(descriptor, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+        fcntl.fcntl(descriptor, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+        return True
+    except OSError:  # EAGAIN: someone is writing it; EACCES, EINVAL: cannot tell
+        return False
+    finally:
+        os.close(descriptor)
 
 
 def _walk(folder: Path, on_error: Callable[[OSError], None]):
