@@ -1,5 +1,6 @@
-"""Owner of PDF writing (Pillow, pypdf, img2pdf, poppler's pdfunite): each page as a PDF with an invisible text
-layer, joined into one searchable document; files sent together joined into one PDF."""
+"""Owner of PDF writing (Pillow, pypdf, img2pdf, poppler's pdfunite, fpdf2 for typed pages): each page as a PDF with an
+invisible text layer, joined into one searchable document; files sent together joined into one PDF; a text that
+arrived typed (an e-mail's body) as pages whose text layer is that text."""
 
 from __future__ import annotations
 
@@ -36,6 +37,25 @@ def with_text_layer(image_pdf: bytes, text_pdf: bytes | None, shift: tuple[float
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def typed_pages(heading: str, text: str, font: Path) -> bytes:
+    """`heading` then `text` on letter-size pages in `font` (a Unicode TrueType font): a PDF whose text layer is the
+    text itself, so the pipeline takes it as written instead of recognising it."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="letter", unit="mm")
+    pdf.add_font("typed", "", str(font))
+    pdf.set_margins(20, 20, 20)
+    pdf.set_auto_page_break(True, margin=20)
+    pdf.add_page()
+    pdf.set_font("typed", "", 11)
+    width = pdf.w - 40
+    pdf.multi_cell(width, 6, heading, new_x="LMARGIN", new_y="NEXT")
+    if text:
+        pdf.ln(4)
+        pdf.multi_cell(width, 6, text, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
 
 
 def source_page(path: Path, number: int) -> bytes:

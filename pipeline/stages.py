@@ -11,13 +11,51 @@ from ocr.document import read_document
 from ocr.page import SourceInfo
 from ocr.reader import OcrOptions
 from pipeline.context import Context
+from pipeline.errors import SlipFontMissing
 from storage import catalogue, documents, fingerprints
 from storage.files import write_atomic, write_by_tool
 from storage.tables import Document, Page
+from watch_folders import mail
 
 
 def archived_file(ctx: Context, document: Document) -> Path:
     return ctx.settings.archive / document.archive_path
+
+
+def readable_file(ctx: Context, document: Document) -> Path:
+    """The file the pages are read from: the original, or for an e-mail the PDF made of it (its body typed as the
+    first page, then its attachments' pages), made again if it is gone (it is derived, the .eml is the original)."""
+    original = archived_file(ctx, document)
+    if not mail.is_mail(original):
+        return original
+    target = processed_folder(ctx, document.id) / "correo.pdf"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_by_tool(target, lambda partial: _mail_pdf(ctx, mail.read(original), partial))
+    return target
+
+
+def _mail_pdf(ctx: Context, message: mail.Mail, target: Path) -> None:
+    font = ctx.settings.slip_font
+    if not font.is_file():
+        raise SlipFontMissing(str(font))
+    body = target.with_name(f"{target.stem}-cuerpo.pdf")
+    files = [body]
+    try:
+        body.write_bytes(searchable.typed_pages(mail.heading(message), message.body, font))
+        parts: list[tuple[Path, int | None]] = [(body, None)]
+        for index, attached in enumerate(message.attachments, 1):
+            path = target.with_name(f"{target.stem}-adjunto-{index:02d}{mail.PAGES[attached.media_type]}")
+            path.write_bytes(attached.data)
+            files.append(path)
+            pdf = attached.media_type == "application/pdf"
+            if not pdf:
+                rasterize.sniff(path)  # an "image" that is not one is refused here, with its reason
+            parts.append((path, None if pdf else rasterize.image_dpi(path)))
+        searchable.bundle(parts, target)
+    finally:
+        for path in files:
+            path.unlink(missing_ok=True)
 
 
 def processed_folder(ctx: Context, document_id: int) -> Path:
@@ -35,7 +73,7 @@ def searchable_pdf(ctx: Context, document_id: int) -> Path:
 
 def inspect(ctx: Context, document: Document) -> None:
     """Check what the archived file really is and that it is within the limits."""
-    info = rasterize.inspect(archived_file(ctx, document), ctx.settings.max_pages, ctx.settings.max_pixels)
+    info = rasterize.inspect(readable_file(ctx, document), ctx.settings.max_pages, ctx.settings.max_pixels)
     with ctx.sessions.begin() as session:
         row = session.get(Document, document.id)
         row.media_type, row.page_count = info.media_type, info.page_count
@@ -53,7 +91,7 @@ def ocr(ctx: Context, document: Document) -> None:
     info = SourceInfo(document.media_type, document.page_count)
     options = OcrOptions(settings.ocr_language, settings.page_timeout, pdf=True)
     processed_folder(ctx, document.id).mkdir(parents=True, exist_ok=True)
-    for page in read_document(archived_file(ctx, document), info, options, ctx.pages, dpi=settings.dpi,
+    for page in read_document(readable_file(ctx, document), info, options, ctx.pages, dpi=settings.dpi,
                               max_pixels=settings.max_pixels, skip=done, page_timeout=settings.page_timeout):
         if page.pdf is not None:
             write_atomic(page_pdf(ctx, document.id, page.number), page.pdf)
@@ -83,6 +121,10 @@ def classify(ctx: Context, document: Document) -> None:
         inactive = catalogue.inactive_labels(session)  # a deactivated program or directorate is never suggested
     suggestions = ctx.classifier.suggest(text, inactive=inactive)
     fields = extract_fields(text)
+    original = archived_file(ctx, document)
+    if mail.is_mail(original) and (sender := mail.sender_of(original)):
+        # the address the petition came from is the one to answer, whatever other address the body names
+        fields["email"] = {"value": sender, "score": 0.99, "source": "sender"}
     with ctx.sessions.begin() as session:
         documents.save_suggestions(session, document.id, suggestions, ctx.worker)
         documents.save_extraction(session, document.id, fields, RULES_VERSION)

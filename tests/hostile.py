@@ -382,6 +382,16 @@ def eml() -> bytes:
             b"Content-Type: text/plain; charset=utf-8\r\n\r\nSolicito apoyo de agua potable.\r\n")
 
 
+def eml_with(attachment: tuple[str, str]) -> bytes:
+    """A message whose one attachment is `attachment` (name, media type), with a few bytes in it."""
+    name, media_type = attachment
+    return (b"From: vecina@example.com\r\nSubject: Adjunto\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+            b"Van mis cartas.\r\n--b\r\nContent-Type: " + media_type.encode() + b"\r\n"
+            b"Content-Disposition: attachment; filename=\"" + name.encode() + b"\"\r\n"
+            b"Content-Transfer-Encoding: base64\r\n\r\nUEsDBA==\r\n--b--\r\n")
+
+
 def gif(words: str) -> bytes:
     return _save(page(words), "GIF")
 
@@ -631,7 +641,8 @@ def corpus() -> list[Hostile]:
         _lazy(lambda: zip_bytes({"carta.pdf": pdf(w("zip_with_pdf"))})))
     add("docx", "oficio.docx", "unsupported_type", _lazy(docx))
     add("html", "pagina.html", "unsupported_type", _write(b"<html><body>Solicito apoyo</body></html>"))
-    add("eml", "correo.eml", "unsupported_type", _write(eml()))
+    add("eml", "correo.eml", R, _write(eml()), pages=1)  # an e-mail is a petition: its body typed as a page
+    add("eml_zip", "correo-zip.eml", "attachment_refused", _write(eml_with(("cartas.zip", "application/zip"))))
     add("txt", "nota.txt", "unsupported_type", _write("Solicito apoyo de agua potable.\n".encode()))
     add("no_extension", "sin-extension", "unsupported_type", _lazy(lambda: png(w("no_extension"))))
     add("double_extension_exe", "carta.pdf.exe", "unsupported_type", _write(exe() + b"carta.pdf.exe"))

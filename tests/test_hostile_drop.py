@@ -33,6 +33,7 @@ from tests.conftest import PETICIONES, ROOT
 from tests.hostile import (HealthWatch, Hostile, Made, Served, available, corpus, grow, place, png,
                            user_namespaces)
 from tests.hostile import _deep as deep_folder
+from watch_folders import mail  # noqa: F401  (declares the e-mail refusals, found among RejectedInput's subclasses)
 from watch_folders.channels import CHANNELS
 from watch_folders.names import shown
 from watch_folders.watcher import InboxWatcher
@@ -42,8 +43,14 @@ DEADLINE = 300  # seconds for every entry to reach its end (about 40 s here)
 # (A path past PATH_MAX ended watchdog's thread, and every later file then waited for the rescan.)
 RESCAN = 30
 TAKEN_WITHIN = 20  # seconds from appearing in entrada/ to being recorded, for every entry
-MESSAGES = {cls.code: cls.user_message for cls in vars(errors).values()
-            if isinstance(cls, type) and issubclass(cls, errors.RejectedInput) and cls.code != "error"}
+
+
+def _refusals(cls: type) -> list[type]:
+    """Every kind of refusal, wherever it is declared (watch_folders.mail's own, for e-mails)."""
+    return [found for sub in cls.__subclasses__() for found in (sub, *_refusals(sub))]
+
+
+MESSAGES = {cls.code: cls.user_message for cls in _refusals(errors.RejectedInput) if cls.code != "error"}
 FINAL = {State.review, State.duplicate, State.quarantined, State.failed}
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 CHANNELS = ("correspondencia", "jornadas", "correo", "redes", "telefono", "presencial", "sistema")
 DEFAULT_CHANNEL = "correspondencia"
 
-SUPPORTED_EXTENSIONS = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
+SUPPORTED_EXTENSIONS = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png", ".eml"}  # .eml: watch_folders.mail
 
 
 def _plain(name: str) -> str:
