@@ -13,6 +13,16 @@ from storage import events, search
 from storage.tables import PIPELINE_DONE, Document, Extraction, Page, StageRun, State, Suggestion, aware, utcnow
 
 
+RECEPTION_PREFIX = "REC"
+
+
+def reception_folio(document: Document) -> str:
+    """The folio the citizen is given when the petition is recorded ("REC-2026-000123"), before and apart from the
+    turno's: the year it was received and the document's own number, so it exists from the first commit, is never
+    reused and needs no counter of its own. Search finds the petition by it (storage.search)."""
+    return f"{RECEPTION_PREFIX}-{aware(document.received_at):%Y}-{document.id:06d}"
+
+
 def find_original(session: Session, sha256: str) -> Document | None:
     """The first stored document with this content that is not itself a duplicate or a quarantined file."""
     return session.scalar(

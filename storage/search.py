@@ -16,13 +16,16 @@ from sqlalchemy.orm import Session
 
 from classifiers import gazetteer
 from classifiers.features import normalise
-from storage.tables import Routing, SearchKey
+from storage.tables import Document, Routing, SearchKey
 
 SOURCES = ("extraction", "decision")
 MIN_LENGTH = 3  # shorter queries match too much to be useful
 _CURP = re.compile(r"[A-Z]{4}\d{6}[HMX][A-Z]{5}[0-9A-Z]\d")
 # A folio as typed: "SDS-DAGC-2026-000123", "2026-123" or "123" (the year is optional).
 _FOLIO = re.compile(r"(?:.*?(\d{4})[^\d]+)?0*(\d{1,6})")
+# A reception folio (storage.documents.reception_folio), "REC-2026-000123" or "rec 2026 123": read before _FOLIO,
+# which would take it for turno folio 123 of 2026, another petition.
+_RECEPTION = re.compile(r"REC[\s-]*\d{4}[\s-]+0*(\d{1,12})", re.IGNORECASE)
 
 
 def _text(value) -> str:
@@ -76,14 +79,18 @@ class Query:
     curp: str | None = None
     email: str | None = None
     folio: tuple[int | None, int] | None = None  # (year or None, number)
+    reception: int | None = None  # the document a reception folio names
 
     @property
     def usable(self) -> bool:
-        return len(self.text) >= MIN_LENGTH or self.folio is not None
+        return len(self.text) >= MIN_LENGTH or self.folio is not None or self.reception is not None
 
 
 def parse(text: str) -> Query:
     text = " ".join((text or "").split())[:200]
+    reception = _RECEPTION.fullmatch(text)
+    if reception:
+        return Query(text=text, reception=int(reception.group(1)))
     compact = re.sub(r"\s", "", text).upper()
     folio = _FOLIO.fullmatch(text)
     return Query(text=text, words=tuple(_words(text, letters_only=True)), digits=re.sub(r"\D", "", text),
@@ -108,6 +115,8 @@ def matching(query: Query):
     selects = []
     if by_keys:
         selects.append(select(SearchKey.document_id).where(or_(*by_keys)))
+    if query.reception is not None:
+        selects.append(select(Document.id).where(Document.id == query.reception))
     if query.folio is not None:
         year, number = query.folio
         on_folio = [Routing.number == number] + ([Routing.year == year] if year else [])

@@ -175,3 +175,21 @@ def test_the_migration_fills_the_keys_of_documents_held_before_it(ctx, people):
     with ctx.sessions() as session:  # filled by the later revision that added the municipality
         assert session.scalars(sa.select(SearchKey.municipality).where(
             SearchKey.document_id == people["mariana"], SearchKey.source == "decision")).one() == "Cajeme"
+
+
+def test_the_reception_folio_finds_its_petition_and_is_not_taken_for_a_turno_folio(ctx, people):
+    from storage import documents
+    from storage.tables import Document
+
+    turno = route(ctx, people["jose"])
+    with ctx.sessions() as session:
+        folios = {person: documents.reception_folio(session.get(Document, document_id))
+                  for person, document_id in people.items()}
+    for person, folio in folios.items():
+        assert re.fullmatch(r"REC-\d{4}-\d{6}", folio), folio
+        year, number = folio.split("-")[1:]
+        for typed in (folio, folio.lower(), f"rec {year} {int(number)}"):
+            assert found(ctx, typed) == [people[person]], typed
+    # "REC-<year>-<n>" names document n, never the petition whose turno is number n
+    year, number = folios["jose"].split("-")[1], int(re.fullmatch(r".*-0*(\d+)", turno.folio).group(1))
+    assert found(ctx, f"REC-{year}-{number:06d}") == ([number] if number in people.values() else [])
