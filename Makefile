@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 # Debian packages: OCR engine with Spanish and orientation data, poppler for PDFs, a font for test pages.
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-spa tesseract-ocr-osd poppler-utils fonts-dejavu-core
 # Only the tests need these: throwaway PostgreSQL and Redis servers, and Debian's chromium for the browser tests.
-TEST_PACKAGES := redis-server postgresql chromium
+TEST_PACKAGES := redis-server postgresql chromium dovecot-imapd
 # Only the benchmarks: OCRmyPDF's --clean runs unpaper, its PDF handling needs ghostscript; more fonts for letters.
 BENCH_PACKAGES := unpaper ghostscript fonts-liberation fonts-freefont-ttf
 

@@ -12,7 +12,7 @@ from pipeline.queue import TaskQueue
 from storage import documents, users
 from storage.tables import utcnow
 from watch_folders.channels import channel_for
-from watch_folders import held
+from watch_folders import held, imap
 from watch_folders.intake import IncomingFile, take_in
 from watch_folders.names import shown
 from watch_folders.watcher import InboxWatcher
@@ -32,6 +32,19 @@ def take_from_inbox(ctx: Context, queue: TaskQueue, path: Path) -> None:
         log.info("recibido %s → documento %s (%s)", shown(path.name), intake.document_id, intake.state.value)
         if intake.needs_processing:
             queue.enqueue(intake.document_id)
+
+
+def mailbox(settings) -> imap.Mailbox:
+    """The office's petitions mailbox, as the settings name it."""
+    return imap.Mailbox(settings.imap_host, settings.imap_port, settings.imap_user or "",
+                        settings.imap_password.get_secret_value() if settings.imap_password else "",
+                        settings.imap_folder, settings.imap_after, settings.imap_move_to, settings.imap_ca_file)
+
+
+def taken(ctx: Context, sha256: str) -> bool:
+    """Whether a file of this content was already taken in (a message laid in entrada/ before a crash)."""
+    with ctx.sessions() as session:
+        return documents.find_original(session, sha256) is not None
 
 
 def resume(ctx: Context, queue: TaskQueue) -> int:
@@ -163,6 +176,12 @@ def run(ctx: Context, *, watch: bool = True, work: bool = True, web: tuple[str, 
                                on_held=lambda files: held.write(settings.held_report, files))
         watcher.start()
         threading.Thread(target=_requeue_stalled, args=(ctx, queue, stop), daemon=True).start()
+        if settings.imap_host:
+            threading.Thread(target=imap.keep_polling, args=(mailbox(settings), settings.inbox / "correo",
+                                                             lambda sha: taken(ctx, sha), settings.imap_poll_seconds,
+                                                             stop), name="buzon", daemon=True).start()
+            log.info("leyendo el buzón %s de %s cada %g s", settings.imap_folder, settings.imap_host,
+                     settings.imap_poll_seconds)
         log.info("vigilando %s (%s)", settings.inbox.resolve(),
                  f"sondeo cada {settings.polling:g} s" if settings.polling > 0 else "eventos del sistema")
     if work:

@@ -1,4 +1,5 @@
-"""Real PostgreSQL and Redis servers started by the tests on free loopback ports (installed by `make test`)."""
+"""Real PostgreSQL, Redis and IMAP (Dovecot) servers started by the tests on free loopback ports (installed by `make
+test`)."""
 
 from __future__ import annotations
 
@@ -111,3 +112,127 @@ def fresh_database(url: str) -> str:
         connection.execute(text(f"CREATE DATABASE {name}"))
     engine.dispose()
     return url.rsplit("/", 1)[0] + "/" + name
+
+
+class ImapServer:
+    """A throwaway Dovecot serving IMAP over TLS only, with one mailbox (any user name, PASSWORD) in maildirs under a
+    temporary folder, and a certificate of its own (ca_file) that clients must be told to trust."""
+
+    PASSWORD = "clave-de-prueba"
+
+    def __init__(self):
+        binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
+        assert os.path.exists(binary), "dovecot is missing: `make test` installs it (Debian package dovecot-imapd)"
+        self.binary, self.port, self.user = binary, free_port(), "oficina"
+        self.folder = Path(tempfile.mkdtemp(prefix="peticiones-imap-"))
+        self.folder.chmod(0o711)  # Dovecot's mail processes run as its own user and must reach mail/ below it
+        self.ca_file = self.folder / "cert.pem"
+        _self_signed(self.ca_file, self.folder / "key.pem")
+        if os.geteuid() == 0:  # Dovecot drops privileges to its own users, which the package creates
+            internal, login, owner = "dovecot", "dovenull", "dovecot"
+        else:
+            import pwd
+
+            internal = login = owner = pwd.getpwuid(os.getuid()).pw_name
+        (self.folder / "mail").mkdir()
+        shutil.chown(self.folder / "mail", owner, owner)
+        self.config = self.folder / "dovecot.conf"
+        self.config.write_text(f"""
+base_dir = {self.folder}/run
+state_dir = {self.folder}/run/state
+log_path = {self.folder}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = required
+ssl_cert = <{self.ca_file}
+ssl_key = <{self.folder}/key.pem
+auth_mechanisms = plain
+default_internal_user = {internal}
+default_login_user = {login}
+first_valid_uid = 1
+passdb {{
+  driver = static
+  args = password={self.PASSWORD}
+}}
+userdb {{
+  driver = static
+  args = uid={owner} gid={owner} home={self.folder}/mail/%u
+}}
+mail_location = maildir:~/Maildir
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    port = 0
+  }}
+  inet_listener imaps {{
+    port = {self.port}
+    ssl = yes
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+""")
+
+    def start(self) -> "ImapServer":
+        # not captured: the daemon it leaves behind keeps its parent's output open, and a capture would wait on it
+        subprocess.run([self.binary, "-c", str(self.config)], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=60)
+        _wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        subprocess.run([self.binary, "-c", str(self.config), "stop"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=60)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def client(self):
+        """A logged-in imaplib client, as a sender's mail server or a person's mail program would be."""
+        import imaplib
+        import ssl
+
+        connection = imaplib.IMAP4_SSL("127.0.0.1", self.port,
+                                       ssl_context=ssl.create_default_context(cafile=str(self.ca_file)), timeout=30)
+        connection.login(self.user, self.PASSWORD)
+        return connection
+
+    def deliver(self, raw: bytes, folder: str = "INBOX") -> None:
+        with self.client() as connection:
+            status, data = connection.append(folder, None, None, raw)
+            assert status == "OK", data
+
+
+def _self_signed(cert: Path, key: Path) -> None:
+    """A certificate for 127.0.0.1 and localhost, valid two days, made with `cryptography` (a dependency already)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.timezone.utc)
+    built = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(private.public_key())
+             .serial_number(x509.random_serial_number())
+             .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
+             .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                                         x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                            critical=False)
+             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+             .sign(private, hashes.SHA256()))
+    cert.write_bytes(built.public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    key.chmod(0o600)
+
+
+@contextmanager
+def imap_server():
+    server = ImapServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
