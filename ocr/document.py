@@ -9,6 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from ocr import rasterize, searchable, textlayer
+from ocr.cleanup import separator
 from ocr.page import OcrPage, SourceInfo
 from ocr.reader import OcrOptions, read_page
 
@@ -39,6 +40,7 @@ def read_document(path: Path, info: SourceInfo, options: OcrOptions, pool: PageP
     skip = set(skip)
     layers = rasterize.text_layers(path) if info.media_type == PDF else []
     textual = {n for n, text in enumerate(layers, 1) if n not in skip and textlayer.usable(text)}
+    sheets = {n for n in textual if options.separators and separator.is_sheet_text(layers[n - 1])}
     images = rasterize.iter_pages(path, info, dpi, max_pixels, skip | textual, timeout=page_timeout)
     pending: deque[Future] = deque()
     for number in range(1, info.page_count + 1):
@@ -46,7 +48,8 @@ def read_document(path: Path, info: SourceInfo, options: OcrOptions, pool: PageP
             continue
         if number in textual:
             done: Future = Future()
-            done.set_result(_from_text_layer(path, number, layers[number - 1], options))
+            done.set_result(_from_text_layer(path, number, layers[number - 1], options,
+                                             "separator" if number in sheets else "text_layer"))
             pending.append(done)
         else:
             pending.append(pool.submit(read_page, next(images), options))
@@ -56,8 +59,8 @@ def read_document(path: Path, info: SourceInfo, options: OcrOptions, pool: PageP
         yield pending.popleft().result()
 
 
-def _from_text_layer(path: Path, number: int, text: str, options: OcrOptions) -> OcrPage:
+def _from_text_layer(path: Path, number: int, text: str, options: OcrOptions, source: str) -> OcrPage:
     started = time.monotonic()
     pdf = searchable.source_page(path, number) if options.pdf else None
-    return OcrPage(number, text.strip(), None, 0, 0.0, 0, 0, False, False, time.monotonic() - started,
-                   pdf=pdf, source="text_layer")
+    return OcrPage(number, "" if source == "separator" else text.strip(), None, 0, 0.0, 0, 0, False, False,
+                   time.monotonic() - started, pdf=pdf, source=source)

@@ -44,6 +44,7 @@ class OcrPage:
     seconds: float
     words: tuple[Word, ...] = ()
     pdf: bytes | None = None  # the cleaned page with an invisible text layer
-    source: str = "ocr"  # "ocr", or "text_layer" when the PDF's own text was good enough
+    source: str = "ocr"  # "ocr", "text_layer" when the PDF's own text was good enough, "separator" for a separator
+    # sheet between two petitions of a batch scan (ocr.cleanup.separator): no text, no page of any petition
     error_code: str | None = None  # set when the page could not be read; the rest of the document goes on
     error: str | None = None  # Spanish, for staff

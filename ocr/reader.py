@@ -16,7 +16,7 @@ import numpy as np
 
 from ocr import orientation, searchable, tesseract
 from ocr import words as wordlist
-from ocr.cleanup import bed, dewarp, geometry, lines, reading, survey, tone
+from ocr.cleanup import bed, dewarp, geometry, lines, reading, separator, survey, tone
 from ocr.page import OcrPage, PageImage, Word
 from pipeline.errors import OcrFailed, OcrTimeout
 
@@ -36,6 +36,7 @@ class OcrOptions:
     timeout: float = 120.0  # seconds per Tesseract run
     pdf: bool = False  # also produce the page's PDF with a text layer
     steps: frozenset[str] = STEPS  # cleanup steps to apply; bench/ocr switches them off one by one to weigh each
+    separators: bool = False  # look for separator sheets (batch scans of several petitions)
     psm: int = 6  # one block of text: petitions are letters. psm 4 cut lines at a streak's gap into two columns
     # (fields_dev CER 0.122 against 0.105; FONDUE 0.047 against 0.043)
 
@@ -76,6 +77,10 @@ def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
     steps, dpi = options.steps, page.dpi
     pixels = page.pixels
     gray = tone.to_gray(pixels) if "stamps" in steps or pixels.ndim == 2 else pixels.mean(axis=2).astype("uint8")
+    if options.separators and separator.is_separator(gray):
+        pdf = searchable.image_page(gray, dpi) if options.pdf else None
+        return OcrPage(page.number, "", None, 0, 0.0, gray.shape[1], gray.shape[0], False, False,
+                       time.monotonic() - started, pdf=pdf, source="separator")
     if survey.is_blank(survey.survey(gray)):
         return _page(page.number, gray, started, options, dpi, blank=True)
     if "borders" in steps:

@@ -39,9 +39,11 @@ def with_text_layer(image_pdf: bytes, text_pdf: bytes | None, shift: tuple[float
     return buffer.getvalue()
 
 
-def typed_pages(heading: str, text: str, font: Path) -> bytes:
+def typed_pages(heading: str, text: str, font: Path, picture: np.ndarray | None = None,
+                picture_mm: float = 100.0) -> bytes:
     """`heading` then `text` on letter-size pages in `font` (a Unicode TrueType font): a PDF whose text layer is the
-    text itself, so the pipeline takes it as written instead of recognising it."""
+    text itself, so the pipeline takes it as written instead of recognising it. A `picture` (grey pixels) goes
+    between them, centred, `picture_mm` wide."""
     from fpdf import FPDF
 
     pdf = FPDF(format="letter", unit="mm")
@@ -52,8 +54,11 @@ def typed_pages(heading: str, text: str, font: Path) -> bytes:
     pdf.set_font("typed", "", 11)
     width = pdf.w - 40
     pdf.multi_cell(width, 6, heading, new_x="LMARGIN", new_y="NEXT")
+    if picture is not None:
+        pdf.ln(10)
+        pdf.image(Image.fromarray(picture), x=(pdf.w - picture_mm) / 2, w=picture_mm)
     if text:
-        pdf.ln(4)
+        pdf.ln(10 if picture is not None else 4)
         pdf.multi_cell(width, 6, text, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 

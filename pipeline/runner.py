@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.context import Context, owner_is_gone, task_owner
 from pipeline.errors import PeticionesError, RejectedInput
-from pipeline.stages import STAGES, archived_file
+from pipeline import batches, stages
+from pipeline.stages import archived_file
 from storage import documents
 from storage.tables import Document, State, utcnow
 from watch_folders import archive
 
 log = logging.getLogger(__name__)
+
+# In order. A batch scan is split after its pages are read (separator sheets are found while reading), and each
+# petition of it gets its own PDF and classification.
+STAGES: tuple[tuple[str, Callable[[Context, Document], None]], ...] = (
+    ("inspect", stages.inspect),
+    ("ocr", stages.ocr),
+    ("separate", batches.separate),
+    ("pdf", stages.pdf),
+    ("classify", stages.classify),
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,8 @@ def process(ctx: Context, document_id: int, owner: str | None = None) -> Outcome
         _finish(ctx, run_id, "succeeded")
     with ctx.sessions.begin() as session:
         documents.set_state(session, session.get(Document, document_id), State.review, ctx.worker)
+    for part in batches.parts_waiting(ctx, document_id):  # the batch's other petitions, now rather than later
+        process(ctx, part)
     return Outcome(document_id, State.review)
 
 

@@ -1,8 +1,7 @@
-"""The stages a stored document goes through, in order. Each is idempotent and resumable."""
+"""The stages a stored document goes through (their order is the runner's). Each is idempotent and resumable."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from classifiers.extraction import RULES_VERSION, extract_fields
@@ -89,7 +88,9 @@ def ocr(ctx: Context, document: Document) -> None:
     with ctx.sessions() as session:
         done = documents.done_pages(session, document.id)
     info = SourceInfo(document.media_type, document.page_count)
-    options = OcrOptions(settings.ocr_language, settings.page_timeout, pdf=True)
+    # a batch of several petitions has separator sheets between them (pipeline.batches splits it after reading)
+    options = OcrOptions(settings.ocr_language, settings.page_timeout, pdf=True,
+                         separators=(document.page_count or 0) > 1)
     processed_folder(ctx, document.id).mkdir(parents=True, exist_ok=True)
     for page in read_document(readable_file(ctx, document), info, options, ctx.pages, dpi=settings.dpi,
                               max_pixels=settings.max_pixels, skip=done, page_timeout=settings.page_timeout):
@@ -130,10 +131,3 @@ def classify(ctx: Context, document: Document) -> None:
         documents.save_extraction(session, document.id, fields, RULES_VERSION)
         fingerprints.save(session, document.id, text)
 
-
-STAGES: tuple[tuple[str, Callable[[Context, Document], None]], ...] = (
-    ("inspect", inspect),
-    ("ocr", ocr),
-    ("pdf", pdf),
-    ("classify", classify),
-)

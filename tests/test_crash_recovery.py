@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from pipeline.stages import STAGES
+from pipeline.runner import STAGES
 from storage import database
 from storage.tables import Document, Page, StageRun
 from tests.pages import LETTERS, small_page

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from pipeline.stages import STAGES
+from pipeline.runner import STAGES
 from storage import database
 from storage.tables import Document, Page, StageRun, State
 from tests.conftest import PETICIONES, ROOT, Service

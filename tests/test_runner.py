@@ -54,7 +54,8 @@ def test_a_failing_stage_is_retried_with_backoff_then_the_document_fails_with_a_
         assert row.reason_code == "model_missing" and "modelo" in row.reason
         runs = session.execute(select(StageRun.stage, StageRun.status, StageRun.attempt, StageRun.error_code)
                                .where(StageRun.document_id == document_id).order_by(StageRun.id)).all()
-    assert runs == [("inspect", "succeeded", 1, None), ("ocr", "succeeded", 1, None), ("pdf", "succeeded", 1, None),
+    assert runs == [("inspect", "succeeded", 1, None), ("ocr", "succeeded", 1, None),
+                    ("separate", "succeeded", 1, None), ("pdf", "succeeded", 1, None),
                     ("classify", "failed", 1, "model_missing"), ("classify", "failed", 2, "model_missing")]
 
 
@@ -64,7 +65,7 @@ def test_a_resumed_document_keeps_the_pages_already_read(ctx, tmp_path):
     assert runner.process(ctx, document_id).state == State.review
     with ctx.sessions() as session:
         runs = session.scalars(select(StageRun.stage).where(StageRun.status == "succeeded")).all()
-    assert runs == ["inspect", "ocr", "pdf", "classify"]
+    assert runs == ["inspect", "ocr", "separate", "pdf", "classify"]
     assert runner.process(ctx, document_id).state is None  # done documents are never processed again
     with ctx.sessions() as session:
         first = session.scalars(select(Page).where(Page.document_id == document_id, Page.number == 1)).one()

@@ -3,6 +3,7 @@
 - `tone`: colour to grey (stamps faded, pens kept), lighting flattened;
 - `survey`: the page's ink at a small size, for the decisions (blank, sideways, skew, upside down);
 - `geometry`: quarter turns and deskew;
+- `separator`: the separator sheets between petitions of a batch scan (a QR code of our own);
 - `bed`: the scanner bed and lid around the sheet;
 - `ink`: what recognition reads, with what is not writing taken out (streaks, rules, stains, watermarks, specks);
 - `lines`: text lines found among the marks, for orientation and for keeping only writing.

@@ -1,0 +1,94 @@
+"""Issue 15, batch scans: a stack of letters scanned as one file with the project's separator sheet between them
+becomes one document per letter, the sheets dropped, the batch archived once and each document naming its pages
+in it; each is read, classified and queued on its own."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from ocr import rasterize
+from ocr.cleanup import separator
+from pipeline import runner
+from storage import documents
+from storage.tables import Document, Page, State, Suggestion, utcnow
+from tests.pages import LETTERS, save_pdf, small_page
+from watch_folders.intake import IncomingFile, take_in
+
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+@pytest.fixture(scope="module")
+def sheet(tmp_path_factory) -> Image.Image:
+    """The printed separator sheet as a 150 dpi scan of it, like the small test pages."""
+    path = tmp_path_factory.mktemp("hoja") / "hoja.pdf"
+    path.write_bytes(separator.sheet_pdf(FONT))
+    [page] = rasterize.iter_pages(path, rasterize.inspect(path, 10, 10**8), 150, 10**8)
+    pixels = page.pixels if page.pixels.ndim == 2 else page.pixels.mean(axis=2).astype(np.uint8)
+    return Image.fromarray(pixels)
+
+
+def process(ctx, path: Path) -> int:
+    info = os.lstat(path)
+    taken = take_in(IncomingFile(path, "correspondencia", info.st_size, info.st_mtime_ns, utcnow()),
+                    ctx.settings.archive, ctx.settings.quarantine, ctx.sessions, remove_source=True)
+    runner.process(ctx, taken.document_id)
+    return taken.document_id
+
+
+def test_three_letters_with_two_sheets_become_three_documents_of_1_1_and_2_pages(ctx, tmp_path, sheet):
+    letters = [small_page(LETTERS[0]), sheet, small_page(LETTERS[1]), sheet, small_page(LETTERS[2]),
+               small_page(LETTERS[0] + " Segunda hoja de la misma carta.")]
+    batch_id = process(ctx, save_pdf(tmp_path / "lote.pdf", letters, resolution=150))
+    with ctx.sessions() as session:
+        batch = session.get(Document, batch_id)
+        parts = list(session.scalars(select(Document).order_by(Document.id)))
+        assert [d.id for d in parts][0] == batch_id and len(parts) == 3
+        assert all(d.state == State.review for d in parts)
+        assert [d.page_count for d in parts] == [1, 1, 2]
+        assert {d.archive_path for d in parts} == {batch.archive_path}  # the batch is archived once
+        assert [d.reason_code for d in parts] == [None, "batch", "batch"]
+        texts = {d.id: [p.text for p in documents.pages(session, d.id)] for d in parts}
+        origins = {d.id: [(p.origin_document_id, p.origin_page) for p in documents.pages(session, d.id)]
+                   for d in parts}
+        assert "Navojoa" in texts[parts[1].id][0] and not any("SEPARADORA" in t for ts in texts.values() for t in ts)
+        assert origins[parts[1].id] == [(batch_id, 3)] and origins[parts[2].id] == [(batch_id, 5), (batch_id, 6)]
+        assert not session.scalars(select(Page).where(Page.source == "separator")).all()  # the sheets are gone
+        for d in parts:  # each classified on its own text, with its own searchable PDF and page PDFs
+            assert session.scalars(select(Suggestion).where(Suggestion.document_id == d.id)).first() is not None
+            folder = ctx.settings.processed / str(d.id)
+            assert (folder / f"documento-{d.id}.pdf").is_file()
+            assert sorted(p.name for p in folder.glob("pagina-*.pdf")) == [
+                f"pagina-{n:04d}.pdf" for n in range(1, d.page_count + 1)]
+    assert rasterize.inspect(ctx.settings.processed / str(parts[2].id) / f"documento-{parts[2].id}.pdf", 10,
+                             10**8).page_count == 2
+
+
+def test_a_sheet_before_the_first_letter_is_dropped_and_the_letter_stays_whole(ctx, tmp_path, sheet):
+    document_id = process(ctx, save_pdf(tmp_path / "lote.pdf", [sheet, small_page(LETTERS[1])], resolution=150))
+    with ctx.sessions() as session:
+        [document] = session.scalars(select(Document)).all()
+        [page] = documents.pages(session, document_id)
+        assert document.state == State.review and document.page_count == 1 and page.number == 1
+        assert "agua potable" in page.text
+        assert (ctx.settings.processed / str(document_id) / "pagina-0001.pdf").is_file()
+        assert not (ctx.settings.processed / str(document_id) / "pagina-0002.pdf").exists()
+
+
+def test_a_scan_of_only_sheets_is_quarantined_with_its_reason(ctx, tmp_path, sheet):
+    document_id = process(ctx, save_pdf(tmp_path / "hojas.pdf", [sheet, sheet], resolution=150))
+    with ctx.sessions() as session:
+        document = session.get(Document, document_id)
+        assert document.state == State.quarantined and document.reason_code == "only_separators"
+        assert "hojas separadoras" in document.reason
+
+
+def test_a_single_page_is_never_taken_for_a_separator(ctx, tmp_path, sheet):
+    document_id = process(ctx, save_pdf(tmp_path / "una.pdf", [sheet], resolution=150))
+    with ctx.sessions() as session:
+        assert session.get(Document, document_id).state == State.review  # one page is a petition, whatever it is
