@@ -107,9 +107,11 @@ def _hysteresis(contrast: np.ndarray, low: int, high: int) -> np.ndarray:
     noisy A4 page at full size and indexing it back took ~60 ms, a quarter of that at half size.
     """
     half = geometry.halved_max(contrast)
-    count, labels = cv2.connectedComponents((half > low).astype(np.uint8), connectivity=8)
+    _, above = cv2.threshold(half, low, 1, cv2.THRESH_BINARY)  # OpenCV's compares: a quarter of numpy's time
+    count, labels = cv2.connectedComponents(above, connectivity=8)
     strong = np.zeros(count, np.uint8)
     strong[labels[half > high]] = 255
     strong[0] = 0
     kept = cv2.resize(strong[labels], (contrast.shape[1], contrast.shape[0]), interpolation=cv2.INTER_NEAREST)
-    return (kept > 0) & (contrast > low)
+    _, faint = cv2.threshold(contrast, low, 255, cv2.THRESH_BINARY)
+    return cv2.bitwise_and(kept, faint) > 0
