@@ -238,7 +238,7 @@ def serve(home: str, port: int) -> None:
 
     from pipeline.context import Context
     from pipeline.settings import Settings
-    from review.app import create_app
+    from review.web.app import create_app
 
     ctx = Context.open(Settings(home=Path(home)))
     uvicorn.run(create_app(ctx), host="127.0.0.1", port=port, log_level="warning", proxy_headers=False)

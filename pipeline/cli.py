@@ -366,7 +366,8 @@ def arco_access(
     """Expediente del derecho de acceso: un ZIP con todo lo que se conserva de los documentos indicados (resumen
     para imprimir, datos en JSON y copia de los archivos), legible sólo para su dueño y anotado en la bitácora."""
     from pipeline.errors import ReviewError
-    from review import arco, auth
+    from review.reports import arco
+    from review import auth
 
     ctx = _context()
     try:
@@ -396,7 +397,9 @@ def reminders_command(
     haya enviado."""
     import datetime as dt
 
-    from review import calendar, dates, mail, reminders
+    from review.turnos import calendar
+    from review import dates
+    from review.notify import mail, reminders
     from storage.tables import utcnow
 
     ctx = _context()
@@ -450,7 +453,8 @@ def reminders_command(
 
 def _preview(ctx, digests, sent) -> None:
     """--simular: each reminder as it would go (recipient, subject, text) on stdout; nothing sent or recorded."""
-    from review import calendar, reminders
+    from review.turnos import calendar
+    from review.notify import reminders
 
     would = 0
     for digest in digests:

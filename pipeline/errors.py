@@ -147,7 +147,7 @@ class ModelMissing(PeticionesError):
     retryable = True
 
 
-# Review, routing and the web app (issue 5). The web layer maps each class to an HTTP status (review/app.py).
+# Review, routing and the web app (issue 5). The web layer maps each class to an HTTP status (review/web/app.py).
 
 
 class ReviewError(PeticionesError):

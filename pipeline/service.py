@@ -70,7 +70,7 @@ def _requeue_stalled(ctx: Context, queue: TaskQueue, stop: threading.Event) -> N
 def _retry_deliveries(ctx: Context, server, stop: threading.Event) -> None:
     """Files that did not reach salida/ and e-mails the mail server did not take are tried again now and then,
     for as long as the web app runs (until `stop` is set or the server is told to exit)."""
-    from review.routing import deliver_pending
+    from review.turnos.routing import deliver_pending
 
     while not stop.wait(ctx.settings.delivery_retry_seconds) and not server.should_exit:
         try:
@@ -83,7 +83,7 @@ def send_reminders(ctx: Context, stop: threading.Event, clock=utcnow) -> None:
     """The daily reminders of turnos por vencer and vencidos, sent once the office clock passes reminder_hour on a
     business day; checked at start and every delivery_retry_seconds until `stop`, so a failure is retried that day.
     The per-day claim (review.reminders) keeps other processes and restarts from sending them again."""
-    from review import reminders
+    from review.notify import reminders
 
     while True:
         try:
@@ -121,8 +121,8 @@ def start_web(ctx: Context, host: str, port: int, stop: threading.Event | None =
     """
     import uvicorn
 
-    from review.app import create_app
-    from review.routing import deliver_pending
+    from review.web.app import create_app
+    from review.turnos.routing import deliver_pending
 
     delivered = deliver_pending(ctx)
     if delivered:
@@ -145,7 +145,7 @@ def start_web(ctx: Context, host: str, port: int, stop: threading.Event | None =
 def run(ctx: Context, *, watch: bool = True, work: bool = True, web: tuple[str, int] | None = None) -> None:
     """Start the web app, the watcher and/or workers (and the daily reminders, with e-mail on) and block until
     SIGINT/SIGTERM."""
-    from review import mail
+    from review.notify import mail
 
     settings = ctx.settings
     queue = TaskQueue(ctx)

@@ -14,7 +14,8 @@ from classifiers import catalogue_file
 from classifiers.catalogue_file import CODE
 from pipeline.context import Context
 from pipeline.errors import InvalidInput, UnknownDirectorate, UnknownUser
-from review import auth, calendar
+from review import auth
+from review.turnos import calendar
 from review.roles import Actor, require
 from storage import access, catalogue, events, users
 from storage.tables import Directorate, Program, Role, User, aware, utcnow

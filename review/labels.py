@@ -33,7 +33,7 @@ CHANNELS = {
 }
 
 # Confidence of a machine suggestion, from its score: "alta" from HIGH, "media" from MEDIUM; the queue's filter
-# (review/views.py) uses the same limits; "muy alta" is the top of "alta".
+# (review/reports/views.py) uses the same limits; "muy alta" is the top of "alta".
 HIGH, MEDIUM = 0.80, 0.50
 BANDS = ((0.95, "muy alta"), (HIGH, "alta"), (MEDIUM, "media"), (0.0, "baja"))
 

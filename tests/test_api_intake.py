@@ -16,7 +16,7 @@ from pipeline.errors import (BodyTooLarge, ContentMismatch, EmptyFile, Forbidden
                              UnsupportedBody, UnsupportedType)
 from pipeline.queue import TaskQueue
 from review import labels
-from review.app import create_app
+from review.web.app import create_app
 from storage import access
 from storage.tables import Document, Event, Page, Role, State
 from tests.pages import LETTERS, save_pdf, small_page

@@ -14,8 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from review import routing, views
-from review.app import create_app
+from review.turnos import routing
+from review.reports import views
+from review.web.app import create_app
 from storage.tables import Directorate, Event, Role, RoutingMail
 from tests.review_helpers import actor, document_in_review, make_user, version_of
 from tests.test_review_web import log_in

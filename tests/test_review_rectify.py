@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pipeline.errors import Forbidden, InvalidInput, NotReviewable, StaleVersion
-from review import followup, routing
-from review.app import create_app
+from review.turnos import followup, routing
+from review.web.app import create_app
 from storage import access, decisions
 from storage import routing as turnos
 from storage.tables import Role

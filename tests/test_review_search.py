@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from review import calendar, followup, routing, search
-from review.app import create_app
+from review.turnos import calendar, followup, routing
+from review.reports import search
+from review.web.app import create_app
 from pipeline.errors import InvalidInput
 from storage import access, database
 from storage import search as keys

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from review.slip import PRIVACY, long_date, office_page
+from review.turnos.slip import PRIVACY, long_date, office_page
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from pipeline.errors import DocumentNotFound, Forbidden
-from review import calendar
+from review.turnos import calendar
 from review.labels import HIGH, MEDIUM
 from review.roles import Actor, require
 from storage import access, decisions, documents, fingerprints, mailings, search

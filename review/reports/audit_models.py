@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from classifiers.model import read_meta
 from pipeline.errors import ModelMissing
 from review import labels
-from review.routing import clean_fields
+from review.turnos.routing import clean_fields
 from storage import catalogue, model_versions
 from storage.tables import Decision, Document, Event, Extraction, State, Suggestion, aware
 

@@ -22,7 +22,7 @@ from pipeline.errors import DocumentNotFound, InvalidInput
 from pipeline.stages import archived_file, searchable_pdf
 from review import admin, dates, labels
 from review.roles import Actor, require
-from review.routing import FIELD_LABELS
+from review.turnos.routing import FIELD_LABELS
 from storage import access, decisions, documents
 from storage.files import write_streamed
 from storage.tables import Decision, Document, Event, FollowUp, Page, Routing, User, aware, utcnow

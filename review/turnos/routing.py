@@ -18,9 +18,11 @@ from classifiers.catalogue import Catalogue
 from pipeline.context import Context
 from pipeline.errors import (DocumentNotFound, InvalidInput, NotReviewable, PeticionesError, StaleVersion, TextTooLong,
                              UnknownDirectorate, UnknownProgram)
-from review import calendar, labels, mail
+from review.turnos import calendar
+from review import labels
+from review.notify import mail
 from review.roles import Actor, require
-from review.slip import SlipData, render
+from review.turnos.slip import SlipData, render
 from storage import access, catalogue, decisions, documents, events, mailings
 from storage import routing as turnos
 from storage.files import copy_atomic, write_atomic
@@ -207,7 +209,7 @@ def transcribe(ctx: Context, actor: Actor, document_id: int, page_number: int, t
                       ip=actor.ip, via=actor.via)
         in_review = document.state == State.review
     if in_review:
-        from review.reclassify import reclassify
+        from review.turnos.reclassify import reclassify
 
         reclassify(ctx, document_id, actor.name, "transcription", page=page_number)
 

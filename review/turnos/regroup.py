@@ -18,9 +18,9 @@ from ocr import searchable
 from pipeline.context import Context
 from pipeline.errors import DocumentNotFound, InvalidInput, NotReviewable
 from pipeline.stages import page_pdf, processed_folder, searchable_pdf
-from review.reclassify import reclassify
+from review.turnos.reclassify import reclassify
 from review.roles import Actor, require
-from review.routing import _locked_for_decision
+from review.turnos.routing import _locked_for_decision
 from storage import access, documents, events
 from storage import routing as turnos
 from storage.tables import Document, Page, State, Transcription

@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 
 from pipeline.context import Context
 from pipeline.errors import MailFailed, MailRefused
-from review import calendar, dates, mail
-from review.calendar import SOON, light
+from review.turnos import calendar
+from review import dates
+from review.notify import mail
+from review.turnos.calendar import SOON, light
 from storage import catalogue, events
 from storage import reminders as store
 from storage import routing as turnos

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from review import audit, labels, spreadsheet
+from review.reports import audit, spreadsheet
+from review import labels
 from review.roles import Actor, require
 from pipeline.errors import UnknownDirectorate
 from storage.tables import Directorate, Document, Routing, SearchKey, State

@@ -23,7 +23,7 @@ from pipeline.context import Context
 from pipeline.errors import (MailAuthFailed, MailFailed, MailRefused, MailTimeout, MailTlsFailed, MailUnreachable,
                              PeticionesError)
 from pipeline.settings import Settings
-from review.slip import SlipData, long_date
+from review.turnos.slip import SlipData, long_date
 from storage import catalogue, events, mailings
 from storage.tables import Directorate, Routing, RoutingMail, utcnow
 
@@ -214,7 +214,7 @@ def _send(ctx: Context, mail_ids: list[int]) -> int:
 
 def _prepare(ctx: Context, mail_ids: list[int]) -> list[Outgoing]:
     """Claimed rows with what their message needs; a row whose directorate has lost its address is dropped."""
-    from review.routing import slip_data
+    from review.turnos.routing import slip_data
 
     result = []
     with ctx.sessions.begin() as session:
@@ -237,8 +237,8 @@ def _prepare(ctx: Context, mail_ids: list[int]) -> list[Outgoing]:
 def _attachments(ctx: Context, routing_id: int) -> list[Attachment]:
     """The searchable PDF (when the document has one) and the slip, as delivered to salida/."""
     from pipeline.stages import searchable_pdf
-    from review.routing import slip_data, slip_file
-    from review.slip import render
+    from review.turnos.routing import slip_data, slip_file
+    from review.turnos.slip import render
 
     with ctx.sessions() as session:
         routing = session.get(Routing, routing_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 import threading
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -18,28 +18,41 @@ from pipeline.errors import PeticionesError
 QUEUE_TIMEOUT = 2.0  # seconds a Redis queue has to answer before the check fails
 
 
-def install(app: FastAPI) -> None:
-    ctx = app.state.ctx
-    queue = _Once(lambda: _huey(ctx.settings))
+router = APIRouter()
 
-    @app.get("/salud")
-    def live() -> dict:
-        """The process answers: 200 while it is up, whatever else is wrong."""
-        return {"status": "ok"}
 
-    @app.get("/salud/listo")
-    def ready(request: Request) -> JSONResponse:
-        """Whether this process can do its work: 200 when every check passes, else 503 naming the failed ones."""
-        checks = {
-            "database": _check(lambda: _database(ctx)),
-            "queue": _check(lambda: {"pending": queue.get().storage.queue_size()}),
-            "disk": _check(lambda: _disk(ctx.settings)),
-            "model": _check(lambda: {"version": ctx.classifier.version}),
-            "ocr": _check(lambda: tesseract.check_available(ctx.settings.ocr_language)),
-        }
-        failed = [name for name, result in checks.items() if not result["ok"]]
-        body = {"status": "ok" if not failed else "not_ready", "failed": failed, "checks": checks}
-        return JSONResponse(body, status_code=503 if failed else 200)
+@router.get("/salud")
+def live() -> dict:
+    """The process answers: 200 while it is up, whatever else is wrong."""
+    return {"status": "ok"}
+
+
+@router.get("/salud/listo")
+def ready(request: Request) -> JSONResponse:
+    """Whether this process can do its work: 200 when every check passes, else 503 naming the failed ones."""
+    ctx, queue = request.app.state.ctx, _queue(request.app)
+    checks = {
+        "database": _check(lambda: _database(ctx)),
+        "queue": _check(lambda: {"pending": queue.get().storage.queue_size()}),
+        "disk": _check(lambda: _disk(ctx.settings)),
+        "model": _check(lambda: {"version": ctx.classifier.version}),
+        "ocr": _check(lambda: tesseract.check_available(ctx.settings.ocr_language)),
+    }
+    failed = [name for name, result in checks.items() if not result["ok"]]
+    body = {"status": "ok" if not failed else "not_ready", "failed": failed, "checks": checks}
+    return JSONResponse(body, status_code=503 if failed else 200)
+
+
+_QUEUES = threading.Lock()
+
+
+def _queue(app) -> "_Once":
+    """This app's queue, opened on the first readiness check and kept for the next ones."""
+    with _QUEUES:
+        if not hasattr(app.state, "health_queue"):
+            settings = app.state.ctx.settings
+            app.state.health_queue = _Once(lambda: _huey(settings))
+        return app.state.health_queue
 
 
 def _check(run) -> dict:

@@ -1,5 +1,5 @@
 """The routing slip (volante de turno): the one page that goes with a routed petition to its directorate; and the
-letter-size page with the office's Unicode font that the slip and the answer letter (review/letter.py) start from."""
+letter-size page with the office's Unicode font that the slip and the answer letter (review/turnos/letter.py) start from."""
 
 from __future__ import annotations
 

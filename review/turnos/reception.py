@@ -19,7 +19,8 @@ from ocr.page import SourceInfo
 from pipeline.context import Context
 from pipeline.errors import RejectedInput, TextTooLong, UnknownChannel
 from pipeline.queue import TaskQueue
-from review import capture, labels
+from review.turnos import capture
+from review import labels
 from review.roles import Actor, require
 from storage import access
 from storage.tables import utcnow

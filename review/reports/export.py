@@ -9,7 +9,8 @@ import io
 from sqlalchemy.orm import Session
 
 from pipeline.errors import UnknownDirectorate
-from review import calendar, spreadsheet, views
+from review.turnos import calendar
+from review.reports import spreadsheet, views
 from review.roles import Actor, require
 from storage import catalogue, decisions
 from storage import routing as turnos

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from pipeline.context import Context
 from pipeline.errors import DocumentNotFound, Forbidden, InvalidInput, NotReviewable, StaleVersion
-from review import calendar, dates
-from review import letter as letters
+from review.turnos import calendar
+from review import dates
+from review.turnos import letter as letters
 from review.roles import Actor, require
-from review.routing import _safe
+from review.turnos.routing import _safe
 from storage.files import write_atomic
 from storage import access, decisions, documents, events
 from storage import routing as turnos

@@ -17,8 +17,9 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from pipeline.errors import InvalidInput, UnknownDirectorate
-from review import calendar, dates
-from review.audit_models import Learning, RetrainRules, learning
+from review.turnos import calendar
+from review import dates
+from review.reports.audit_models import Learning, RetrainRules, learning
 from review.labels import HIGH, MEDIUM
 from review.roles import Actor, require
 from storage import routing as turnos
@@ -104,7 +105,7 @@ def period(desde: str | None, hasta: str | None, direccion: str | None, today: d
 def report(session: Session, actor: Actor, p: Period, timezone: str, today: dt.date,
            rules: RetrainRules | None = None) -> Audit:
     """Accuracy of the suggestions and punctuality of the answers over the period; with the retraining `rules`,
-    also what the learning model did (review/audit_models.py)."""
+    also what the learning model did (review/reports/audit_models.py)."""
     require(actor, "audit")
     if p.directorate and session.get(Directorate, p.directorate) is None:
         raise UnknownDirectorate(p.directorate)

@@ -19,7 +19,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.responses import HTMLResponse, JSONResponse
 
 from pipeline.errors import BodyTooLarge, InvalidInput, MalformedBody, TooManyFiles, UnsupportedBody, UnknownChannel
-from review.reception import DEFAULT_CHANNEL, Upload
+from review.turnos.reception import DEFAULT_CHANNEL, Upload
 
 CHUNK = 1 << 20
 _SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
@@ -32,7 +32,7 @@ FORM_MARGIN = 1 << 20  # room for the other fields and the multipart framing bes
 def larger_routes(settings) -> list[tuple[str, re.Pattern, int]]:
     """The routes whose bodies may pass the general limit (method, path, limit): the API's intake and the answer
     form with its PDF."""
-    from review.followup import MAX_ANSWER_BYTES
+    from review.turnos.followup import MAX_ANSWER_BYTES
 
     return [("POST", re.compile(r"/api/v1/documents"), settings.api_max_body_bytes),
             ("POST", re.compile(r"/documentos/\d+/respuesta"), MAX_ANSWER_BYTES + FORM_MARGIN)]

@@ -1,7 +1,7 @@
 """Manual capture of petitions received by phone or in person: the typed text and petitioner data become a PDF
 with a text layer, dropped into entrada/<channel>/, so the watcher stores, reads, classifies and queues it
 exactly like a scan (and the original capture is archived like any original). The API's typed petitions
-(review/reception.py) are the same PDF."""
+(review/turnos/reception.py) are the same PDF."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from fpdf import FPDF
 
 from pipeline.context import Context
 from pipeline.errors import InvalidInput, SlipFontMissing
-from review import calendar, labels
+from review.turnos import calendar
+from review import labels
 from review.roles import Actor, require
 from storage import access
 from storage.files import write_atomic
