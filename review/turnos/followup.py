@@ -15,7 +15,7 @@ from review.turnos import calendar
 from review import dates
 from review.turnos import letter as letters
 from review.roles import Actor, require
-from review.turnos.routing import _safe
+from review.turnos.slip import safe_name
 from storage.files import write_atomic
 from storage import access, decisions, documents, events
 from storage import routing as turnos
@@ -85,7 +85,7 @@ def answer(ctx: Context, actor: Actor, document_id: int, *, version: int, answer
         if pdf is not None:
             count = session.scalar(select(func.count()).select_from(FollowUp).where(
                 FollowUp.document_id == document_id, FollowUp.file_path.is_not(None)))
-            target = ctx.settings.processed / str(document_id) / f"respuesta-{_safe(routing.folio)}-{count + 1}.pdf"
+            target = ctx.settings.processed / str(document_id) / f"respuesta-{safe_name(routing.folio)}-{count + 1}.pdf"
             write_atomic(target, pdf)  # before the commit: a recorded answer always has its file
             relative = str(target.relative_to(ctx.settings.home))
         session.add(FollowUp(routing_id=routing.id, document_id=document_id, kind="answer", text=text,

@@ -3,30 +3,29 @@ correct a routed petition's petitioner data (rectify).
 
 Routing is one transaction that locks the document, checks the version the reviewer saw, takes the next folio
 and moves the document to `routed`; a second reviewer with the same version gets StaleVersion, never a second
-folio. Files are delivered after the commit, then the e-mails (review.mail, when SMTP is configured): a delivery
+folio. Files are delivered after the commit, then the e-mails (review.turnos.mailing, when SMTP is configured): a delivery
 or an e-mail that fails is retried by `deliver_pending`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifiers.catalogue import Catalogue
 from pipeline.context import Context
 from pipeline.errors import (DocumentNotFound, InvalidInput, NotReviewable, PeticionesError, StaleVersion, TextTooLong,
                              UnknownDirectorate, UnknownProgram)
 from review.turnos import calendar
 from review import labels
 from review.notify import mail
+from review.turnos import mailing
 from review.roles import Actor, require
-from review.turnos.slip import SlipData, render
+from review.turnos.slip import render, safe_name, slip_data, slip_file
 from storage import access, catalogue, decisions, documents, events, mailings
 from storage import routing as turnos
 from storage.files import copy_atomic, write_atomic
-from storage.tables import Decision, Document, Routing, State, User, utcnow
+from storage.tables import Document, Routing, State, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +135,7 @@ def confirm(ctx: Context, actor: Actor, document_id: int, *, version: int, progr
         routing_id = row.id
     delivered = _deliver_logged(ctx, routing_id)
     if delivered:
-        mail.send_routing(ctx, routing_id)  # a failure stays pending (correo pendiente); never raises to the reviewer
+        mailing.send_routing(ctx, routing_id)  # a failure stays pending (correo pendiente); never raises to the reviewer
     return Routed(document_id, folio, due.isoformat(), routing_id, delivered)
 
 
@@ -217,38 +216,10 @@ def transcribe(ctx: Context, actor: Actor, document_id: int, page_number: int, t
 # Delivery -------------------------------------------------------------------------------------------------------
 
 
-def slip_file(ctx: Context, routing: Routing) -> Path:
-    return ctx.settings.processed / str(routing.document_id) / f"volante-{_safe(routing.folio)}.pdf"
-
-
 def outbox_files(ctx: Context, routing: Routing, directorate: str) -> tuple[Path, Path]:
     """Where the searchable PDF and the slip land for one directorate: salida/<directorate>/<folio>[-volante].pdf."""
-    folder = ctx.settings.outbox / _safe(directorate)
-    return folder / f"{_safe(routing.folio)}.pdf", folder / f"{_safe(routing.folio)}-volante.pdf"
-
-
-def slip_data(ctx: Context, session, routing: Routing, known: Catalogue | None = None) -> SlipData:
-    """What the slip and the e-mail say of a turno; `known` spares a batch one catalogue read per turno."""
-    document = session.get(Document, routing.document_id)
-    decision = session.get(Decision, routing.decision_id) if routing.decision_id else None
-    user = session.get(User, routing.routed_by)
-    known = known or catalogue.load(session)
-    names = {d.code: d.name for d in known.directorates}
-    programs = {p.code: p.name for p in known.programs}
-    fields = decision.fields if decision else {}
-    shown = {name: labels.field_value(name, value) for name, value in fields.items()}
-    details = " · ".join(shown[k] for k in ("municipality", "locality", "address", "phone", "email") if shown.get(k))
-    subject = fields.get("subject") or fields.get("request") or ""
-    return SlipData(
-        office=ctx.settings.office_name, folio=routing.folio, document_id=routing.document_id,
-        received_on=routing.received_on, routed_on=calendar.local_date(routing.routed_at, ctx.settings.timezone),
-        channel=labels.channel(document.channel), petitioner=fields.get("name", ""), petitioner_details=details, subject=subject,
-        program=programs.get(routing.program, routing.program or ""),
-        directorate=names.get(routing.directorate, routing.directorate),
-        copies=tuple(names.get(c, c) for c in routing.copies or ()), instruction=routing.instruction,
-        deadline_days=routing.deadline_days, due_date=routing.due_date, routed_by=user.name if user else "",
-        note=decision.note if decision else "",
-    )
+    folder = ctx.settings.outbox / safe_name(directorate)
+    return folder / f"{safe_name(routing.folio)}.pdf", folder / f"{safe_name(routing.folio)}-volante.pdf"
 
 
 def deliver(ctx: Context, routing_id: int) -> None:
@@ -298,11 +269,7 @@ def deliver_pending(ctx: Context) -> int:
     with ctx.sessions() as session:
         pending = turnos.undelivered(session)
     delivered = sum(_deliver_logged(ctx, routing_id) for routing_id in pending)
-    mailed = mail.send_pending(ctx)
+    mailed = mailing.send_pending(ctx)
     if mailed:
         log.info("%s correos de turno pendientes enviados", mailed)
     return delivered
-
-
-def _safe(name: str) -> str:
-    return name.replace(os.sep, "-").replace("\0", "").lstrip(".") or "_"

@@ -4,12 +4,19 @@ letter-size page with the office's Unicode font that the slip and the answer let
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from fpdf import FPDF
 
+from classifiers.catalogue import Catalogue
+from pipeline.context import Context
 from pipeline.errors import SlipFontMissing
+from review import labels
+from review.turnos import calendar
+from storage import catalogue
+from storage.tables import Decision, Document, Routing, User
 
 MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
           "noviembre", "diciembre")
@@ -108,3 +115,40 @@ def render(data: SlipData, font: Path) -> bytes:
     pdf.set_font("slip", "", 8)
     pdf.multi_cell(width, 4, PRIVACY, align="C")
     return bytes(pdf.output())
+
+
+# What a turno's slip says and where it is kept ----------------------------------------------------------------------
+
+
+def slip_data(ctx: Context, session, routing: Routing, known: Catalogue | None = None) -> SlipData:
+    """What the slip and the e-mail say of a turno; `known` spares a batch one catalogue read per turno."""
+    document = session.get(Document, routing.document_id)
+    decision = session.get(Decision, routing.decision_id) if routing.decision_id else None
+    user = session.get(User, routing.routed_by)
+    known = known or catalogue.load(session)
+    names = {d.code: d.name for d in known.directorates}
+    programs = {p.code: p.name for p in known.programs}
+    fields = decision.fields if decision else {}
+    shown = {name: labels.field_value(name, value) for name, value in fields.items()}
+    details = " · ".join(shown[k] for k in ("municipality", "locality", "address", "phone", "email") if shown.get(k))
+    subject = fields.get("subject") or fields.get("request") or ""
+    return SlipData(
+        office=ctx.settings.office_name, folio=routing.folio, document_id=routing.document_id,
+        received_on=routing.received_on, routed_on=calendar.local_date(routing.routed_at, ctx.settings.timezone),
+        channel=labels.channel(document.channel), petitioner=fields.get("name", ""), petitioner_details=details, subject=subject,
+        program=programs.get(routing.program, routing.program or ""),
+        directorate=names.get(routing.directorate, routing.directorate),
+        copies=tuple(names.get(c, c) for c in routing.copies or ()), instruction=routing.instruction,
+        deadline_days=routing.deadline_days, due_date=routing.due_date, routed_by=user.name if user else "",
+        note=decision.note if decision else "",
+    )
+
+
+def slip_file(ctx: Context, routing: Routing) -> Path:
+    """Where a turno's slip is kept: beside the document's processed files."""
+    return ctx.settings.processed / str(routing.document_id) / f"volante-{safe_name(routing.folio)}.pdf"
+
+
+def safe_name(name: str) -> str:
+    """A folio or a directorate's code as one file name: no folder separators, no leading dot."""
+    return name.replace(os.sep, "-").replace("\0", "").lstrip(".") or "_"
