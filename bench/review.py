@@ -233,7 +233,7 @@ def build_database(home: Path, documents: int, seed: int = 5) -> dict:
 
 
 def serve(home: str, port: int) -> None:
-    """The child process: the real app under uvicorn, configured as pipeline/service.start_web does."""
+    """The child process: the real app under uvicorn, configured as review/service.start_web does."""
     import uvicorn
 
     from pipeline.context import Context

@@ -100,7 +100,7 @@ class Settings(BaseSettings):
     @property
     def umask(self) -> int:
         """What the service creates under HOME is owner-only (0600 files, 0700 folders), or also readable by the
-        group with file_mode_group; set at the entry point (pipeline/cli.py)."""
+        group with file_mode_group; set at the entry point (pipeline/terminal.py)."""
         return 0o027 if self.file_mode_group else 0o077
 
     @property

@@ -13,7 +13,7 @@ import time
 import pytest
 from sqlalchemy import select, update
 
-from pipeline import service
+from review import service
 from review.turnos import followup, routing
 from review import labels
 from review.notify import reminders

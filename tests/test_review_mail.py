@@ -269,7 +269,7 @@ def test_a_directorate_without_email_gets_files_only(ctx, smtp, monkeypatch):
 def test_the_running_service_retries_a_pending_mail_without_a_restart(ctx, smtp, monkeypatch):
     import time
 
-    from pipeline import service
+    from review import service
 
     server = smtp()
     port = server.port
