@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from pipeline.errors import CorruptFile, PdfJoinFailed
+from ocr.errors import PdfJoinFailed
+from watch_folders.errors import CorruptFile
 
 
 def image_page(gray: np.ndarray, dpi: int) -> bytes:

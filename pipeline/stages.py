@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
-from classifiers.extraction import RULES_VERSION, extract_fields
 from ocr import rasterize, searchable
 from ocr.document import read_document
 from ocr.page import SourceInfo
 from ocr.reader import OcrOptions
+from pipeline import classification
+from pipeline.paths import archived_file, page_pdf, processed_folder, searchable_pdf
 from pipeline.context import Context
-from storage import catalogue, documents, fingerprints
+from storage import catalogue, documents
 from storage.files import write_atomic, write_by_tool
 from storage.tables import Document, Page
-
-
-def archived_file(ctx: Context, document: Document) -> Path:
-    return ctx.settings.archive / document.archive_path
-
-
-def processed_folder(ctx: Context, document_id: int) -> Path:
-    return ctx.settings.processed / str(document_id)
-
-
-def page_pdf(ctx: Context, document_id: int, number: int) -> Path:
-    return processed_folder(ctx, document_id) / f"pagina-{number:04d}.pdf"
-
-
-def searchable_pdf(ctx: Context, document_id: int) -> Path:
-    """The document as one PDF, each page with its text layer: what reviewers read and what is routed."""
-    return processed_folder(ctx, document_id) / f"documento-{document_id}.pdf"
 
 
 def inspect(ctx: Context, document: Document) -> None:
@@ -80,13 +63,10 @@ def classify(ctx: Context, document: Document) -> None:
     from the text of all pages; store all three."""
     with ctx.sessions() as session:
         text = "\n\n".join(p.text for p in documents.pages(session, document.id) if p.text)
-        inactive = catalogue.inactive_labels(session)  # a deactivated program or directorate is never suggested
-    suggestions = ctx.classifier.suggest(text, inactive=inactive)
-    fields = extract_fields(text)
+        inactive = catalogue.inactive_labels(session)
+    reading = classification.read(ctx, text, inactive)
     with ctx.sessions.begin() as session:
-        documents.save_suggestions(session, document.id, suggestions, ctx.worker)
-        documents.save_extraction(session, document.id, fields, RULES_VERSION)
-        fingerprints.save(session, document.id, text)
+        classification.store(session, document.id, reading, ctx.worker)
 
 
 STAGES: tuple[tuple[str, Callable[[Context, Document], None]], ...] = (

@@ -11,6 +11,7 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 
+from pipeline import paths
 from pipeline.errors import PeticionesError
 from pipeline.settings import Settings
 
@@ -63,7 +64,7 @@ def record_crash() -> Path | None:
 
     text = traceback.format_exc()
     try:
-        log = Settings().home / "errores.log"
+        log = Settings().home / paths.CRASH_LOG
         log.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         with os.fdopen(descriptor, "a", encoding="utf-8") as handle:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from pipeline.errors import Forbidden
+from review.errors import Forbidden
 from storage import access
 from storage.tables import Role
 

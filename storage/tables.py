@@ -19,7 +19,7 @@ from storage.review_tables import (AccessEntry, ApiToken, Decision, FolioCounter
                                    OfficeClosure, Reminder, Role, Routing, RoutingMail, Transcription, User,
                                    UserSession)
 
-__all__ = ["PIPELINE_DONE", "AccessEntry", "ApiToken", "Base", "Decision", "Directorate", "Document", "Event",
+__all__ = ["AccessEntry", "ApiToken", "Base", "Decision", "Directorate", "Document", "Event",
            "Extraction", "FolioCounter", "FollowUp", "Lock", "LoginAttempt", "ModelVersion", "OfficeClosure", "Page",
            "Program", "Reminder", "Role", "Routing", "RoutingMail", "SearchKey", "SimilarText", "StageRun", "State",
            "Suggestion", "TextBand", "Transcription", "User", "UserSession", "aware", "utcnow"]
@@ -36,8 +36,6 @@ class State(str, enum.Enum):
     failed = "failed"
     quarantined = "quarantined"
     duplicate = "duplicate"
-
-PIPELINE_DONE = frozenset({State.review, State.routed, State.concluded, State.failed, State.quarantined, State.duplicate})
 
 
 class Document(Base):

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from pipeline.errors import (BodyTooLarge, ContentMismatch, EmptyFile, Forbidden, ImageTooLarge, InvalidInput,
-                             MalformedBody, NotAuthenticated, TextTooLong, TooManyFiles, UnknownChannel,
-                             UnsupportedBody, UnsupportedType)
+from review.errors import (BodyTooLarge, Forbidden, InvalidInput, MalformedBody, NotAuthenticated, TextTooLong,
+                           TooManyFiles, UnknownChannel, UnsupportedBody)
+from watch_folders.errors import ContentMismatch, EmptyFile, ImageTooLarge, UnsupportedType
 from pipeline.queue import TaskQueue
 from review import labels
 from review.web.app import create_app

@@ -16,7 +16,7 @@ from fpdf import FPDF
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.errors import DocumentNotFound, Forbidden, InvalidInput
+from review.errors import DocumentNotFound, Forbidden, InvalidInput
 from review.reports import arco
 from review.turnos import calendar, followup, routing
 from review.web.app import create_app

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from pipeline import errors
+from watch_folders import errors
 from storage import database
 from storage.tables import Document, Page, State
 from tests.conftest import PETICIONES, ROOT

@@ -176,7 +176,7 @@ def test_the_csv_export_reads_the_petitioners_in_chunks(ctx, monkeypatch):
 
 
 def test_an_enlace_is_given_an_active_directorate_whether_created_or_changed(ctx):
-    from pipeline.errors import UnknownDirectorate
+    from review.errors import UnknownDirectorate
     from review import admin
     from tests.review_helpers import actor
 

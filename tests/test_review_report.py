@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from pipeline.errors import Forbidden, InvalidInput, UnknownDirectorate
+from review.errors import Forbidden, InvalidInput, UnknownDirectorate
 from review.reports import audit, report
 from review.turnos import calendar, followup, routing
 from review.web.app import create_app

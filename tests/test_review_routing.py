@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
-from pipeline.errors import NotReviewable, StaleVersion, TooManyAttempts, UnknownDirectorate, UnknownProgram, Forbidden
+from review.errors import Forbidden, NotReviewable, StaleVersion, TooManyAttempts, UnknownDirectorate, UnknownProgram
 from review import auth
 from review.turnos import calendar, routing
 from review.turnos.slip import SlipData, render

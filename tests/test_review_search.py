@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from review.turnos import calendar, followup, routing
 from review.reports import search
 from review.web.app import create_app
-from pipeline.errors import InvalidInput
+from review.errors import InvalidInput
 from storage import access, database
 from storage import search as keys
 from storage.tables import Role, SearchKey, State, utcnow

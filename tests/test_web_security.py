@@ -564,7 +564,7 @@ def test_the_turnados_listing_is_in_the_access_log(ctx, client):
 @pytest.mark.parametrize("password", ["12345678", "password", "Password1", "qwertyuiop", "aaaaaaaaaaaa",
                                       "contraseña", "abcdefghijkl", "ana-ana-2026", "Admin12345!"])
 def test_weak_passwords_are_refused_in_spanish(ctx, password):
-    from pipeline.errors import InvalidInput
+    from review.errors import InvalidInput
     from review import auth
 
     role = Role.admin if password != "ana-ana-2026" else Role.revisor
@@ -575,7 +575,7 @@ def test_weak_passwords_are_refused_in_spanish(ctx, password):
 
 
 def test_an_admin_needs_a_longer_password_than_staff(ctx):
-    from pipeline.errors import InvalidInput
+    from review.errors import InvalidInput
     from review import auth
 
     auth.add_user(ctx, "ana", Role.revisor, "Girasol-73")  # 10 characters: enough for staff

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from pipeline.errors import MailAuthFailed, MailFailed, MailRefused, MailTimeout, MailTlsFailed, MailUnreachable
+from review.notify.errors import MailAuthFailed, MailFailed, MailRefused, MailTimeout, MailTlsFailed, MailUnreachable
 from pipeline.settings import Settings
 from storage.tables import utcnow
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from pipeline.context import Context
-from pipeline.errors import MailFailed, MailRefused
+from review.notify.errors import MailFailed, MailRefused
 from review.turnos import calendar
 from review import dates
 from review.notify import mail
@@ -25,6 +25,7 @@ from storage import catalogue, events
 from storage import reminders as store
 from storage import routing as turnos
 from storage.tables import aware, utcnow
+from storage.events import EventKind
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +191,7 @@ def _sent(ctx: Context, digest: Digest, reminder_id: int, message_id: str) -> No
     overdue, soon = len(digest.overdue), len(digest.due_soon)
     with ctx.sessions.begin() as session:
         store.mark_sent(session, reminder_id, digest.address, message_id, len(digest.turnos), overdue)
-        events.record(session, "reminder_sent", "review", None, directorate=digest.directorate,
+        events.record(session, EventKind.reminder_sent, "review", None, directorate=digest.directorate,
                       day=digest.day.isoformat(), to=digest.address, overdue=overdue, due_soon=soon,
                       message_id=message_id)
     log.info("recordatorio del %s enviado a %s (%s): %s vencidos, %s por vencer", digest.day, digest.directorate,
@@ -200,7 +201,7 @@ def _sent(ctx: Context, digest: Digest, reminder_id: int, message_id: str) -> No
 def _failed(ctx: Context, digest: Digest, reminder_id: int, error: MailFailed) -> None:
     with ctx.sessions.begin() as session:
         store.mark_failed(session, reminder_id, error.code, digest.address)
-        events.record(session, "reminder_failed", "review", None, directorate=digest.directorate,
+        events.record(session, EventKind.reminder_failed, "review", None, directorate=digest.directorate,
                       day=digest.day.isoformat(), to=digest.address, error_code=error.code, error=str(error)[:300])
     log.warning("recordatorio del %s a %s (%s) no enviado: %s", digest.day, digest.directorate, digest.address,
                 error.code)

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.context import Context
-from pipeline.errors import DocumentNotFound, InvalidInput
-from pipeline.stages import archived_file, searchable_pdf
+from review.errors import DocumentNotFound, InvalidInput
+from pipeline.paths import archived_file, searchable_pdf, stored
 from review import admin, dates, labels
-from review.roles import Actor, require
+from review.roles import Actor, log_access, require
 from review.turnos.routing import FIELD_LABELS
 from storage import access, decisions, documents
 from storage.files import write_streamed
@@ -79,8 +79,7 @@ def dossier(ctx: Context, actor: Actor, document_ids: list[int], out: Path) -> S
     try:
         with ctx.sessions.begin() as session:
             for document_id in ids:
-                access.record(session, actor.user_id, actor.name, "arco_access", document_id, target=out.name,
-                              ip=actor.ip, via=actor.via)
+                log_access(session, actor, "arco_access", document_id, target=out.name)
     except BaseException:
         out.unlink(missing_ok=True)  # personal data never leaves without its entry in the access log
         raise
@@ -121,7 +120,7 @@ def _held(ctx: Context, session: Session, document_id: int, people: dict[int, st
         notes.setdefault(f.routing_id, []).append({
             "kind": f.kind, "text": f.text, "at": _iso(f.at), "by": people.get(f.user_id, ""),
             "answered_on": f.answered_on.isoformat() if f.answered_on else None,
-            "file": keep("answer", ctx.settings.home / f.file_path if f.file_path else None)})
+            "file": keep("answer", stored(ctx, f.file_path) if f.file_path else None)})
     turnos = []
     for r in session.scalars(select(Routing).where(Routing.document_id == document_id).order_by(Routing.round)):
         turnos.append({
@@ -130,7 +129,7 @@ def _held(ctx: Context, session: Session, document_id: int, people: dict[int, st
             "routed_by": people.get(r.routed_by, ""), "deadline_days": r.deadline_days,
             "due_date": r.due_date.isoformat(), "returned_at": _iso(r.returned_at), "return_note": r.return_note,
             "concluded_at": _iso(r.concluded_at),
-            "slip": keep("slip", ctx.settings.home / r.slip_path if r.slip_path else None),
+            "slip": keep("slip", stored(ctx, r.slip_path) if r.slip_path else None),
             "followups": notes.get(r.id, [])})
     history = [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail}
                for e in session.scalars(select(Event).where(Event.document_id == document_id).order_by(Event.id))]

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from pipeline.errors import InvalidInput, UnknownDirectorate
+from review.errors import InvalidInput, UnknownDirectorate
 from review.turnos import calendar
 from review import dates
 from review.reports.audit_models import Learning, RetrainRules, learning

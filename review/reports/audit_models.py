@@ -19,10 +19,11 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from classifiers.model import read_meta
-from pipeline.errors import ModelMissing
+from classifiers.errors import ModelMissing
 from review import labels
 from review.turnos.routing import clean_fields
 from storage import catalogue, model_versions
+from storage.events import EventKind
 from storage.tables import Decision, Document, Event, Extraction, State, Suggestion, aware
 
 CHUNK = 500  # decisions per fetch when comparing confirmed fields with the machine's reading
@@ -136,7 +137,7 @@ def versions(session: Session) -> tuple[Version, ...]:
         .where(Decision.kind == "route").group_by(version))}
     # Activations are few (one per promotion or rollback): all of them, the latest per version wins.
     activations: dict[str, tuple[str, str | None]] = {}
-    for actor, detail in session.execute(select(Event.actor, Event.detail).where(Event.kind == "model_activated")
+    for actor, detail in session.execute(select(Event.actor, Event.detail).where(Event.kind == EventKind.model_activated.value)
                                          .order_by(Event.id)):
         if (detail or {}).get("version"):
             activations[detail["version"]] = (actor, detail.get("reason"))

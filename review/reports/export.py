@@ -8,7 +8,7 @@ import io
 
 from sqlalchemy.orm import Session
 
-from pipeline.errors import UnknownDirectorate
+from review.errors import UnknownDirectorate
 from review.turnos import calendar
 from review.reports import spreadsheet, views
 from review.roles import Actor, require

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from review.reports import audit, spreadsheet
 from review import labels
 from review.roles import Actor, require
-from pipeline.errors import UnknownDirectorate
+from review.errors import UnknownDirectorate
 from storage.tables import Directorate, Document, Routing, SearchKey, State
 
 # Where a petition stands, in the order the tables show it.

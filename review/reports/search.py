@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipeline.errors import InvalidInput
+from review.errors import InvalidInput
 from review.roles import Actor, require
 from storage import routing as turnos
 from storage import search

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from pipeline.errors import DocumentNotFound, Forbidden
+from review.errors import DocumentNotFound, Forbidden
 from review.turnos import calendar
 from review.labels import HIGH, MEDIUM
-from review.roles import Actor, require
-from storage import access, decisions, documents, fingerprints, mailings, search
+from review.roles import Actor, log_access, require
+from storage import decisions, documents, fingerprints, mailings, search
 from storage import routing as turnos
 from storage.tables import Document, Event, Extraction, Page, Routing, State, Suggestion, Transcription, aware
 
@@ -291,7 +291,7 @@ def _routing_json(r: Routing, mail_pending: list[str] = ()) -> dict:
 def log_view(ctx, actor: Actor, action: str, document_id: int | None, target: str = "") -> None:
     """One access-log entry for a view, download or export (its own short write transaction)."""
     with ctx.sessions.begin() as session:
-        access.record(session, actor.user_id, actor.name, action, document_id, target=target, ip=actor.ip, via=actor.via)
+        log_access(session, actor, action, document_id, target=target)
 
 
 def _iso(moment: dt.datetime | None) -> str | None:

@@ -23,7 +23,7 @@ FIRST_DAY, LAST_DAY = dt.date(1990, 1, 1), dt.date(2199, 12, 31)
 
 def check_day(day: dt.date, what: str = "fecha") -> dt.date:
     """`day` if the office can mean it (FIRST_DAY to LAST_DAY), else InvalidInput with a Spanish message."""
-    from pipeline.errors import InvalidInput
+    from review.errors import InvalidInput
 
     if not FIRST_DAY <= day <= LAST_DAY:
         raise InvalidInput(f"{what}: {day.isoformat()} out of range",

@@ -12,11 +12,10 @@ from pathlib import Path
 from fpdf import FPDF
 
 from pipeline.context import Context
-from pipeline.errors import InvalidInput, SlipFontMissing
+from review.errors import InvalidInput, SlipFontMissing
 from review.turnos import calendar
 from review import labels
-from review.roles import Actor, require
-from storage import access
+from review.roles import Actor, log_access, require
 from storage.files import write_atomic
 from storage.tables import utcnow
 
@@ -39,8 +38,7 @@ def capture(ctx: Context, actor: Actor, channel: str, text: str, petitioner: dic
     target = folder / name
     write_atomic(target, pdf)  # appears whole: the watcher ignores the hidden .part file written first
     with ctx.sessions.begin() as session:
-        access.record(session, actor.user_id, actor.name, "capture", None, target=f"{channel}/{name}", ip=actor.ip,
-                      via=actor.via)
+        log_access(session, actor, "capture", None, target=f"{channel}/{name}")
     return target
 
 

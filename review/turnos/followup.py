@@ -10,16 +10,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.context import Context
-from pipeline.errors import DocumentNotFound, Forbidden, InvalidInput, NotReviewable, StaleVersion
+from pipeline import paths
+from review.errors import DocumentNotFound, Forbidden, InvalidInput, NotReviewable, StaleVersion
 from review.turnos import calendar
 from review import dates
 from review.turnos import letter as letters
-from review.roles import Actor, require
-from review.turnos.slip import safe_name
+from review.roles import Actor, log_access, require
 from storage.files import write_atomic
-from storage import access, decisions, documents, events
+from storage import decisions, documents, events
 from storage import routing as turnos
 from storage.tables import Directorate, Document, FollowUp, Routing, State, User, utcnow
+from storage.events import EventKind
 
 MAX_ANSWER_BYTES = 20 * 1024 * 1024
 
@@ -53,9 +54,8 @@ def add_note(ctx: Context, actor: Actor, document_id: int, text: str) -> None:
         document, routing = _open_turno(session, actor, document_id)
         session.add(FollowUp(routing_id=routing.id, document_id=document_id, kind="progress", text=text,
                              user_id=actor.user_id))
-        events.record(session, "progress_note", actor.name, document_id, folio=routing.folio)
-        access.record(session, actor.user_id, actor.name, "follow_up", document_id, target=routing.folio,
-                      ip=actor.ip, via=actor.via)
+        events.record(session, EventKind.progress_note, actor.name, document_id, folio=routing.folio)
+        log_access(session, actor, "follow_up", document_id, target=routing.folio)
 
 
 def answer(ctx: Context, actor: Actor, document_id: int, *, version: int, answered_on: dt.date, text: str,
@@ -85,7 +85,7 @@ def answer(ctx: Context, actor: Actor, document_id: int, *, version: int, answer
         if pdf is not None:
             count = session.scalar(select(func.count()).select_from(FollowUp).where(
                 FollowUp.document_id == document_id, FollowUp.file_path.is_not(None)))
-            target = ctx.settings.processed / str(document_id) / f"respuesta-{safe_name(routing.folio)}-{count + 1}.pdf"
+            target = paths.answer_file(ctx, document_id, routing.folio, count + 1)
             write_atomic(target, pdf)  # before the commit: a recorded answer always has its file
             relative = str(target.relative_to(ctx.settings.home))
         session.add(FollowUp(routing_id=routing.id, document_id=document_id, kind="answer", text=text,
@@ -95,10 +95,9 @@ def answer(ctx: Context, actor: Actor, document_id: int, *, version: int, answer
         documents.set_state(session, document, State.concluded, actor.name, reason_code="answered",
                             reason=f"Respondido al ciudadano el {dates.day(answered_on)}"
                                    + ("" if on_time else " (fuera de plazo)"))
-        events.record(session, "answered", actor.name, document_id, folio=routing.folio,
+        events.record(session, EventKind.answered, actor.name, document_id, folio=routing.folio,
                       answered_on=answered_on.isoformat(), on_time=on_time, file=relative)
-        access.record(session, actor.user_id, actor.name, "answer", document_id, target=routing.folio, ip=actor.ip,
-                      via=actor.via)
+        log_access(session, actor, "answer", document_id, target=routing.folio)
 
 
 def _letter(ctx: Context, session: Session, routing: Routing, answered_on: dt.date, text: str) -> letters.AnswerLetter:
@@ -124,10 +123,9 @@ def return_turno(ctx: Context, actor: Actor, document_id: int, *, version: int, 
         document, routing = _open_turno(session, actor, document_id, version)
         routing.returned_at, routing.returned_by, routing.return_note = utcnow(), actor.user_id, note
         documents.set_state(session, document, State.review, actor.name)
-        events.record(session, "returned", actor.name, document_id, folio=routing.folio,
+        events.record(session, EventKind.returned, actor.name, document_id, folio=routing.folio,
                       directorate=routing.directorate, note=note)
-        access.record(session, actor.user_id, actor.name, "return", document_id, target=routing.folio, ip=actor.ip,
-                      via=actor.via)
+        log_access(session, actor, "return", document_id, target=routing.folio)
 
 
 def answer_file(ctx: Context, session: Session, document_id: int, followup_id: int):
@@ -135,7 +133,7 @@ def answer_file(ctx: Context, session: Session, document_id: int, followup_id: i
     row = session.get(FollowUp, followup_id)
     if row is None or row.document_id != document_id or not row.file_path:
         raise DocumentNotFound(f"answer {followup_id}", user_message="Esa respuesta no tiene archivo.")
-    return ctx.settings.home / row.file_path
+    return paths.stored(ctx, row.file_path)
 
 
 def history(session: Session, document_id: int) -> dict:

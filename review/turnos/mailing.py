@@ -16,12 +16,14 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from pipeline.context import Context
-from pipeline.errors import MailFailed, MailRefused, PeticionesError
-from pipeline.stages import searchable_pdf
+from pipeline.errors import PeticionesError
+from review.notify.errors import MailFailed, MailRefused
+from pipeline.paths import searchable_pdf, slip_file
 from review.notify import mail
-from review.turnos.slip import SlipData, long_date, render, slip_data, slip_file
+from review.turnos.slip import SlipData, long_date, render, slip_data
 from storage import catalogue, events, mailings
 from storage.tables import Directorate, Routing, RoutingMail, utcnow
+from storage.events import EventKind
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +163,7 @@ def _prepare(ctx: Context, mail_ids: list[int]) -> list[Outgoing]:
             directorate = session.get(Directorate, row.directorate)
             address = (directorate.email or "").strip() if directorate else ""
             if not address:
-                events.record(session, "mail_skipped", "review", row.document_id, folio=routing.folio,
+                events.record(session, EventKind.mail_skipped, "review", row.document_id, folio=routing.folio,
                               directorate=row.directorate, reason="sin correo en el catálogo")
                 mailings.drop(session, mail_id)
                 continue
@@ -190,7 +192,7 @@ def _attachments(ctx: Context, routing_id: int) -> list[Attachment]:
 def _sent(ctx: Context, item: Outgoing, message_id: str, filenames: list[str]) -> None:
     with ctx.sessions.begin() as session:
         mailings.mark_sent(session, item.mail_id, item.address, message_id)
-        events.record(session, "mail_sent", "review", item.document_id, folio=item.data.folio,
+        events.record(session, EventKind.mail_sent, "review", item.document_id, folio=item.data.folio,
                       directorate=item.directorate, to=item.address, responsible=item.responsible,
                       message_id=message_id, attachments=filenames)
     log.info("turno %s enviado por correo a %s (%s)", item.data.folio, item.directorate, item.address)
@@ -199,7 +201,7 @@ def _sent(ctx: Context, item: Outgoing, message_id: str, filenames: list[str]) -
 def _failed(ctx: Context, item: Outgoing, error: PeticionesError) -> None:
     with ctx.sessions.begin() as session:
         mailings.mark_failed(session, item.mail_id, error.code)
-        events.record(session, "mail_failed", "review", item.document_id, folio=item.data.folio,
+        events.record(session, EventKind.mail_failed, "review", item.document_id, folio=item.data.folio,
                       directorate=item.directorate, to=item.address, error_code=error.code,
                       error=str(error)[:300])
     log.warning("correo del turno %s a %s (%s) no enviado: %s", item.data.folio, item.directorate, item.address,

@@ -17,12 +17,12 @@ from pathlib import Path
 from ocr import rasterize, searchable
 from ocr.page import SourceInfo
 from pipeline.context import Context
-from pipeline.errors import RejectedInput, TextTooLong, UnknownChannel
+from pipeline.errors import RejectedInput
+from review.errors import TextTooLong, UnknownChannel
 from pipeline.queue import TaskQueue
 from review.turnos import capture
 from review import labels
-from review.roles import Actor, require
-from storage import access
+from review.roles import Actor, log_access, require
 from storage.tables import utcnow
 from watch_folders import archive
 from watch_folders.channels import CHANNELS
@@ -145,5 +145,4 @@ def _refuse(ctx: Context, actor: Actor, item: IncomingFile, error: RejectedInput
 def _log(ctx: Context, actor: Actor, document_id: int, item: IncomingFile) -> None:
     """The access log: who sent which file, from where; a refused file's entry points at its quarantine record."""
     with ctx.sessions.begin() as session:
-        access.record(session, actor.user_id, actor.name, "receive", document_id,
-                      target=f"{item.channel}/{item.name or item.path.name}", ip=actor.ip, via=actor.via)
+        log_access(session, actor, "receive", document_id, target=f"{item.channel}/{item.name or item.path.name}")

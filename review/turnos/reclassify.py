@@ -10,11 +10,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from classifiers.extraction import RULES_VERSION, extract_fields
+from classifiers.extraction import RULES_VERSION
+from pipeline import classification
 from pipeline.context import Context
-from storage import catalogue, decisions, documents, events, fingerprints
+from storage import catalogue, decisions, events
 from storage import routing as turnos
 from storage.tables import Page, State, Transcription
+from storage.events import EventKind
 
 
 def _text_mark(session: Session, document_id: int) -> tuple:
@@ -33,17 +35,15 @@ def reclassify(ctx: Context, document_id: int, actor: str, cause: str, **detail)
         text = decisions.current_text(session, document_id)
         mark = _text_mark(session, document_id)
         inactive = catalogue.inactive_labels(session)  # as the classify stage: never suggest a deactivated label
-    suggestions = ctx.classifier.suggest(text, inactive=inactive)
-    fields = extract_fields(text)
+    reading = classification.read(ctx, text, inactive)
+    suggestions, fields = reading.suggestions, reading.fields
     with ctx.sessions.begin() as session:
         document = turnos.lock_document(session, document_id)
         if document is None or document.state != State.review or _text_mark(session, document_id) != mark:
             return False
-        documents.save_suggestions(session, document_id, suggestions, actor)
-        documents.save_extraction(session, document_id, fields, RULES_VERSION)
-        similar = fingerprints.save(session, document_id, text)
+        similar = classification.store(session, document_id, reading, actor)
         document.version += 1
-        events.record(session, "reclassified", actor, document_id, cause=cause,
+        events.record(session, EventKind.reclassified, actor, document_id, cause=cause,
                       suggestions={s.target: {"label": s.label, "score": round(s.score, 4)} for s in suggestions},
                       model_version=suggestions[0].model_version if suggestions else None,
                       fields=sorted(fields), rules_version=RULES_VERSION, similar_texts=similar, **detail)

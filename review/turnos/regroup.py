@@ -16,14 +16,15 @@ from sqlalchemy import select, update
 
 from ocr import searchable
 from pipeline.context import Context
-from pipeline.errors import DocumentNotFound, InvalidInput, NotReviewable
-from pipeline.stages import page_pdf, processed_folder, searchable_pdf
+from review.errors import DocumentNotFound, InvalidInput, NotReviewable
+from pipeline.paths import page_pdf, processed_folder, searchable_pdf
 from review.turnos.reclassify import reclassify
-from review.roles import Actor, require
+from review.roles import Actor, log_access, require
 from review.turnos.routing import _locked_for_decision
-from storage import access, documents, events
+from storage import documents, events
 from storage import routing as turnos
 from storage.tables import Document, Page, State, Transcription
+from storage.events import EventKind
 
 
 def _move_pages(ctx: Context, session, source: Document, target_id: int, first: int, shift: int) -> list[int]:
@@ -75,11 +76,10 @@ def split(ctx: Context, actor: Actor, document_id: int, *, version: int, at_page
         moved = _move_pages(ctx, session, document, new.id, at_page, -(at_page - 1))
         document.page_count = at_page - 1
         document.version += 1
-        events.record(session, "split", actor.name, document_id, new_document=new.id, pages=moved)
-        events.record(session, "split_from", actor.name, new.id, document=document_id, pages=moved)
+        events.record(session, EventKind.split, actor.name, document_id, new_document=new.id, pages=moved)
+        events.record(session, EventKind.split_from, actor.name, new.id, document=document_id, pages=moved)
         for subject, other in ((document_id, new.id), (new.id, document_id)):
-            access.record(session, actor.user_id, actor.name, "split", subject, target=f"documento {other}",
-                          ip=actor.ip, via=actor.via)
+            log_access(session, actor, "split", subject, target=f"documento {other}")
         new_id, new_count = new.id, new.page_count
     _rebuild_pdf(ctx, document_id, at_page - 1)
     _rebuild_pdf(ctx, new_id, new_count)
@@ -109,12 +109,11 @@ def merge(ctx: Context, actor: Actor, document_id: int, *, version: int, into: i
         documents.set_state(session, document, State.duplicate, actor.name, duplicate_of=into, reason_code="merged",
                             reason=f"Unido al documento {into} (sus páginas {offset + 1}-{offset + len(moved)})",
                             page_count=0)
-        events.record(session, "merged", actor.name, document_id, into=into, pages=moved)
-        events.record(session, "merged_in", actor.name, into, document=document_id,
+        events.record(session, EventKind.merged, actor.name, document_id, into=into, pages=moved)
+        events.record(session, EventKind.merged_in, actor.name, into, document=document_id,
                       pages=[n + offset for n in moved])
         for subject, other in ((document_id, into), (into, document_id)):
-            access.record(session, actor.user_id, actor.name, "merge", subject, target=f"documento {other}",
-                          ip=actor.ip, via=actor.via)
+            log_access(session, actor, "merge", subject, target=f"documento {other}")
         total = survivor.page_count
     _rebuild_pdf(ctx, into, total)
     reclassify(ctx, into, actor.name, "merge", document=document_id)

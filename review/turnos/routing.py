@@ -11,21 +11,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 from pipeline.context import Context
-from pipeline.errors import (DocumentNotFound, InvalidInput, NotReviewable, PeticionesError, StaleVersion, TextTooLong,
-                             UnknownDirectorate, UnknownProgram)
+from pipeline.paths import outbox_files, searchable_pdf, slip_file
+from pipeline.errors import PeticionesError
+from review.errors import (DocumentNotFound, InvalidInput, NotReviewable, StaleVersion, TextTooLong,
+                           UnknownDirectorate, UnknownProgram)
 from review.turnos import calendar
 from review import labels
 from review.notify import mail
 from review.turnos import mailing
-from review.roles import Actor, require
-from review.turnos.slip import render, safe_name, slip_data, slip_file
-from storage import access, catalogue, decisions, documents, events, mailings
+from review.roles import Actor, log_access, require
+from review.turnos.slip import render, slip_data
+from storage import catalogue, decisions, documents, events, mailings
 from storage import routing as turnos
 from storage.files import copy_atomic, write_atomic
 from storage.tables import Document, Routing, State, utcnow
+from storage.events import EventKind
 
 log = logging.getLogger(__name__)
 
@@ -126,12 +128,11 @@ def confirm(ctx: Context, actor: Actor, document_id: int, *, version: int, progr
         # A directorate other than the program's own is allowed (another authority may be right) but never silent:
         # the audit of classification accuracy reads it here.
         catalogue_directorate = entry.directorate if entry else None
-        events.record(session, "routed", actor.name, document.id, folio=folio, program=program,
+        events.record(session, EventKind.routed, actor.name, document.id, folio=folio, program=program,
                       directorate=directorate, copies=list(copies), due_date=due.isoformat(), decision_id=decision.id,
                       program_directorate=catalogue_directorate,
                       directorate_differs=bool(catalogue_directorate and catalogue_directorate != directorate))
-        access.record(session, actor.user_id, actor.name, "decision", document.id, target=folio, ip=actor.ip,
-                      via=actor.via)
+        log_access(session, actor, "decision", document.id, target=folio)
         routing_id = row.id
     delivered = _deliver_logged(ctx, routing_id)
     if delivered:
@@ -147,8 +148,8 @@ def dismiss(ctx: Context, actor: Actor, document_id: int, *, version: int, note:
         decision = decisions.add(session, document.id, actor.user_id, "not_petition", note=note)
         documents.set_state(session, document, State.concluded, actor.name, reason_code="not_petition",
                             reason="No es petición" + (f": {note}" if note else ""))
-        events.record(session, "not_petition", actor.name, document.id, decision_id=decision.id)
-        access.record(session, actor.user_id, actor.name, "not_petition", document.id, ip=actor.ip, via=actor.via)
+        events.record(session, EventKind.not_petition, actor.name, document.id, decision_id=decision.id)
+        log_access(session, actor, "not_petition", document.id)
 
 
 def rectify(ctx: Context, actor: Actor, document_id: int, *, version: int, fields: dict, note: str) -> None:
@@ -182,10 +183,9 @@ def rectify(ctx: Context, actor: Actor, document_id: int, *, version: int, field
         decision = decisions.add(session, document_id, actor.user_id, "rectify", program=routing.program,
                                  directorate=routing.directorate, fields=fields, note=note)
         document.version += 1  # whoever holds the page open must reload before acting on it
-        events.record(session, "petitioner_corrected", actor.name, document_id, folio=routing.folio,
+        events.record(session, EventKind.petitioner_corrected, actor.name, document_id, folio=routing.folio,
                       fields=changed, decision_id=decision.id)
-        access.record(session, actor.user_id, actor.name, "rectify", document_id, target=", ".join(changed)[:300],
-                      ip=actor.ip, via=actor.via)
+        log_access(session, actor, "rectify", document_id, target=", ".join(changed)[:300])
 
 
 def transcribe(ctx: Context, actor: Actor, document_id: int, page_number: int, text: str) -> None:
@@ -203,9 +203,8 @@ def transcribe(ctx: Context, actor: Actor, document_id: int, page_number: int, t
         if not 1 <= page_number <= (document.page_count or 0):
             raise InvalidInput(f"page {page_number}", user_message="Esa página no existe en el documento.")
         decisions.transcribe(session, document_id, page_number, text.strip(), actor.user_id)
-        events.record(session, "transcribed", actor.name, document_id, page=page_number)
-        access.record(session, actor.user_id, actor.name, "transcription", document_id, target=f"página {page_number}",
-                      ip=actor.ip, via=actor.via)
+        events.record(session, EventKind.transcribed, actor.name, document_id, page=page_number)
+        log_access(session, actor, "transcription", document_id, target=f"página {page_number}")
         in_review = document.state == State.review
     if in_review:
         from review.turnos.reclassify import reclassify
@@ -216,17 +215,9 @@ def transcribe(ctx: Context, actor: Actor, document_id: int, page_number: int, t
 # Delivery -------------------------------------------------------------------------------------------------------
 
 
-def outbox_files(ctx: Context, routing: Routing, directorate: str) -> tuple[Path, Path]:
-    """Where the searchable PDF and the slip land for one directorate: salida/<directorate>/<folio>[-volante].pdf."""
-    folder = ctx.settings.outbox / safe_name(directorate)
-    return folder / f"{safe_name(routing.folio)}.pdf", folder / f"{safe_name(routing.folio)}-volante.pdf"
-
-
 def deliver(ctx: Context, routing_id: int) -> None:
     """Write the slip, then copy the searchable PDF and the slip to salida/<directorate>/ for the responsible
     directorate and each copy, each file written aside and renamed so nobody picks up half a file."""
-    from pipeline.stages import searchable_pdf
-
     with ctx.sessions() as session:
         routing = session.get(Routing, routing_id)
         data = slip_data(ctx, session, routing)
@@ -243,7 +234,7 @@ def deliver(ctx: Context, routing_id: int) -> None:
         write_atomic(slip_target, slip)
     with ctx.sessions.begin() as session:
         turnos.mark_delivered(session, routing_id, str(slip_path.relative_to(ctx.settings.home)))
-        events.record(session, "delivered", "review", routing.document_id, folio=routing.folio,
+        events.record(session, EventKind.delivered, "review", routing.document_id, folio=routing.folio,
                       directorates=[routing.directorate, *(routing.copies or ())],
                       searchable_pdf=has_pdf)
         if mail.enabled(ctx.settings):  # planned with the delivery, so a crash right after cannot lose an e-mail
@@ -258,7 +249,7 @@ def _deliver_logged(ctx: Context, routing_id: int) -> bool:
         log.exception("entrega del turno %s a salida/ falló", routing_id)
         with ctx.sessions.begin() as session:
             routing = session.get(Routing, routing_id)
-            events.record(session, "delivery_failed", "review", routing.document_id, folio=routing.folio,
+            events.record(session, EventKind.delivery_failed, "review", routing.document_id, folio=routing.folio,
                           error_code=getattr(error, "code", "internal_error"), error=str(error)[:500])
         return False
 

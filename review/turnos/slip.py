@@ -4,7 +4,6 @@ letter-size page with the office's Unicode font that the slip and the answer let
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from fpdf import FPDF
 
 from classifiers.catalogue import Catalogue
 from pipeline.context import Context
-from pipeline.errors import SlipFontMissing
+from review.errors import SlipFontMissing
 from review import labels
 from review.turnos import calendar
 from storage import catalogue
@@ -142,13 +141,3 @@ def slip_data(ctx: Context, session, routing: Routing, known: Catalogue | None =
         deadline_days=routing.deadline_days, due_date=routing.due_date, routed_by=user.name if user else "",
         note=decision.note if decision else "",
     )
-
-
-def slip_file(ctx: Context, routing: Routing) -> Path:
-    """Where a turno's slip is kept: beside the document's processed files."""
-    return ctx.settings.processed / str(routing.document_id) / f"volante-{safe_name(routing.folio)}.pdf"
-
-
-def safe_name(name: str) -> str:
-    """A folio or a directorate's code as one file name: no folder separators, no leading dot."""
-    return name.replace(os.sep, "-").replace("\0", "").lstrip(".") or "_"

@@ -12,14 +12,17 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse
 from starlette.background import BackgroundTask
 
 from classifiers.catalogue_file import MAX_BYTES, CatalogueTooLarge
-from pipeline.errors import InvalidInput, ReviewError
+from pipeline import paths
+from pipeline.errors import ReviewError
+from review.errors import InvalidInput
 from review import admin
 from review.reports import arco, export, views
 from review.roles import require
+from review.web.downloads import attachment
 from review.web.forms import form_action, integer, signed_form, viewer
 from review.web.office import today
 from review.web.params import Id
@@ -35,7 +38,7 @@ def sweep_scratch(home: Path, max_age: float = SCRATCH_MAX_AGE) -> None:
     """Remove expedientes left behind by a server stopped while sending one (copies of personal data); only old
     ones, since another process on the same HOME may be sending one right now."""
     cutoff = time.time() - max_age
-    for folder in home.glob(".arco-*"):
+    for folder in home.glob(f"{paths.ARCO_SCRATCH}*"):
         if folder.is_dir() and folder.stat().st_mtime < cutoff:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -62,19 +65,14 @@ def catalogue_page(request: Request, who, status: int = 200, error: ReviewError 
 
 
 @router.get("/admin/usuarios", response_class=HTMLResponse)
-
-
 def users(request: Request):
     return users_page(request, viewer(request))
 
 
 @router.post("/admin/usuarios")
-
-
 async def user_add(request: Request):
-    ctx = request.app.state.ctx
     def act(who, form) -> str:
-        admin.create_user(ctx, who.actor, str(form.get("name", "")), str(form.get("role", "")),
+        admin.create_user(request.app.state.ctx, who.actor, str(form.get("name", "")), str(form.get("role", "")),
                           str(form.get("password", "")), str(form.get("directorate", "")) or None)
         return "/admin/usuarios"
 
@@ -82,12 +80,9 @@ async def user_add(request: Request):
 
 
 @router.post("/admin/usuarios/{user_id}")
-
-
 async def user_change(request: Request, user_id: Id):
-    ctx = request.app.state.ctx
     def act(who, form) -> str:
-        admin.change_user(ctx, who.actor, user_id, action=str(form.get("action", "")),
+        admin.change_user(request.app.state.ctx, who.actor, user_id, action=str(form.get("action", "")),
                           password=str(form.get("password", "")), role=str(form.get("role", "")),
                           directorate=str(form.get("directorate", "")) or None)
         return "/admin/usuarios"
@@ -96,8 +91,6 @@ async def user_change(request: Request, user_id: Id):
 
 
 @router.get("/admin/catalogo", response_class=HTMLResponse)
-
-
 def catalogue(request: Request, importado: str = ""):
     # The import's summary comes back through the redirect as counts only, rebuilt into its sentence here.
     imported = ""
@@ -110,20 +103,14 @@ def catalogue(request: Request, importado: str = ""):
 
 
 @router.get("/admin/catalogo/exportar.json")
-
-
 def catalogue_export(request: Request):
-    ctx = request.app.state.ctx
     who = viewer(request)
-    text = admin.export_catalogue(ctx, who.actor)
+    text = admin.export_catalogue(request.app.state.ctx, who.actor)
     name = f"catalogo-{today(request).isoformat()}.json"
-    return Response(text.encode("utf-8"), media_type="application/json; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return attachment(text.encode("utf-8"), "application/json; charset=utf-8", name)
 
 
 @router.post("/admin/catalogo/importar")
-
-
 async def catalogue_import(request: Request):
     ctx = request.app.state.ctx
     # Refused before the body is read: the form parser would spool any size to disk first. The margin is for
@@ -146,35 +133,30 @@ async def catalogue_import(request: Request):
 
 
 @router.post("/admin/catalogo/programas")
-
-
 async def program_save(request: Request):
-    ctx = request.app.state.ctx
-    def act(who, form) -> str:
-        admin.save_program(ctx, who.actor, code=str(form.get("code", "")), name=str(form.get("name", "")),
-                           directorate=str(form.get("directorate", "")), synonyms=str(form.get("synonyms", "")),
-                           deadline_days=str(form.get("deadline_days", "")), active=form.get("active") == "1")
-        return "/admin/catalogo#programas"
+    return await form_action(request, lambda who, form: save_program(request.app.state.ctx, who, form), catalogue_page)
 
-    return await form_action(request, act, catalogue_page)
+
+def save_program(ctx, who, form) -> str:
+    admin.save_program(ctx, who.actor, code=str(form.get("code", "")), name=str(form.get("name", "")),
+                       directorate=str(form.get("directorate", "")), synonyms=str(form.get("synonyms", "")),
+                       deadline_days=str(form.get("deadline_days", "")), active=form.get("active") == "1")
+    return "/admin/catalogo#programas"
 
 
 @router.post("/admin/catalogo/direcciones")
-
-
 async def directorate_save(request: Request):
-    ctx = request.app.state.ctx
-    def act(who, form) -> str:
-        admin.save_directorate(ctx, who.actor, code=str(form.get("code", "")), name=str(form.get("name", "")),
-                               email=str(form.get("email", "")), active=form.get("active") == "1")
-        return "/admin/catalogo#direcciones"
+    return await form_action(request, lambda who, form: save_directorate(request.app.state.ctx, who, form),
+                             catalogue_page)
 
-    return await form_action(request, act, catalogue_page)
+
+def save_directorate(ctx, who, form) -> str:
+    admin.save_directorate(ctx, who.actor, code=str(form.get("code", "")), name=str(form.get("name", "")),
+                           email=str(form.get("email", "")), active=form.get("active") == "1")
+    return "/admin/catalogo#direcciones"
 
 
 @router.get("/turnados/exportar.csv")
-
-
 def routed_export(request: Request, direccion: str = ""):
     ctx = request.app.state.ctx
     who = viewer(request)
@@ -184,13 +166,10 @@ def routed_export(request: Request, direccion: str = ""):
     views.log_view(ctx, who.actor, "export", None, f"turnados {direccion or 'todas'}: {count} filas (CSV)")
     # The code was checked against the catalogue; only safe characters reach the header all the same.
     name = f"turnados-{re.sub(r'[^a-z0-9_-]', '', direccion) or 'todas'}-{today(request).isoformat()}.csv"
-    return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return attachment(text.encode("utf-8"), "text/csv; charset=utf-8", name)
 
 
 @router.post("/arco/expediente")
-
-
 async def arco_dossier(request: Request):
     ctx = request.app.state.ctx
     who, form = await signed_form(request)
@@ -198,7 +177,7 @@ async def arco_dossier(request: Request):
     ids = [integer(value) for value in form.getlist("documento")]
     name = f"expediente-arco-{utcnow().astimezone(ZoneInfo(ctx.settings.timezone)):%Y%m%d-%H%M}.zip"
     # A private scratch folder (0700) on the data disk: the ZIP is a copy, deleted once it has been sent.
-    scratch = Path(tempfile.mkdtemp(prefix=".arco-", dir=ctx.settings.home))
+    scratch = Path(tempfile.mkdtemp(prefix=paths.ARCO_SCRATCH, dir=ctx.settings.home))
     try:
         summary = await run_in_threadpool(arco.dossier, ctx, who.actor, ids, scratch / name)
     except BaseException:

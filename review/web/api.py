@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from pipeline.context import Context
-from pipeline.errors import InvalidInput, NotAuthenticated, RejectedInput, ReviewError
+from pipeline.errors import RejectedInput, ReviewError
+from review.errors import InvalidInput, NotAuthenticated
 from pipeline.queue import TaskQueue
 from review.reports import audit, report, search, views
 from review import auth
@@ -187,10 +188,9 @@ def get_queue(request: Request, who: Actor = Depends(actor), channel: str | None
               band: str | None = Query(None, description="alta, media, baja or sin"),
               flag: str | None = Query(None, description="needs_transcription, ocr_error or no_suggestion"),
               offset: int = Query(0, ge=0, le=MAX_INT), limit: int = Query(50, ge=1, le=500)) -> dict:
-    ctx = request.app.state.ctx
     with request.app.state.reads() as session:
         result = views.queue(session, who, views.QueueFilter(channel, program, band, flag, offset, limit))
-    views.log_view(ctx, who, "view_queue", None, f"{result['total']} documentos")
+    views.log_view(request.app.state.ctx, who, "view_queue", None, f"{result['total']} documentos")
     return {"items": result["items"], "total": result["total"]}
 
 
@@ -199,10 +199,9 @@ def get_search(request: Request, who: Actor = Depends(actor),
                q: str = Query(description="A name (every word starts a word of it), a CURP, a phone (7 digits "
                                           "or more), an e-mail or a folio (SDS-DAGC-2026-000123, 2026-123, 123)."),
                limit: int = Query(search.LIMIT, ge=1, le=500)) -> dict:
-    ctx = request.app.state.ctx
     with request.app.state.reads() as session:
         result = search.find(session, who, q, limit)
-    views.log_view(ctx, who, "search", None, result["query"])
+    views.log_view(request.app.state.ctx, who, "search", None, result["query"])
     return result
 
 
@@ -296,8 +295,7 @@ def now(request: Request, document_id: int) -> DocumentOut:
 @router.post("/documents/{document_id}/dismiss", response_model=DocumentOut,
              summary="No es petición: the document leaves the queue, concluded")
 def post_dismiss(request: Request, document_id: Id, body: DismissIn, who: Actor = Depends(actor)) -> DocumentOut:
-    ctx = request.app.state.ctx
-    routing.dismiss(ctx, who, document_id, version=body.version, note=body.note)
+    routing.dismiss(request.app.state.ctx, who, document_id, version=body.version, note=body.note)
     return now(request, document_id)
 
 
@@ -305,32 +303,28 @@ def post_dismiss(request: Request, document_id: Id, body: DismissIn, who: Actor 
              summary="A person's typing of a page; a document in review gets new suggestions (and a new version)")
 def post_transcription(request: Request, document_id: Id, number: Id, body: TranscriptionIn,
                        who: Actor = Depends(actor)) -> DocumentOut:
-    ctx = request.app.state.ctx
-    routing.transcribe(ctx, who, document_id, number, body.text)
+    routing.transcribe(request.app.state.ctx, who, document_id, number, body.text)
     return now(request, document_id)
 
 
 @router.post("/documents/{document_id}/split", response_model=SplitOut,
              summary="Pages at_page.. of a document in review become a new document in review")
 def post_split(request: Request, document_id: Id, body: SplitIn, who: Actor = Depends(actor)) -> SplitOut:
-    ctx = request.app.state.ctx
-    new_id = regroup.split(ctx, who, document_id, version=body.version, at_page=body.at_page)
+    new_id = regroup.split(request.app.state.ctx, who, document_id, version=body.version, at_page=body.at_page)
     return SplitOut(document=now(request, document_id), new_document=now(request, new_id))
 
 
 @router.post("/documents/{document_id}/merge", response_model=DocumentOut,
              summary="Append this document's pages to another in review; answers with the remaining one")
 def post_merge(request: Request, document_id: Id, body: MergeIn, who: Actor = Depends(actor)) -> DocumentOut:
-    ctx = request.app.state.ctx
-    regroup.merge(ctx, who, document_id, version=body.version, into=body.into)
+    regroup.merge(request.app.state.ctx, who, document_id, version=body.version, into=body.into)
     return now(request, body.into)
 
 
 @router.post("/documents/{document_id}/progress", response_model=DocumentOut,
              summary="A progress note on a turno in attention (the responsible directorate's enlace, a reviewer)")
 def post_progress(request: Request, document_id: Id, body: ProgressIn, who: Actor = Depends(actor)) -> DocumentOut:
-    ctx = request.app.state.ctx
-    followup.add_note(ctx, who, document_id, body.text)
+    followup.add_note(request.app.state.ctx, who, document_id, body.text)
     return now(request, document_id)
 
 
@@ -348,14 +342,12 @@ def post_answer(request: Request, document_id: Id, body: AnswerIn, who: Actor = 
 @router.post("/documents/{document_id}/petitioner", response_model=DocumentOut,
              summary="Rectificación: correct the petitioner data of a routed or concluded petition")
 def post_petitioner(request: Request, document_id: Id, body: PetitionerIn, who: Actor = Depends(actor)) -> DocumentOut:
-    ctx = request.app.state.ctx
-    routing.rectify(ctx, who, document_id, version=body.version, fields=body.fields, note=body.note)
+    routing.rectify(request.app.state.ctx, who, document_id, version=body.version, fields=body.fields, note=body.note)
     return now(request, document_id)
 
 
 @router.post("/documents/{document_id}/return", response_model=DocumentOut,
              summary="Devolución de turno: the document is back in review, to be routed again")
 def post_return(request: Request, document_id: Id, body: ReturnIn, who: Actor = Depends(actor)) -> DocumentOut:
-    ctx = request.app.state.ctx
-    followup.return_turno(ctx, who, document_id, version=body.version, note=body.note)
+    followup.return_turno(request.app.state.ctx, who, document_id, version=body.version, note=body.note)
     return now(request, document_id)

@@ -18,7 +18,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.responses import HTMLResponse, JSONResponse
 
-from pipeline.errors import BodyTooLarge, InvalidInput, MalformedBody, TooManyFiles, UnsupportedBody, UnknownChannel
+from review.errors import BodyTooLarge, InvalidInput, MalformedBody, TooManyFiles, UnknownChannel, UnsupportedBody
 from review.turnos.reception import DEFAULT_CHANNEL, Upload
 
 CHUNK = 1 << 20

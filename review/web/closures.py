@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from pipeline.errors import InvalidInput, ReviewError
+from pipeline.errors import ReviewError
+from review.errors import InvalidInput
 from review import dates
 from review.roles import log_access, require
 from review.turnos import calendar, capture

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy.orm import Session
 
-from pipeline.errors import DocumentNotFound
-from pipeline.stages import searchable_pdf
+from review.errors import DocumentNotFound
+from pipeline.paths import searchable_pdf, stored
 from review.reports import views
 from review.roles import Actor
 from review.turnos import followup, regroup, routing
@@ -94,7 +94,7 @@ def document_slip(request: Request, document_id: Id):
     with request.app.state.reads() as session:
         views.readable(session, who.actor, document_id)
         row = turnos.current(session, document_id)
-    path = ctx.settings.home / row.slip_path if row and row.slip_path else None
+    path = stored(ctx, row.slip_path) if row and row.slip_path else None
     if path is None or not path.is_file():
         raise DocumentNotFound(str(document_id), user_message="Este documento no tiene volante de turno todavía.")
     views.log_view(ctx, who.actor, "download_slip", document_id, row.folio)

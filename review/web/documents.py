@@ -11,7 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import UploadFile
 
-from pipeline.errors import InvalidInput, ReviewError, StaleVersion
+from pipeline.errors import ReviewError
+from review.errors import InvalidInput, StaleVersion
 from review.reports import views
 from review.turnos import followup, regroup, routing
 from review.web import bodies
@@ -71,68 +72,65 @@ async def transcribe(request: Request, document_id: Id, number: Id):
     return RedirectResponse(f"/documentos/{document_id}#pagina-{number}", status_code=303)
 
 
-@router.post("/documentos/{document_id}/separar")
-async def split(request: Request, document_id: Id):
-    def act(who, form) -> str:
-        new_id = regroup.split(request.app.state.ctx, who.actor, document_id, version=integer(form.get("version")),
-                               at_page=integer(form.get("page")))
-        return f"/documentos/{document_id}#separado-{new_id}"
+def document_form(path: str):
+    """A form on a document's page, registered as POST `path`: `act(ctx, who, form, document_id)` runs once the
+    CSRF token matches and returns where to go next; a typed refusal shows the document page again with it."""
+    def register(act):
+        async def handler(request: Request, document_id: Id):
+            ctx = request.app.state.ctx
+            return await form_action(request, lambda who, form: act(ctx, who, form, document_id),
+                                     on_document(document_id))
 
-    return await form_action(request, act, on_document(document_id))
+        handler.__name__ = act.__name__
+        router.post(path)(handler)
+        return act
 
-
-@router.post("/documentos/{document_id}/rectificar")
-async def rectify(request: Request, document_id: Id):
-    def act(who, form) -> str:
-        routing.rectify(request.app.state.ctx, who.actor, document_id, version=integer(form.get("version")),
-                        fields=fields(form), note=str(form.get("note", "")))
-        return f"/documentos/{document_id}#petitioner"
-
-    return await form_action(request, act, on_document(document_id))
+    return register
 
 
-@router.post("/documentos/{document_id}/unir")
-async def merge(request: Request, document_id: Id):
-    def act(who, form) -> str:
-        into = integer(form.get("into"))
-        regroup.merge(request.app.state.ctx, who.actor, document_id, version=integer(form.get("version")), into=into)
-        return f"/documentos/{into}"
-
-    return await form_action(request, act, on_document(document_id))
+@document_form("/documentos/{document_id}/separar")
+def split(ctx, who, form, document_id: int) -> str:
+    new_id = regroup.split(ctx, who.actor, document_id, version=integer(form.get("version")),
+                           at_page=integer(form.get("page")))
+    return f"/documentos/{document_id}#separado-{new_id}"
 
 
-@router.post("/documentos/{document_id}/avance")
-async def progress(request: Request, document_id: Id):
-    def act(who, form) -> str:
-        followup.add_note(request.app.state.ctx, who.actor, document_id, str(form.get("text", "")))
-        return f"/documentos/{document_id}#seguimiento"
-
-    return await form_action(request, act, on_document(document_id))
+@document_form("/documentos/{document_id}/rectificar")
+def rectify(ctx, who, form, document_id: int) -> str:
+    routing.rectify(ctx, who.actor, document_id, version=integer(form.get("version")), fields=fields(form),
+                    note=str(form.get("note", "")))
+    return f"/documentos/{document_id}#petitioner"
 
 
-@router.post("/documentos/{document_id}/respuesta")
-async def answer(request: Request, document_id: Id):
-    def act(who, form) -> str:
-        upload = form.get("file")
-        # Read in chunks and never past the limit: followup.answer refuses one byte more.
-        pdf = bodies.upload_bytes(upload, followup.MAX_ANSWER_BYTES) if isinstance(upload, UploadFile) else b""
-        try:
-            answered_on = dt.date.fromisoformat(str(form.get("answered_on", "")))
-        except ValueError:
-            raise InvalidInput("answer date", user_message="Escriba la fecha de la respuesta.") from None
-        followup.answer(request.app.state.ctx, who.actor, document_id, version=integer(form.get("version")),
-                        answered_on=answered_on, text=str(form.get("text", "")), pdf=pdf or None,
-                        letter=form.get("oficio") == "1")
-        return f"/documentos/{document_id}#seguimiento"
-
-    return await form_action(request, act, on_document(document_id))
+@document_form("/documentos/{document_id}/unir")
+def merge(ctx, who, form, document_id: int) -> str:
+    into = integer(form.get("into"))
+    regroup.merge(ctx, who.actor, document_id, version=integer(form.get("version")), into=into)
+    return f"/documentos/{into}"
 
 
-@router.post("/documentos/{document_id}/devolver")
-async def give_back(request: Request, document_id: Id):
-    def act(who, form) -> str:
-        followup.return_turno(request.app.state.ctx, who.actor, document_id, version=integer(form.get("version")),
-                              note=str(form.get("note", "")))
-        return f"/documentos/{document_id}"
+@document_form("/documentos/{document_id}/avance")
+def progress(ctx, who, form, document_id: int) -> str:
+    followup.add_note(ctx, who.actor, document_id, str(form.get("text", "")))
+    return f"/documentos/{document_id}#seguimiento"
 
-    return await form_action(request, act, on_document(document_id))
+
+@document_form("/documentos/{document_id}/respuesta")
+def answer(ctx, who, form, document_id: int) -> str:
+    upload = form.get("file")
+    # Read in chunks and never past the limit: followup.answer refuses one byte more.
+    pdf = bodies.upload_bytes(upload, followup.MAX_ANSWER_BYTES) if isinstance(upload, UploadFile) else b""
+    try:
+        answered_on = dt.date.fromisoformat(str(form.get("answered_on", "")))
+    except ValueError:
+        raise InvalidInput("answer date", user_message="Escriba la fecha de la respuesta.") from None
+    followup.answer(ctx, who.actor, document_id, version=integer(form.get("version")), answered_on=answered_on,
+                    text=str(form.get("text", "")), pdf=pdf or None, letter=form.get("oficio") == "1")
+    return f"/documentos/{document_id}#seguimiento"
+
+
+@document_form("/documentos/{document_id}/devolver")
+def give_back(ctx, who, form, document_id: int) -> str:
+    followup.return_turno(ctx, who.actor, document_id, version=integer(form.get("version")),
+                          note=str(form.get("note", "")))
+    return f"/documentos/{document_id}"

@@ -14,7 +14,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from pipeline.errors import CsrfRefused, InvalidInput, NotAuthenticated, ReviewError
+from pipeline.errors import ReviewError
+from review.errors import CsrfRefused, InvalidInput, NotAuthenticated
 from review import auth
 from review.roles import Actor
 from review.web import bodies

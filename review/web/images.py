@@ -13,8 +13,8 @@ from PIL import Image
 from ocr import rasterize
 from ocr.page import SourceInfo
 from pipeline.context import Context
-from pipeline.errors import DocumentNotFound
-from pipeline.stages import page_pdf
+from review.errors import DocumentNotFound
+from pipeline.paths import page_image, page_pdf
 from storage.files import write_atomic
 
 _PDF = SourceInfo("application/pdf", 1)
@@ -26,7 +26,7 @@ def cached_png(ctx: Context, document_id: int, number: int) -> Path:
     source = page_pdf(ctx, document_id, number)
     if not source.is_file():
         raise DocumentNotFound(f"{source} missing", user_message="La imagen de esta página no está disponible.")
-    target = source.with_name(f"pagina-{number:04d}-{settings.page_image_dpi}dpi.png")
+    target = page_image(ctx, document_id, number)
     if target.is_file() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns:
         return target
     page = next(rasterize.iter_pages(source, _PDF, settings.page_image_dpi, settings.max_pixels, timeout=60))

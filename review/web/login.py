@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from pipeline.errors import CsrfRefused, ReviewError
+from pipeline.errors import ReviewError
+from review.errors import CsrfRefused
 from review import auth
 from review.web import bodies
 from review.web.forms import COOKIE, LOGIN_COOKIE, local, signed_form, viewer

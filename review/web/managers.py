@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 
 from pipeline.errors import ReviewError
 from review import admin, labels
 from review.reports import audit, report, views
 from review.reports.audit_models import RetrainRules
 from review.roles import require
+from review.web.downloads import attachment
 from review.web.forms import viewer
 from review.web.office import today
 from review.web.params import OptionalId
@@ -86,5 +87,4 @@ def report_csv(request: Request, desde: str = "", hasta: str = "", direccion: st
     views.log_view(request.app.state.ctx, who.actor, "export", None,
                    f"informe de atención {audit.describe(result.period)}")
     name = f"informe-atencion-{result.period.since.isoformat()}-{result.period.until.isoformat()}.csv"
-    return Response(report.as_csv(result, names), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return attachment(report.as_csv(result, names), "text/csv; charset=utf-8", name)

@@ -9,7 +9,8 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from pipeline.errors import InvalidInput, NotAuthenticated, ReviewError
+from pipeline.errors import ReviewError
+from review.errors import InvalidInput, NotAuthenticated
 from review.roles import ROLE_NAMES
 from review.web.forms import Viewer
 from review.web.statuses import status_of
