@@ -40,183 +40,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import shutil
-import subprocess
-import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image
+from bench import cer
+from bench.ocr_sets import Letter, loaded
+from bench.ocr_systems import CORES, chosen_systems, without_step
 
-from bench import cer, letters
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data" / "ocr"
-FOLDERS = {"fondue": SHARED / "fondue_dev", "petitions": SHARED / "petitions_dev", "fields": SHARED / "fields_dev"}
 SETS = ("fondue", "letters", "petitions", "fields")
+
+
 LETTER_SETS = ("letters", "petitions", "fields")
-CORES = os.cpu_count() or 1
+
 LOST = 0.8  # a letter read with a CER above this came back with almost nothing right
+
+
 TARGETS = {  # peticiones against the others: (figure, other system, bound, "max" or "min", sets it applies to)
     "cer_vs_tesseract": ("cer", "tesseract", 0.5, "max", SETS),
     "cer_vs_ocrmypdf": ("cer", "ocrmypdf", 0.65, "max", LETTER_SETS),
     "speed_vs_tesseract": ("pages_per_second", "tesseract", 0.95, "min", SETS),
 }
-
-
-@dataclass(frozen=True)
-class Letter:
-    """The unit CER is counted on: page images in order, the whole text as written, its metadata file's content."""
-
-    name: str
-    pages: tuple[Path, ...]
-    truth: str
-    meta: dict = field(default_factory=dict)
-
-
-def single_threaded() -> dict[str, str]:
-    """The environment for a Tesseract run that keeps to one core."""
-    return {**os.environ, "OMP_THREAD_LIMIT": "1"}
-
-
-def fondue_set(folder: Path, _: Path) -> list[Letter]:
-    """Every FONDUE page with a transcription, each its own unit."""
-    pages = []
-    for truth in sorted(folder.glob("*.gt.txt")):
-        stem = truth.name[: -len(".gt.txt")]
-        image = next((folder / f"{stem}{ext}" for ext in (".png", ".jpg", ".jpeg", ".tif")
-                      if (folder / f"{stem}{ext}").exists()), None)
-        if image:
-            pages.append(Letter(stem, (image,), truth.read_text(encoding="utf-8")))
-    return pages
-
-
-def letters_set(_: Path, work: Path) -> list[Letter]:
-    """The letters bench/letters.py renders into the work folder, one page each."""
-    return [Letter(path.stem, (path,), truth) for path, truth in letters.render_set(work / "cartas")]
-
-
-def pdf_set(folder: Path, work: Path) -> list[Letter]:
-    """The letters of a shared PDF folder, their pages written as images into the work folder."""
-    out = work / folder.name
-    out.mkdir(parents=True, exist_ok=True)
-    found = []
-    for pdf in sorted(folder.glob("*.pdf")):
-        meta = next((p for p in (folder / f"{pdf.stem}.json", folder / f"{pdf.stem}.fields.json") if p.exists()), None)
-        truth = (folder / f"{pdf.stem}.gt.txt").read_text(encoding="utf-8")
-        found.append(Letter(pdf.stem, page_images(pdf, out), truth,
-                            json.loads(meta.read_text(encoding="utf-8")) if meta else {}))
-    return found
-
-
-def page_images(pdf: Path, out: Path) -> tuple[Path, ...]:
-    """The PDF's page images as lossless PNGs marked with their own resolution.
-
-    These PDFs hold one image a page: taking it out, not rendering the page, gives every system the scan's own
-    pixels. `pdfimages -j` copies the JPEG as stored (no resolution in it); `-png` would take ~9 s a page."""
-    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, timeout=60,
-                             check=True).stdout.splitlines()[2:]
-    pages = int(next(line.split()[1] for line in subprocess.run(
-        ["pdfinfo", str(pdf)], capture_output=True, text=True, timeout=60, check=True).stdout.splitlines()
-        if line.startswith("Pages:")))
-    if len(listing) != pages:
-        raise SystemExit(f"{pdf}: {len(listing)} imágenes en {pages} páginas; se espera una imagen por página")
-    raw = out / "extraidas"
-    raw.mkdir(exist_ok=True)
-    subprocess.run(["pdfimages", "-j", str(pdf), str(raw / pdf.stem)], capture_output=True, timeout=120, check=True)
-    images = []
-    for number, (extracted, line) in enumerate(zip(sorted(raw.glob(f"{pdf.stem}-*")), listing), 1):
-        ppi = int(line.split()[12])  # the x-ppi column
-        image = out / f"{pdf.stem}-{number}.png"
-        with Image.open(extracted) as opened:
-            opened.save(image, dpi=(ppi, ppi), compress_level=1)
-        extracted.unlink()
-        images.append(image)
-    return tuple(images)
-
-
-LOADERS = {"fondue": fondue_set, "letters": letters_set, "petitions": pdf_set, "fields": pdf_set}
-
-
-def in_parallel(function, items) -> list:
-    """`function` over `items`, one thread per core, results in order."""
-    with ThreadPoolExecutor(max_workers=CORES) as pool:
-        return list(pool.map(function, items))
-
-
-def bare_tesseract(images: list[Path], _: Path) -> list[str]:
-    """Plain `tesseract -l spa` on each image, one single-threaded process per core."""
-    def read(image: Path) -> str:
-        return subprocess.run(["tesseract", str(image), "stdout", "-l", "spa"], capture_output=True,
-                              env=single_threaded()).stdout.decode("utf-8", errors="replace")
-    return in_parallel(read, images)
-
-
-def ocrmypdf(images: list[Path], work: Path) -> list[str]:
-    """OCRmyPDF with its own rotation, deskew and cleaning on each image, one `--jobs 1` process per core."""
-    def read(indexed: tuple[int, Path]) -> str:
-        index, image = indexed
-        source = _flattened(image, work / f"entrada-{index}{image.suffix}")
-        sidecar, output = work / f"texto-{index}.txt", work / f"salida-{index}.pdf"
-        dpi = Image.open(source).info.get("dpi", (0, 0))[0] or 300
-        subprocess.run(["ocrmypdf", "-l", "spa", "--rotate-pages", "--deskew", "--clean", "--force-ocr",
-                        "--jobs", "1", "--output-type", "pdf", "--image-dpi", str(round(dpi)),
-                        "--sidecar", str(sidecar), str(source), str(output)],
-                       capture_output=True, env=single_threaded())
-        text = sidecar.read_text(encoding="utf-8", errors="replace") if sidecar.exists() else ""
-        sidecar.unlink(missing_ok=True)  # the next set reuses the index: a failed run must not read this one
-        return text
-    return in_parallel(read, list(enumerate(images)))
-
-
-def _flattened(image: Path, target: Path) -> Path:
-    """OCRmyPDF refuses images with an alpha channel (some FONDUE PNGs have one): give it an RGB copy."""
-    with Image.open(image) as opened:
-        if opened.mode not in ("RGBA", "LA", "PA"):
-            return image
-        background = Image.new("RGB", opened.size, "white")
-        background.paste(opened, mask=opened.getchannel("A"))
-        background.save(target, dpi=opened.info.get("dpi", (300, 300)))
-    return target
-
-
-def peticiones(images: list[Path], _: Path) -> list[str]:
-    """`peticiones ocr --json` once over every image; each image's pages joined."""
-    result = subprocess.run([str(ROOT / ".venv" / "bin" / "peticiones"), "ocr", "--json", *map(str, images)],
-                            capture_output=True, cwd=ROOT)
-    texts = {}
-    for line in result.stdout.decode("utf-8").splitlines():
-        if line.startswith("{"):
-            entry = json.loads(line)
-            texts[entry["file"]] = "\n".join(page["text"] for page in entry["pages"])
-    if not texts:
-        raise SystemExit(f"peticiones ocr falló:\n{result.stderr.decode()[-3000:]}")
-    return [texts.get(str(image), "") for image in images]
-
-
-def without_step(step: str):
-    """peticiones in this process, with one cleanup step switched off."""
-    def read(images: list[Path], _: Path) -> list[str]:
-        from ocr import rasterize
-        from ocr.document import PagePool, read_document
-        from ocr.reader import STEPS, OcrOptions
-
-        options = OcrOptions(steps=STEPS - {step})
-        pool = PagePool(CORES)
-        try:
-            def one(image: Path) -> str:
-                info = rasterize.inspect(image, 500, 400_000_000)
-                return "\n".join(p.text for p in read_document(image, info, options, pool, dpi=300,
-                                                               max_pixels=400_000_000))
-            return in_parallel(one, images)
-        finally:
-            pool.close()
-    return read
 
 
 def cpu_seconds() -> float:
@@ -396,31 +241,6 @@ def chosen_sets(value: str) -> list[str]:
     if unknown or not names:
         raise argparse.ArgumentTypeError(f"conjuntos: all o {','.join(SETS)} (no {','.join(unknown)})")
     return names
-
-
-def chosen_systems(only: str | None) -> dict:
-    """The systems to run: OCRmyPDF only when installed, and only those in `--only` when given."""
-    systems = {"tesseract": bare_tesseract, "peticiones": peticiones}
-    if shutil.which("ocrmypdf") or (ROOT / ".venv" / "bin" / "ocrmypdf").exists():
-        os.environ["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"
-        systems = {"tesseract": bare_tesseract, "ocrmypdf": ocrmypdf, "peticiones": peticiones}
-    else:
-        print("ocrmypdf no está instalado (make bench lo instala): se omite", file=sys.stderr)
-    if only:
-        systems = {name: system for name, system in systems.items() if name in only.split(",")}
-    return systems
-
-
-def loaded(names: list[str], work: Path) -> dict[str, list[Letter]]:
-    """Every chosen set whose data is here, its pages written out before any system is timed."""
-    sets = {}
-    for name in names:
-        folder = FOLDERS.get(name)
-        if folder is not None and not folder.is_dir():
-            print(f"{folder} no existe: se omite el conjunto {name}", file=sys.stderr)
-            continue
-        sets[name] = LOADERS[name](folder, work)
-    return sets
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from classifiers.catalogue import Catalogue, DirectorateEntry, ProgramEntry
+from classifiers.catalogue_entries import Catalogue, DirectorateEntry, ProgramEntry
 from pipeline.errors import ReviewError
 
 MAX_BYTES = 1024 * 1024  # the shipped catalogue is ~6 KB: a megabyte is room for hundreds of programs

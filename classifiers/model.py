@@ -15,7 +15,7 @@ from pathlib import Path
 from classifiers import evaluation, textcat
 from classifiers.catalogue import OTHER_AUTHORITY, Catalogue, load_default
 from classifiers.suggestion import Suggestion
-from pipeline.errors import ModelMissing
+from classifiers.errors import ModelMissing
 
 DEFAULT_TARGETS = ("program", "directorate")
 PARENT, CHILD = "program", "directorate"  # a confident program decides the directorate (catalogue map)

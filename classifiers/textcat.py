@@ -35,7 +35,7 @@ from spacy.tokens import Doc
 from classifiers import learner
 from classifiers.features import LabelMatcher, normalise
 from classifiers.prepare import prepare
-from pipeline.errors import ModelMissing
+from classifiers.errors import ModelMissing
 
 COMPONENT = "peticiones_textcat"
 # doc.user_data key: how many of the text's word n-grams the model saw in training; 0 also when the text is too

@@ -16,7 +16,7 @@ import pdf2image.exceptions
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from ocr.page import PageImage, SourceInfo
-from pipeline.errors import ContentMismatch, CorruptFile, EncryptedPdf, ImageTooLarge, PageSizeAbsurd, TooManyPages
+from watch_folders.errors import ContentMismatch, CorruptFile, EncryptedPdf, ImageTooLarge, PageSizeAbsurd, TooManyPages
 
 # pypdf is imported where a PDF is read, not here: with the cryptography package it pulls in, importing it took
 # ~0.1-0.2 s of every `peticiones ocr` start-up, while scans of images never need it.

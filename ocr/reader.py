@@ -18,7 +18,7 @@ from ocr import orientation, searchable, tesseract
 from ocr import words as wordlist
 from ocr.cleanup import bed, dewarp, geometry, lines, reading, separator, survey, tone
 from ocr.page import OcrPage, PageImage, Word
-from pipeline.errors import OcrFailed, OcrTimeout
+from ocr.errors import OcrFailed, OcrTimeout
 
 LOW_CONFIDENCE = 55.0  # below this mean word confidence a page is most likely handwriting or a bad scan
 WRITING_MARGIN = 30  # px round the writing of the part Tesseract reads (it wants white round the letters)

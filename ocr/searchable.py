@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from pipeline.errors import CorruptFile, PdfJoinFailed
+from ocr.errors import FontMissing, PdfJoinFailed
+from watch_folders.errors import CorruptFile
 
 
 def image_page(gray: np.ndarray, dpi: int) -> bytes:
@@ -46,6 +47,8 @@ def typed_pages(heading: str, text: str, font: Path, picture: np.ndarray | None 
     between them, centred, `picture_mm` wide."""
     from fpdf import FPDF
 
+    if not font.is_file():
+        raise FontMissing(str(font))
     pdf = FPDF(format="letter", unit="mm")
     pdf.add_font("typed", "", str(font))
     pdf.set_margins(20, 20, 20)

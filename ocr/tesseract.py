@@ -28,7 +28,7 @@ import numpy as np
 from pytesseract import pytesseract
 
 from ocr.page import Word
-from pipeline.errors import OcrFailed, OcrTimeout, OcrUnavailable
+from ocr.errors import OcrFailed, OcrTimeout, OcrUnavailable
 
 # Pages run in parallel across documents; OpenMP threads inside each tesseract only fight over the same cores
 # (measured: ~1.2 s a page single-threaded against ~3.8 s with default threads on 2 cores).

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from pipeline.context import Context
 from pipeline.errors import RejectedInput
-from pipeline.stages import page_pdf, processed_folder
+from pipeline.paths import page_pdf, processed_folder
 from storage import documents, events
 from storage.tables import Document, Page, State
 

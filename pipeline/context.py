@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from classifiers.catalogue import load_default
 from classifiers.model import Classifier, read_meta
 from ocr.document import PagePool
-from pipeline.errors import ModelMissing
+from classifiers.errors import ModelMissing
 from pipeline.settings import Settings
 from storage import catalogue, database, model_versions
 from watch_folders import archive

@@ -20,46 +20,39 @@ def _actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def _fail(error) -> None:
-    from pipeline.cli import _say
-
-    _say(f"{error.user_message} ({error.code})")
-    raise typer.Exit(2)
-
-
 def retrain_command(as_json: Annotated[bool, AS_JSON] = False) -> None:
     """Entrena un candidato con las decisiones confirmadas de los revisores, lo compara con el modelo activo sobre
     las decisiones más recientes (que no usó para entrenar) y lo activa sólo si no es peor más allá del ruido."""
-    from pipeline.cli import _context, _say
+    from pipeline.terminal import context, refuse, say
     from pipeline.errors import PeticionesError
     from pipeline.retrain import retrain
 
-    ctx = _context()
+    ctx = context()
     try:
         outcome = retrain(ctx, _actor())
     except PeticionesError as error:
-        _fail(error)
+        refuse(error)
     if as_json:
         print(json.dumps({k: v for k, v in asdict(outcome).items() if k != "message"}, ensure_ascii=False))
         return
-    _say(outcome.message)
+    say(outcome.message)
     if outcome.candidate:
-        _say(f"Candidato {outcome.candidate}: {'activado' if outcome.promoted else 'no activado'}. "
-             f"Modelo activo: {outcome.active}.")
+        say(f"Candidato {outcome.candidate}: {'activado' if outcome.promoted else 'no activado'}. "
+            f"Modelo activo: {outcome.active}.")
     for side in ("active", "candidate"):
         for target, figures in ((outcome.gate or {}).get(side) or {}).items():
-            _say(f"  {'activo' if side == 'active' else 'candidato':10s} {target:12s} exactitud "
-                 f"{figures['accuracy']:.3f}  top 3 {figures['top3_accuracy']:.3f}  Brier {figures['brier']:.3f}  "
-                 f"ECE {figures['expected_calibration_error']:.3f}  (n={figures['n']})")
+            say(f"  {'activo' if side == 'active' else 'candidato':10s} {target:12s} exactitud "
+                f"{figures['accuracy']:.3f}  top 3 {figures['top3_accuracy']:.3f}  Brier {figures['brier']:.3f}  "
+                f"ECE {figures['expected_calibration_error']:.3f}  (n={figures['n']})")
 
 
 @models_app.command("list")
 def list_command(as_json: Annotated[bool, AS_JSON] = False) -> None:
     """Las versiones guardadas, la más nueva primero, con la activa marcada y las cifras con que se decidió."""
-    from pipeline.cli import _context, _say
+    from pipeline.terminal import context, refuse, say
     from storage import model_versions
 
-    ctx = _context()
+    ctx = context()
     with ctx.sessions() as session:
         rows = [{"version": row.version, "active": row.active, "trained_at": row.trained_at, "n": row.n,
                  "gate": row.gate} for row in model_versions.listed(session)]
@@ -69,20 +62,20 @@ def list_command(as_json: Annotated[bool, AS_JSON] = False) -> None:
     for row in rows:
         gate = row["gate"] or {}
         verdict = f"{'promovido' if gate.get('promoted') else 'no promovido'} ({gate.get('reason')})" if gate else ""
-        _say(f"{'*' if row['active'] else ' '} {row['version']}  {row['trained_at']}  {row['n']} textos  {verdict}")
+        say(f"{'*' if row['active'] else ' '} {row['version']}  {row['trained_at']}  {row['n']} textos  {verdict}")
 
 
 @models_app.command("activate")
 def activate_command(version: Annotated[str, typer.Argument(help="Versión a activar (vea «models list»).")]) -> None:
     """Activa una versión guardada (para volver a una anterior o adelante); los trabajadores la toman sin
     reiniciar. Una carpeta dañada se rechaza y el modelo activo no cambia."""
-    from pipeline.cli import _context, _say
+    from pipeline.terminal import context, refuse, say
     from pipeline.errors import PeticionesError
     from pipeline.retrain import activate
 
-    ctx = _context()
+    ctx = context()
     try:
         row = activate(ctx, version, _actor())
     except PeticionesError as error:
-        _fail(error)
-    _say(f"Modelo activo: {row.version}")
+        refuse(error)
+    say(f"Modelo activo: {row.version}")

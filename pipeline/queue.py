@@ -7,7 +7,7 @@ import logging
 from huey import Huey, RedisHuey, SqliteHuey
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from pipeline import runner
+from pipeline import paths, runner
 from pipeline.context import Context, task_owner
 from pipeline.settings import Settings
 
@@ -27,7 +27,7 @@ def make_huey(settings: Settings, timeout: float | None = None) -> Huey:
         pool = ConnectionPool.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
         return RedisHuey("peticiones", connection_pool=pool, results=False)
     # Settings refused any other scheme when they loaded: what is left is a SQLite file.
-    filename = url.removeprefix("sqlite:///") if url else str(settings.home / "cola.db")
+    filename = url.removeprefix("sqlite:///") if url else str(settings.home / paths.QUEUE)
     # fsync so that a task enqueued for a just-recorded document survives a power cut as well as the row does.
     return SqliteHuey("peticiones", filename=filename, results=False, fsync=True, timeout=timeout or 60)
 

@@ -25,17 +25,19 @@ from classifiers import corpus as training
 from classifiers import gate
 from classifiers.model import DEFAULT_TARGETS, Classifier, Meta, read_jsonl
 from classifiers.model import train as train_model
+from pipeline import paths
 from pipeline.context import Context
 from pipeline.errors import PeticionesError
 from storage import catalogue, decisions, events, locks, model_versions
+from storage.events import EventKind
 from storage.files import write_atomic
 from storage.tables import Decision, Event, ModelVersion, aware, utcnow
 
 log = logging.getLogger(__name__)
 
 LOCK = "retrain"
-EVENT = "model_retrain"
-FOLDER = "modelos"
+EVENT = EventKind.model_retrain
+FOLDER = paths.MODELS
 RECORD = "version.json"  # beside meta.json in each version's folder: counts per label and the gate
 
 
@@ -105,7 +107,7 @@ def due(ctx: Context, now: dt.datetime | None = None) -> bool:
     settings = ctx.settings
     now = now or utcnow()
     with ctx.sessions() as session:
-        last = session.scalar(select(func.max(Event.at)).where(Event.kind == EVENT))
+        last = session.scalar(select(func.max(Event.at)).where(Event.kind == EVENT.value))
         since = last or dt.datetime.min.replace(tzinfo=dt.timezone.utc)
         new = session.scalar(select(func.count()).select_from(Decision)
                              .where(Decision.kind == "route", Decision.decided_at > since)) or 0

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pipeline.context import Context, owner_is_gone, task_owner
 from pipeline.errors import PeticionesError, RejectedInput
 from pipeline import batches, stages
-from pipeline.stages import archived_file
+from pipeline.paths import archived_file
 from storage import documents
 from storage.tables import Document, State, utcnow
 from watch_folders import archive

@@ -1,15 +1,18 @@
-"""The running service: the inbox watcher feeding the queue, this machine's queue workers, the daily
-reminders of turnos about to fall due, and the classifier's retraining when it is due."""
+"""The running service: the inbox watcher feeding the queue, this machine's queue workers and the classifier's
+retraining when it is due; beside them, what it is handed (the web app, the daily reminders: review/service.py)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.context import Context
 from pipeline.queue import TaskQueue
-from storage import documents, users
+from storage import documents
 from storage.tables import utcnow
 from watch_folders.channels import channel_for
 from watch_folders import held, imap
@@ -19,6 +22,15 @@ from watch_folders.watcher import InboxWatcher
 
 log = logging.getLogger(__name__)
 RETRAIN_CHECK_SECONDS = 300.0  # how often the service asks whether a retraining is due
+
+
+@dataclass(frozen=True)
+class Task:
+    """Work handed to the service by the parts above it (the review app's daily reminders): run in a thread of its
+    own, `run(stop)` returns once `stop` is set."""
+
+    name: str
+    run: Callable[[threading.Event], None]
 
 
 def take_from_inbox(ctx: Context, queue: TaskQueue, path: Path) -> None:
@@ -80,35 +92,6 @@ def _requeue_stalled(ctx: Context, queue: TaskQueue, stop: threading.Event) -> N
             log.exception("revisión de documentos abandonados falló")
 
 
-def _retry_deliveries(ctx: Context, server, stop: threading.Event) -> None:
-    """Files that did not reach salida/ and e-mails the mail server did not take are tried again now and then,
-    for as long as the web app runs (until `stop` is set or the server is told to exit)."""
-    from review.routing import deliver_pending
-
-    while not stop.wait(ctx.settings.delivery_retry_seconds) and not server.should_exit:
-        try:
-            deliver_pending(ctx)
-        except Exception:
-            log.exception("reintento de entregas de turnos falló")
-
-
-def send_reminders(ctx: Context, stop: threading.Event, clock=utcnow) -> None:
-    """The daily reminders of turnos por vencer and vencidos, sent once the office clock passes reminder_hour on a
-    business day; checked at start and every delivery_retry_seconds until `stop`, so a failure is retried that day.
-    The per-day claim (review.reminders) keeps other processes and restarts from sending them again."""
-    from review import reminders
-
-    while True:
-        try:
-            day = reminders.day_to_send(ctx, clock())
-            if day is not None:
-                reminders.send_daily(ctx, day)
-        except Exception:
-            log.exception("envío de recordatorios de vencimiento falló")
-        if stop.wait(ctx.settings.delivery_retry_seconds):
-            return
-
-
 def retrain_when_due(ctx: Context, stop: threading.Event, every: float = RETRAIN_CHECK_SECONDS) -> None:
     """Retrain the classifier on reviewers' decisions when the schedule or the count of new decisions says so
     (pipeline.retrain.due); the database lock keeps the service's other machines from training at the same time."""
@@ -126,47 +109,17 @@ def retrain_when_due(ctx: Context, stop: threading.Event, every: float = RETRAIN
             log.exception("reentrenamiento del modelo falló; el modelo activo sigue")
 
 
-def start_web(ctx: Context, host: str, port: int, stop: threading.Event | None = None):
-    """The review web app (uvicorn) in a thread; returns the server, whose `should_exit` stops it (`stop`, when
-    given, also ends its delivery retries at once).
-
-    Routings whose files never reached salida/ (the process stopped right after a confirmation) are delivered first.
-    """
-    import uvicorn
-
-    from review.app import create_app
-    from review.routing import deliver_pending
-
-    delivered = deliver_pending(ctx)
-    if delivered:
-        log.info("%s turnos entregados a salida/ al arrancar", delivered)
-    with ctx.sessions() as session:
-        if not users.any_admin(session):
-            log.warning("no hay administrador: cree uno con «peticiones users add NOMBRE --role admin»")
-    config = uvicorn.Config(create_app(ctx), host=host, port=port, log_level="warning", proxy_headers=False,
-                            log_config=None)  # uvicorn's records go through ours (PETICIONES_LOG_FORMAT)
-    socket = config.bind_socket()  # here, in the main thread: a port in use stops the service with a message
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [socket]}, name="web", daemon=True)
-    thread.start()
-    threading.Thread(target=_retry_deliveries, args=(ctx, server, stop or threading.Event()), name="entregas",
-                     daemon=True).start()
-    log.info("aplicación web en http://%s:%s", host, port)
-    return server
-
-
-def run(ctx: Context, *, watch: bool = True, work: bool = True, web: tuple[str, int] | None = None) -> None:
-    """Start the web app, the watcher and/or workers (and the daily reminders, with e-mail on) and block until
-    SIGINT/SIGTERM."""
-    from review import mail
-
+def run(ctx: Context, *, watch: bool = True, work: bool = True, web: Callable[[threading.Event], Any] | None = None,
+        tasks: Sequence[Task] = ()) -> None:
+    """Start the web app (`web(stop)` starts it and returns its server), the tasks handed in (the daily reminders),
+    the watcher and/or workers, and block until SIGINT/SIGTERM."""
     settings = ctx.settings
     queue = TaskQueue(ctx)
     stop = threading.Event()
     watcher = None
-    server = start_web(ctx, *web, stop) if web else None
-    if mail.enabled(settings):
-        threading.Thread(target=send_reminders, args=(ctx, stop), name="recordatorios", daemon=True).start()
+    server = web(stop) if web else None
+    for task in tasks:
+        threading.Thread(target=task.run, args=(stop,), name=task.name, daemon=True).start()
     if watch:
         resumed = resume(ctx, queue)
         log.info("%s documentos pendientes reanudados", resumed)

@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from classifiers.shipped import shipped
+from pipeline import paths
 
 
 class Settings(BaseSettings):
@@ -109,38 +110,38 @@ class Settings(BaseSettings):
     @property
     def umask(self) -> int:
         """What the service creates under HOME is owner-only (0600 files, 0700 folders), or also readable by the
-        group with file_mode_group; set at the entry point (pipeline/cli.py)."""
+        group with file_mode_group; set at the entry point (pipeline/terminal.py)."""
         return 0o027 if self.file_mode_group else 0o077
 
     @property
     def inbox(self) -> Path:
-        return self.home / "entrada"
+        return self.home / paths.INBOX
 
     @property
     def archive(self) -> Path:
-        return self.home / "archivo"
+        return self.home / paths.ARCHIVE
 
     @property
     def quarantine(self) -> Path:
-        return self.home / "cuarentena"
+        return self.home / paths.QUARANTINE
 
     @property
     def outbox(self) -> Path:
-        return self.home / "salida"
+        return self.home / paths.OUTBOX
 
     @property
     def processed(self) -> Path:
         """What the pipeline makes from each original: page PDFs and the searchable document, per document id."""
-        return self.home / "procesado"
+        return self.home / paths.PROCESSED
 
     @property
     def held_report(self) -> Path:
         """The files the running service could not take from the inbox yet, and why (watch_folders.held)."""
-        return self.home / "entrada-en-espera.json"
+        return self.home / paths.HELD_REPORT
 
     @property
     def db_url(self) -> str:
-        return self.database_url or f"sqlite:///{(self.home / 'peticiones.db').resolve()}"
+        return self.database_url or f"sqlite:///{(self.home / paths.DATABASE).resolve()}"
 
     def ensure_folders(self) -> None:
         """Create the folder layout under HOME (and the channel subfolders of the inbox)."""

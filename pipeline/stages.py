@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from classifiers.extraction import RULES_VERSION, extract_fields
 from ocr import rasterize, searchable
 from ocr.document import read_document
 from ocr.page import SourceInfo
 from ocr.reader import OcrOptions
+from pipeline import classification
+from pipeline.paths import archived_file, mail_pdf, page_pdf, processed_folder, searchable_pdf
 from pipeline.context import Context
-from pipeline.errors import SlipFontMissing
-from storage import catalogue, documents, fingerprints
+from storage import catalogue, documents
 from storage.files import write_atomic, write_by_tool
 from storage.tables import Document, Page
 from watch_folders import mail
-
-
-def archived_file(ctx: Context, document: Document) -> Path:
-    return ctx.settings.archive / document.archive_path
 
 
 def readable_file(ctx: Context, document: Document) -> Path:
@@ -27,7 +23,7 @@ def readable_file(ctx: Context, document: Document) -> Path:
     original = archived_file(ctx, document)
     if not mail.is_mail(original):
         return original
-    target = processed_folder(ctx, document.id) / "correo.pdf"
+    target = mail_pdf(ctx, document.id)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         write_by_tool(target, lambda partial: _mail_pdf(ctx, mail.read(original), partial))
@@ -36,8 +32,6 @@ def readable_file(ctx: Context, document: Document) -> Path:
 
 def _mail_pdf(ctx: Context, message: mail.Mail, target: Path) -> None:
     font = ctx.settings.slip_font
-    if not font.is_file():
-        raise SlipFontMissing(str(font))
     body = target.with_name(f"{target.stem}-cuerpo.pdf")
     files = [body]
     try:
@@ -55,19 +49,6 @@ def _mail_pdf(ctx: Context, message: mail.Mail, target: Path) -> None:
     finally:
         for path in files:
             path.unlink(missing_ok=True)
-
-
-def processed_folder(ctx: Context, document_id: int) -> Path:
-    return ctx.settings.processed / str(document_id)
-
-
-def page_pdf(ctx: Context, document_id: int, number: int) -> Path:
-    return processed_folder(ctx, document_id) / f"pagina-{number:04d}.pdf"
-
-
-def searchable_pdf(ctx: Context, document_id: int) -> Path:
-    """The document as one PDF, each page with its text layer: what reviewers read and what is routed."""
-    return processed_folder(ctx, document_id) / f"documento-{document_id}.pdf"
 
 
 def inspect(ctx: Context, document: Document) -> None:
@@ -119,15 +100,8 @@ def classify(ctx: Context, document: Document) -> None:
     from the text of all pages; store all three."""
     with ctx.sessions() as session:
         text = "\n\n".join(p.text for p in documents.pages(session, document.id) if p.text)
-        inactive = catalogue.inactive_labels(session)  # a deactivated program or directorate is never suggested
-    suggestions = ctx.classifier.suggest(text, inactive=inactive)
-    fields = extract_fields(text)
-    original = archived_file(ctx, document)
-    if mail.is_mail(original) and (sender := mail.sender_of(original)):
-        # the address the petition came from is the one to answer, whatever other address the body names
-        fields["email"] = {"value": sender, "score": 0.99, "source": "sender"}
+        inactive = catalogue.inactive_labels(session)
+    reading = classification.read(ctx, text, inactive, classification.sender_of(ctx, document))
     with ctx.sessions.begin() as session:
-        documents.save_suggestions(session, document.id, suggestions, ctx.worker)
-        documents.save_extraction(session, document.id, fields, RULES_VERSION)
-        fingerprints.save(session, document.id, text)
+        classification.store(session, document.id, reading, ctx.worker)
 

@@ -13,11 +13,14 @@ from sqlalchemy import select
 from classifiers import catalogue_file
 from classifiers.catalogue_file import CODE
 from pipeline.context import Context
-from pipeline.errors import InvalidInput, UnknownDirectorate, UnknownUser
-from review import auth, calendar
-from review.roles import Actor, require
-from storage import access, catalogue, events, users
+from review.errors import InvalidInput, UnknownDirectorate
+from storage.users import UnknownUser
+from review import auth
+from review.turnos import calendar
+from review.roles import Actor, log_access, require
+from storage import catalogue, events, users
 from storage.tables import Directorate, Program, Role, User, aware, utcnow
+from storage.events import EventKind
 
 
 def _user(session, user_id: int) -> User:
@@ -35,7 +38,7 @@ def _role(code: str) -> Role:
 
 
 def _log(session, actor: Actor, action: str, target: str) -> None:
-    access.record(session, actor.user_id, actor.name, action, target=target, ip=actor.ip, via=actor.via)
+    log_access(session, actor, action, target=target)
 
 
 def create_user(ctx: Context, actor: Actor, name: str, role: str, password: str, directorate: str | None) -> None:
@@ -141,7 +144,7 @@ def save_program(ctx: Context, actor: Actor, *, code: str, name: str, directorat
         row.name, row.directorate, row.synonyms, row.deadline_days, row.active = name, directorate, words, days, active
         if description:
             row.description = description
-        events.record(session, "catalogue_changed", actor.name, None, table="programs", code=code, before=before,
+        events.record(session, EventKind.catalogue_changed, actor.name, None, table="programs", code=code, before=before,
                       after=_program_json(row))
         _log(session, actor, "catalogue_changed", f"programa {code}")
 
@@ -161,7 +164,7 @@ def save_directorate(ctx: Context, actor: Actor, *, code: str, name: str, email:
             row = Directorate(code=code)
             session.add(row)
         row.name, row.email, row.active = name, email or None, active
-        events.record(session, "catalogue_changed", actor.name, None, table="directorates", code=code, before=before,
+        events.record(session, EventKind.catalogue_changed, actor.name, None, table="directorates", code=code, before=before,
                       after={"name": name, "email": row.email, "active": active})
         _log(session, actor, "catalogue_changed", f"dirección {code}")
 
@@ -186,10 +189,10 @@ def import_catalogue(ctx: Context, actor: Actor, data: bytes, *, replace: bool) 
     with ctx.sessions.begin() as session:
         applied = catalogue.apply(session, parsed, replace=replace)
         for change in applied.changes:
-            events.record(session, "catalogue_changed", actor.name, None, table=change.table, code=change.code,
+            events.record(session, EventKind.catalogue_changed, actor.name, None, table=change.table, code=change.code,
                           before=change.before, after=change.after, source="import")
         counts = applied.counts()
-        events.record(session, "catalogue_imported", actor.name, None, replace=replace, counts=counts,
+        events.record(session, EventKind.catalogue_imported, actor.name, None, replace=replace, counts=counts,
                       sha256=hashlib.sha256(data).hexdigest())
         _log(session, actor, "catalogue_imported", describe_import(counts, replace))
     return counts
@@ -212,7 +215,7 @@ def export_catalogue(ctx: Context, actor: Actor) -> str:
     today = calendar.local_date(utcnow(), ctx.settings.timezone).isoformat()
     with ctx.sessions.begin() as session:
         found = catalogue.active_rows(session)
-        events.record(session, "catalogue_exported", actor.name, None, directorates=len(found.directorates),
+        events.record(session, EventKind.catalogue_exported, actor.name, None, directorates=len(found.directorates),
                       programs=len(found.programs))
         _log(session, actor, "catalogue_exported", f"{len(found.directorates)} direcciones, "
                                                    f"{len(found.programs)} programas")

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pwdlib import PasswordHash
 
 from pipeline.context import Context
-from pipeline.errors import Forbidden, InvalidInput, NotAuthenticated, TooManyAttempts, UnknownUser
+from review.errors import Forbidden, InvalidInput, NotAuthenticated, TooManyAttempts
+from storage.users import UnknownUser
 from review import passwords
-from review.roles import Actor
+from review.roles import Actor, log_access
 from storage import access, users
 from storage.tables import Role, aware, utcnow
 
@@ -68,7 +69,7 @@ def add_user(ctx: Context, name: str, role: Role, password: str, directorate: st
     hashed = hash_password(password, name, role)
     with ctx.sessions.begin() as session:
         if directorate and directorate not in {d.code for d in catalogue.load(session).directorates}:
-            from pipeline.errors import UnknownDirectorate
+            from review.errors import UnknownDirectorate
 
             raise UnknownDirectorate(directorate)
         users.add(session, name, role, hashed, directorate if role == Role.enlace else None)
@@ -159,7 +160,7 @@ def _wait_message(seconds: float) -> str:
 def logout(ctx: Context, token: str, actor: Actor) -> None:
     with ctx.sessions.begin() as session:
         users.revoke_session(session, token_hash(token))
-        access.record(session, actor.user_id, actor.name, "logout", ip=actor.ip)
+        log_access(session, actor, "logout")
 
 
 def session_actor(read_sessions, token: str, ip: str | None) -> tuple[Actor, str] | None:

@@ -2,7 +2,7 @@
 
 Templates use them through the Jinja filters `fecha` and `hora` (`install`). Machine outputs keep ISO: the JSON
 API, the CSV export (so spreadsheets sort it), `<input type="date">` values and data attributes. The routing slip
-keeps its formal long form ("25 de noviembre de 2026", review/slip.py).
+keeps its formal long form ("25 de noviembre de 2026", review/turnos/slip.py).
 """
 
 from __future__ import annotations

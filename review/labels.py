@@ -33,7 +33,7 @@ CHANNELS = {
 }
 
 # Confidence of a machine suggestion, from its score: "alta" from HIGH, "media" from MEDIUM; the queue's filter
-# (review/views.py) uses the same limits; "muy alta" is the top of "alta".
+# (review/reports/views.py) uses the same limits; "muy alta" is the top of "alta".
 HIGH, MEDIUM = 0.80, 0.50
 BANDS = ((0.95, "muy alta"), (HIGH, "alta"), (MEDIUM, "media"), (0.0, "baja"))
 
@@ -169,6 +169,10 @@ def event(e: Mapping, directorates: Mapping[str, str] | None = None) -> str:
         return f"Páginas {pages} separadas al documento {d.get('new_document')}"
     if kind == "split_from":
         return f"Separado del documento {d.get('document')} (páginas {pages})"
+    if kind == "batch_split":
+        return f"Lote separado en {d.get('documents')} peticiones por {d.get('sheets')} hojas separadoras"
+    if kind == "batch_part":
+        return f"Petición separada del lote {d.get('batch')} (páginas {pages} del escaneo)"
     if kind == "merged":
         return f"Unido al documento {d.get('into')}"
     if kind == "merged_in":

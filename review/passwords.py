@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.errors import InvalidInput
+from review.errors import InvalidInput
 from storage.tables import Role
 
 MIN_LENGTH = 8

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.errors import Forbidden
+from sqlalchemy.orm import Session
+
+from review.errors import Forbidden
+from storage import access
 from storage.tables import Role
 
 # action → roles allowed. "read_all": every document in any state; an enlace reads only what was routed to its
-# directorate (as responsible or copy), checked per document in review/views.py.
+# directorate (as responsible or copy), checked per document in review/reports/views.py.
 RULES: dict[str, frozenset[Role]] = {
     "read_queue": frozenset({Role.capturista, Role.revisor, Role.gerente, Role.admin}),
     "read_document": frozenset({Role.capturista, Role.revisor, Role.gerente, Role.admin, Role.enlace}),
@@ -70,3 +73,8 @@ def require(actor: Actor, action: str) -> None:
     """Raise Forbidden unless the actor's role allows `action`."""
     if not actor.may(action):
         raise Forbidden(f"{actor.name} ({actor.role.value}) may not {action}")
+
+
+def log_access(session: Session, actor: Actor, action: str, document_id: int | None = None, target: str = "") -> None:
+    """The access-log entry of what `actor` did, in the caller's transaction: who, from where and through what."""
+    access.record(session, actor.user_id, actor.name, action, document_id, target=target, ip=actor.ip, via=actor.via)

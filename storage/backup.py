@@ -31,14 +31,15 @@ from pathlib import Path, PurePosixPath
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL, make_url
 
+from pipeline import paths
 from pipeline.errors import PeticionesError
 from storage import database
 from storage.files import fsync_folder, write_streamed
 
-FOLDERS = ("archivo", "procesado", "salida", "cuarentena")
+FOLDERS = (paths.ARCHIVE, paths.PROCESSED, paths.OUTBOX, paths.QUARANTINE)
 MANIFEST = "MANIFEST.json"
 FORMAT = 1
-DATABASE_FILES = {"sqlite": "peticiones.db", "postgresql": "database.dump"}
+DATABASE_FILES = {"sqlite": paths.DATABASE, "postgresql": "database.dump"}
 TOOL_TIMEOUT = 6 * 3600.0  # seconds; a dump of years of petitions on a slow disk still fits
 CHUNK = 1 << 20
 
@@ -281,7 +282,7 @@ def _safe(name: str, kind: str) -> bool:
 def _refuse_unless_empty(home: Path, database_url: str | None) -> None:
     """Nothing is ever overwritten: a home with a database or any file in the folders is refused, as is a
     PostgreSQL database that already has tables."""
-    found = [home / n for n in ("peticiones.db", "peticiones.db-wal") if (home / n).exists()]
+    found = [home / n for n in (paths.DATABASE, f"{paths.DATABASE}-wal") if (home / n).exists()]
     found += [p for _, p in itertools.islice(_home_files(home), 1)]
     if found:
         raise TargetNotEmpty(str(found[0]), user_message=f"{home} no está vacía (tiene {found[0]}); la restauración "

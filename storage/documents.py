@@ -10,7 +10,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage import events, search
-from storage.tables import PIPELINE_DONE, Document, Extraction, Page, StageRun, State, Suggestion, aware, utcnow
+from storage.tables import Document, Extraction, Page, StageRun, State, Suggestion, aware, utcnow
+from storage.events import EventKind
 
 
 RECEPTION_PREFIX = "REC"
@@ -46,7 +47,7 @@ def add(session: Session, actor: str, *, detail: dict | None = None, **columns) 
     document = Document(**columns)
     session.add(document)
     session.flush()
-    events.record(session, f"document_{document.state.value}", actor, document.id,
+    events.record(session, EventKind(f"document_{document.state.value}"), actor, document.id,
                   file=document.original_name, channel=document.channel, sha256=document.sha256,
                   reason_code=document.reason_code, duplicate_of=document.duplicate_of, **(detail or {}))
     return document
@@ -61,7 +62,7 @@ def set_state(session: Session, document: Document, state: State, actor: str, **
     document.version += 1
     for name, value in columns.items():
         setattr(document, name, value)
-    events.record(session, "state_changed", actor, document.id, previous=previous.value, state=state.value,
+    events.record(session, EventKind.state_changed, actor, document.id, previous=previous.value, state=state.value,
                   reason_code=document.reason_code)
 
 
@@ -90,7 +91,7 @@ def claim(session: Session, document_id: int, owner: str, lease_seconds: float,
         .where(StageRun.document_id == document_id, StageRun.status == "running")
         .values(status="interrupted", finished_at=now)
     ).rowcount
-    events.record(session, "claimed", owner, document_id, interrupted_stage_runs=interrupted)
+    events.record(session, EventKind.claimed, owner, document_id, interrupted_stage_runs=interrupted)
     session.refresh(document)
     return document
 
@@ -147,7 +148,7 @@ def save_suggestions(session: Session, document_id: int, suggestions: Iterable, 
     for s in suggestions:
         session.add(Suggestion(document_id=document_id, target=s.target, label=s.label, score=s.score,
                                alternatives=[list(a) for a in s.alternatives], model_version=s.model_version))
-    events.record(session, "suggested", actor, document_id)
+    events.record(session, EventKind.suggested, actor, document_id)
 
 
 def save_extraction(session: Session, document_id: int, fields: dict, model_version: str) -> None:
@@ -184,12 +185,6 @@ def status(session: Session) -> dict:
         "quarantined": problems["quarantined"],
         "failed": problems["failed"],
     }
-
-
-def all_done(session: Session) -> bool:
-    """True when no document is waiting for the pipeline."""
-    return not session.scalar(select(func.count()).select_from(Document).where(Document.state.not_in(PIPELINE_DONE)))
-
 
 
 def stalled(session: Session, now: dt.datetime, grace_seconds: float = 60.0) -> list[int]:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from storage import events
 from storage.tables import ModelVersion, utcnow
+from storage.events import EventKind
 
 
 def register(session: Session, *, version: str, folder: str, trained_at: str, data_sha256: str, n: int,
@@ -50,7 +51,7 @@ def activate(session: Session, version: str, actor: str, reason: str) -> ModelVe
     before = active(session)
     session.execute(update(ModelVersion).where(ModelVersion.active).values(active=False))
     row.active, row.activated_at = True, utcnow()
-    events.record(session, "model_activated", actor, None, version=version,
+    events.record(session, EventKind.model_activated, actor, None, version=version,
                   previous=before.version if before else None, reason=reason)
     session.flush()
     return row

@@ -8,8 +8,20 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pipeline.errors import UnknownUser, UserExists
+from pipeline.errors import ReviewError
 from storage.tables import ApiToken, LoginAttempt, Role, User, UserSession, aware, utcnow
+
+
+class UserExists(ReviewError):
+    code = "user_exists"
+    http_status = 409
+    user_message = "Ya existe un usuario con ese nombre."
+
+
+class UnknownUser(ReviewError):
+    code = "unknown_user"
+    http_status = 422
+    user_message = "No existe ese usuario o está dado de baja."
 
 
 def add(session: Session, name: str, role: Role, password_hash: str, directorate: str | None = None) -> User:

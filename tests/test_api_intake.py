@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from pipeline.errors import (BodyTooLarge, ContentMismatch, EmptyFile, Forbidden, ImageTooLarge, InvalidInput,
-                             MalformedBody, NotAuthenticated, TextTooLong, TooManyFiles, UnknownChannel,
-                             UnsupportedBody, UnsupportedType)
+from review.errors import (BodyTooLarge, Forbidden, InvalidInput, MalformedBody, NotAuthenticated, TextTooLong,
+                           TooManyFiles, UnknownChannel, UnsupportedBody)
+from watch_folders.errors import ContentMismatch, EmptyFile, ImageTooLarge, UnsupportedType
 from pipeline.queue import TaskQueue
 from review import labels
-from review.app import create_app
+from review.web.app import create_app
 from storage import access
 from storage.tables import Document, Event, Page, Role, State
 from tests.pages import LETTERS, save_pdf, small_page

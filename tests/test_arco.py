@@ -16,9 +16,10 @@ from fpdf import FPDF
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.errors import DocumentNotFound, Forbidden, InvalidInput
-from review import arco, calendar, followup, routing
-from review.app import create_app
+from review.errors import DocumentNotFound, Forbidden, InvalidInput
+from review.reports import arco
+from review.turnos import calendar, followup, routing
+from review.web.app import create_app
 from storage import access
 from storage.tables import Role, utcnow
 from tests.review_helpers import actor, document_in_review, make_user, version_of
@@ -207,7 +208,7 @@ def test_expedientes_left_by_a_stopped_server_are_removed_when_the_app_starts_on
     import os
     import time
 
-    from review.web_admin import SCRATCH_MAX_AGE
+    from review.web.admin import SCRATCH_MAX_AGE
 
     old, recent = ctx.settings.home / ".arco-viejo", ctx.settings.home / ".arco-en-curso"
     for folder in (old, recent):
@@ -220,7 +221,7 @@ def test_expedientes_left_by_a_stopped_server_are_removed_when_the_app_starts_on
 
 
 def test_a_scan_split_into_two_petitions_is_not_handed_whole_to_either_citizen(ctx, concluded, tmp_path):
-    from review import regroup
+    from review.turnos import regroup
     from tests.test_review_documents import add_pages
 
     both = document_in_review(ctx, text="Rosa Ruiz solicita una silla de ruedas.")

@@ -17,9 +17,10 @@ from pipeline import stages
 from pipeline.cli import app as cli_app
 from pipeline.context import Context
 from pipeline.settings import Settings
-from review import admin, routing
-from review.app import create_app
-from review.reclassify import reclassify
+from review import admin
+from review.turnos import routing
+from review.web.app import create_app
+from review.turnos.reclassify import reclassify
 from storage import access, decisions
 from storage.tables import Decision, Directorate, Document, Event, Program, Role, Routing
 from tests.review_helpers import actor, document_in_review, make_user, version_of

@@ -244,7 +244,7 @@ def test_a_name_slip_is_mended_even_where_the_signature_spells_it_right():
 def test_the_review_page_marks_a_repaired_field_to_check_against_the_scan(ctx):
     from fastapi.testclient import TestClient
 
-    from review.app import create_app
+    from review.web.app import create_app
     from storage.tables import Role
     from tests.review_helpers import document_in_review, make_user
     from tests.test_review_web import log_in

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from pipeline.context import Context
 from pipeline.settings import Settings
-from review.app import create_app
+from review.web.app import create_app
 from tests.review_helpers import document_in_review
 
 SHIPPED = Path(__file__).resolve().parent.parent / "models" / "peticiones"

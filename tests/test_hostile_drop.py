@@ -26,14 +26,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from pipeline import errors
+from watch_folders import errors
 from storage import database
 from storage.tables import Document, Page, State
 from tests.conftest import PETICIONES, ROOT
 from tests.hostile import (HealthWatch, Hostile, Made, Served, available, corpus, grow, place, png,
                            user_namespaces)
 from tests.hostile import _deep as deep_folder
-from watch_folders import mail  # noqa: F401  (declares the e-mail refusals, found among RejectedInput's subclasses)
 from watch_folders.channels import CHANNELS
 from watch_folders.names import shown
 from watch_folders.watcher import InboxWatcher
@@ -46,7 +45,7 @@ TAKEN_WITHIN = 20  # seconds from appearing in entrada/ to being recorded, for e
 
 
 def _refusals(cls: type) -> list[type]:
-    """Every kind of refusal, wherever it is declared (watch_folders.mail's own, for e-mails)."""
+    """Every kind of refusal declared so far, its subclasses' subclasses included."""
     return [found for sub in cls.__subclasses__() for found in (sub, *_refusals(sub))]
 
 

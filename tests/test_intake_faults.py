@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from ocr import rasterize
 from pipeline import runner, service
-from pipeline.errors import CorruptFile, EncryptedPdf
+from watch_folders.errors import CorruptFile, EncryptedPdf
 from pipeline.queue import TaskQueue
 from storage import documents
 from storage.tables import Document, State, utcnow
@@ -405,7 +405,7 @@ def test_a_pdf_with_junk_after_its_end_is_read_and_a_truncated_one_refused(tmp_p
 
 
 def test_no_copy_is_started_when_the_archive_disk_has_no_room_for_the_file(tmp_path, monkeypatch):
-    from pipeline.errors import ArchiveFull
+    from watch_folders.errors import ArchiveFull
 
     source, root = tmp_path / "carta.pdf", tmp_path / "archivo"
     source.write_bytes(b"%PDF-1.4 " + b"x" * 5000)
@@ -420,7 +420,7 @@ def test_no_copy_is_started_when_the_archive_disk_has_no_room_for_the_file(tmp_p
 def test_a_disk_that_fills_during_the_copy_is_reported_as_full_and_the_partial_copy_removed(tmp_path, monkeypatch):
     import errno
 
-    from pipeline.errors import ArchiveFull
+    from watch_folders.errors import ArchiveFull
 
     source, root = tmp_path / "carta.pdf", tmp_path / "archivo"
     source.write_bytes(b"%PDF-1.4 " + b"x" * 5000)
@@ -436,7 +436,7 @@ def test_a_disk_that_fills_during_the_copy_is_reported_as_full_and_the_partial_c
 
 
 def test_a_file_that_cannot_be_taken_is_listed_by_status_with_its_reason_until_it_is_taken(settings, home):
-    from pipeline.errors import ArchiveFull
+    from watch_folders.errors import ArchiveFull
     from watch_folders import held
 
     inbox = settings.inbox

@@ -18,7 +18,7 @@ from classifiers.catalogue import DEFAULT_CATALOGUE
 from pipeline.context import Context
 from pipeline.queue import TaskQueue
 from pipeline.settings import Settings
-from review.app import create_app
+from review.web.app import create_app
 from storage.tables import Role
 from tests.conftest import PETICIONES
 from tests.review_helpers import make_user

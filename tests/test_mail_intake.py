@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from pipeline import runner
 from review.roles import Actor
-from review.search import find
+from review.reports.search import find
 from storage import documents
 from storage.tables import Document, Page, Role, State, utcnow
 from tests.pages import LETTERS, save_pdf, small_page

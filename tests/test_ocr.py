@@ -15,7 +15,7 @@ from ocr.cleanup import survey, tone
 from ocr.document import PagePool, read_document
 from ocr.page import PageImage, SourceInfo
 from ocr.reader import OcrOptions, read_page
-from pipeline.errors import CorruptFile
+from watch_folders.errors import CorruptFile
 from tests.pages import LETTERS, dotted_form, render_page, save_pdf, small_page
 
 OPTIONS = OcrOptions("spa", 60)

@@ -13,7 +13,7 @@ import time
 from sqlalchemy import select
 
 from pipeline import runner
-from review.app import create_app
+from review.web.app import create_app
 from storage.tables import Document, Page, StageRun, State
 from tests.pages import LETTERS, save_pdf, small_page
 from tests.test_runner import intake

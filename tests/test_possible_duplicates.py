@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from classifiers import fingerprint as fp
-from review import routing, views
-from review.app import create_app
+from review.turnos import routing
+from review.reports import views
+from review.web.app import create_app
 from storage import database, fingerprints
 from storage.tables import Role, SimilarText
 from tests.review_helpers import actor, document_in_review, make_user, version_of

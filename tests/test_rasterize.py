@@ -13,7 +13,7 @@ from pypdf.generic import RectangleObject
 from ocr import rasterize
 from ocr.document import PagePool, read_document
 from ocr.reader import OcrOptions
-from pipeline.errors import ContentMismatch, CorruptFile, ImageTooLarge, PageSizeAbsurd, TooManyPages
+from watch_folders.errors import ContentMismatch, CorruptFile, ImageTooLarge, PageSizeAbsurd, TooManyPages
 from tests.damage import save_oriented
 from tests.pages import LETTERS, render_page, save_pdf, save_tiff, small_page
 

@@ -13,8 +13,10 @@ import time
 import pytest
 from sqlalchemy import select, update
 
-from pipeline import service
-from review import followup, labels, reminders, routing
+from review import service
+from review.turnos import followup, routing
+from review import labels
+from review.notify import reminders
 from storage import reminders as store
 from storage import routing as turnos
 from storage.tables import Event, Reminder, Role, Routing

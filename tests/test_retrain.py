@@ -17,7 +17,7 @@ from classifiers.corpus import SEED
 from pipeline import retrain
 from pipeline.context import Context
 from pipeline.settings import Settings
-from review import routing
+from review.turnos import routing
 from storage import locks, model_versions
 from storage.tables import Role
 from tests.review_helpers import actor, document_in_review, make_user, version_of

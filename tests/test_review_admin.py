@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from review import routing
-from review.app import create_app
+from review.turnos import routing
+from review.web.app import create_app
 from storage import access, catalogue
 from storage.tables import Directorate, Event, Role, Routing, User
 from tests.review_helpers import PASSWORD, actor, document_in_review, make_user, version_of
@@ -159,7 +159,7 @@ def test_gerencia_exports_the_turnados_list_as_csv_and_the_export_is_logged(ctx,
 def test_the_csv_export_reads_the_petitioners_in_chunks(ctx, monkeypatch):
     """A list longer than one chunk (500 turnos in production; 1 here) keeps every row's petitioner: SQLite
     refuses a query with more parameters than it allows, so the folios go in chunks."""
-    from review import export
+    from review.reports import export
 
     make_user(ctx, "ana", Role.revisor)
     make_user(ctx, "gina", Role.gerente)
@@ -176,7 +176,7 @@ def test_the_csv_export_reads_the_petitioners_in_chunks(ctx, monkeypatch):
 
 
 def test_an_enlace_is_given_an_active_directorate_whether_created_or_changed(ctx):
-    from pipeline.errors import UnknownDirectorate
+    from review.errors import UnknownDirectorate
     from review import admin
     from tests.review_helpers import actor
 

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from review import auth
-from review.app import create_app
+from review.web.app import create_app
 from storage import access
 from storage.tables import Document, Role, Routing, State
 from tests.review_helpers import document_in_review, make_user, version_of

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from fastapi.testclient import TestClient
 
-from review import calendar
-from review.app import create_app
+from review.turnos import calendar
+from review.web.app import create_app
 from storage import access
 from storage.tables import Document, Role, State, utcnow
 from tests.review_helpers import document_in_review, make_user, version_of

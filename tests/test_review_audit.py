@@ -9,8 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from review import audit, calendar, followup, routing
-from review.app import create_app
+from review.reports import audit
+from review.turnos import calendar, followup, routing
+from review.web.app import create_app
 from storage import access, documents
 from storage import routing as turnos
 from storage.tables import Decision, FollowUp, Role, Routing, utcnow

@@ -15,9 +15,10 @@ from sqlalchemy import update
 
 from classifiers.catalogue import load_default
 from classifiers.suggestion import Suggestion
-from review import audit, calendar, followup, routing
-from review.app import create_app
-from review.audit_models import RetrainRules
+from review.reports import audit
+from review.turnos import calendar, followup, routing
+from review.web.app import create_app
+from review.reports.audit_models import RetrainRules
 from storage import documents, model_versions
 from storage.tables import Decision, Program, Role, utcnow
 from tests.review_helpers import actor, document_in_review, make_user, version_of
@@ -215,7 +216,7 @@ def test_on_a_phone_the_tables_scroll_inside_and_the_page_does_not_widen(ctx, of
     with TestClient(create_app(ctx), follow_redirects=False) as client:
         log_in(client, "gina")
         html = client.get("/auditoria").text
-    css = (Path(__file__).resolve().parent.parent / "review" / "static" / "app.css").read_text(encoding="utf-8")
+    css = (Path(__file__).resolve().parent.parent / "review" / "web" / "static" / "app.css").read_text(encoding="utf-8")
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(chromium), headless=True)
         try:

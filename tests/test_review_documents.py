@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from review.app import create_app
+from review.web.app import create_app
 from storage import access, decisions, documents
 from storage.tables import Event, Role
 from tests.review_helpers import document_in_review, make_user, version_of
@@ -65,7 +65,7 @@ def add_pages(ctx, document_id: int, texts: list[str]) -> None:
     """Pages 2.. for a document made by document_in_review, and a page PDF with its text for every page."""
     from fpdf import FPDF
 
-    from pipeline.stages import page_pdf, searchable_pdf
+    from pipeline.paths import page_pdf, searchable_pdf
     from storage.tables import Document, Page
 
     with ctx.sessions.begin() as session:
@@ -96,7 +96,7 @@ def pdf_text(path) -> str:
 
 
 def test_a_reviewer_splits_two_letters_scanned_together_and_merges_them_back(ctx, client):
-    from pipeline.stages import searchable_pdf
+    from pipeline.paths import searchable_pdf
     from storage.tables import Document, Page, State
 
     make_user(ctx, "ana", Role.revisor)
@@ -149,9 +149,9 @@ def test_a_reviewer_splits_two_letters_scanned_together_and_merges_them_back(ctx
 
 
 def test_merge_needs_another_document_in_review_and_a_reviewer(ctx, client):
-    from review import regroup
-    from pipeline.errors import Forbidden, InvalidInput, NotReviewable
-    from review import routing
+    from review.turnos import regroup
+    from review.errors import Forbidden, InvalidInput, NotReviewable
+    from review.turnos import routing
     from tests.review_helpers import actor
 
     make_user(ctx, "ana", Role.revisor)

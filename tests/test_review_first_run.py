@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from review.app import create_app
+from review.web.app import create_app
 from storage.tables import Role
 from tests.review_helpers import make_user
 

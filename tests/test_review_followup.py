@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from fpdf import FPDF
 from sqlalchemy import select
 
-from review import calendar, routing
-from review.app import create_app
+from review.turnos import calendar, routing
+from review.web.app import create_app
 from storage import access
 from storage.tables import Document, Event, Role, Routing, State, utcnow
 from tests.review_helpers import actor, document_in_review, make_user, version_of

@@ -14,8 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from review import routing, views
-from review.app import create_app
+from review.turnos import routing
+from review.reports import views
+from review.web.app import create_app
 from storage.tables import Directorate, Event, Role, RoutingMail
 from tests.review_helpers import actor, document_in_review, make_user, version_of
 from tests.test_review_web import log_in
@@ -268,7 +269,7 @@ def test_a_directorate_without_email_gets_files_only(ctx, smtp, monkeypatch):
 def test_the_running_service_retries_a_pending_mail_without_a_restart(ctx, smtp, monkeypatch):
     import time
 
-    from pipeline import service
+    from review import service
 
     server = smtp()
     port = server.port

@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 from fastapi.testclient import TestClient
 
-from pipeline.errors import Forbidden, InvalidInput, NotReviewable, StaleVersion
-from review import followup, routing
-from review.app import create_app
+from review.errors import Forbidden, InvalidInput, NotReviewable, StaleVersion
+from review.turnos import followup, routing
+from review.web.app import create_app
 from storage import access, decisions
 from storage import routing as turnos
 from storage.tables import Role

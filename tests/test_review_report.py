@@ -9,9 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from pipeline.errors import Forbidden, InvalidInput, UnknownDirectorate
-from review import audit, calendar, followup, report, routing
-from review.app import create_app
+from review.errors import Forbidden, InvalidInput, UnknownDirectorate
+from review.reports import audit, report
+from review.turnos import calendar, followup, routing
+from review.web.app import create_app
 from storage import access, documents
 from storage import routing as turnos
 from storage.tables import Document, Role, State, utcnow

@@ -9,8 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from review import calendar, routing, views
-from review.app import create_app
+from review.turnos import calendar, routing
+from review.reports import views
+from review.web.app import create_app
 from storage.tables import Role, Routing, utcnow
 from tests.review_helpers import actor, document_in_review, make_user, version_of
 from tests.test_review_web import log_in

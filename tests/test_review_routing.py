@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
-from pipeline.errors import NotReviewable, StaleVersion, TooManyAttempts, UnknownDirectorate, UnknownProgram, Forbidden
-from review import auth, calendar, routing
-from review.slip import SlipData, render
+from review.errors import Forbidden, NotReviewable, StaleVersion, TooManyAttempts, UnknownDirectorate, UnknownProgram
+from review import auth
+from review.turnos import calendar, routing
+from review.turnos.slip import SlipData, render
 from storage import access
 from storage import routing as turnos
 from storage.tables import AccessEntry, Document, Event, Role, Routing, State

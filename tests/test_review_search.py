@@ -10,9 +10,10 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from review import calendar, followup, routing, search
-from review.app import create_app
-from pipeline.errors import InvalidInput
+from review.turnos import calendar, followup, routing
+from review.reports import search
+from review.web.app import create_app
+from review.errors import InvalidInput
 from storage import access, database
 from storage import search as keys
 from storage.tables import Role, SearchKey, State, utcnow

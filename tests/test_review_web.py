@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from fpdf import FPDF
 
-from review.app import create_app
+from review.web.app import create_app
 from storage import access
 from storage.tables import Role
 from tests.review_helpers import PASSWORD, document_in_review, make_user, version_of
@@ -215,7 +215,7 @@ def test_a_phone_petition_is_captured_into_the_inbox_as_a_pdf_with_text(ctx, cli
 def test_an_admin_adds_office_closures_that_deadlines_skip(ctx, client):
     import datetime as dt
 
-    from review import calendar
+    from review.turnos import calendar
     from storage import routing as turnos
 
     make_user(ctx, "root", Role.admin)

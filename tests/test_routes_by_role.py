@@ -18,8 +18,9 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from review import auth, followup, routing
-from review.app import create_app
+from review import auth
+from review.turnos import followup, routing
+from review.web.app import create_app
 from storage.tables import (AccessEntry, ApiToken, Decision, Directorate, Document, Event, FollowUp, OfficeClosure,
                             Program, Role, Routing, Transcription, User)
 from tests.review_helpers import actor, document_in_review, make_user, version_of

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from starlette.routing import Mount
 
-from review.app import create_app
+from review.web.app import create_app
 from storage.tables import AccessEntry, Decision, Document, Event
 from tests.review_helpers import document_in_review
 

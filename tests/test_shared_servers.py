@@ -76,8 +76,9 @@ def test_postgresql_routes_with_unique_folios_under_concurrency_and_keeps_the_ac
 
     from fastapi.testclient import TestClient
 
-    from review import auth, routing
-    from review.app import create_app
+    from review import auth
+    from review.turnos import routing
+    from review.web.app import create_app
     from storage.tables import Role, Routing
     from tests.review_helpers import actor, document_in_review, make_user, version_of
 

@@ -8,7 +8,7 @@ import stat
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from review import followup, routing
+from review.turnos import followup, routing
 from storage import access
 from storage.tables import Role
 from tests.review_helpers import actor, document_in_review, make_user, version_of

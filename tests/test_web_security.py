@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pipeline.context import Context
-from review.app import create_app
+from review.web.app import create_app
 from storage.tables import Role
 from tests.review_helpers import PASSWORD, actor, document_in_review, make_user, version_of
 from tests.test_review_web import csrf_of, log_in
@@ -145,7 +145,7 @@ def test_forms_have_few_fields_of_bounded_size(ctx, client):
 
 
 def test_an_answer_upload_past_its_size_is_refused_as_it_arrives(ctx, client):
-    from review import followup, routing
+    from review.turnos import followup, routing
 
     make_user(ctx, "ana", Role.revisor)
     document_id = document_in_review(ctx)
@@ -329,7 +329,7 @@ def test_both_csv_exports_neutralise_formulas(ctx, client):
     import csv
     import io
 
-    from review import routing
+    from review.turnos import routing
 
     make_user(ctx, "ana", Role.revisor)
     make_user(ctx, "gina", Role.gerente)
@@ -467,7 +467,8 @@ def test_truncate_cannot_empty_the_logs_on_postgresql(tmp_path):
 
 
 def test_an_underscore_in_a_directorate_code_matches_only_itself(ctx, client):
-    from review import admin, routing
+    from review import admin
+    from review.turnos import routing
 
     make_user(ctx, "admin1", Role.admin)
     make_user(ctx, "ana", Role.revisor)
@@ -489,7 +490,7 @@ SPANISH = ("Revise", "Revísela", "No existe", "no es válid", "máximo", "formu
 
 
 def test_absurd_ids_dates_and_texts_are_4xx_in_spanish(ctx):
-    from review import routing
+    from review.turnos import routing
 
     make_user(ctx, "admin1", Role.admin)
     make_user(ctx, "ana", Role.revisor)
@@ -563,7 +564,7 @@ def test_the_turnados_listing_is_in_the_access_log(ctx, client):
 @pytest.mark.parametrize("password", ["12345678", "password", "Password1", "qwertyuiop", "aaaaaaaaaaaa",
                                       "contraseña", "abcdefghijkl", "ana-ana-2026", "Admin12345!"])
 def test_weak_passwords_are_refused_in_spanish(ctx, password):
-    from pipeline.errors import InvalidInput
+    from review.errors import InvalidInput
     from review import auth
 
     role = Role.admin if password != "ana-ana-2026" else Role.revisor
@@ -574,7 +575,7 @@ def test_weak_passwords_are_refused_in_spanish(ctx, password):
 
 
 def test_an_admin_needs_a_longer_password_than_staff(ctx):
-    from pipeline.errors import InvalidInput
+    from review.errors import InvalidInput
     from review import auth
 
     auth.add_user(ctx, "ana", Role.revisor, "Girasol-73")  # 10 characters: enough for staff

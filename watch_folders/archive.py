@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import ArchiveFull, NotARegularFile, UnreadableFile
+from pipeline import paths
+from watch_folders.errors import ArchiveFull, NotARegularFile, UnreadableFile
 from storage.files import fsync_folder
 from watch_folders.names import NAME_MAX, bounded, shown
 
@@ -106,7 +107,7 @@ def store(source: Path, archive: Path) -> Archived:
         sha = digest.hexdigest()
         if sha256_of(temporary) != sha:
             raise OSError(f"la copia de {source.name} en el archivo no coincide con el original")
-        relative = Path(sha[:2]) / sha[2:4] / f"{sha}{source.suffix.lower()}"
+        relative = paths.archived(sha, source.suffix)
         final = archive / relative
         final.parent.mkdir(parents=True, exist_ok=True)
         if final.exists() and sha256_of(final) == sha:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.errors import BadFileName, EmptyFile, LinkRefused, NotARegularFile, RejectedInput, UnsupportedType
+from pipeline.errors import RejectedInput
+from watch_folders.errors import BadFileName, EmptyFile, LinkRefused, NotARegularFile, UnsupportedType
 from storage import documents
 from storage.files import fsync_folder
 from storage.tables import State

@@ -1,6 +1,6 @@
 """An e-mail (.eml, RFC 5322) as a petition: who sent it, when, about what, its body as text and the attachments
-that hold pages (PDF, images). Whatever cannot be a petition's page is refused with its reason, never dropped
-silently: the whole message then goes to quarantine, where staff can open it.
+that hold pages (PDF, images). Whatever cannot be a petition's page is refused with its reason (watch_folders.errors),
+never dropped silently: the whole message then goes to quarantine, where staff can open it.
 
 Parsing only (the standard library's `email`); making the message one PDF is the pipeline's (pipeline/stages.py).
 """
@@ -17,7 +17,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
-from pipeline.errors import RejectedInput
+from watch_folders.errors import AttachmentRefused, EmptyMail, MailTooLarge, MalformedMail, UnknownCharset
 
 EXTENSION = ".eml"
 MAX_BYTES = 60 * 1024 * 1024  # a whole message; mail servers rarely pass more than 25-50 MB
@@ -31,36 +31,6 @@ _EXTENSION_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "i
 _REFUSED = re.compile(r"\.(zip|rar|7z|tar|gz|tgz|bz2|xz|exe|msi|bat|cmd|com|scr|js|vbs|jar|ps1|sh|dll|apk|iso)$",
                       re.IGNORECASE)
 _REFUSED_TYPES = ("application/zip", "application/x-", "application/java-archive", "application/vnd.microsoft.portable-executable")
-
-
-class MalformedMail(RejectedInput):
-    code = "malformed_mail"
-    user_message = ("El correo está mal formado (su estructura MIME no se puede leer). Ábralo en cuarentena con un "
-                    "programa de correo y capture la petición a mano si corresponde.")
-
-
-class UnknownCharset(RejectedInput):
-    code = "unknown_charset"
-    user_message = ("El correo usa una codificación de caracteres que no se reconoce. Ábralo en cuarentena con un "
-                    "programa de correo y capture la petición a mano si corresponde.")
-
-
-class EmptyMail(RejectedInput):
-    code = "empty_mail"
-    user_message = "El correo no trae texto ni archivos adjuntos: no hay petición que leer."
-
-
-class AttachmentRefused(RejectedInput):
-    code = "attachment_refused"
-    user_message = ("El correo trae un archivo adjunto que no se abre por seguridad o que no es una página (un "
-                    "archivo comprimido, un programa u otro formato). Revise el correo en cuarentena y, si trae "
-                    "una petición, pida al ciudadano que la envíe en PDF o como foto.")
-
-
-class MailTooLarge(RejectedInput):
-    code = "mail_too_large"
-    user_message = ("El correo o alguno de sus adjuntos pasa del tamaño permitido. Revíselo en cuarentena y pida al "
-                    "ciudadano que lo envíe en partes.")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Notifications: mail as a transport handed finished messages, and the daily reminders."""

@@ -1,0 +1,59 @@
+"""The turnados list as a spreadsheet (CSV in UTF-8 with a BOM, so Excel shows the accents) for gerencia and
+administración. Only CSV: openpyxl is not installed in this environment."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from sqlalchemy.orm import Session
+
+from review.errors import UnknownDirectorate
+from review.turnos import calendar
+from review.reports import spreadsheet, views
+from review.roles import Actor, require
+from storage import catalogue, decisions
+from storage import routing as turnos
+from storage.tables import Directorate
+
+COLUMNS = ("Folio", "Documento", "Canal", "Recibido", "Turnado", "Peticionario", "Municipio", "Asunto", "Programa",
+           "Dirección responsable", "Con copia a", "Instrucción", "Días hábiles de plazo", "Fecha límite",
+           "Días hábiles restantes", "Semáforo")
+CHUNK = 500
+LIGHTS = {"vencido": "vencido", "por-vencer": "por vencer", "en-tiempo": "en tiempo"}
+
+
+def countdown(today: dt.date, due_date: str, closed: set[dt.date]) -> tuple[int, str]:
+    """Business days left to a turno's due date (ISO, as views.routed gives it) and its traffic light."""
+    left = calendar.business_days_between(today, dt.date.fromisoformat(due_date), closed)
+    return left, calendar.light(left)
+
+
+def routed_csv(session: Session, actor: Actor, directorate: str | None, timezone: str, today: dt.date) -> tuple[str, int]:
+    """The CSV text of the turnos in attention (one directorate's or all) and how many rows it holds."""
+    require(actor, "export")
+    known = catalogue.load(session)
+    if directorate is not None and session.get(Directorate, directorate) is None:  # an inactive one is fine
+        raise UnknownDirectorate(directorate)  # also keeps the download's file name to a catalogue code
+    rows = views.routed(session, actor, directorate, limit=100_000)
+    names = {d.code: d.name for d in known.directorates}
+    programs = {p.code: p.name for p in known.programs}
+    closed = turnos.closures(session)
+    ids = [r["document_id"] for r in rows]
+    fields: dict[int, dict] = {}  # the petitioner as last confirmed (a rectificación after routing included)
+    for start in range(0, len(ids), CHUNK):  # in chunks: SQLite takes a bounded number of parameters per query
+        fields.update(decisions.confirmed_fields_of(session, ids[start:start + CHUNK]))
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = spreadsheet.writer(out)  # formulas neutralised
+    writer.writerow(COLUMNS)
+    for r in rows:
+        f = fields.get(r["document_id"], {})
+        left, lit = countdown(today, r["due_date"], closed)
+        writer.writerow([r["folio"], r["document_id"], r["channel"], r["received_on"],
+                         calendar.local_time(r["routed_at"], timezone), f.get("name", ""), f.get("municipality", ""),
+                         f.get("subject") or f.get("request", ""), programs.get(r["program"], r["program"] or ""),
+                         names.get(r["directorate"], r["directorate"]),
+                         "; ".join(names.get(c, c) for c in r["copies"]), r["instruction"], r["deadline_days"],
+                         r["due_date"], left, LIGHTS[lit]])
+    return out.getvalue(), len(rows)

@@ -1,0 +1,106 @@
+"""Business days (días hábiles): Monday to Friday, minus Mexico's official holidays and the office's closures.
+
+The official holidays are those of the Ley Federal del Trabajo, art. 74, as the `holidays` library knows them
+(including the first of October every six years, when the federal executive changes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from storage.tables import aware
+
+
+# The days the office can mean: a petition, a closure, an answer or a report period outside these is a typing error,
+# and the extremes of Python's dates overflow the arithmetic of periods and deadlines (a 500 instead of a 422).
+FIRST_DAY, LAST_DAY = dt.date(1990, 1, 1), dt.date(2199, 12, 31)
+
+
+def check_day(day: dt.date, what: str = "fecha") -> dt.date:
+    """`day` if the office can mean it (FIRST_DAY to LAST_DAY), else InvalidInput with a Spanish message."""
+    from review.errors import InvalidInput
+
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(f"{what}: {day.isoformat()} out of range",
+                           user_message=f"La fecha «{what}» ({day.isoformat()}) está fuera del rango que admite el "
+                                        f"sistema ({FIRST_DAY.year} a {LAST_DAY.year}). Revísela.")
+    return day
+
+
+@lru_cache(maxsize=64)
+def _official(year: int) -> frozenset[dt.date]:
+    return frozenset(holidays.country_holidays("MX", years=year))
+
+
+def official_holidays(year: int) -> dict[dt.date, str]:
+    """The year's official holidays with their Spanish names."""
+    return dict(holidays.country_holidays("MX", years=year, language="es"))
+
+
+def is_business_day(day: dt.date, closures: Collection[dt.date] = ()) -> bool:
+    """Weekday, not an official holiday, not a day the office closed."""
+    return day.weekday() < 5 and day not in _official(day.year) and day not in closures
+
+
+def add_business_days(start: dt.date, days: int, closures: Iterable[dt.date] = ()) -> dt.date:
+    """The date on which `days` business days after `start` have run; `start` itself does not count.
+
+    A petition received on Friday with 1 day is due Monday; received on a Saturday, also Monday.
+    """
+    if days < 0:
+        raise ValueError("days must be zero or more")
+    closed = frozenset(closures)
+    day = start
+    counted = 0
+    while counted < days:
+        day += dt.timedelta(days=1)
+        if is_business_day(day, closed):
+            counted += 1
+    return day
+
+
+def business_days_between(start: dt.date, end: dt.date, closures: Iterable[dt.date] = ()) -> int:
+    """Business days after `start` up to and including `end` (negative when `end` is before `start`)."""
+    if end < start:
+        return -business_days_between(end, start, closures)
+    closed = frozenset(closures)
+    count, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        if is_business_day(day, closed):
+            count += 1
+    return count
+
+
+def local_date(moment: dt.datetime, timezone: str) -> dt.date:
+    """The office's calendar date of a stored (UTC) moment."""
+    return aware(moment).astimezone(ZoneInfo(timezone)).date()
+
+
+def local_time(moment: dt.datetime | str | None, timezone: str) -> str:
+    """A stored (UTC) moment, or its ISO text, as the office's clock shows it: "2026-11-25 01:13"."""
+    if not moment:
+        return ""
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    return aware(moment).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+# The traffic light (semáforo) of a turno: what the turnados page, its export and the reminders show.
+SOON = 2  # business days left at which a turno is "por vencer"
+
+
+def light(days_left: int) -> str:
+    """"vencido", "por-vencer" or "en-tiempo" from the business days left to the due date."""
+    return "vencido" if days_left < 0 else "por-vencer" if days_left <= SOON else "en-tiempo"
+
+
+def in_time_from(today: dt.date, closed: Collection[dt.date]) -> dt.date:
+    """The first due date that is "en tiempo" today: a turno due before it (and not before today) is por vencer,
+    i.e. has at most SOON business days left. Lets a query filter by the light without counting per row."""
+    return add_business_days(today, SOON + 1, closed)

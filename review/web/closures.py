@@ -1,0 +1,94 @@
+"""The office closures (días inhábiles) that deadlines skip, and the manual capture of a petition."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from pipeline.errors import ReviewError
+from review.errors import InvalidInput
+from review import dates
+from review.roles import log_access, require
+from review.turnos import calendar, capture
+from review.web.forms import Viewer, fields, signed_form, viewer
+from review.web.office import today
+from review.web.statuses import status_of
+from review.web.templating import page
+from storage import routing as turnos
+
+router = APIRouter()
+
+
+def closures_page(request: Request, who: Viewer, status: int = 200,
+                  error: ReviewError | None = None) -> HTMLResponse:
+    require(who.actor, "read_queue")
+    year = today(request).year
+    with request.app.state.reads() as session:
+        rows = turnos.closure_list(session)
+    return page(request, "closures.html", who, status, closures=rows, year=year, error=error,
+                official=sorted(calendar.official_holidays(year).items()))
+
+
+@router.get("/cierres", response_class=HTMLResponse)
+def closures(request: Request):
+    return closures_page(request, viewer(request))
+
+
+@router.post("/cierres")
+async def closure_add(request: Request):
+    who, form = await signed_form(request)
+    require(who.actor, "manage_closures")
+    try:
+        day = calendar.check_day(dt.date.fromisoformat(str(form.get("day", ""))), "día")
+    except InvalidInput as error:
+        return await run_in_threadpool(closures_page, request, who, 422, error)
+    except ValueError:
+        return await run_in_threadpool(closures_page, request, who, 422,
+                                       InvalidInput("date", user_message="Escriba una fecha válida."))
+    reason = str(form.get("reason", "")).strip()[:300]
+
+    def add() -> None:
+        with request.app.state.ctx.sessions.begin() as session:
+            turnos.add_closure(session, day, reason, who.actor.name)
+            log_access(session, who.actor, "closure_added", target=dates.day(day))
+
+    await run_in_threadpool(add)
+    return RedirectResponse("/cierres", status_code=303)
+
+
+@router.post("/cierres/{day}/quitar")
+async def closure_remove(request: Request, day: dt.date):
+    who, _ = await signed_form(request)
+    require(who.actor, "manage_closures")
+
+    def remove() -> None:
+        with request.app.state.ctx.sessions.begin() as session:
+            if turnos.remove_closure(session, day):
+                log_access(session, who.actor, "closure_removed", target=dates.day(day))
+
+    await run_in_threadpool(remove)
+    return RedirectResponse("/cierres", status_code=303)
+
+
+@router.get("/captura", response_class=HTMLResponse)
+def capture_form(request: Request, hecho: int = 0):
+    who = viewer(request)
+    require(who.actor, "capture")
+    return page(request, "capture.html", who, channels=capture.CHANNELS, fields=capture.FIELDS, values={},
+                captured=bool(hecho))
+
+
+@router.post("/captura")
+async def capture_post(request: Request):
+    who, form = await signed_form(request)
+    petitioner = fields(form)
+    try:
+        await run_in_threadpool(capture.capture, request.app.state.ctx, who.actor, str(form.get("channel", "")),
+                                str(form.get("text", "")), petitioner)
+    except ReviewError as error:
+        return page(request, "capture.html", who, status_of(error), channels=capture.CHANNELS,
+                    fields=capture.FIELDS, values={k: str(v) for k, v in form.items()}, error=error)
+    return RedirectResponse("/captura?hecho=1", status_code=303)

@@ -1,0 +1,113 @@
+"""A document's page (its text, suggestions, decision form, follow-up) and its files: page images, the searchable
+PDF, the slip and the answers. Every view leaves an access-log entry."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from sqlalchemy.orm import Session
+
+from review.errors import DocumentNotFound
+from pipeline.paths import searchable_pdf, stored
+from review.reports import views
+from review.roles import Actor
+from review.turnos import followup, regroup, routing
+from review.web import images
+from review.web.forms import Viewer, viewer
+from review.web.params import Id
+from review.web.templating import page
+from storage import catalogue
+from storage import routing as turnos
+from storage.tables import Document
+
+router = APIRouter()
+
+
+def extras(session: Session, actor: Actor, doc: dict) -> dict:
+    """What the document page shows besides views.document: where pages came from, what it was merged into."""
+    row = session.get(Document, doc["id"])
+    turno = doc["routing"]  # views.document already read the current turno
+    in_attention = doc["state"] == "routed" and turno is not None
+    responsible = not actor.limited_to_directorate or (turno is not None and turno["directorate"] == actor.directorate)
+    return {"origins": regroup.origins(session, doc["id"]), "duplicate_of": row.duplicate_of if row else None,
+            "may_regroup": actor.may("regroup") and doc["state"] == "review",
+            "turno": followup.history(session, doc["id"]),
+            "may_follow_up": in_attention and actor.may("follow_up") and responsible,
+            "may_return": in_attention and actor.may("return_turno"),
+            "may_rectify": doc["petitioner"] is not None and doc["state"] in ("routed", "concluded")
+                           and actor.may("rectify")}
+
+
+def document_page(request: Request, who: Viewer, document_id: int, status: int = 200, **extra) -> HTMLResponse:
+    """The document's page for this viewer; `extra` (an error) shown with it."""
+    ctx = request.app.state.ctx
+    with request.app.state.reads() as session:
+        doc = views.document(session, who.actor, document_id, ctx.settings.timezone)
+        # The queue's neighbours; an enlace has no queue, only its turnos.
+        limited = who.actor.limited_to_directorate
+        previous, following = (None, None) if limited else views.neighbours(session, document_id)
+        known = catalogue.load(session)
+        extra = {**extras(session, who.actor, doc), **extra}
+    views.log_view(ctx, who.actor, "view_document", document_id)
+    # The form starts from what a reviewer confirmed before (a returned turno), else from the machine's reading.
+    confirmed = doc["petitioner"] or routing.clean_fields(doc["fields"])
+    names = list(routing.FIELD_LABELS) + [n for n in confirmed if n not in routing.FIELD_LABELS]
+    directorate_names = {d.code: d.name for d in known.directorates}
+    return page(request, "document.html", who, status, doc=doc, previous=previous, following=following,
+                programs=known.programs, directorates=known.directorates, directorate_names=directorate_names,
+                directorate_name=directorate_names.get(who.actor.directorate or ""),
+                program_names={p.code: p.name for p in known.programs},
+                field_names=names, field_labels=routing.FIELD_LABELS, field_values=confirmed,
+                instructions=routing.INSTRUCTIONS, low=ctx.settings.low_confidence_word, **extra)
+
+
+@router.get("/documentos/{document_id}", response_class=HTMLResponse)
+def document_view(request: Request, document_id: Id):
+    return document_page(request, viewer(request), document_id)
+
+
+@router.get("/documentos/{document_id}/paginas/{number}.png")
+def page_image(request: Request, document_id: Id, number: Id):
+    ctx, who = request.app.state.ctx, viewer(request)
+    with request.app.state.reads() as session:
+        views.readable(session, who.actor, document_id)
+    path = images.cached_png(ctx, document_id, number)
+    views.log_view(ctx, who.actor, "view_page_image", document_id, f"página {number}")
+    return FileResponse(path, media_type="image/png")
+
+
+@router.get("/documentos/{document_id}/pdf")
+def document_pdf(request: Request, document_id: Id):
+    ctx, who = request.app.state.ctx, viewer(request)
+    with request.app.state.reads() as session:
+        views.readable(session, who.actor, document_id)
+    path = searchable_pdf(ctx, document_id)
+    if not path.is_file():
+        raise DocumentNotFound(str(path), user_message="El PDF de este documento no está disponible.")
+    views.log_view(ctx, who.actor, "download_pdf", document_id, path.name)
+    return FileResponse(path, media_type="application/pdf", filename=path.name)
+
+
+@router.get("/documentos/{document_id}/volante")
+def document_slip(request: Request, document_id: Id):
+    ctx, who = request.app.state.ctx, viewer(request)
+    with request.app.state.reads() as session:
+        views.readable(session, who.actor, document_id)
+        row = turnos.current(session, document_id)
+    path = stored(ctx, row.slip_path) if row and row.slip_path else None
+    if path is None or not path.is_file():
+        raise DocumentNotFound(str(document_id), user_message="Este documento no tiene volante de turno todavía.")
+    views.log_view(ctx, who.actor, "download_slip", document_id, row.folio)
+    return FileResponse(path, media_type="application/pdf", filename=path.name)
+
+
+@router.get("/documentos/{document_id}/respuestas/{followup_id}.pdf")
+def answer_pdf(request: Request, document_id: Id, followup_id: Id):
+    ctx, who = request.app.state.ctx, viewer(request)
+    with request.app.state.reads() as session:
+        views.readable(session, who.actor, document_id)
+        path = followup.answer_file(ctx, session, document_id, followup_id)
+    if not path.is_file():
+        raise DocumentNotFound(str(path), user_message="El archivo de la respuesta no está disponible.")
+    views.log_view(ctx, who.actor, "download_answer", document_id, path.name)
+    return FileResponse(path, media_type="application/pdf", filename=path.name)

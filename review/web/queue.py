@@ -1,0 +1,76 @@
+"""The reviewers' queue, the turnos routed (with their traffic light) and the search by petitioner or folio."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from pipeline.errors import ReviewError
+from review import admin
+from review.reports import export, search, views
+from review.roles import require
+from review.web.forms import viewer
+from review.web.office import today
+from review.web.params import Offset
+from review.web.statuses import status_of
+from review.web.templating import page
+from storage import catalogue
+from storage import routing as turnos
+
+router = APIRouter()
+
+
+@router.get("/cola", response_class=HTMLResponse)
+def queue_page(request: Request, canal: str = "", programa: str = "", banda: str = "", marca: str = "",
+               desde: Offset = 0):
+    ctx, who = request.app.state.ctx, viewer(request)
+    f = views.QueueFilter(canal or None, programa or None, banda or None, marca or None, max(0, desde),
+                          ctx.settings.queue_page_size)
+    with request.app.state.reads() as session:
+        result = views.queue(session, who.actor, f)
+        known = catalogue.load(session)
+    views.log_view(ctx, who.actor, "view_queue", None, f"{result['total']} documentos")  # it shows names
+    return page(request, "queue.html", who, result=result, f=f, bands=views.BANDS, flags=views.FLAGS,
+                programs={p.code: p.name for p in known.programs},
+                directorates={d.code: d.name for d in known.directorates})
+
+
+@router.get("/turnados", response_class=HTMLResponse)
+def routed_page(request: Request, direccion: str = "", semaforo: str = "", desde: Offset = 0):
+    ctx, who, day = request.app.state.ctx, viewer(request), today(request)
+    f = views.RoutedFilter(direccion or None, semaforo if semaforo in export.LIGHTS else None, max(0, desde))
+    with request.app.state.reads() as session:
+        closed = turnos.closures(session)
+        result = views.routed_page(session, who.actor, f, day, closed)
+        known = catalogue.load(session)
+    for row in result["items"]:
+        row["days_left"], row["light"] = export.countdown(day, row["due_date"], closed)
+    views.log_view(ctx, who.actor, "view_routed", None,  # it shows petitioners' names, as the queue does
+                   f"{direccion or 'todas'} {semaforo or ''}: {result['total']} turnos".replace("  ", " "))
+    names = {d.code: d.name for d in known.directorates}
+    return page(request, "routed.html", who, result=result, rows=result["items"], f=f, directorate=direccion,
+                directorates=names, directorate_name=names.get(who.actor.directorate or ""),
+                programs={p.code: p.name for p in known.programs}, lights=export.LIGHTS)
+
+
+@router.get("/buscar", response_class=HTMLResponse)
+def search_page(request: Request, q: str = ""):
+    ctx, who = request.app.state.ctx, viewer(request)
+    require(who.actor, "search")
+    if not q.strip():
+        return page(request, "search.html", who, q="", result=None)
+    try:
+        with request.app.state.reads() as session:
+            result = search.find(session, who.actor, q)
+            directorates, programs = admin.catalogue_rows(session)  # inactive ones too: old turnos name them
+            closed = turnos.closures(session)
+    except ReviewError as error:
+        return page(request, "search.html", who, status_of(error), q=q, result=None, error=error)
+    views.log_view(ctx, who.actor, "search", None, result["query"])
+    for row in result["items"]:
+        if row["due_date"] and row["state"] == "routed":
+            row["days_left"], row["light"] = export.countdown(today(request), row["due_date"], closed)
+    names = {d.code: d.name for d in directorates}
+    return page(request, "search.html", who, q=q, result=result, directorates=names,
+                directorate_name=names.get(who.actor.directorate or ""),
+                programs={p.code: p.name for p in programs})
