@@ -56,7 +56,7 @@ def worker() -> None:
     service.run(ctx, watch=False, work=True, tasks=review.tasks(ctx))
 
 
-for command in (documents_cli.process, documents_cli.ocr, documents_cli.status):
+for command in (documents_cli.process, documents_cli.ocr, documents_cli.status, documents_cli.separador):
     app.command()(command)
 app.command("recordatorios")(review_cli.reminders_command)
 for command in (classifier_cli.train, classifier_cli.corpus, classifier_cli.evaluate, classifier_cli.classify):

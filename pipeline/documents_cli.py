@@ -1,5 +1,5 @@
-"""`peticiones process`, `ocr` and `status`: documents taken in and read now, pages read without storing them,
-and where every document stands (registered in pipeline/cli.py)."""
+"""`peticiones process`, `ocr`, `status` and `separador`: documents taken in and read now, pages read without storing
+them, where every document stands, and the separator sheet for batch scans (registered in pipeline/cli.py)."""
 
 from __future__ import annotations
 
@@ -172,3 +172,20 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Un objeto JSON 
         for row in summary["waiting"]:
             waiting.add_row(Text(row["file"]), row["code"], row["reason"], row["since"] or "", str(row["attempts"]))
         Console().print(waiting)
+
+
+def separador(
+    out: Annotated[Path, typer.Option(help="Archivo PDF a escribir con la hoja separadora, para imprimir.")],
+) -> None:
+    """La hoja separadora: póngala entre cada petición y la siguiente al escanear varias juntas; el escaneo se separa
+    en un documento por petición y la hoja queda fuera."""
+    from ocr.cleanup import separator
+    from ocr.errors import FontMissing
+    from pipeline.terminal import refuse
+
+    try:
+        content = separator.sheet_pdf(Settings().slip_font)
+    except FontMissing as error:
+        refuse(error)
+    out.write_bytes(content)
+    say(f"Hoja separadora en {out}: imprímala y póngala entre cada petición y la siguiente al escanear.")

@@ -48,6 +48,7 @@ ACTIONS = {
     "api_tokens_revoked": "Revocó las claves de API",
     "view_queue": "Vio la cola", "view_routed": "Vio los turnados", "view_document": "Vio el documento", "view_page_image": "Vio la imagen de una página",
     "download_pdf": "Descargó el PDF", "download_slip": "Descargó el volante", "download_answer": "Descargó la respuesta",
+    "download_receipt": "Imprimió el acuse de recibo", "download_separator": "Descargó la hoja separadora",
     "view_access_log": "Consultó la bitácora", "view_users": "Consultó los usuarios",
     "view_audit": "Consultó la auditoría", "view_report": "Consultó el informe de atención", "search": "Buscó", "rectify": "Corrigió los datos del peticionario",
     "arco_access": "Exportó el expediente de un peticionario (derecho de acceso)", "export": "Exportó una lista",

@@ -92,3 +92,35 @@ def test_a_single_page_is_never_taken_for_a_separator(ctx, tmp_path, sheet):
     document_id = process(ctx, save_pdf(tmp_path / "una.pdf", [sheet], resolution=150))
     with ctx.sessions() as session:
         assert session.get(Document, document_id).state == State.review  # one page is a petition, whatever it is
+
+
+def test_the_separator_sheet_is_printed_from_captura_and_from_the_command_line(ctx, tmp_path):
+    import subprocess
+    import sys
+
+    from fastapi.testclient import TestClient
+
+    from review.web.app import create_app
+    from storage.tables import Role
+    from tests.review_helpers import make_user
+    from tests.test_review_web import log_in
+
+    make_user(ctx, "caro", Role.capturista)
+    make_user(ctx, "gina", Role.gerente)
+    with TestClient(create_app(ctx), follow_redirects=False) as client:
+        log_in(client, "caro")
+        assert 'href="/captura/hoja-separadora.pdf"' in client.get("/captura").text
+        answer = client.get("/captura/hoja-separadora.pdf")
+        assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+        client.cookies.clear()
+        log_in(client, "gina")
+        assert client.get("/captura/hoja-separadora.pdf").status_code == 403
+    printed = tmp_path / "hoja.pdf"
+    printed.write_bytes(answer.content)
+    [page] = rasterize.iter_pages(printed, rasterize.inspect(printed, 10, 10**8), 200, 10**8)
+    assert separator.is_separator(page.pixels if page.pixels.ndim == 2 else page.pixels.mean(axis=2).astype(np.uint8))
+    out = tmp_path / "cli.pdf"
+    done = subprocess.run([sys.executable, "-m", "pipeline", "separador", "--out", str(out)], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PETICIONES_HOME": str(ctx.settings.home)})
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().startswith(b"%PDF") and "hoja separadora" in (done.stdout + done.stderr).lower()

@@ -67,10 +67,12 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/cierres/{day}/quitar"): ADMIN,
     ("GET", "/captura"): CAPTURE,
     ("POST", "/captura"): CAPTURE,
+    ("GET", "/captura/hoja-separadora.pdf"): CAPTURE,
     ("GET", "/documentos/{document_id}"): READ,
     ("GET", "/documentos/{document_id}/paginas/{number}.png"): READ,
     ("GET", "/documentos/{document_id}/pdf"): READ,
     ("GET", "/documentos/{document_id}/volante"): READ,
+    ("GET", "/documentos/{document_id}/acuse.pdf"): CAPTURE,  # printed for the citizen by who receives petitions
     ("GET", "/documentos/{document_id}/respuestas/{followup_id}.pdf"): READ,
     ("POST", "/documentos/{document_id}/confirmar"): DECIDE,
     ("POST", "/documentos/{document_id}/no-es-peticion"): DECIDE,

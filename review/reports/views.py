@@ -178,7 +178,7 @@ def document(session: Session, actor: Actor, document_id: int, timezone: str) ->
                           "source": p.source, "error_code": p.error_code, "error": p.error, "words": p.words or []})
     return {
         "id": d.id, "version": d.version, "state": d.state.value, "channel": d.channel,
-        "received_at": _iso(d.received_at), "received_on": calendar.local_date(d.received_at, timezone).isoformat(),
+        "reception_folio": documents.reception_folio(d), "received_at": _iso(d.received_at), "received_on": calendar.local_date(d.received_at, timezone).isoformat(),
         "original_name": d.original_name, "page_count": d.page_count, "reason_code": d.reason_code, "reason": d.reason,
         "pages": page_list, "text": "\n\n".join(p["text"] for p in page_list if p["text"]),
         "suggestions": {target: suggestion_json(s) for target, s in suggested.items()},

@@ -10,14 +10,16 @@ import secrets
 from pathlib import Path
 
 from fpdf import FPDF
+from sqlalchemy import select
 
 from pipeline.context import Context
 from review.errors import InvalidInput, SlipFontMissing
 from review.turnos import calendar
 from review import labels
 from review.roles import Actor, log_access, require
+from storage import documents
 from storage.files import write_atomic
-from storage.tables import utcnow
+from storage.tables import AccessEntry, Document, utcnow
 
 CHANNELS = {code: labels.CHANNELS[code] for code in ("telefono", "presencial")}  # what the capture page offers
 # Labels written in the PDF before each value: the extraction reads them as cues.
@@ -80,3 +82,20 @@ def _render(ctx: Context, actor: Actor, channel: str, text: str, petitioner: dic
         pdf.ln(4)
         pdf.multi_cell(width, 6, f"Atentamente,\n{petitioner['name']}", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def recent(session, actor: Actor, limit: int = 10) -> list[dict]:
+    """This person's latest captures, newest first, each with its reception folio once the watcher has taken it in
+    (a few seconds after the capture) and its document's id, for the acuse de recibo."""
+    entries = session.scalars(select(AccessEntry).where(AccessEntry.user_id == actor.user_id,
+                                                        AccessEntry.action == "capture")
+                              .order_by(AccessEntry.id.desc()).limit(limit)).all()
+    found = []
+    for entry in entries:
+        channel, _, name = (entry.target or "").partition("/")
+        document = session.scalar(select(Document).where(Document.original_name == name,
+                                                         Document.channel == channel).limit(1))
+        found.append({"name": name, "channel": channel, "at": entry.at,
+                      "document_id": document.id if document else None,
+                      "folio": documents.reception_folio(document) if document else None})
+    return found

@@ -26,6 +26,7 @@ from review.web.params import MAX_INT, Id
 from review.web.routes import attach
 from review.web.statuses import status_of
 from review.roles import Actor, require
+from storage import documents
 from storage.tables import Document
 
 _bearer = HTTPBearer(auto_error=False, description="Token de `peticiones users token NOMBRE`.")
@@ -105,6 +106,7 @@ class ReceivedOut(BaseModel):
     id: int = Field(description="The new document (or, for a duplicate, its own record pointing at the original).")
     state: str = Field(description="received (queued for reading and classification) or duplicate.")
     duplicate_of: int | None = Field(None, description="The document already held with the same content.")
+    reception_folio: str = Field(description="The folio the citizen is given (REC-2026-000123); Buscar finds it.")
 
 
 # The body of POST /documents is read by review/web/bodies.py (bounded as it arrives), so it is described here.
@@ -226,8 +228,9 @@ async def post_documents(request: Request, who: Actor = Depends(actor)) -> Recei
             queue = request.app.state.queue.get()
             intake = await run_in_threadpool(reception.receive_files, ctx, queue, who, channel, uploads)
     with request.app.state.reads() as session:
-        original = session.get(Document, intake.document_id).duplicate_of
-    return ReceivedOut(id=intake.document_id, state=intake.state.value, duplicate_of=original)
+        received = session.get(Document, intake.document_id)
+        original, folio = received.duplicate_of, documents.reception_folio(received)
+    return ReceivedOut(id=intake.document_id, state=intake.state.value, duplicate_of=original, reception_folio=folio)
 
 
 @router.get("/documents/{document_id}", summary="A document: state, pages, text, suggestions, fields, folio, history")

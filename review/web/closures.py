@@ -8,11 +8,15 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from ocr.cleanup import separator
+
 from pipeline.errors import ReviewError
 from review.errors import InvalidInput
 from review import dates
 from review.roles import log_access, require
+from review.reports import views
 from review.turnos import calendar, capture
+from review.web.downloads import attachment
 from review.web.forms import Viewer, fields, signed_form, viewer
 from review.web.office import today
 from review.web.statuses import status_of
@@ -77,8 +81,20 @@ async def closure_remove(request: Request, day: dt.date):
 def capture_form(request: Request, hecho: int = 0):
     who = viewer(request)
     require(who.actor, "capture")
+    with request.app.state.reads() as session:
+        recent = capture.recent(session, who.actor)
     return page(request, "capture.html", who, channels=capture.CHANNELS, fields=capture.FIELDS, values={},
-                captured=bool(hecho))
+                captured=bool(hecho), recent=recent)
+
+
+@router.get("/captura/hoja-separadora.pdf")
+def separator_sheet(request: Request):
+    """The sheet to put between petitions scanned together (a batch is split at each one)."""
+    ctx, who = request.app.state.ctx, viewer(request)
+    require(who.actor, "capture")
+    content = separator.sheet_pdf(ctx.settings.slip_font)
+    views.log_view(ctx, who.actor, "download_separator", None)
+    return attachment(content, "application/pdf", "hoja-separadora.pdf")
 
 
 @router.post("/captura")
@@ -89,6 +105,8 @@ async def capture_post(request: Request):
         await run_in_threadpool(capture.capture, request.app.state.ctx, who.actor, str(form.get("channel", "")),
                                 str(form.get("text", "")), petitioner)
     except ReviewError as error:
+        with request.app.state.reads() as session:
+            recent = capture.recent(session, who.actor)
         return page(request, "capture.html", who, status_of(error), channels=capture.CHANNELS,
-                    fields=capture.FIELDS, values={k: str(v) for k, v in form.items()}, error=error)
+                    fields=capture.FIELDS, values={k: str(v) for k, v in form.items()}, error=error, recent=recent)
     return RedirectResponse("/captura?hecho=1", status_code=303)

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 from review.errors import DocumentNotFound
 from pipeline.paths import searchable_pdf, stored
 from review.reports import views
-from review.roles import Actor
-from review.turnos import followup, regroup, routing
+from review.roles import Actor, require
+from review.turnos import followup, receipt, regroup, routing
 from review.web import images
+from review.web.downloads import attachment
 from review.web.forms import Viewer, viewer
 from review.web.params import Id
 from review.web.templating import page
@@ -58,7 +59,8 @@ def document_page(request: Request, who: Viewer, document_id: int, status: int =
                 directorate_name=directorate_names.get(who.actor.directorate or ""),
                 program_names={p.code: p.name for p in known.programs},
                 field_names=names, field_labels=routing.FIELD_LABELS, field_values=confirmed,
-                instructions=routing.INSTRUCTIONS, low=ctx.settings.low_confidence_word, **extra)
+                instructions=routing.INSTRUCTIONS, low=ctx.settings.low_confidence_word,
+                may_receive=who.actor.may("capture"), **extra)
 
 
 @router.get("/documentos/{document_id}", response_class=HTMLResponse)
@@ -99,6 +101,18 @@ def document_slip(request: Request, document_id: Id):
         raise DocumentNotFound(str(document_id), user_message="Este documento no tiene volante de turno todavía.")
     views.log_view(ctx, who.actor, "download_slip", document_id, row.folio)
     return FileResponse(path, media_type="application/pdf", filename=path.name)
+
+
+@router.get("/documentos/{document_id}/acuse.pdf")
+def receipt_pdf(request: Request, document_id: Id):
+    """The acuse de recibo to print for the citizen: the reception folio, date, channel and what was asked."""
+    ctx, who = request.app.state.ctx, viewer(request)
+    require(who.actor, "capture")
+    with request.app.state.reads() as session:
+        data = receipt.receipt_data(ctx, session, views.readable(session, who.actor, document_id))
+    content = receipt.render(data, ctx.settings.slip_font)
+    views.log_view(ctx, who.actor, "download_receipt", document_id, data.folio)
+    return attachment(content, "application/pdf", f"acuse-{data.folio}.pdf")
 
 
 @router.get("/documentos/{document_id}/respuestas/{followup_id}.pdf")

@@ -1,0 +1,77 @@
+"""The acuse de recibo: the page the citizen takes home when a petition is recorded, with the reception folio they
+can ask about later (and Buscar finds), the date, the channel and what was asked, in a line; no other personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from pipeline.context import Context
+from review import labels
+from review.turnos import calendar
+from review.turnos.slip import long_date, office_page
+from storage import catalogue, documents
+from storage.tables import Document, Suggestion
+
+SUMMARY_CHARS = 160
+NOTICE = ("Conserve este acuse. Con su folio de recepción puede preguntar por su petición en la oficina de "
+          "Atención Ciudadana, en persona o por teléfono.")
+
+
+@dataclass(frozen=True)
+class ReceiptData:
+    office: str
+    folio: str
+    received_on: dt.date
+    channel: str
+    summary: str  # what was asked, in a line ("" when nothing was read yet)
+
+
+def receipt_data(ctx: Context, session, document: Document) -> ReceiptData:
+    return ReceiptData(ctx.settings.office_name, documents.reception_folio(document),
+                       calendar.local_date(document.received_at, ctx.settings.timezone),
+                       labels.channel(document.channel), _summary(session, document.id))
+
+
+def _summary(session, document_id: int) -> str:
+    """What was asked, in a line: the request the letter states, else the program it was taken to be about."""
+    extraction = documents.latest_extraction(session, document_id)
+    request = " ".join(str(((extraction.fields or {}).get("request") or {}).get("value", "")).split()) \
+        if extraction else ""
+    if request:
+        return request if len(request) <= SUMMARY_CHARS else request[:SUMMARY_CHARS].rsplit(" ", 1)[0] + "…"
+    program = session.scalar(select(Suggestion.label).where(Suggestion.document_id == document_id,
+                                                            Suggestion.target == "program")
+                             .order_by(Suggestion.id.desc()).limit(1))
+    names = {p.code: p.name for p in catalogue.load(session).programs}
+    return f"Apoyo relacionado con: {names.get(program, program)}" if program else ""
+
+
+def render(data: ReceiptData, font: Path) -> bytes:
+    """The acuse as a one-page PDF (letter size), in Spanish."""
+    pdf = office_page(font, f"Acuse de recibo {data.folio}", data.office)
+    width = pdf.w - 40
+    pdf.ln(4)
+    pdf.set_font("slip", "B", 16)
+    pdf.cell(width, 9, "ACUSE DE RECIBO", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("slip", "B", 14)
+    pdf.cell(width, 8, f"Folio de recepción: {data.folio}", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    for label, value in (("Fecha de recepción", long_date(data.received_on)), ("Medio de recepción", data.channel),
+                         ("Petición", data.summary or "(se registra en unos minutos)")):
+        pdf.set_font("slip", "B", 11)
+        y = pdf.get_y()
+        pdf.multi_cell(50, 6.5, label, new_x="LMARGIN", new_y="NEXT")
+        below = pdf.get_y()
+        pdf.set_font("slip", "", 11)
+        pdf.set_xy(72, y)
+        pdf.multi_cell(width - 52, 6.5, value, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(max(below, pdf.get_y()) + 2)
+    pdf.ln(8)
+    pdf.set_font("slip", "", 10)
+    pdf.multi_cell(width, 5, NOTICE, align="C")
+    return bytes(pdf.output())
