@@ -269,3 +269,33 @@ def test_a_logged_out_browser_reaches_nothing_and_logout_revokes_the_session(off
     finally:
         replay.close()
     assert office.api(f"/documents/{document_id}")["state"] == "review"
+
+
+def test_a_capturista_at_a_jornada_sends_phone_photos_from_a_390_px_screen(office, browser, tmp_path):
+    """Issue 15: the capture page on a phone: nothing wider than the screen, the camera offered, two photos sent as
+    one petition whose folio and receipt come back."""
+    from tests import damage
+    from tests.pages import render_page
+
+    phone = browser.new_context(base_url=office.base, locale="es-MX", viewport={"width": 390, "height": 844},
+                                is_mobile=True, has_touch=True)
+    try:
+        page = phone.new_page()
+        page.goto("/login?next=/captura")
+        page.get_by_label("Usuario").fill("caro")
+        page.get_by_label("Contraseña").fill(PASSWORD)
+        page.get_by_role("button", name="Entrar").click()
+        page.wait_for_url("**/captura")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        chooser = page.locator('form.photos input[type="file"]')
+        assert chooser.get_attribute("capture") == "environment" and chooser.get_attribute("multiple") is not None
+        shots = [damage.save_oriented(damage.photo(render_page(text, font_size=48), seed=n), tmp_path / f"f{n}.jpg", 1)
+                 for n, text in enumerate(LETTERS[:2], 1)]
+        chooser.set_input_files([str(p) for p in shots])
+        page.get_by_label("Nota (opcional: dónde y quién la entregó)").fill("Jornada en Cajeme")
+        page.get_by_role("button", name="Enviar fotos").click()
+        page.wait_for_url("**/captura?recibido=*")
+        assert page.locator("#received").is_visible() and "REC-" in page.locator("#received").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        phone.close()

@@ -68,6 +68,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/captura"): CAPTURE,
     ("POST", "/captura"): CAPTURE,
     ("GET", "/captura/hoja-separadora.pdf"): CAPTURE,
+    ("POST", "/captura/fotos"): CAPTURE,  # the jornada photos: who may receive petitions (the same roles)
     ("GET", "/documentos/{document_id}"): READ,
     ("GET", "/documentos/{document_id}/paginas/{number}.png"): READ,
     ("GET", "/documentos/{document_id}/pdf"): READ,
@@ -121,6 +122,7 @@ PAST_DAY = "2025-01-06"  # a valid answer date, not in the future
 REQUESTS: dict[tuple[str, str], dict] = {
     ("POST", "/cierres"): {"day": ""},
     ("POST", "/captura"): {"channel": "", "text": ""},
+    ("POST", "/captura/fotos"): {"files": {"otro": ("nota.txt", b"sin foto", "text/plain")}},  # no photo: 422
     ("POST", "/documentos/{document_id}/confirmar"): {"version": STALE, "program": "las_jefas"},
     ("POST", "/documentos/{document_id}/no-es-peticion"): {"version": STALE},
     ("POST", "/documentos/{document_id}/paginas/{number}/transcripcion"): {"path": {"number": "99"}, "text": "x"},

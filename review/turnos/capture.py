@@ -99,3 +99,12 @@ def recent(session, actor: Actor, limit: int = 10) -> list[dict]:
                       "document_id": document.id if document else None,
                       "folio": documents.reception_folio(document) if document else None})
     return found
+
+
+def received(session, actor: Actor, document_id: int) -> dict | None:
+    """The document this person just sent (its folio, for the receipt), or None if it is not theirs."""
+    sent = session.scalar(select(AccessEntry.id).where(AccessEntry.user_id == actor.user_id,
+                                                       AccessEntry.action == "receive",
+                                                       AccessEntry.document_id == document_id).limit(1))
+    document = session.get(Document, document_id) if sent is not None else None
+    return {"document_id": document.id, "folio": documents.reception_folio(document)} if document else None

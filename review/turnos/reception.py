@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+
 from ocr import rasterize, searchable
 from ocr.page import SourceInfo
 from pipeline.context import Context
@@ -23,13 +25,15 @@ from pipeline.queue import TaskQueue
 from review.turnos import capture
 from review import labels
 from review.roles import Actor, log_access, require
-from storage.tables import utcnow
+from storage.events import EventKind
+from storage.tables import Document, Event, utcnow
 from watch_folders import archive
 from watch_folders.channels import CHANNELS
 from watch_folders.intake import IncomingFile, Intake, check, refuse, take_in
 
 DEFAULT_CHANNEL = "sistema"
-VIA = {"via": "api"}  # in the arrival event: the history says the document came through the API
+VIA = {"via": "api"}
+MAX_NOTE = 2000  # characters of a jornada photo's note: a line or two about who handed it in, where  # in the arrival event: the history says the document came through the API
 
 
 @dataclass(frozen=True)
@@ -75,9 +79,28 @@ def receive_text(ctx: Context, queue: TaskQueue, actor: Actor, channel: str, tex
     return receive_files(ctx, queue, actor, channel, [Upload(name, path)])
 
 
-def receive_files(ctx: Context, queue: TaskQueue, actor: Actor, channel: str, uploads: Sequence[Upload]) -> Intake:
+def receive_photos(ctx: Context, queue: TaskQueue, actor: Actor, uploads: Sequence[Upload], note: str,
+                   sending: str) -> Intake:
+    """Photos taken at a jornada as one petition of the channel jornadas, with the clerk's note. `sending` names this
+    one sending (the form's own token): sent again after a connection failed, it answers with the document the first
+    sending made instead of making a second."""
+    require(actor, "receive")
+    if sending:
+        with ctx.sessions() as session:
+            earlier = session.scalar(select(Event.document_id).where(
+                Event.kind == EventKind.document_received, Event.actor == actor.name,
+                Event.detail["envio"].as_string() == sending).limit(1))
+            if earlier is not None:
+                return Intake(earlier, session.get(Document, earlier).state, False)
+    extra = {"envio": sending, **({"nota": note.strip()[:MAX_NOTE]} if note.strip() else {})}
+    return receive_files(ctx, queue, actor, "jornadas", uploads, extra)
+
+
+def receive_files(ctx: Context, queue: TaskQueue, actor: Actor, channel: str, uploads: Sequence[Upload],
+                  extra: dict | None = None) -> Intake:
     """Check every file, quarantine the refused ones (the first refusal is raised), join the rest into one PDF when
-    there are several, and take the document in; it is queued for processing unless it is a duplicate."""
+    there are several, and take the document in; it is queued for processing unless it is a duplicate. `extra` goes
+    into the arrival event."""
     require(actor, "receive")
     check_channel(channel)
     settings = ctx.settings
@@ -103,7 +126,7 @@ def receive_files(ctx: Context, queue: TaskQueue, actor: Actor, channel: str, up
             _refuse(ctx, actor, whole, error, detail)
             raise
     intake = take_in(whole, settings.archive, settings.quarantine, ctx.sessions, remove_source=True,
-                     actor=actor.name, detail=detail)
+                     actor=actor.name, detail={**detail, **(extra or {})})
     _log(ctx, actor, intake.document_id, whole)
     if intake.needs_processing:
         queue.enqueue(intake.document_id)

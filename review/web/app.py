@@ -55,7 +55,9 @@ def create_app(ctx: Context) -> FastAPI:
     if ctx.settings.home.is_dir():
         admin.sweep_scratch(ctx.settings.home)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.mount("/api/v1", api.create_api(ctx, app.state.reads))
+    service = api.create_api(ctx, app.state.reads)
+    app.state.queue = service.state.queue  # one queue for the API's intake and the jornada photos' page
+    app.mount("/api/v1", service)
     for router in ROUTERS:
         attach(app, router)
     return app

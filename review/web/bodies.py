@@ -30,11 +30,12 @@ FORM_MARGIN = 1 << 20  # room for the other fields and the multipart framing bes
 
 
 def larger_routes(settings) -> list[tuple[str, re.Pattern, int]]:
-    """The routes whose bodies may pass the general limit (method, path, limit): the API's intake and the answer
-    form with its PDF."""
+    """The routes whose bodies may pass the general limit (method, path, limit): the API's intake, the photos of a
+    jornada, and the answer form with its PDF."""
     from review.turnos.followup import MAX_ANSWER_BYTES
 
     return [("POST", re.compile(r"/api/v1/documents"), settings.api_max_body_bytes),
+            ("POST", re.compile(r"/captura/fotos"), settings.api_max_body_bytes),
             ("POST", re.compile(r"/documentos/\d+/respuesta"), MAX_ANSWER_BYTES + FORM_MARGIN)]
 
 
@@ -176,6 +177,13 @@ async def typed(request: Request, limit: int) -> tuple[str, str, dict[str, str]]
 
 async def files(request: Request, limit: int, max_files: int, folder: Path) -> tuple[str, list[Upload]]:
     """The `channel` field and the `file` parts of a multipart form, in order, each written to `folder`."""
+    sent, uploads = await form_with_files(request, limit, max_files, folder)
+    return sent.get("channel", DEFAULT_CHANNEL), uploads
+
+
+async def form_with_files(request: Request, limit: int, max_files: int,
+                          folder: Path) -> tuple[dict[str, str], list[Upload]]:
+    """The text fields and the `file` parts of a multipart form, in order, each file written to `folder`."""
     # Starlette spools each part to a temporary file past 1 MB; the count is checked once the bounded body is read,
     # since its parser tells too many files from a broken form only by its message's text.
     parser = MultiPartParser(request.headers, _limited(request, limit), max_files=float("inf"), max_fields=20,
@@ -192,7 +200,7 @@ async def files(request: Request, limit: int, max_files: int, folder: Path) -> t
                                f"un documento admite hasta {max_files}. Divídalo en varios envíos.")
         if not parts:
             raise InvalidInput("no file", user_message="Adjunte al menos un archivo en el campo «file».")
-        channel = form.get("channel", DEFAULT_CHANNEL)
+        sent = {key: str(value) for key, value in form.multi_items() if not isinstance(value, UploadFile)}
         uploads = []
         for index, part in enumerate(parts):
             name = _name(part.filename)
@@ -202,7 +210,7 @@ async def files(request: Request, limit: int, max_files: int, folder: Path) -> t
                 while chunk := await part.read(CHUNK):
                     out.write(chunk)
             uploads.append(Upload(name, path))
-        return str(channel), uploads
+        return sent, uploads
     finally:
         await form.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -10,14 +11,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ocr.cleanup import separator
 
-from pipeline.errors import ReviewError
+from pipeline.errors import RejectedInput, ReviewError
 from review.errors import InvalidInput
 from review import dates
 from review.roles import log_access, require
 from review.reports import views
-from review.turnos import calendar, capture
+from review.turnos import calendar, capture, reception
+from review.web import bodies
 from review.web.downloads import attachment
-from review.web.forms import Viewer, fields, signed_form, viewer
+from review.web.forms import Viewer, check_csrf, fields, signed_form, viewer
 from review.web.office import today
 from review.web.statuses import status_of
 from review.web.templating import page
@@ -78,13 +80,35 @@ async def closure_remove(request: Request, day: dt.date):
 
 
 @router.get("/captura", response_class=HTMLResponse)
-def capture_form(request: Request, hecho: int = 0):
+def capture_form(request: Request, hecho: int = 0, recibido: int = 0):
     who = viewer(request)
     require(who.actor, "capture")
     with request.app.state.reads() as session:
         recent = capture.recent(session, who.actor)
+        received = capture.received(session, who.actor, recibido) if recibido else None
     return page(request, "capture.html", who, channels=capture.CHANNELS, fields=capture.FIELDS, values={},
-                captured=bool(hecho), recent=recent)
+                captured=bool(hecho), recent=recent, received=received, sending=uuid.uuid4().hex)
+
+
+@router.post("/captura/fotos")
+async def photos_post(request: Request):
+    """Photos of a petition handed in at a jornada, taken with the phone: one petition of the channel jornadas."""
+    ctx = request.app.state.ctx
+    who = await run_in_threadpool(viewer, request)
+    require(who.actor, "receive")  # before a byte of the photos is read
+    try:
+        with reception.staging(ctx) as folder:
+            sent, uploads = await bodies.form_with_files(request, ctx.settings.api_max_body_bytes,
+                                                         ctx.settings.api_max_files, folder)
+            check_csrf(who, sent.get("csrf"))
+            intake = await run_in_threadpool(reception.receive_photos, ctx, request.app.state.queue.get(),
+                                             who.actor, uploads, sent.get("nota", ""), sent.get("envio", "")[:64])
+    except (ReviewError, RejectedInput) as error:
+        with request.app.state.reads() as session:
+            recent = capture.recent(session, who.actor)
+        return page(request, "capture.html", who, status_of(error), channels=capture.CHANNELS,
+                    fields=capture.FIELDS, values={}, photo_error=error, recent=recent, sending=uuid.uuid4().hex)
+    return RedirectResponse(f"/captura?recibido={intake.document_id}", status_code=303)
 
 
 @router.get("/captura/hoja-separadora.pdf")
@@ -108,5 +132,6 @@ async def capture_post(request: Request):
         with request.app.state.reads() as session:
             recent = capture.recent(session, who.actor)
         return page(request, "capture.html", who, status_of(error), channels=capture.CHANNELS,
-                    fields=capture.FIELDS, values={k: str(v) for k, v in form.items()}, error=error, recent=recent)
+                    fields=capture.FIELDS, values={k: str(v) for k, v in form.items()}, error=error, recent=recent,
+                    sending=uuid.uuid4().hex)
     return RedirectResponse("/captura?hecho=1", status_code=303)
