@@ -61,3 +61,21 @@ def test_the_api_answers_with_the_reception_folio(ctx):
     assert answer.status_code == 201
     body = answer.json()
     assert re.fullmatch(rf"REC-\d{{4}}-{body['id']:06d}", body["reception_folio"])
+
+
+def test_a_request_sent_again_with_its_idempotency_key_gets_the_first_answer_and_no_second_document(ctx):
+    from sqlalchemy import select
+
+    from storage.tables import Document
+    from tests.test_api_intake import png
+
+    headers = {**bearer(ctx, "caro", Role.capturista), "Idempotency-Key": "envio-7f3a"}
+    with TestClient(create_app(ctx), follow_redirects=False) as client:
+        first = client.post(URL, headers=headers, files={"file": ("foto.png", png(TEXT), "image/png")})
+        again = client.post(URL, headers=headers, files={"file": ("foto.png", png(TEXT), "image/png")})
+        typed = client.post(URL, headers=headers, json={"text": TEXT})  # the key names the first sending only
+        other = client.post(URL, headers={**headers, "Idempotency-Key": "envio-otro"}, json={"text": TEXT})
+    assert first.status_code == again.status_code == 201 and again.json() == first.json()
+    assert typed.json()["id"] == first.json()["id"] and other.json()["id"] != first.json()["id"]
+    with ctx.sessions() as session:
+        assert len(session.scalars(select(Document)).all()) == 2

@@ -64,7 +64,7 @@ def check_channel(channel: str) -> str:
 
 
 def receive_text(ctx: Context, queue: TaskQueue, actor: Actor, channel: str, text: str, petitioner: dict[str, str],
-                 folder: Path) -> Intake:
+                 folder: Path, extra: dict | None = None) -> Intake:
     """A typed petition: the same PDF the capture page makes, received as a file."""
     require(actor, "receive")
     check_channel(channel)
@@ -76,7 +76,7 @@ def receive_text(ctx: Context, queue: TaskQueue, actor: Actor, channel: str, tex
     name = capture.file_name(now)
     path = folder / name
     path.write_bytes(capture.typed_pdf(ctx, actor, channel, text, petitioner, now))
-    return receive_files(ctx, queue, actor, channel, [Upload(name, path)])
+    return receive_files(ctx, queue, actor, channel, [Upload(name, path)], extra)
 
 
 def receive_photos(ctx: Context, queue: TaskQueue, actor: Actor, uploads: Sequence[Upload], note: str,
@@ -85,15 +85,21 @@ def receive_photos(ctx: Context, queue: TaskQueue, actor: Actor, uploads: Sequen
     one sending (the form's own token): sent again after a connection failed, it answers with the document the first
     sending made instead of making a second."""
     require(actor, "receive")
-    if sending:
-        with ctx.sessions() as session:
-            earlier = session.scalar(select(Event.document_id).where(
-                Event.kind == EventKind.document_received, Event.actor == actor.name,
-                Event.detail["envio"].as_string() == sending).limit(1))
-            if earlier is not None:
-                return Intake(earlier, session.get(Document, earlier).state, False)
-    extra = {"envio": sending, **({"nota": note.strip()[:MAX_NOTE]} if note.strip() else {})}
-    return receive_files(ctx, queue, actor, "jornadas", uploads, extra)
+    extra = {"nota": note.strip()[:MAX_NOTE]} if note.strip() else {}
+    return sent_once(ctx, actor, sending) or receive_files(ctx, queue, actor, "jornadas", uploads,
+                                                           {"envio": sending, **extra})
+
+
+def sent_once(ctx: Context, actor: Actor, sending: str) -> Intake | None:
+    """The document an earlier request of this person with the same sending token made (None: there is none, or
+    no token): a client that lost the answer and sends again gets it back instead of a second document."""
+    if not sending:
+        return None
+    with ctx.sessions() as session:
+        earlier = session.scalar(select(Event.document_id).where(
+            Event.kind == EventKind.document_received, Event.actor == actor.name,
+            Event.detail["envio"].as_string() == sending).order_by(Event.id).limit(1))
+        return Intake(earlier, session.get(Document, earlier).state, False) if earlier is not None else None
 
 
 def receive_files(ctx: Context, queue: TaskQueue, actor: Actor, channel: str, uploads: Sequence[Upload],

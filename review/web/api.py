@@ -215,22 +215,32 @@ async def post_documents(request: Request, who: Actor = Depends(actor)) -> Recei
     ctx = request.app.state.ctx
     require(who, "receive")  # before a byte of the body is read
     settings, kind = ctx.settings, bodies.kind(request)
+    sending = request.headers.get("Idempotency-Key", "")[:64]
+    intake = await run_in_threadpool(reception.sent_once, ctx, who, sending)  # sent again: the first answer
+    if intake is not None:
+        return _received(request, intake)
     with reception.staging(ctx) as folder:
         if kind == "json":
             channel, text, petitioner = await bodies.typed(request, settings.api_max_body_bytes)
             queue = request.app.state.queue.get()
             intake = await run_in_threadpool(reception.receive_text, ctx, queue, who, channel, text, petitioner,
-                                             folder)
+                                             folder, {"envio": sending} if sending else None)
         else:
             channel, uploads = await bodies.files(request, settings.api_max_body_bytes, settings.api_max_files,
                                                   folder)
             reception.check_channel(channel)  # a mistaken request: nothing is quarantined
             queue = request.app.state.queue.get()
-            intake = await run_in_threadpool(reception.receive_files, ctx, queue, who, channel, uploads)
+            intake = await run_in_threadpool(reception.receive_files, ctx, queue, who, channel, uploads,
+                                             {"envio": sending} if sending else None)
+    return _received(request, intake)
+
+
+def _received(request: Request, intake) -> ReceivedOut:
     with request.app.state.reads() as session:
         received = session.get(Document, intake.document_id)
         original, folio = received.duplicate_of, documents.reception_folio(received)
-    return ReceivedOut(id=intake.document_id, state=intake.state.value, duplicate_of=original, reception_folio=folio)
+    return ReceivedOut(id=intake.document_id, state=intake.state.value, duplicate_of=original,
+                       reception_folio=folio)
 
 
 @router.get("/documents/{document_id}", summary="A document: state, pages, text, suggestions, fields, folio, history")
