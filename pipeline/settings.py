@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     imap_after: str = Field("flag", pattern="^(flag|move)$", description="What is done to a message once it is stored: flag (the keyword PeticionesTomado; it stays where it is) or move (to imap_move_to). A message is never deleted.")
     imap_move_to: str = Field("Peticiones", description="Folder messages are moved to with imap_after=move (created if missing).")
     imap_poll_seconds: float = Field(60.0, gt=0, description="Seconds between two looks at the mailbox.")
+    imap_reply: bool = Field(False, description="Answer each petition that came by e-mail, once, with its reception folio (an acuse de recibo by reply; needs smtp_host).")
     imap_ca_file: Path | None = Field(None, description="CA certificate (PEM) that signed the IMAP server's certificate, for a private CA; default the system's CAs. The certificate is always checked.")
     reminder_hour: int = Field(8, ge=0, le=23, description="Hour of the office clock (timezone) from which, on each business day, every directorate with an address gets one e-mail listing its turnos por vencer and vencidos (only with smtp_host).")
     file_mode_group: bool = Field(False, description="Let the files' group read (not write) what the service creates under HOME (database, archivo/, procesado/, salida/...), for staff sharing a group; otherwise it is owner-only.")

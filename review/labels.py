@@ -170,6 +170,10 @@ def event(e: Mapping, directorates: Mapping[str, str] | None = None) -> str:
         return f"Páginas {pages} separadas al documento {d.get('new_document')}"
     if kind == "split_from":
         return f"Separado del documento {d.get('document')} (páginas {pages})"
+    if kind == "receipt_mailed":
+        return f"Acuse de recibo enviado por correo a {d.get('to', '')} ({d.get('folio', '')})"
+    if kind == "receipt_mail_failed":
+        return f"Acuse de recibo por correo no enviado ({d.get('error_code', '')})"
     if kind == "batch_split":
         return f"Lote separado en {d.get('documents')} peticiones por {d.get('sheets')} hojas separadoras"
     if kind == "batch_part":

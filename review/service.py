@@ -10,7 +10,7 @@ import uvicorn
 
 from pipeline.context import Context
 from pipeline.service import Task
-from review.notify import mail, reminders
+from review.notify import mail, receipts, reminders
 from review.turnos.routing import deliver_pending
 from review.web.app import create_app
 from storage import users
@@ -20,10 +20,25 @@ log = logging.getLogger(__name__)
 
 
 def tasks(ctx: Context) -> list[Task]:
-    """The periodic work the service runs for the review app: the daily reminders, with e-mail configured."""
+    """The periodic work the service runs for the review app, with e-mail configured: the daily reminders, and the
+    acuse by reply to e-mail petitions when asked (PETICIONES_IMAP_REPLY)."""
     if not mail.enabled(ctx.settings):
         return []
-    return [Task("recordatorios", lambda stop: send_reminders(ctx, stop))]
+    found = [Task("recordatorios", lambda stop: send_reminders(ctx, stop))]
+    if ctx.settings.imap_reply:
+        found.append(Task("acuses", lambda stop: reply_receipts(ctx, stop)))
+    return found
+
+
+def reply_receipts(ctx: Context, stop: threading.Event) -> None:
+    """E-mail petitions answered with their reception folio once read; checked every imap_poll_seconds."""
+    while True:
+        try:
+            receipts.reply_all(ctx)
+        except Exception:
+            log.exception("envío de acuses por correo falló")
+        if stop.wait(ctx.settings.imap_poll_seconds):
+            return
 
 
 def web(ctx: Context, host: str, port: int):

@@ -42,6 +42,8 @@ class EventKind(enum.StrEnum):
     mail_sent = enum.auto()
     mail_failed = enum.auto()
     mail_skipped = enum.auto()
+    receipt_mailed = enum.auto()  # an e-mail petition answered with its reception folio (review/notify/receipts.py)
+    receipt_mail_failed = enum.auto()
     progress_note = enum.auto()
     answered = enum.auto()
     returned = enum.auto()

@@ -151,3 +151,32 @@ def test_the_pdf_made_of_a_message_is_made_again_if_it_is_gone(ctx, tmp_path):
     made.unlink()  # derived, like every file under procesado/
     again = readable_file(ctx, document)
     assert again == made and "silla de ruedas" in rasterize.text_layers(again)[0]
+
+
+def test_an_email_petition_is_answered_once_with_its_reception_folio(ctx, tmp_path, monkeypatch):
+    import email as email_lib
+    from email import policy
+
+    from review.notify import receipts
+    from tests.test_review_mail import SmtpServer, use_smtp
+
+    server = SmtpServer()
+    try:
+        use_smtp(ctx, monkeypatch, server.port)
+        document_id = drop(ctx, "acuse.eml", bytes(message()))
+        drop(ctx, "carta.pdf", letter_pdf(tmp_path), channel="correspondencia")  # not an e-mail: no reply
+        assert receipts.reply_all(ctx) == 1
+        assert receipts.reply_all(ctx) == 0  # once
+        [sent] = server.messages
+        reply = email_lib.message_from_bytes(sent["data"], policy=policy.default)
+        with ctx.sessions() as session:
+            folio = documents.reception_folio(session.get(Document, document_id))
+        assert sent["to"] == ["rosa.valenzuela@ejemplo.mx"] and folio in reply["Subject"]
+        assert folio in reply.get_content()
+        server.refuse.add("otra@ejemplo.mx")  # the mail server refuses: tried again, at most ATTEMPTS times
+        refused = drop(ctx, "otra.eml", bytes(message(sender="otra@ejemplo.mx", subject="Otra")))
+        for _ in range(receipts.ATTEMPTS + 2):
+            receipts.reply_all(ctx)
+        assert refused not in receipts.pending(ctx) and len(server.messages) == 1
+    finally:
+        server.stop()
