@@ -31,8 +31,13 @@ class OnlySeparators(RejectedInput):
 
 def separate(ctx: Context, document: Document) -> None:
     """Split the document at its separator sheets (a stage: a document without any is left as it is)."""
+    blank_splits = ctx.settings.split_at_blank_pages
     with ctx.sessions.begin() as session:
         pages = documents.pages(session, document.id)
+        if blank_splits:  # the office separates petitions with a blank sheet: it counts as a separator
+            for page in pages:
+                if page.blank and len(pages) > 1:
+                    page.source = SEPARATOR
         if not any(page.source == SEPARATOR for page in pages):
             return
         groups = _groups(pages)

@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     smtp_from: str | None = Field(None, description="Sender address of the e-mails; default smtp_user, or peticiones@ this machine's name.")
     smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS before logging in and sending; a server that does not offer it is an error, never a silent plain-text send.")
     smtp_timeout: float = Field(30.0, description="Seconds allowed for each step of the SMTP conversation (connect, each command, the data).")
+    split_at_blank_pages: bool = Field(False, description="A blank page in a scan of several pages separates two petitions, as a separator sheet does (for offices that put a blank sheet between them; never with duplex scanning, whose backs are blank).")
     imap_host: str | None = Field(None, description="IMAP server of the office's petitions mailbox, polled over TLS (imaps); each new message becomes one petition of the channel correo. None: no mailbox (an .eml dropped in entrada/correo/ is still taken).")
     imap_port: int = Field(993, description="Port of the IMAP server (993: IMAP over TLS).")
     imap_user: str | None = Field(None, description="Login of the mailbox.")

@@ -124,3 +124,15 @@ def test_the_separator_sheet_is_printed_from_captura_and_from_the_command_line(c
                           text=True, timeout=120, env={**os.environ, "PETICIONES_HOME": str(ctx.settings.home)})
     assert done.returncode == 0, done.stderr
     assert out.read_bytes().startswith(b"%PDF") and "hoja separadora" in (done.stdout + done.stderr).lower()
+
+
+def test_a_blank_sheet_separates_petitions_only_when_the_office_says_so(ctx, tmp_path, monkeypatch):
+    blank = Image.new("L", (1240, 900), 255)
+    scan = [small_page(LETTERS[0]), blank, small_page(LETTERS[1])]
+    kept = process(ctx, save_pdf(tmp_path / "reverso.pdf", scan, resolution=150))  # a duplex scan's blank back
+    monkeypatch.setattr(ctx.settings, "split_at_blank_pages", True)
+    split = process(ctx, save_pdf(tmp_path / "lote.pdf", scan + [small_page(LETTERS[2])], resolution=150))
+    with ctx.sessions() as session:
+        assert session.get(Document, kept).page_count == 3
+        parts = session.scalars(select(Document).where(Document.id != kept).order_by(Document.id)).all()
+        assert [d.id for d in parts][0] == split and [d.page_count for d in parts] == [1, 2]
