@@ -13,7 +13,7 @@ from sqlalchemy import select
 from pipeline.context import Context
 from review import labels
 from review.turnos import calendar
-from review.turnos.slip import long_date, office_page
+from review.turnos.slip import labelled_rows, long_date, titled_page
 from storage import catalogue, documents
 from storage.tables import Document, Suggestion
 
@@ -53,24 +53,11 @@ def _summary(session, document_id: int) -> str:
 
 def render(data: ReceiptData, font: Path) -> bytes:
     """The acuse as a one-page PDF (letter size), in Spanish."""
-    pdf = office_page(font, f"Acuse de recibo {data.folio}", data.office)
+    pdf = titled_page(font, f"Acuse de recibo {data.folio}", data.office, "ACUSE DE RECIBO",
+                      f"Folio de recepción: {data.folio}")
     width = pdf.w - 40
-    pdf.ln(4)
-    pdf.set_font("slip", "B", 16)
-    pdf.cell(width, 9, "ACUSE DE RECIBO", align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("slip", "B", 14)
-    pdf.cell(width, 8, f"Folio de recepción: {data.folio}", align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(6)
-    for label, value in (("Fecha de recepción", long_date(data.received_on)), ("Medio de recepción", data.channel),
-                         ("Petición", data.summary or "(se registra en unos minutos)")):
-        pdf.set_font("slip", "B", 11)
-        y = pdf.get_y()
-        pdf.multi_cell(50, 6.5, label, new_x="LMARGIN", new_y="NEXT")
-        below = pdf.get_y()
-        pdf.set_font("slip", "", 11)
-        pdf.set_xy(72, y)
-        pdf.multi_cell(width - 52, 6.5, value, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_y(max(below, pdf.get_y()) + 2)
+    labelled_rows(pdf, (("Fecha de recepción", long_date(data.received_on)), ("Medio de recepción", data.channel),
+                        ("Petición", data.summary or "(se registra en unos minutos)")), size=11, line=6.5, gap=2)
     pdf.ln(8)
     pdf.set_font("slip", "", 10)
     pdf.multi_cell(width, 5, NOTICE, align="C")

@@ -71,16 +71,38 @@ def office_page(font: Path, title: str, office: str) -> FPDF:
     return pdf
 
 
-def render(data: SlipData, font: Path) -> bytes:
-    """The slip as a one-page PDF (letter size), in Spanish, with accents (a Unicode TrueType font)."""
-    pdf = office_page(font, f"Volante de turno {data.folio}", data.office)
+def titled_page(font: Path, title: str, office: str, heading: str, folio_line: str) -> FPDF:
+    """office_page with the document's name and its folio centred below the office's name."""
+    pdf = office_page(font, title, office)
     width = pdf.w - 40
     pdf.ln(3)
     pdf.set_font("slip", "B", 16)
-    pdf.cell(width, 9, "VOLANTE DE TURNO", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(width, 9, heading, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("slip", "B", 13)
-    pdf.cell(width, 7, f"Folio: {data.folio}", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(width, 7, folio_line, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(5)
+    return pdf
+
+
+def labelled_rows(pdf: FPDF, rows, size: float = 10, line: float = 6, gap: float = 1.5,
+                  label_width: float = 52) -> None:
+    """Label and value side by side, one row each, the label in bold; values wrap in their column."""
+    width = pdf.w - 40
+    for label, value in rows:
+        pdf.set_font("slip", "B", size)
+        y = pdf.get_y()
+        pdf.multi_cell(label_width - 2, line, label, new_x="LMARGIN", new_y="NEXT")
+        below_label = pdf.get_y()
+        pdf.set_font("slip", "", size)
+        pdf.set_xy(20 + label_width, y)
+        pdf.multi_cell(width - label_width, line, value, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(max(below_label, pdf.get_y()) + gap)
+
+
+def render(data: SlipData, font: Path) -> bytes:
+    """The slip as a one-page PDF (letter size), in Spanish, with accents (a Unicode TrueType font)."""
+    pdf = titled_page(font, f"Volante de turno {data.folio}", data.office, "VOLANTE DE TURNO", f"Folio: {data.folio}")
+    width = pdf.w - 40
 
     rows = [
         ("Fecha de recepción", long_date(data.received_on)),
@@ -100,16 +122,7 @@ def render(data: SlipData, font: Path) -> bytes:
     ]
     if data.note:
         rows.append(("Observaciones", data.note))
-    label_width = 52
-    for label, value in rows:
-        pdf.set_font("slip", "B", 10)
-        y = pdf.get_y()
-        pdf.multi_cell(label_width - 2, 6, label, new_x="LMARGIN", new_y="NEXT")
-        below_label = pdf.get_y()
-        pdf.set_font("slip", "", 10)
-        pdf.set_xy(20 + label_width, y)
-        pdf.multi_cell(width - label_width, 6, value, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_y(max(below_label, pdf.get_y()) + 1.5)
+    labelled_rows(pdf, rows)
     pdf.ln(8)
     pdf.set_font("slip", "", 8)
     pdf.multi_cell(width, 4, PRIVACY, align="C")
