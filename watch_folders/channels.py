@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 # "sistema": the Secretaría's internal system, which sends documents through the API (POST /api/v1/documents).
@@ -34,3 +36,16 @@ def is_ignored(name: str) -> bool:
         or lower.endswith((".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".filepart", "~", ".swp"))
         or lower in {"thumbs.db", "desktop.ini", ".ds_store"}
     )
+
+
+def inbox_entries(folder: Path, on_error: Callable[[OSError], None] | None = None):
+    """Every entry under `folder` the inbox would consider: files, and links to folders (refused as entries), not
+    going into ignored folders; ignored file names are the caller's to skip."""
+    for root, dirs, files in os.walk(folder, onerror=on_error):
+        dirs[:] = [d for d in dirs if not is_ignored(d)]
+        for name in files:
+            yield Path(root) / name
+        # Symlinks to folders are not followed by os.walk; they are reported (and refused) as entries.
+        for name in list(dirs):
+            if os.path.islink(os.path.join(root, name)):  # False, not an error, past PATH_MAX (walk reports it)
+                yield Path(root) / name

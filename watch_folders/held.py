@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from pipeline.errors import PeticionesError
 from storage.files import write_atomic
-from watch_folders.channels import is_ignored
+from watch_folders.channels import inbox_entries, is_ignored
 from watch_folders.names import shown
 
 log = logging.getLogger(__name__)
@@ -63,20 +62,17 @@ def waiting(inbox: Path, report: Path) -> list[dict]:
     except (OSError, ValueError, TypeError, KeyError):
         known = {}
     found = []
-    for root, dirs, files in os.walk(inbox):
-        dirs[:] = sorted(d for d in dirs if not is_ignored(d))
-        for name in sorted(files):
-            if is_ignored(name):
-                continue
-            path = Path(root) / name
-            relative = shown(path.relative_to(inbox))
-            entry = known.get(relative)
-            code, reason = (entry["code"], entry["reason"]) if entry else WAITING
-            try:
-                size = path.lstat().st_size
-            except OSError:
-                size = None
-            found.append({"file": relative, "size": size, "code": code, "reason": reason,
-                          "since": entry["since"] if entry else None,
-                          "attempts": entry["attempts"] if entry else 0})
+    for path in sorted(inbox_entries(inbox)):
+        if is_ignored(path.name):
+            continue
+        relative = shown(path.relative_to(inbox))
+        entry = known.get(relative)
+        code, reason = (entry["code"], entry["reason"]) if entry else WAITING
+        try:
+            size = path.lstat().st_size
+        except OSError:
+            size = None
+        found.append({"file": relative, "size": size, "code": code, "reason": reason,
+                      "since": entry["since"] if entry else None,
+                      "attempts": entry["attempts"] if entry else 0})
     return found

@@ -19,7 +19,7 @@ from watchdog.observers.polling import PollingObserver
 
 from pipeline.errors import PeticionesError
 from watch_folders import held
-from watch_folders.channels import is_ignored
+from watch_folders.channels import inbox_entries, is_ignored
 from watch_folders.names import shown
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ class InboxWatcher:
             def unreadable(error: OSError) -> None:  # a folder inside that cannot be listed
                 self._cannot_look_at(Path(os.fsdecode(error.filename)) if error.filename else path, error)
 
-            for child in _walk(path, unreadable):
+            for child in inbox_entries(path, unreadable):
                 self.notice(child, finished)
             return
         if is_ignored(path.name) or any(is_ignored(p) for p in path.relative_to(self.inbox).parts[:-1]):
@@ -245,14 +245,3 @@ def _moved_in(path: Path) -> bool:
         return False
     finally:
         os.close(descriptor)
-
-
-def _walk(folder: Path, on_error: Callable[[OSError], None]):
-    for root, dirs, files in os.walk(folder, onerror=on_error):
-        dirs[:] = [d for d in dirs if not is_ignored(d)]
-        for name in files:
-            yield Path(root) / name
-        # Symlinks to folders are not followed by os.walk; they are reported (and refused) as entries.
-        for name in list(dirs):
-            if os.path.islink(os.path.join(root, name)):  # False, not an error, past PATH_MAX (walk reports it)
-                yield Path(root) / name

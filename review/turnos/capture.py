@@ -90,11 +90,12 @@ def recent(session, actor: Actor, limit: int = 10) -> list[dict]:
     entries = session.scalars(select(AccessEntry).where(AccessEntry.user_id == actor.user_id,
                                                         AccessEntry.action == "capture")
                               .order_by(AccessEntry.id.desc()).limit(limit)).all()
+    names = [(entry.target or "").partition("/") for entry in entries]
+    taken = {(d.channel, d.original_name): d for d in session.scalars(
+        select(Document).where(Document.original_name.in_([name for _, _, name in names])))}
     found = []
-    for entry in entries:
-        channel, _, name = (entry.target or "").partition("/")
-        document = session.scalar(select(Document).where(Document.original_name == name,
-                                                         Document.channel == channel).limit(1))
+    for entry, (channel, _, name) in zip(entries, names):
+        document = taken.get((channel, name))
         found.append({"name": name, "channel": channel, "at": entry.at,
                       "document_id": document.id if document else None,
                       "folio": documents.reception_folio(document) if document else None})

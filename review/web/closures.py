@@ -79,15 +79,21 @@ async def closure_remove(request: Request, day: dt.date):
     return RedirectResponse("/cierres", status_code=303)
 
 
+def capture_page(request: Request, who: Viewer, status: int = 200, received_id: int = 0, **extra) -> HTMLResponse:
+    """The capture page for this person: the typed form, the photos' form (a new sending token each time it is
+    shown), their latest captures, and `extra` (the form's values, an error, what was just received)."""
+    with request.app.state.reads() as session:
+        recent = capture.recent(session, who.actor)
+        received = capture.received(session, who.actor, received_id) if received_id else None
+    return page(request, "capture.html", who, status, channels=capture.CHANNELS, fields=capture.FIELDS,
+                recent=recent, received=received, sending=uuid.uuid4().hex, **{"values": {}, **extra})
+
+
 @router.get("/captura", response_class=HTMLResponse)
 def capture_form(request: Request, hecho: int = 0, recibido: int = 0):
     who = viewer(request)
     require(who.actor, "capture")
-    with request.app.state.reads() as session:
-        recent = capture.recent(session, who.actor)
-        received = capture.received(session, who.actor, recibido) if recibido else None
-    return page(request, "capture.html", who, channels=capture.CHANNELS, fields=capture.FIELDS, values={},
-                captured=bool(hecho), recent=recent, received=received, sending=uuid.uuid4().hex)
+    return capture_page(request, who, received_id=recibido, captured=bool(hecho))
 
 
 @router.post("/captura/fotos")
@@ -104,10 +110,7 @@ async def photos_post(request: Request):
             intake = await run_in_threadpool(reception.receive_photos, ctx, request.app.state.queue.get(),
                                              who.actor, uploads, sent.get("nota", ""), sent.get("envio", "")[:64])
     except (ReviewError, RejectedInput) as error:
-        with request.app.state.reads() as session:
-            recent = capture.recent(session, who.actor)
-        return page(request, "capture.html", who, status_of(error), channels=capture.CHANNELS,
-                    fields=capture.FIELDS, values={}, photo_error=error, recent=recent, sending=uuid.uuid4().hex)
+        return await run_in_threadpool(capture_page, request, who, status_of(error), photo_error=error)
     return RedirectResponse(f"/captura?recibido={intake.document_id}", status_code=303)
 
 
@@ -129,9 +132,6 @@ async def capture_post(request: Request):
         await run_in_threadpool(capture.capture, request.app.state.ctx, who.actor, str(form.get("channel", "")),
                                 str(form.get("text", "")), petitioner)
     except ReviewError as error:
-        with request.app.state.reads() as session:
-            recent = capture.recent(session, who.actor)
-        return page(request, "capture.html", who, status_of(error), channels=capture.CHANNELS,
-                    fields=capture.FIELDS, values={k: str(v) for k, v in form.items()}, error=error, recent=recent,
-                    sending=uuid.uuid4().hex)
+        return await run_in_threadpool(capture_page, request, who, status_of(error), error=error,
+                                       values={k: str(v) for k, v in form.items()})
     return RedirectResponse("/captura?hecho=1", status_code=303)
