@@ -15,7 +15,7 @@ from sqlalchemy import select
 from pipeline.context import Context
 from pipeline.errors import RejectedInput
 from pipeline.paths import page_pdf, processed_folder
-from storage import documents, events
+from storage import documents, events, fulltext
 from storage.tables import Document, Page, State
 
 ACTOR = "separadores"
@@ -48,6 +48,7 @@ def separate(ctx: Context, document: Document) -> None:
             if page.source == SEPARATOR:
                 session.delete(page)  # the sheet is no page of a petition; the batch's original still holds it
         session.flush()
+        parts = []
         for group in groups[1:]:  # before the batch's own group: renumbering it replaces the batch's page PDFs
             part = documents.add(session, ACTOR, state=State.received, original_name=batch.original_name,
                                  source_path=batch.source_path, channel=batch.channel, received_at=batch.received_at,
@@ -55,6 +56,7 @@ def separate(ctx: Context, document: Document) -> None:
                                  page_count=len(group), reason_code="batch",
                                  reason=f"Petición separada del lote {batch.id} (páginas {_span(group)} del escaneo)")
             _renumber(ctx, session, batch, part.id, group)
+            parts.append(part.id)
             for stage in READ_STAGES:
                 run = documents.start_stage(session, part.id, stage, ACTOR)
                 documents.finish_stage(session, run.id, "succeeded")
@@ -64,6 +66,7 @@ def separate(ctx: Context, document: Document) -> None:
         events.record(session, "batch_split", ACTOR, batch.id, documents=len(groups),
                       sheets=sum(page.source == SEPARATOR for page in pages))
         document.page_count = batch.page_count
+        fulltext.refresh(session, [batch.id, *parts])  # each petition found by its own pages
 
 
 def parts_waiting(ctx: Context, batch_id: int) -> list[int]:

@@ -11,7 +11,7 @@ from ocr.reader import OcrOptions
 from pipeline import classification
 from pipeline.paths import archived_file, mail_pdf, page_pdf, processed_folder, searchable_pdf
 from pipeline.context import Context
-from storage import catalogue, documents
+from storage import catalogue, documents, fulltext
 from storage.files import write_atomic, write_by_tool
 from storage.tables import Document, Page
 from watch_folders import mail
@@ -84,6 +84,8 @@ def ocr(ctx: Context, document: Document) -> None:
                              seconds=round(page.seconds, 3), source=page.source, error_code=page.error_code,
                              error=page.error, words=[[w.text, round(w.confidence, 1), *w.box] for w in page.words]))
             documents.renew(session, document.id, document.lease_owner, settings.lease_seconds)  # this task's lease
+    with ctx.sessions.begin() as session:  # found by what it says from now on, even if it is never classified
+        fulltext.refresh(session, [document.id])
 
 
 def pdf(ctx: Context, document: Document) -> None:

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage import search
-from storage.tables import Decision, Document, Page, State, Suggestion, Transcription
+from storage.texts import current_texts
+from storage.tables import Decision, Document, State, Suggestion, Transcription
 
 
 # Decisions that confirm the petitioner's data: routing, and a later correction of it (rectificación).
@@ -64,27 +65,6 @@ def transcriptions(session: Session, document_id: int) -> dict[int, Transcriptio
         select(Transcription).where(Transcription.document_id == document_id).order_by(Transcription.id)
     )
     return {row.page_number: row for row in rows}
-
-
-def current_text(session: Session, document_id: int) -> str:
-    """All pages' text, each page's newest transcription in place of its OCR text."""
-    return current_texts(session, [document_id]).get(document_id, "")
-
-
-def current_texts(session: Session, document_ids) -> dict[int, str]:
-    """current_text of several documents (ids, or a select of them) in two queries, not two per document."""
-    typed = {(row.document_id, row.page_number): row.text for row in session.execute(
-        select(Transcription.document_id, Transcription.page_number, Transcription.text)
-        .where(Transcription.document_id.in_(document_ids)).order_by(Transcription.id))}
-    texts: dict[int, list[str]] = {}
-    for document_id, number, ocr_text in session.execute(
-            select(Page.document_id, Page.number, Page.text).where(Page.document_id.in_(document_ids))
-            .order_by(Page.document_id, Page.number)):
-        text = typed.get((document_id, number), ocr_text)
-        texts.setdefault(document_id, [])
-        if text:
-            texts[document_id].append(text)
-    return {document_id: "\n\n".join(parts) for document_id, parts in texts.items()}
 
 
 def reviewed_rows(session: Session) -> list[dict]:

@@ -18,7 +18,7 @@ from sqlalchemy import delete, insert, or_, select, text as sql
 from sqlalchemy.orm import Session
 
 from classifiers.fingerprint import THRESHOLD, Fingerprint, fingerprint, similarity
-from storage.decisions import current_texts
+from storage.texts import current_texts
 from storage.tables import Document, SearchKey, SimilarText, State, TextBand
 
 NAME_LIKENESS = 0.9  # difflib ratio of two name keys: "maria pena avila" and "marla pena avila" agree

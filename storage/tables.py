@@ -21,7 +21,7 @@ from storage.review_tables import (AccessEntry, ApiToken, Decision, FolioCounter
 
 __all__ = ["AccessEntry", "ApiToken", "Base", "Decision", "Directorate", "Document", "Event",
            "Extraction", "FolioCounter", "FollowUp", "Lock", "LoginAttempt", "ModelVersion", "OfficeClosure", "Page",
-           "Program", "Reminder", "Role", "Routing", "RoutingMail", "SearchKey", "SimilarText", "StageRun", "State",
+           "Program", "Reminder", "Role", "Routing", "RoutingMail", "SearchKey", "SearchText", "SimilarText", "StageRun", "State",
            "Suggestion", "TextBand", "Transcription", "User", "UserSession", "aware", "utcnow"]
 
 
@@ -159,6 +159,18 @@ class SearchKey(Base):
     # One of Sonora's 72 by its own name when the text names one ("HERMOSILLO", "Cd. Obregón" → Cajeme), else as
     # written: the informe de atención counts petitions by it.
     municipality: Mapped[str | None] = mapped_column(String(100))
+
+
+class SearchText(Base):
+    """What the full-text search reads of a document (storage/fulltext.py): its pages' current text (a reviewer's
+    transcription in place of the OCR's) and its petitioner's fields, as written, for the excerpt. The index of its
+    words is the database's own and is built by migration 0016, not from here: an FTS5 table on SQLite (Spanish
+    stems made in Python), a tsvector column with its GIN index on PostgreSQL."""
+
+    __tablename__ = "search_texts"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True, autoincrement=False)
+    text: Mapped[str] = mapped_column(Text, default="")
 
 
 class TextBand(Base):

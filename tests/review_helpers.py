@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from review import auth
-from storage import documents, fingerprints
+from storage import documents, fingerprints, fulltext
 from storage.tables import Document, Role, State, utcnow
 from classifiers.catalogue import load_default
 from classifiers.suggestion import Suggestion
@@ -36,6 +36,7 @@ def document_in_review(ctx, *, text: str = "Solicito una silla de ruedas para mi
             "name": {"value": "María Peña Ávila", "score": 0.9}, "municipality": {"value": "Hermosillo", "score": 0.95}},
             "test-1")
         fingerprints.save(session, doc.id, text)  # as pipeline.stages.classify does
+        fulltext.refresh(session, [doc.id])
         documents.set_state(session, doc, State.review, "test")
         document_id = doc.id
     if pdf is not None:

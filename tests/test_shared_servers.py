@@ -166,13 +166,16 @@ def test_postgresql_keeps_a_long_escaped_name_and_path_whole(postgres_url, tmp_p
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from storage import documents
+    from storage import documents, fulltext
     from storage.tables import Base, utcnow
 
     ctx = Context.open(Settings(home=tmp_path / "data", database_url=fresh_database(postgres_url)))
     try:
         with ctx.engine.connect() as connection:
-            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+            # Left out, with their reason in declared_by_model: the full-text index's generated tsvector column
+            # and its GIN index, which the migration builds and a model cannot declare.
+            without_index = MigrationContext.configure(connection, opts={"include_name": fulltext.declared_by_model})
+            assert compare_metadata(without_index, Base.metadata) == []
         name = "carta-" + "\\xe9" * 250 + ".pdf"
         path = "/entrada/" + "carpeta/" * 300 + name
         with ctx.sessions.begin() as session:

@@ -24,10 +24,14 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(ctx):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    from storage import fulltext
     from storage.tables import Base
 
     with ctx.engine.connect() as connection:
-        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        # Left out, with their reason in declared_by_model: the full-text index's FTS5 tables (SQLite) and generated
+        # tsvector column (PostgreSQL), which the migration builds and a model cannot declare.
+        without_index = MigrationContext.configure(connection, opts={"include_name": fulltext.declared_by_model})
+        assert compare_metadata(without_index, Base.metadata) == []
 
 
 def test_the_event_log_refuses_updates_and_deletes(ctx):

@@ -23,7 +23,7 @@ from pipeline.paths import archived_file, searchable_pdf, stored
 from review import admin, dates, labels
 from review.roles import Actor, log_access, require
 from review.turnos.routing import FIELD_LABELS
-from storage import access, decisions, documents
+from storage import access, decisions, documents, texts
 from storage.files import write_streamed
 from storage.tables import Decision, Document, Event, FollowUp, Page, Routing, User, aware, utcnow
 
@@ -146,7 +146,7 @@ def _held(ctx: Context, session: Session, document_id: int, people: dict[int, st
         # Who looked and what they did; not the staff's IP addresses, which are their data, not the petitioner's.
         "access_log": [{"at": _iso(a.at), "user": a.user_name, "action": a.action, "target": a.target, "via": a.via}
                        for a in entries],
-        "text": decisions.current_text(session, document_id),
+        "text": texts.current_text(session, document_id),
         "original_shared": shared,  # the scan holds other petitions' pages too: only this one's PDF is included
         "files": [entry for _, entry, _ in files],
     }

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from classifiers.extraction import RULES_VERSION
 from pipeline import classification
 from pipeline.context import Context
-from storage import catalogue, decisions, events
+from storage import catalogue, events, texts
 from storage import routing as turnos
 from storage.tables import Document, Page, State, Transcription
 from storage.events import EventKind
@@ -32,7 +32,7 @@ def reclassify(ctx: Context, document_id: int, actor: str, cause: str, **detail)
     version (a reviewer who saw the old suggestions is told it changed) and log a `reclassified` event. False when the
     document left review or its text changed meanwhile (whoever changed it reclassifies again)."""
     with ctx.sessions() as session:
-        text = decisions.current_text(session, document_id)
+        text = texts.current_text(session, document_id)
         mark = _text_mark(session, document_id)
         inactive = catalogue.inactive_labels(session)  # as the classify stage: never suggest a deactivated label
         sender = classification.sender_of(ctx, session.get(Document, document_id))

@@ -21,7 +21,7 @@ from pipeline.paths import page_pdf, processed_folder, searchable_pdf
 from review.turnos.reclassify import reclassify
 from review.roles import Actor, log_access, require
 from review.turnos.routing import _locked_for_decision
-from storage import documents, events
+from storage import documents, events, fulltext
 from storage import routing as turnos
 from storage.tables import Document, Page, State, Transcription
 from storage.events import EventKind
@@ -46,6 +46,7 @@ def _move_pages(ctx: Context, session, source: Document, target_id: int, first: 
     session.execute(update(Transcription)
                     .where(Transcription.document_id == source.id, Transcription.page_number >= first)
                     .values(document_id=target_id, page_number=Transcription.page_number + shift))
+    fulltext.refresh(session, [source.id, target_id])  # each found by the text it holds now
     return moved
 
 

@@ -23,7 +23,7 @@ from review.notify import mail
 from review.turnos import mailing
 from review.roles import Actor, log_access, require
 from review.turnos.slip import render, slip_data
-from storage import catalogue, decisions, documents, events, mailings
+from storage import catalogue, decisions, documents, events, fulltext, mailings
 from storage import routing as turnos
 from storage.files import copy_atomic, write_atomic
 from storage.tables import Document, Routing, State, utcnow
@@ -117,6 +117,7 @@ def confirm(ctx: Context, actor: Actor, document_id: int, *, version: int, progr
         due = calendar.add_business_days(received_on, days, turnos.closures(session))
         decision = decisions.add(session, document.id, actor.user_id, "route", program=program, directorate=directorate,
                                  fields=fields, note=note)
+        fulltext.refresh(session, [document.id])  # the confirmed petitioner's fields are searched too
         number = turnos.next_folio_number(session, routed_on.year)
         folio = settings.folio_format.format(year=routed_on.year, n=number)
         previous = turnos.current(session, document.id)
@@ -182,6 +183,7 @@ def rectify(ctx: Context, actor: Actor, document_id: int, *, version: int, field
                                                                "que corregir.")
         decision = decisions.add(session, document_id, actor.user_id, "rectify", program=routing.program,
                                  directorate=routing.directorate, fields=fields, note=note)
+        fulltext.refresh(session, [document_id])
         document.version += 1  # whoever holds the page open must reload before acting on it
         events.record(session, EventKind.petitioner_corrected, actor.name, document_id, folio=routing.folio,
                       fields=changed, decision_id=decision.id)
@@ -203,6 +205,7 @@ def transcribe(ctx: Context, actor: Actor, document_id: int, page_number: int, t
         if not 1 <= page_number <= (document.page_count or 0):
             raise InvalidInput(f"page {page_number}", user_message="Esa página no existe en el documento.")
         decisions.transcribe(session, document_id, page_number, text.strip(), actor.user_id)
+        fulltext.refresh(session, [document_id])  # in any state: a routed petition's typed page is found too
         events.record(session, EventKind.transcribed, actor.name, document_id, page=page_number)
         log_access(session, actor, "transcription", document_id, target=f"página {page_number}")
         in_review = document.state == State.review

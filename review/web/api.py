@@ -196,10 +196,15 @@ def get_queue(request: Request, who: Actor = Depends(actor), channel: str | None
     return {"items": result["items"], "total": result["total"]}
 
 
-@router.get("/search", summary="Documents found by petitioner (name, CURP, phone, e-mail) or folio, newest first")
+@router.get("/search", summary="Documents found by petitioner (name, CURP, phone, e-mail), folio or what they say",
+            description="Exact hits on the petitioner or the folio first (newest first), then the documents whose "
+                        "text has every word typed in any form (plural, accents, capitals), best first. Each item "
+                        "has `excerpt` (plain text) and `highlights`, the [start, end) offsets of its matching "
+                        "words: escape the excerpt before marking them.")
 def get_search(request: Request, who: Actor = Depends(actor),
                q: str = Query(description="A name (every word starts a word of it), a CURP, a phone (7 digits "
-                                          "or more), an e-mail or a folio (SDS-DAGC-2026-000123, 2026-123, 123)."),
+                                          "or more), an e-mail, a folio (SDS-DAGC-2026-000123, 2026-123, 123) or "
+                                          f"words of the petition; at most {search.MAX_LENGTH} characters."),
                limit: int = Query(search.LIMIT, ge=1, le=500)) -> dict:
     with request.app.state.reads() as session:
         result = search.find(session, who, q, limit)
