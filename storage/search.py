@@ -87,7 +87,8 @@ class Query:
 
 
 def parse(text: str) -> Query:
-    text = " ".join((text or "").split())[:200]
+    # Control characters say nothing, and PostgreSQL refuses a NUL in the access log's copy of the query.
+    text = " ".join("".join(c for c in (text or "") if c.isprintable() or c.isspace()).split())[:200]
     reception = _RECEPTION.fullmatch(text)
     if reception:
         return Query(text=text, reception=int(reception.group(1)))

@@ -15,8 +15,10 @@ from sqlalchemy import select
 from ocr import rasterize
 from ocr.cleanup import separator
 from pipeline import runner
+from review.reports import search
+from review.roles import Actor
 from storage import documents
-from storage.tables import Document, Page, State, Suggestion, utcnow
+from storage.tables import Document, Page, Role, State, Suggestion, utcnow
 from tests.pages import LETTERS, save_pdf, small_page
 from watch_folders.intake import IncomingFile, take_in
 
@@ -67,6 +69,11 @@ def test_three_letters_with_two_sheets_become_three_documents_of_1_1_and_2_pages
                 f"pagina-{n:04d}.pdf" for n in range(1, d.page_count + 1)]
     assert rasterize.inspect(ctx.settings.processed / str(parts[2].id) / f"documento-{parts[2].id}.pdf", 10,
                              10**8).page_count == 2
+    reviewer = Actor(1, "ana", Role.revisor)
+    with ctx.sessions() as session:  # each found by what its own pages say (full-text search), not the batch's
+        assert [item["id"] for item in search.find(session, reviewer, "aguas potables")["items"]] == [parts[1].id]
+        assert {item["id"] for item in search.find(session, reviewer, "sillas de ruedas")["items"]} == {
+            batch_id, parts[2].id}
 
 
 def test_a_sheet_before_the_first_letter_is_dropped_and_the_letter_stays_whole(ctx, tmp_path, sheet):
