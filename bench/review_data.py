@@ -11,6 +11,9 @@ import random
 import time
 from pathlib import Path
 
+from bench.petition_texts import page_text
+from storage.fulltext import document_text
+
 PASSWORD = "contraseña-de-prueba-1"
 BATCH = 5000
 
@@ -19,10 +22,6 @@ STATES = {"review": 0.70, "routed": 0.16, "concluded": 0.05, "failed": 0.03, "qu
           "duplicate": 0.02, "processing": 0.01}
 CHANNELS = {"correspondencia": 0.55, "jornadas": 0.2, "correo": 0.1, "redes": 0.05, "telefono": 0.06,
             "presencial": 0.04}
-WORDS = ("solicito apoyo para mi familia silla de ruedas despensa vivienda techo lámina agua potable drenaje "
-         "colonia calle número municipio Hermosillo Cajeme Navojoa Guaymas Nogales atentamente Secretaría "
-         "Desarrollo Social programa madre jefa hijos escuela beca trabajo proyecto productivo salud medicina "
-         "adulto mayor pensión comunidad yaqui mayo seri vecinos representante firma teléfono domicilio").split()
 NAMES = ("María Guadalupe", "José Ángel", "Rosa Elena", "Ramón Arturo", "Carmen", "Juan Carlos", "Ana Lucía")
 SURNAMES = ("Valenzuela", "Ruiz", "Durazo", "Yocupicio", "Buitimea", "Sánchez", "Ochoa", "Ibarra", "Félix", "Moreno")
 MUNICIPALITIES = ("Hermosillo", "Cajeme", "Navojoa", "Guaymas", "Nogales", "San Luis Río Colorado", "Álamos")
@@ -34,21 +33,20 @@ def pick(rng: random.Random, shares: dict[str, float]) -> str:
     return rng.choices(list(shares), weights=list(shares.values()))[0]
 
 
-def page_templates(rng: random.Random, count: int = 300) -> list[tuple[str, list]]:
-    """Page texts of 120-260 words with their word boxes, [text, confidence, left, top, width, height]."""
+def page_templates(rng: random.Random, count: int = 2000) -> list[tuple[str, list]]:
+    """Page texts of 120-260 words (bench/petition_texts.py) with their word boxes, [text, confidence, left, top,
+    width, height]."""
     templates = []
     for _ in range(count):
-        words, boxes, x, y = [], [], 220, 250
-        for _ in range(rng.randint(120, 260)):
-            word = rng.choice(WORDS)
+        text = page_text(rng)
+        boxes, x, y = [], 220, 250
+        for word in text.split():
             width = 22 * len(word)
             if x + width > 2260:
                 x, y = 220, y + 84
-            confidence = round(min(99.0, rng.gauss(88, 12)), 1)
-            words.append(word)
-            boxes.append([word, confidence, x, y, width, 56])
+            boxes.append([word, round(min(99.0, rng.gauss(88, 12)), 1), x, y, width, 56])
             x += width + 24
-        templates.append((" ".join(words), boxes))
+        templates.append((text, boxes))
     return templates
 
 
@@ -101,6 +99,7 @@ class _Filler:
         self.start = self.now - dt.timedelta(days=540)
         self.step = (self.now - self.start) / documents
         self.tables = {name: [] for name in TABLES}
+        self.searched: list[dict] = []  # search_texts rows (and the full-text index), written after their documents
         self.ids = {"suggestions": 0, "decisions": 0, "routings": 0}
         self.reclassified: list[dict] = []
         self.counts = {name: 0 for name in TABLES}
@@ -109,6 +108,7 @@ class _Filler:
     def flush(self, engine, final: bool = False) -> None:
         from sqlalchemy import insert
 
+        from storage import fulltext
         from storage.tables import (AccessEntry, Decision, Document, Event, Extraction, FollowUp, Page, Routing,
                                     SearchKey, Suggestion)
 
@@ -121,6 +121,10 @@ class _Filler:
                     connection.execute(insert(models[name]), rows)
                     self.counts[name] += len(rows)
                     rows.clear()
+            if self.searched and (final or len(self.searched) >= BATCH):
+                fulltext.write(connection, self.searched)  # as fulltext.refresh writes one document's
+                self.counts["search_texts"] = self.counts.get("search_texts", 0) + len(self.searched)
+                self.searched.clear()
 
     def document(self, i: int) -> None:
         """Document i and everything recorded of it, as far as its state goes."""
@@ -145,16 +149,20 @@ class _Filler:
                                                   "sha256": digest}))
         if page_count is None or state == "duplicate":
             return
-        self.pages(i, page_count)
+        text = self.pages(i, page_count)
         if state == "processing":
+            self.searched.append({"document_id": i, "text": text})  # indexed once read, before classification
             return
         program, score, program_suggestion = self.suggestions(i, received)
-        self.extraction(i, received)
+        fields = self.extraction(i, received)
+        self.searched.append({"document_id": i, "text": document_text(text, [fields])})
         if state in ("routed", "concluded"):
             self.routing(i, state, received, program, score, program_suggestion)
 
-    def pages(self, i: int, page_count: int) -> None:
+    def pages(self, i: int, page_count: int) -> str:
+        """Document i's pages; returns their text as the search reads it."""
         rng = self.rng
+        texts = []
         for number in range(1, page_count + 1):
             text, words = rng.choice(self.pages_pool)
             failed = rng.random() < 0.01
@@ -165,6 +173,8 @@ class _Filler:
                 seconds=round(rng.uniform(0.8, 3.0), 2), source="ocr",
                 error_code="ocr_timeout" if failed else None, error="Tiempo agotado." if failed else None,
                 words=None if failed else words))
+            texts.append("" if failed else text)
+        return "\n\n".join(t for t in texts if t)
 
     def suggestions(self, i: int, received: dt.datetime) -> tuple[str, float, dict]:
         """The model's program and directorate; some classified again after a model update (the later row
@@ -187,7 +197,7 @@ class _Filler:
                 program_suggestion = row
         return program, score, program_suggestion
 
-    def extraction(self, i: int, received: dt.datetime) -> None:
+    def extraction(self, i: int, received: dt.datetime) -> dict:
         from storage import search
 
         rng = self.rng
@@ -204,6 +214,7 @@ class _Filler:
         self.tables["search_keys"].append(dict(document_id=i, source="extraction", **search.keys(fields)))
         for kind, actor in (("claimed", "vm:1"), ("suggested", "vm:1"), ("state_changed", "vm:1")):
             self.tables["events"].append(dict(at=received, document_id=i, kind=kind, actor=actor, detail={}))
+        return fields
 
     def routing(self, i: int, state: str, received: dt.datetime, program: str, score: float,
                 program_suggestion: dict) -> None:
