@@ -49,12 +49,13 @@ def refresh(session: Session, document_ids: Iterable[int]) -> None:
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         texts = current_texts(session, chunk)
-        latest = select(func.max(Extraction.id)).where(Extraction.document_id.in_(chunk)).group_by(Extraction.document_id)
+        latest = (select(func.max(Extraction.id)).where(Extraction.document_id.in_(chunk))
+                  .group_by(Extraction.document_id))
         extracted = dict(session.execute(select(Extraction.document_id, Extraction.fields)
                                          .where(Extraction.id.in_(latest))).all())
         confirmed = confirmed_fields_of(session, chunk)
-        write(session, [{"document_id": i, "text": document_text(texts.get(i, ""), (extracted.get(i), confirmed.get(i)))}
-                        for i in chunk])
+        write(session, [{"document_id": i,
+                         "text": document_text(texts.get(i, ""), (extracted.get(i), confirmed.get(i)))} for i in chunk])
 
 
 def write(db, rows: list[dict]) -> None:
@@ -80,7 +81,8 @@ def matching(dialect: str, text: str):
         return None
     if dialect == "postgresql":
         # The typed words folded as the index folds them; plainto_tsquery reads any text as words, never as syntax.
-        query = func.plainto_tsquery(literal_column("'spanish'::regconfig"), func.search_fold(" ".join(folded_words(text))))
+        folded = func.search_fold(" ".join(folded_words(text)))
+        query = func.plainto_tsquery(literal_column("'spanish'::regconfig"), folded)
         words = literal_column("search_texts.words")
         return (select(SearchText.document_id.label("document_id"), (-func.ts_rank(words, query)).label("rank"))
                 .where(words.op("@@")(query)))

@@ -21,8 +21,8 @@ from storage.review_tables import (AccessEntry, ApiToken, Decision, FolioCounter
 
 __all__ = ["AccessEntry", "ApiToken", "Base", "Decision", "Directorate", "Document", "Event",
            "Extraction", "FolioCounter", "FollowUp", "Lock", "LoginAttempt", "ModelVersion", "OfficeClosure", "Page",
-           "Program", "Reminder", "Role", "Routing", "RoutingMail", "SearchKey", "SearchText", "SimilarText", "StageRun", "State",
-           "Suggestion", "TextBand", "Transcription", "User", "UserSession", "aware", "utcnow"]
+           "Program", "Reminder", "Role", "Routing", "RoutingMail", "SearchKey", "SearchText", "SimilarText",
+           "StageRun", "State", "Suggestion", "TextBand", "Transcription", "User", "UserSession", "aware", "utcnow"]
 
 
 class State(str, enum.Enum):

@@ -85,7 +85,8 @@ def test_the_excerpt_marks_the_matching_words_and_nothing_typed_in_a_letter_is_m
     log_in(client, "ana")
     page = client.get("/buscar", params={"q": "aguas potables"}).text
     assert "<script>alert" not in page and "<b>potable" not in page
-    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; pedimos <mark>agua</mark> &lt;b&gt;<mark>potable</mark>" in page
+    assert ("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; pedimos <mark>agua</mark> &lt;b&gt;<mark>potable</mark>"
+            in page)
     assert f'href="/documentos/{ids["agua"]}"' in page and "<mark>Agua</mark> <mark>potable</mark>" in page
 
 

@@ -69,11 +69,13 @@ def _fill(bind) -> None:
     ids = list(bind.scalars(sa.select(documents.c.id).order_by(documents.c.id)))
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
-        newest = {(d, n): t for d, n, t in bind.execute(sa.select(typed.c.document_id, typed.c.page_number, typed.c.text)
-                                                         .where(typed.c.document_id.in_(chunk)).order_by(typed.c.id))}
+        newest = {(d, n): t for d, n, t in bind.execute(
+            sa.select(typed.c.document_id, typed.c.page_number, typed.c.text)
+            .where(typed.c.document_id.in_(chunk)).order_by(typed.c.id))}
         texts: dict[int, list[str]] = {}
         for d, n, t in bind.execute(sa.select(pages.c.document_id, pages.c.number, pages.c.text)
-                                    .where(pages.c.document_id.in_(chunk)).order_by(pages.c.document_id, pages.c.number)):
+                                    .where(pages.c.document_id.in_(chunk))
+                                    .order_by(pages.c.document_id, pages.c.number)):
             if newest.get((d, n), t):
                 texts.setdefault(d, []).append(newest.get((d, n), t))
         fields = {d: [] for d in chunk}
