@@ -24,13 +24,18 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory):
+def server():
     with postgres_server() as url:
-        ctx = Context.open(Settings(home=tmp_path_factory.mktemp("pg") / "data", database_url=fresh_database(url)))
-        make_user(ctx, "ana", Role.revisor)
-        ids = {key: document_in_review(ctx, text=letter, fields={}) for key, letter in LETTERS.items()}
-        yield ctx, ids
-        ctx.close()
+        yield url
+
+
+@pytest.fixture(scope="module")
+def office(server, tmp_path_factory):
+    ctx = Context.open(Settings(home=tmp_path_factory.mktemp("pg") / "data", database_url=fresh_database(server)))
+    make_user(ctx, "ana", Role.revisor)
+    ids = {key: document_in_review(ctx, text=letter, fields={}) for key, letter in LETTERS.items()}
+    yield ctx, ids
+    ctx.close()
 
 
 def test_postgresql_finds_a_word_in_another_form_with_unaccent_and_spanish_stems(office):
@@ -73,3 +78,24 @@ def test_postgresql_follows_a_transcription_and_fills_the_index_for_what_was_hel
         assert connection.scalar(text("SELECT to_regclass('search_texts')")) is None
     database.upgrade(ctx.engine, "head")
     assert found(ctx, "luminarias parques") == [typed] and found(ctx, "reconstrucciones") == [ids["vivienda"]]
+
+
+def test_without_the_right_to_create_unaccent_the_accents_are_still_folded(server, tmp_path):
+    """A database whose owner may not create extensions: the migration goes on, folding Spanish accents itself."""
+    url = fresh_database(server)
+    name = url.rsplit("/", 1)[1]
+    admin = database.make_engine(url)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("CREATE ROLE oficina LOGIN"))
+        connection.execute(text(f"REVOKE CREATE ON DATABASE {name} FROM PUBLIC"))
+        connection.execute(text("GRANT CREATE, USAGE ON SCHEMA public TO oficina"))
+    admin.dispose()
+    ctx = Context.open(Settings(home=tmp_path / "data", database_url=url.replace("//postgres@", "//oficina@")))
+    try:
+        with ctx.engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM pg_extension WHERE extname = 'unaccent'")) == 0
+        make_user(ctx, "ana", Role.revisor)
+        held = document_in_review(ctx, text="Solicitamos la RECONSTRUCCIÓN de la vivienda.", fields={})
+        assert found(ctx, "reconstrucciones") == [held] and found(ctx, "Reconstrucción") == [held]
+    finally:
+        ctx.close()
