@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import deque
 from functools import lru_cache
 
 import snowballstemmer
@@ -34,6 +35,12 @@ def stem(word: str) -> str:
     return word if len(word) > MAX_WORD or word.isdigit() else _STEMMER.stemWord(word)
 
 
+@lru_cache(maxsize=100_000)
+def _stem_as_written(word: str) -> str:
+    # Cached as written: a letter's words repeat, and folding one costs more than looking it up.
+    return stem(normalise(word))
+
+
 def index_words(text: str) -> str:
     """The stems of a text's words, stop words left out, one space between them (what the SQLite index holds)."""
     return " ".join(stem(w) for w in _WORD.findall(normalise(text or "")) if w not in STOPWORDS)
@@ -54,25 +61,37 @@ def excerpt(text: str, wanted: tuple[str, ...], words: int = EXCERPT_WORDS) -> l
     """A stretch of about `words` words of `text` around its first word whose stem is wanted (the text's start when
     none is), as (piece, marked) pairs in order: whoever shows it escapes each piece and marks the marked ones."""
     text = unicodedata.normalize("NFC", " ".join((text or "").split()))
-    spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
-    if not spans:
-        return []
-    hits = [i for i, (s, e) in enumerate(spans) if stem(normalise(text[s:e])) in wanted] if wanted else []
-    first = max(0, hits[0] - words // 3) if hits else 0
-    last = min(len(spans), first + words) - 1
-    # Whole from the text's first character or to its last one, punctuation and all, where the stretch reaches it.
-    start = spans[first][0] if first > 0 else 0
-    end = spans[last][1] if last < len(spans) - 1 else len(text)
-    pieces: list[tuple[str, bool]] = [("… ", False)] if first > 0 else []
+    found = _WORD.finditer(text)
+    head: list[tuple[int, int]] = []  # the first words, shown when none is wanted
+    window: deque[tuple[int, int, int]] = deque(maxlen=words // 3 + 1)  # (index, start, end) up to the first hit
+    for index, match in enumerate(found):
+        if index < words:
+            head.append(match.span())
+        window.append((index, *match.span()))
+        if wanted and _stem_as_written(match.group()) in wanted:
+            break
+    else:  # no word wanted in it: its start
+        return _pieces(text, head, wanted, False, window[-1][0] >= words) if head else []
+    spans = [(start, end) for _, start, end in window]
+    spans += [match.span() for match, _ in zip(found, range(words - len(spans)))]
+    return _pieces(text, spans, wanted, window[0][0] > 0, next(found, None) is not None)
+
+
+def _pieces(text: str, spans: list[tuple[int, int]], wanted: tuple[str, ...], cut_before: bool,
+            cut_after: bool) -> list[tuple[str, bool]]:
+    """The text from the first span to the last (whole to the text's ends when not cut), wanted words marked."""
+    start = spans[0][0] if cut_before else 0
+    end = spans[-1][1] if cut_after else len(text)
+    pieces: list[tuple[str, bool]] = [("… ", False)] if cut_before else []
     at = start
-    for i in (h for h in hits if first <= h <= last):
-        s, e = spans[i]
-        if s > at:
-            pieces.append((text[at:s], False))
-        pieces.append((text[s:e], True))
-        at = e
+    for s, e in spans:
+        if wanted and _stem_as_written(text[s:e]) in wanted:
+            if s > at:
+                pieces.append((text[at:s], False))
+            pieces.append((text[s:e], True))
+            at = e
     if end > at:
         pieces.append((text[at:end], False))
-    if last < len(spans) - 1:
+    if cut_after:
         pieces.append((" …", False))
     return pieces

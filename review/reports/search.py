@@ -7,7 +7,7 @@ up is reading their data."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from review.errors import InvalidInput
@@ -35,17 +35,16 @@ def find(session: Session, actor: Actor, text: str, limit: int = LIMIT) -> dict:
                            user_message=f"Escriba al menos {search.MIN_LENGTH} caracteres: un nombre, una CURP, "
                                         "un teléfono, un correo, un folio o palabras de la petición.")
     scope = turnos.open_to_directorate(actor.directorate or "") if actor.limited_to_directorate else None
-    exact, total, rows = search.matching(query), 0, []
-    if exact is not None:
-        where = [Document.id.in_(exact)] + ([Document.id.in_(scope)] if scope is not None else [])
-        total = session.scalar(select(func.count()).select_from(Document).where(*where))
-        rows = list(session.scalars(select(Document).where(*where)
-                                    .order_by(Document.received_at.desc(), Document.id.desc()).limit(limit)))
+    exact = _exact(session, query, scope)  # read once: the text matches below leave these out
+    rows = list(session.scalars(select(Document).where(Document.id.in_(exact[:limit]))
+                                .order_by(Document.received_at.desc(), Document.id.desc())))
+    total = len(exact)
     words = fulltext.matching(session.get_bind().dialect.name, query.text)
     if words is not None:
         found = words.subquery()
-        where = ([found.c.document_id.not_in(exact)] if exact is not None else []) + (
-            [found.c.document_id.in_(scope)] if scope is not None else [])
+        # Inline integers rather than one parameter each: a common first name can be thousands of exact hits.
+        where = ([found.c.document_id.not_in(bindparam("exact", exact, expanding=True, literal_execute=True))]
+                 if exact else []) + ([found.c.document_id.in_(scope)] if scope is not None else [])
         total += session.scalar(select(func.count()).select_from(found).where(*where))
         if len(rows) < limit:
             ranked = list(session.scalars(select(found.c.document_id).where(*where)
@@ -53,6 +52,16 @@ def find(session: Session, actor: Actor, text: str, limit: int = LIMIT) -> dict:
             by_id = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ranked)))}
             rows += [by_id[i] for i in ranked]
     return {"query": query.text, "total": total, "items": _items(session, rows, terms(query.text))}
+
+
+def _exact(session: Session, query: search.Query, scope) -> list[int]:
+    """The ids of the documents the query names exactly (petitioner or folio) within the scope, newest first."""
+    named = search.matching(query)
+    if named is None:
+        return []
+    where = [Document.id.in_(named)] + ([Document.id.in_(scope)] if scope is not None else [])
+    return list(session.scalars(select(Document.id).where(*where)
+                                .order_by(Document.received_at.desc(), Document.id.desc())))
 
 
 def _items(session: Session, rows: list[Document], wanted: tuple[str, ...]) -> list[dict]:
