@@ -74,6 +74,13 @@ def test_the_letter_that_says_it_most_comes_first_and_exact_hits_before_any(offi
     assert found(ctx, "6622139087") == [ids["phone"], ids["mentions_phone"]]
 
 
+def test_past_the_ranked_count_a_word_in_most_letters_lists_them_newest_first(office, monkeypatch):
+    ctx, ids = office
+    ranked = found(ctx, "agua")
+    monkeypatch.setattr(search, "RANKED_UP_TO", 3)  # four letters say it
+    assert found(ctx, "agua") == sorted(ranked, reverse=True) != ranked
+
+
 def test_the_excerpt_marks_the_matching_words_and_nothing_typed_in_a_letter_is_markup(office):
     ctx, ids = office
     with ctx.sessions() as session:

@@ -19,6 +19,7 @@ from storage.tables import Document, Routing, aware
 
 LIMIT = 50
 MAX_LENGTH = 200  # characters: a name, a folio or a few words of a letter, not a letter
+RANKED_UP_TO = 20_000  # text matches ranked by relevance; more are listed newest first
 
 
 def find(session: Session, actor: Actor, text: str, limit: int = LIMIT) -> dict:
@@ -45,10 +46,14 @@ def find(session: Session, actor: Actor, text: str, limit: int = LIMIT) -> dict:
         # Inline integers rather than one parameter each: a common first name can be thousands of exact hits.
         where = ([found.c.document_id.not_in(bindparam("exact", exact, expanding=True, literal_execute=True))]
                  if exact else []) + ([found.c.document_id.in_(scope)] if scope is not None else [])
-        total += session.scalar(select(func.count()).select_from(found).where(*where))
+        matches = session.scalar(select(func.count()).select_from(found).where(*where))
+        total += matches
         if len(rows) < limit:
+            # Past RANKED_UP_TO matches the words are in most letters and rank little apart: newest first, without
+            # scoring every one of them (a quarter of a second at 60,000).
+            order = [found.c.rank] if matches <= RANKED_UP_TO else []
             ranked = list(session.scalars(select(found.c.document_id).where(*where)
-                                          .order_by(found.c.rank, found.c.document_id.desc()).limit(limit - len(rows))))
+                                          .order_by(*order, found.c.document_id.desc()).limit(limit - len(rows))))
             by_id = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ranked)))}
             rows += [by_id[i] for i in ranked]
     return {"query": query.text, "total": total, "items": _items(session, rows, terms(query.text))}
