@@ -7,7 +7,7 @@ process, as `peticiones serve` runs it, and one client (a logged-in reviewer for
 the API) sends requests one after another: after a warm-up, n requests per endpoint, p50/p95/p99 in ms and the
 ratio of p95 to the 150 ms target (below 1 meets it). Every view writes its access-log entry, as in production.
 
-    .venv/bin/python -m bench.review [--documents 100000] [--requests 200] [--keep]
+    .venv/bin/python -m bench.review [--documents 100000] [--requests 200] [--keep] [--home H] [--only buscar]
 
 The full-text search's p95 is also printed against the identifier search's and against a LIKE scan of the same
 texts (the cost without an index), both measured in the same run. The last line printed is one JSON object with
@@ -127,7 +127,8 @@ def main() -> None:
         process = start_server(home, port, scratch / "app.log")
         report["load_start"] = load()
         report["results"] = measure_all(f"http://127.0.0.1:{port}", token, manager_token, args, report["load_start"])
-        report["full_text"] = full_text_summary(home, report["results"], min(args.requests, 20))
+        if {FULL_TEXT, IDENTIFIER} <= set(report["results"]):
+            report["full_text"] = full_text_summary(home, report["results"], min(args.requests, 20))
         report["load_end"] = load()
         print(f"carga al terminar {report['load_end']}")
     finally:
@@ -149,6 +150,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200, help="measured requests per endpoint")
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--only", default="", help="measure only the routes whose name holds this text (e.g. buscar)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary HOME (its path is printed)")
     parser.add_argument("--home", type=Path, help="reuse a HOME filled by an earlier --keep run")
     parser.add_argument("--serve", nargs=2, metavar=("HOME", "PORT"), help=argparse.SUPPRESS)
@@ -223,7 +225,7 @@ def measure_all(base: str, token: str, manager_token: str, args, load_start: str
     print(f"{'ruta':40s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} {'p95/150':>8s}")
     results = {}
     for managers, table in zip((False, True), endpoints(random_ids)):
-        for name, path in table.items():
+        for name, path in ((n, p) for n, p in table.items() if args.only in n):
             client = (manager if managers else staff)["api" if name.startswith("GET /api") else "pages"]
             results[name] = r = measure(client, path, args.requests, args.warmup)
             print(f"{name:40s} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {r['p99_ms']:8.1f} {r['p95_vs_target']:8.3f}"
