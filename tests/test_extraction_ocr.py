@@ -211,6 +211,16 @@ def test_the_name_before_the_data_survives_a_lost_cue_and_the_curp_trims_margin_
     assert extract_fields(text)["name"]["value"] == "Héctor Luis Bojórquez Yocupicio"
 
 
+@pytest.mark.parametrize("opening", ["El que suseribe. ", "El que snscribe, ", "El que suscribe. "])
+def test_a_slipped_cue_word_or_a_comma_read_as_a_full_stop_still_opens_the_name(opening):
+    # No signature, no CURP to fall back on: the opening alone names the petitioner.
+    text = ("Nogales, Sonora, a 3 de mayo de 2026\nPRESENTE\n\n"
+            f"{opening}Jesus Bojorquez Romero. con domicillo en Blvd. Kino 401, Nogales, Sonora, solicito apoyo.\n")
+    found = extract_fields(text)
+    assert found["name"]["value"] == "Jesus Bojorquez Romero"
+    assert found["municipality"]["value"] == "Nogales"
+
+
 def test_two_readings_of_the_name_agree_word_by_word():
     text = ("C. SECRETARIO DE DESARROLLO SOCIAL\nPRESENTE\n\n"
             "El que suscribe, Rubén Martín Acosta Durazo, con domicilio en Calle Galeana 146, Nogales, Sonora, "
