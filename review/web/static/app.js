@@ -15,6 +15,14 @@
     var link = document.getElementById(id);
     if (link) { window.location.href = link.href; }
   }
+  // The menu is open on a wide window (its «Menú» summary hidden by app.css) and folded on a phone's.
+  var menu = document.getElementById("menu");
+  if (menu && window.matchMedia) {
+    var narrow = window.matchMedia("(max-width: 760px)");
+    var fit = function () { menu.open = !narrow.matches; };
+    fit();
+    narrow.addEventListener("change", fit);
+  }
   var page = document.body.dataset.page;
 
   if (page === "document") {
