@@ -161,6 +161,29 @@ def test_the_menu_folds_behind_a_button_on_a_phone_and_stays_open_on_a_desk(offi
         context.close()
 
 
+# The nearest box around `el` that clips what overflows it and does overflow, if any.
+CLIPPED_BY = """el => { for (let box = el.parentElement; box; box = box.parentElement) {
+  const style = getComputedStyle(box);
+  if (style.overflowY !== "visible" && box.scrollHeight > box.clientHeight + 1) return box.tagName + "." + box.className;
+} return null; }"""
+
+
+def test_the_answer_form_is_whole_in_the_page_not_cut_by_a_scroll_box(office, browser):
+    context = browser.new_context(locale="es-MX", viewport={"width": 1366, "height": 768})
+    try:
+        page = context.new_page()
+        log_in(page, office, PEOPLE[Role.revisor])
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 768})
+            page.goto(f"{office.base}/documentos/{office.ids['routed']}")
+            form = page.locator("#answer-form")
+            assert form.evaluate(CLIPPED_BY) is None
+            form.get_by_role("button", name="Registrar respuesta y concluir").scroll_into_view_if_needed()
+            assert form.get_by_role("button", name="Registrar respuesta y concluir").is_visible()
+    finally:
+        context.close()
+
+
 def test_no_page_of_any_role_scrolls_sideways_at_390_or_1366_px(office, browser):
     found: list[str] = []
     opened: dict[str, set[str]] = {}
