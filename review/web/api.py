@@ -44,6 +44,8 @@ class DecisionIn(BaseModel):
     fields: dict | None = Field(None, description="Confirmed petitioner fields, {name: value}.")
     note: str = Field("", max_length=4000)
     version: int = _version()
+    confirm_invalid_curp: bool = Field(False, description="Route although fields.curp is not a valid CURP (the "
+                                                          "page's second confirmation); without it: invalid_curp.")
 
 
 class DecisionOut(BaseModel):
@@ -259,7 +261,8 @@ def post_decision(request: Request, document_id: Id, decision: DecisionIn,
     ctx = request.app.state.ctx
     result = routing.confirm(ctx, who, document_id, version=decision.version, program=decision.program,
                              directorate=decision.directorate, copies=decision.copies,
-                             instruction=decision.instruction, fields=decision.fields, note=decision.note)
+                             instruction=decision.instruction, fields=decision.fields, note=decision.note,
+                             invalid_curp_confirmed=decision.confirm_invalid_curp)
     return DecisionOut(folio=result.folio, state="routed", due_date=result.due_date)
 
 
