@@ -52,3 +52,24 @@ def test_a_dismissed_letter_says_concluded_without_a_folio(ctx, client):
     routing.dismiss(ctx, actor(ctx, "rita"), document_id, version=version_of(ctx, document_id), note="Publicidad")
     said = banner(client.get(f"/documentos/{document_id}").text, "concluido")
     assert "Petición concluida" in said and "folio" not in said
+
+
+def test_a_page_image_comes_at_full_resolution_on_demand(ctx, client):
+    import io
+
+    from PIL import Image
+
+    from tests.test_review_web import page_pdf
+
+    document_id = document_in_review(ctx)
+    page_pdf(ctx, document_id)
+    normal = client.get(f"/documentos/{document_id}/paginas/1.png")
+    full = client.get(f"/documentos/{document_id}/paginas/1.png", params={"resolucion": "alta"})
+    assert normal.status_code == full.status_code == 200 and full.headers["content-type"] == "image/png"
+    small, large = Image.open(io.BytesIO(normal.content)).size, Image.open(io.BytesIO(full.content)).size
+    assert small[0] == round(8.5 * ctx.settings.page_image_dpi) and large[0] == round(8.5 * 300)  # a letter page
+    assert large[1] / large[0] == pytest.approx(small[1] / small[0], rel=0.01)
+    refused = client.get(f"/documentos/{document_id}/paginas/1.png", params={"resolucion": "máxima"})
+    assert refused.status_code == 422 and "La resolución de la imagen sólo puede ser «alta»" in refused.text
+    shown = client.get(f"/documentos/{document_id}").text
+    assert f'data-full="/documentos/{document_id}/paginas/1.png?resolucion=alta"' in shown

@@ -185,6 +185,46 @@ def test_the_answer_form_is_whole_in_the_page_not_cut_by_a_scroll_box(office, br
         context.close()
 
 
+ZOOM = """box => { const v = box.querySelector(".viewport"), c = box.querySelector(".canvas");
+  return {canvas: c.offsetWidth, viewport: v.clientWidth, scrolls: v.scrollWidth > v.clientWidth,
+          src: box.querySelector("img").getAttribute("src"), left: v.scrollLeft}; }"""
+
+
+def test_the_scan_zooms_with_the_keys_at_full_resolution_and_pans_by_dragging(office, browser):
+    context = browser.new_context(locale="es-MX", viewport={"width": 1366, "height": 900})
+    try:
+        page = context.new_page()
+        log_in(page, office, PEOPLE[Role.revisor])
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"{office.base}/documentos/{office.ids['review']}")
+            scan = page.locator("#pagina-1 .image")
+            fitted = scan.evaluate(ZOOM)
+            assert fitted["canvas"] == fitted["viewport"] and not fitted["scrolls"] and "alta" not in fitted["src"]
+            page.locator("body").click(position={"x": 5, "y": 5})
+            page.keyboard.press("+")
+            page.keyboard.press("+")  # 200 %, the full-resolution image
+            zoomed = scan.evaluate(ZOOM)
+            assert zoomed["src"].endswith("?resolucion=alta") and zoomed["scrolls"]
+            assert zoomed["canvas"] == pytest.approx(2 * zoomed["viewport"], abs=2)
+            page.wait_for_function("img => img.complete && img.naturalWidth >= 2500",
+                                   arg=scan.locator("img").element_handle())
+            assert scan.locator(".zoom-level").inner_text() == "200 %"
+            assert too_wide(page) is None  # the scan scrolls inside its box, never the page
+            box = scan.locator(".viewport").bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 40)
+            page.mouse.down()
+            page.mouse.move(box["x"] + box["width"] / 2 - 120, box["y"] + 40, steps=4)
+            page.mouse.up()
+            assert scan.evaluate(ZOOM)["left"] > zoomed["left"]  # dragged left: the scan moved to its right side
+            page.keyboard.press("-")
+            page.keyboard.press("-")
+            back = scan.evaluate(ZOOM)
+            assert back["canvas"] == back["viewport"] and scan.locator(".zoom-level").inner_text() == "100 %"
+    finally:
+        context.close()
+
+
 def test_no_page_of_any_role_scrolls_sideways_at_390_or_1366_px(office, browser):
     found: list[str] = []
     opened: dict[str, set[str]] = {}

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy.orm import Session
 
-from review.errors import DocumentNotFound
+from review.errors import DocumentNotFound, InvalidInput
 from pipeline.paths import searchable_pdf, stored
 from review.reports import views
 from review.roles import Actor, require
@@ -81,12 +81,17 @@ def document_view(request: Request, document_id: Id):
 
 
 @router.get("/documentos/{document_id}/paginas/{number}.png")
-def page_image(request: Request, document_id: Id, number: Id):
+def page_image(request: Request, document_id: Id, number: Id, resolucion: str = ""):
+    """The page's image; `?resolucion=alta` renders it at full resolution, for zooming in."""
     ctx, who = request.app.state.ctx, viewer(request)
     with request.app.state.reads() as session:
         views.readable(session, who.actor, document_id)
-    path = images.cached_png(ctx, document_id, number)
-    views.log_view(ctx, who.actor, "view_page_image", document_id, f"página {number}")
+    if resolucion not in ("", "alta"):
+        raise InvalidInput(f"resolucion {resolucion[:40]!r}", user_message="La resolución de la imagen sólo puede "
+                                                                          "ser «alta» o la normal (sin indicarla).")
+    path = images.cached_png(ctx, document_id, number, full=resolucion == "alta")
+    views.log_view(ctx, who.actor, "view_page_image", document_id,
+                   f"página {number}" + (" (alta resolución)" if resolucion else ""))
     return FileResponse(path, media_type="image/png")
 
 
