@@ -225,6 +225,21 @@ def test_the_scan_zooms_with_the_keys_at_full_resolution_and_pans_by_dragging(of
         context.close()
 
 
+def test_the_queue_and_the_turnos_are_cards_on_a_phone_not_a_table_to_scroll(office, browser):
+    context = browser.new_context(locale="es-MX", viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        log_in(page, office, PEOPLE[Role.revisor])
+        for path in ("/cola", "/turnados"):
+            page.goto(office.base + path)
+            table = page.locator("table.cards")
+            assert table.evaluate("t => t.scrollWidth <= t.clientWidth") and page.locator("table.cards thead").is_hidden()
+            label = table.locator("td").first.evaluate("td => getComputedStyle(td, '::before').content")
+            assert label in ('"Núm."', '"Folio"'), label
+    finally:
+        context.close()
+
+
 def test_no_page_of_any_role_scrolls_sideways_at_390_or_1366_px(office, browser):
     found: list[str] = []
     opened: dict[str, set[str]] = {}
