@@ -70,3 +70,14 @@ def test_the_queue_sorts_on_the_server_by_a_known_order_only(ctx, queue):
         second = web.get("/cola", params={"orden": "peticionario", "desde": 2}).text
         assert ids_in(first) + ids_in(second) == [queue["mid"], queue["old"], queue["new"]]
         assert "orden=peticionario&desde=2" in first
+
+
+def test_the_api_queue_takes_the_same_orders(ctx, queue):
+    from review import auth
+
+    headers = {"Authorization": f"Bearer {auth.new_api_token(ctx, 'rita')}"}
+    with TestClient(create_app(ctx)) as api:
+        listed = api.get("/api/v1/queue", headers=headers, params={"order": "recientes"})
+        assert [i["id"] for i in listed.json()["items"]] == [queue["new"], queue["mid"], queue["old"]]
+        refused = api.get("/api/v1/queue", headers=headers, params={"order": "nombre"})
+        assert refused.status_code == 422 and refused.json()["detail"]["code"] == "invalid_input"
