@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from textwrap import shorten
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -46,18 +45,32 @@ def queue_page(request: Request, canal: str = "", programa: str = "", banda: str
                 directorates={d.code: d.name for d in known.directorates})
 
 
+def excerpt(text: str) -> str:
+    """`text` on one line, cut at a word before EXCERPT characters ("…" says it goes on)."""
+    line = " ".join(text[:4 * EXCERPT].split())
+    if len(line) <= EXCERPT:
+        return line
+    return line[:line.rfind(" ", 0, EXCERPT - 1) if " " in line[:EXCERPT - 1] else EXCERPT - 2] + " …"
+
+
 def columns(session: Session, items: list[dict], day: dt.date, timezone: str) -> None:
     """Each queue entry's excerpt (the request the machine read, else the start of its first page) and the
     business days it has waited since it was received."""
     closed = turnos.closures(session)
     starts = dict(session.execute(select(Page.document_id, func.substr(Page.text, 1, 4 * EXCERPT))
                                   .where(Page.document_id.in_([i["id"] for i in items]), Page.number == 1)).all())
+    received = {i["id"]: calendar.local_date(dt.datetime.fromisoformat(i["received_at"]), timezone) for i in items}
+    # One walk from the oldest day to today counts every entry's business days (not one walk per entry).
+    counted, count, walk = {}, 0, min(received.values(), default=day)
+    while walk < day:
+        counted[walk] = count
+        walk += dt.timedelta(days=1)
+        count += calendar.is_business_day(walk, closed)
     for item in items:
         asked = item["fields"].get("request")
         text = (asked.get("value") if isinstance(asked, dict) else None) or starts.get(item["id"]) or ""
-        item["excerpt"] = shorten(" ".join(text.split()), EXCERPT, placeholder=" …") if text.strip() else ""
-        received = calendar.local_date(dt.datetime.fromisoformat(item["received_at"]), timezone)
-        item["waiting"] = calendar.business_days_between(received, day, closed)
+        item["excerpt"] = excerpt(text)
+        item["waiting"] = count - counted.get(received[item["id"]], count)
 
 
 @router.get("/turnados", response_class=HTMLResponse)
