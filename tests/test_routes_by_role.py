@@ -65,6 +65,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/cierres"): QUEUE,  # the office's closures: read by the office staff, changed by the admin
     ("POST", "/cierres"): ADMIN,
     ("POST", "/cierres/{day}/quitar"): ADMIN,
+    ("POST", "/cierres/rango"): ADMIN,  # a period of closures at once (issue 16)
     ("GET", "/captura"): CAPTURE,
     ("POST", "/captura"): CAPTURE,
     ("GET", "/captura/hoja-separadora.pdf"): CAPTURE,
@@ -121,6 +122,7 @@ PAST_DAY = "2025-01-06"  # a valid answer date, not in the future
 # "query" is the query string; "files" a multipart upload; the rest is the form (pages) or the JSON body (API).
 REQUESTS: dict[tuple[str, str], dict] = {
     ("POST", "/cierres"): {"day": ""},
+    ("POST", "/cierres/rango"): {"desde": "2026-04-10", "hasta": "2026-04-01"},  # backwards: 422 once allowed
     ("POST", "/captura"): {"channel": "", "text": ""},
     ("POST", "/captura/fotos"): {"files": {"otro": ("nota.txt", b"sin foto", "text/plain")}},  # no photo: 422
     ("POST", "/documentos/{document_id}/confirmar"): {"version": STALE, "program": "las_jefas"},
