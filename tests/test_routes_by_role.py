@@ -62,6 +62,8 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/auditoria"): MANAGERS,
     ("GET", "/informe"): MANAGERS,
     ("GET", "/informe.csv"): MANAGERS,
+    ("GET", "/informe.xlsx"): MANAGERS,
+    ("GET", "/auditoria.xlsx"): MANAGERS,
     ("GET", "/cierres"): QUEUE,  # the office's closures: read by the office staff, changed by the admin
     ("POST", "/cierres"): ADMIN,
     ("POST", "/cierres/{day}/quitar"): ADMIN,
@@ -93,6 +95,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/admin/catalogo/programas"): ADMIN,
     ("POST", "/admin/catalogo/direcciones"): ADMIN,
     ("GET", "/turnados/exportar.csv"): MANAGERS,  # «/turnados/exportar.csv (gerente, admin)»
+    ("GET", "/turnados/exportar.xlsx"): MANAGERS,  # the same list as XLSX
     ("POST", "/arco/expediente"): ADMIN,  # «Expediente ARCO (derecho de acceso; admin)»
     # The API: «las mismas reglas de rol».
     ("GET", "/api/v1/queue"): QUEUE,
