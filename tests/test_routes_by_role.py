@@ -61,6 +61,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/bitacora"): MANAGERS,
     ("GET", "/auditoria"): MANAGERS,
     ("GET", "/informe"): MANAGERS,
+    ("GET", "/tablero"): MANAGERS,  # the gerente's landing page (issue 16)
     ("GET", "/informe.csv"): MANAGERS,
     ("GET", "/informe.xlsx"): MANAGERS,
     ("GET", "/auditoria.xlsx"): MANAGERS,
