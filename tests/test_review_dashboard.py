@@ -50,3 +50,16 @@ def test_other_roles_keep_their_start_and_may_not_open_it(ctx, office):  # noqa:
                          follow_redirects=True)
     assert landed.url.path == "/cola"
     assert client.get("/tablero").status_code == 403
+
+
+def test_the_informe_shows_its_charts_beside_their_tables(ctx, office):  # noqa: F811
+    client = TestClient(create_app(ctx))
+    form = client.get("/login")
+    client.post("/login", data={"name": "gina", "password": PASSWORD, "csrf": csrf_of(form.text)})
+    page = client.get("/informe").text
+    figures = dict(re.findall(r'<figure class="chart" id="([^"]+)">(.*?)</figure>', page, re.S))
+    assert {"recibidas-semana", "situacion-direccion"} <= set(figures)
+    by_directorate = figures["situacion-direccion"]
+    # The informe's own figures: Programas Sociales has one answered and one on time; every status a column.
+    assert "<svg" in by_directorate and "<th>Respondidas</th>" in by_directorate
+    assert re.search(r"<td>Dirección General de Programas Sociales</td><td>1</td><td>1</td><td>0</td>", by_directorate)

@@ -94,3 +94,23 @@ def status_per_directorate(r: report.Report, names: dict[str, dict[str, str]]) -
     return bars("situacion-direccion", "Peticiones del periodo por dirección y situación",
                 [report.key_name("directorate", x.key, names) for x in rows],
                 [Series(report.STATUS_NAMES[s], [x.counts[s] for x in rows]) for s in report.STATUSES])
+
+
+def audit_charts(session: Session, a: audit.Audit, timezone: str,
+                 names: dict[str, dict[str, str]]) -> dict[str, Chart]:
+    """The audit page's charts by their ident: reliability, confusion map, punctuality per month and, with the
+    learning part, the weekly one-keystroke share."""
+    p = a.period
+    charts = [reliability(a.accuracy), confusion(session, p, timezone, names.get("program", {})),
+              punctuality_per_month(session, p.since, p.until, names.get("directorate", {}), p.directorate)]
+    if a.learning:
+        charts.append(one_keystroke(a.learning))
+    return {chart.ident: chart for chart in charts}
+
+
+def report_charts(session: Session, r: report.Report, timezone: str,
+                  names: dict[str, dict[str, str]]) -> dict[str, Chart]:
+    """The informe page's charts by their ident: received per week and channel, status per directorate."""
+    p = r.period
+    charts = [received_per_week(session, p.since, p.until, timezone, p.directorate), status_per_directorate(r, names)]
+    return {chart.ident: chart for chart in charts}

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 
 from pipeline.errors import ReviewError
 from review import admin, labels
-from review.reports import audit, audit_sheets, report, views, workbook
+from review.reports import audit, audit_sheets, figures, report, views, workbook
 from review.reports.audit_models import RetrainRules
 from review.roles import require
 from review.web.downloads import attachment
@@ -59,8 +59,11 @@ def audit_page(request: Request, desde: str = "", hasta: str = "", direccion: st
     if error is not None:
         return page(request, "audit.html", who, status_of(error), error=error, result=None, form=form,
                     directorates=names["directorate"])
-    views.log_view(request.app.state.ctx, who.actor, "view_audit", None, audit.describe(result.period))
-    return page(request, "audit.html", who, result=result, form=form, bands=views.BANDS,
+    ctx = request.app.state.ctx
+    with request.app.state.reads() as session:
+        charts = figures.audit_charts(session, result, ctx.settings.timezone, names)
+    views.log_view(ctx, who.actor, "view_audit", None, audit.describe(result.period))
+    return page(request, "audit.html", who, result=result, form=form, bands=views.BANDS, charts=charts,
                 directorates=names["directorate"], programs=names["program"], reasons=labels.MODEL_REASONS)
 
 
@@ -94,8 +97,11 @@ def report_page(request: Request, desde: str = "", hasta: str = "", direccion: s
     if error is not None:
         return page(request, "report.html", who, status_of(error), error=error, result=None, form=form,
                     names=names)
-    views.log_view(request.app.state.ctx, who.actor, "view_report", None, audit.describe(result.period))
-    return page(request, "report.html", who, result=result, form=form, names=names, report=report)
+    ctx = request.app.state.ctx
+    with request.app.state.reads() as session:
+        charts = figures.report_charts(session, result, ctx.settings.timezone, names)
+    views.log_view(ctx, who.actor, "view_report", None, audit.describe(result.period))
+    return page(request, "report.html", who, result=result, form=form, names=names, report=report, charts=charts)
 
 
 @router.get("/informe.csv")
