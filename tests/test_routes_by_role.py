@@ -64,6 +64,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/tablero"): MANAGERS,  # the gerente's landing page (issue 16)
     ("GET", "/informe.csv"): MANAGERS,
     ("GET", "/informe.xlsx"): MANAGERS,
+    ("GET", "/informe/mensual.pdf"): MANAGERS,  # the monthly report for the Governor's office
     ("GET", "/auditoria.xlsx"): MANAGERS,
     ("GET", "/cierres"): QUEUE,  # the office's closures: read by the office staff, changed by the admin
     ("POST", "/cierres"): ADMIN,

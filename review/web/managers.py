@@ -3,12 +3,14 @@ and XLSX)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from pipeline.errors import ReviewError
 from review import admin, labels
-from review.reports import audit, audit_sheets, figures, report, views, workbook
+from review.reports import audit, audit_sheets, figures, monthly_pdf, report, views, workbook
 from review.reports.audit_models import RetrainRules
 from review.roles import require
 from review.web.downloads import attachment
@@ -38,7 +40,7 @@ def period_result(request: Request, action: str, compute, desde: str, hasta: str
     who = viewer(request)
     require(who.actor, action)
     with request.app.state.reads() as session:
-        names = catalogue_names(session)
+        names = admin.catalogue_names(session)
         try:
             result = compute(session, who.actor, audit.period(desde, hasta, direccion, today(request)))
         except ReviewError as error:
@@ -77,12 +79,6 @@ def audit_xlsx(request: Request, desde: str = "", hasta: str = "", direccion: st
     return attachment(workbook.xlsx(audit_sheets.as_tables(result, names)), workbook.MEDIA_TYPE, name)
 
 
-def catalogue_names(session) -> dict[str, dict[str, str]]:
-    """The directorates' and programs' names by code, inactive ones too: past turnos name them."""
-    directorates, programs = admin.catalogue_rows(session)
-    return {"directorate": {d.code: d.name for d in directorates}, "program": {p.code: p.name for p in programs}}
-
-
 def attention_report(request: Request, desde: str, hasta: str, direccion: str):
     """The informe for the form's period, or the form again with the error; with the catalogue's names."""
     timezone = request.app.state.ctx.settings.timezone
@@ -94,14 +90,16 @@ def attention_report(request: Request, desde: str, hasta: str, direccion: str):
 def report_page(request: Request, desde: str = "", hasta: str = "", direccion: str = ""):
     who, names, result, error = attention_report(request, desde, hasta, direccion)
     form = {"desde": desde, "hasta": hasta, "direccion": direccion}
+    last_month = f"{today(request).replace(day=1) - dt.timedelta(days=1):%Y-%m}"  # the monthly report's usual one
     if error is not None:
         return page(request, "report.html", who, status_of(error), error=error, result=None, form=form,
-                    names=names)
+                    names=names, month_default=last_month)
     ctx = request.app.state.ctx
     with request.app.state.reads() as session:
         charts = figures.report_charts(session, result, ctx.settings.timezone, names)
     views.log_view(ctx, who.actor, "view_report", None, audit.describe(result.period))
-    return page(request, "report.html", who, result=result, form=form, names=names, report=report, charts=charts)
+    return page(request, "report.html", who, result=result, form=form, names=names, report=report, charts=charts,
+                month_default=last_month)
 
 
 @router.get("/informe.csv")
@@ -125,3 +123,12 @@ def report_download(request: Request, desde: str, hasta: str, direccion: str, ki
     if kind == "xlsx":
         return attachment(workbook.xlsx(report.as_tables(result, names)), workbook.MEDIA_TYPE, name)
     return attachment(report.as_csv(result, names), "text/csv; charset=utf-8", name)
+
+
+@router.get("/informe/mensual.pdf")
+def monthly_pdf_download(request: Request, mes: str = ""):
+    """The monthly report for the Governor's office, for the month the Informe page's form names."""
+    who = viewer(request)
+    require(who.actor, "report")
+    made, pdf, _ = monthly_pdf.produce(request.app.state.ctx, who.actor, mes[:20], today(request))
+    return attachment(pdf, "application/pdf", f"informe-mensual-{made.month:%Y-%m}.pdf")
