@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from storage.tables import Decision, Document, FollowUp, Routing, State
@@ -106,10 +106,9 @@ def confusion(session: Session, start: dt.datetime, end: dt.datetime,
 
 
 def _bucket(column, bounds: list) -> case:
-    """The index of the span [bounds[i], bounds[i + 1]) holding `column`; the query keeps it within the bounds."""
-    if len(bounds) == 2:
-        return literal(0)
-    return case(*((column < bound, n) for n, bound in enumerate(bounds[1:-1])), else_=len(bounds) - 2)
+    """The index of the span [bounds[i], bounds[i + 1]) holding `column`; the query keeps it within the bounds.
+    Always a CASE, even for one span: PostgreSQL would read a bare integer in GROUP BY as a column's position."""
+    return case(*((column < bound, n) for n, bound in enumerate(bounds[1:])), else_=len(bounds) - 2)
 
 
 def _midnight(day: dt.date, timezone: str) -> dt.datetime:
