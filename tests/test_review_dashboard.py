@@ -37,6 +37,10 @@ def test_a_gerente_lands_on_the_tablero_with_the_offices_counts(ctx, office):  #
     assert len(figures) >= 3
     for ident, body in figures:
         assert "<svg" in body and "<title>" in body and '<table class="queue chart-data">' in body, ident
+    backlog = dict(figures)["pendientes"]  # by age: up to 7 days, 8 to 30, 31 to 90, older; then the total
+    assert "<td>Por revisar</td><td>1</td><td>0</td><td>0</td><td>1</td><td>2</td>" in backlog
+    assert "<td>Turnado, vencido</td><td>1</td><td>0</td><td>0</td><td>0</td><td>1</td>" in backlog
+    assert "<td>Archivo con problema</td><td>1</td>" in backlog
     received = dict(figures)["recibidas-semana"]
     assert "<th>Correo electrónico</th>" in received and "<th>Jornadas</th>" in received  # channels by name
     with ctx.sessions() as session:

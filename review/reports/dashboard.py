@@ -56,5 +56,6 @@ def dashboard(session: Session, actor: Actor, timezone: str, today: dt.date, nam
                                  .where(Document.state == State.review)) or 0,
         received_this_week=session.scalar(select(func.count()).select_from(Document).where(
             Document.received_at >= start, Document.state != State.duplicate)) or 0,
-        punctuality=audit.punctuality(session, default, begin, end, today)[-1], period=default, charts=charts)
+        punctuality=audit.punctuality(session, default, begin, end, today, medians=False)[-1], period=default,
+        charts=charts)
 
