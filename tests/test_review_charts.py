@@ -64,3 +64,19 @@ def test_the_audit_page_has_the_reliability_diagram_and_the_confusion_map(ctx, o
     confusion = figures["confusion"]
     assert "<td>sugerido: Las Jefas</td>" in confusion and "Mano con Mano" in confusion
     assert "<svg" in confusion and confusion.count("<title>") > 3
+
+
+@pytest.mark.parametrize("spans", [1, 2, 3, 7, 53])
+def test_a_moment_falls_in_its_week_whatever_the_number_of_weeks(spans):
+    from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select
+
+    from review.reports.trends import _bucket
+
+    engine, meta = create_engine("sqlite://"), MetaData()
+    values = Table("v", meta, Column("x", Integer))
+    meta.create_all(engine)
+    bounds = [round(i * 100 / spans) for i in range(spans + 1)]
+    with engine.begin() as connection:
+        connection.execute(insert(values), [{"x": x} for x in range(100)])
+        found = dict(connection.execute(select(values.c.x, _bucket(values.c.x, bounds))).all())
+    assert found == {x: next(i for i in range(spans) if bounds[i] <= x < bounds[i + 1]) for x in range(100)}
