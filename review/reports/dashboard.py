@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from review.reports import audit, figures, trends
@@ -37,23 +37,21 @@ def dashboard(session: Session, actor: Actor, timezone: str, today: dt.date, nam
     """The tablero's figures as of `today`; `names`: the directorates' names by code, for the charts."""
     require(actor, "report")
     closed = turnos.closures(session)
-    in_attention = (select(func.count()).select_from(Routing).join(Document, Document.id == Routing.document_id)
-                    .where(Document.state == State.routed, Routing.returned_at.is_(None)))
     soon = calendar.in_time_from(today, closed)
     monday = today - dt.timedelta(days=today.weekday())
-    week = audit.Period(monday, today)
-    start, _ = audit.bounds(week, timezone)
+    start, _ = audit.bounds(audit.Period(monday, today), timezone)
     default = audit.period(None, None, None, today)
     begin, end = audit.bounds(default, timezone)
+    waiting = trends.backlog(session, today, timezone)  # its totals are the overdue and unreviewed counts too
     charts = (figures.received_per_week(session, monday - dt.timedelta(weeks=WEEKS - 1), today, timezone),
-              figures.backlog(session, today, timezone),
+              figures.backlog(waiting),
               figures.punctuality_per_month(session, trends.months(today, MONTHS)[0][0], today, names))
+    due_soon = (select(func.count()).select_from(Routing).join(Document, Document.id == Routing.document_id)
+                .where(Document.state == State.routed, Routing.returned_at.is_(None), Routing.due_date >= today,
+                       Routing.due_date < soon))
     return Dashboard(
-        today=today, week_start=monday,
-        overdue=session.scalar(in_attention.where(Routing.due_date < today)) or 0,
-        due_soon=session.scalar(in_attention.where(and_(Routing.due_date >= today, Routing.due_date < soon))) or 0,
-        in_review=session.scalar(select(func.count()).select_from(Document)
-                                 .where(Document.state == State.review)) or 0,
+        today=today, week_start=monday, overdue=sum(waiting["overdue"]), due_soon=session.scalar(due_soon) or 0,
+        in_review=sum(waiting["review"]),
         received_this_week=session.scalar(select(func.count()).select_from(Document).where(
             Document.received_at >= start, Document.state != State.duplicate)) or 0,
         punctuality=audit.punctuality(session, default, begin, end, today, medians=False)[-1], period=default,

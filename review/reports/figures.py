@@ -34,9 +34,8 @@ def received_per_week(session: Session, since: dt.date, until: dt.date, timezone
                 [week_label(first) for first, _ in spans], series or [Series("Recibidas", [0] * len(spans))])
 
 
-def backlog(session: Session, today: dt.date, timezone: str) -> Chart:
-    """Stacked bars: unfinished petitions by where they stand, by age since they were received."""
-    table = trends.backlog(session, today, timezone)
+def backlog(table: dict[str, list[int]]) -> Chart:
+    """Stacked bars: unfinished petitions by where they stand, by age since they were received (trends.backlog)."""
     keys = list(trends.BACKLOG)
     series = [Series(name, [table[key][n] for key in keys]) for n, (_, name) in enumerate(trends.AGES)]
     return bars("pendientes", "Peticiones sin concluir por situación y antigüedad", list(trends.BACKLOG.values()),
