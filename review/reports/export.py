@@ -53,8 +53,8 @@ def routed_rows(session: Session, actor: Actor, directorate: str | None, timezon
     for r in rows:
         f = fields.get(r["document_id"], {})
         left, lit = countdown(today, r["due_date"], closed)
-        routed_at = dt.datetime.fromisoformat(r["routed_at"]).astimezone(zone).replace(tzinfo=None, second=0,
-                                                                                    microsecond=0)
+        routed_at = r["routed_at"] and dt.datetime.fromisoformat(r["routed_at"]).astimezone(zone).replace(
+            tzinfo=None, second=0, microsecond=0)  # the office's clock: a spreadsheet keeps no time zone
         lines.append([r["folio"], r["document_id"], labels.channel(r["channel"]),
                       dt.date.fromisoformat(r["received_on"]), routed_at, f.get("name", ""),
                       f.get("municipality", ""), f.get("subject") or f.get("request", ""),
