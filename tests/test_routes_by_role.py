@@ -61,7 +61,11 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/bitacora"): MANAGERS,
     ("GET", "/auditoria"): MANAGERS,
     ("GET", "/informe"): MANAGERS,
+    ("GET", "/tablero"): MANAGERS,  # the gerente's landing page (issue 16)
     ("GET", "/informe.csv"): MANAGERS,
+    ("GET", "/informe.xlsx"): MANAGERS,
+    ("GET", "/informe/mensual.pdf"): MANAGERS,  # the monthly report for the Governor's office
+    ("GET", "/auditoria.xlsx"): MANAGERS,
     ("GET", "/cierres"): QUEUE,  # the office's closures: read by the office staff, changed by the admin
     ("POST", "/cierres"): ADMIN,
     ("POST", "/cierres/{day}/quitar"): ADMIN,
@@ -94,6 +98,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/admin/catalogo/programas"): ADMIN,
     ("POST", "/admin/catalogo/direcciones"): ADMIN,
     ("GET", "/turnados/exportar.csv"): MANAGERS,  # «/turnados/exportar.csv (gerente, admin)»
+    ("GET", "/turnados/exportar.xlsx"): MANAGERS,  # the same list as XLSX
     ("POST", "/arco/expediente"): ADMIN,  # «Expediente ARCO (derecho de acceso; admin)»
     # The API: «las mismas reglas de rol».
     ("GET", "/api/v1/queue"): QUEUE,
