@@ -212,9 +212,10 @@ report_app = typer.Typer(help="Informes de la gerencia.", no_args_is_help=True)
 def monthly_command(
     mes: Annotated[str, typer.Option("--mes", help="Mes del informe, AAAA-MM (por ejemplo 2026-11).")],
     out: Annotated[Path, typer.Option("--out", help="Archivo PDF a escribir.")],
-    user: Annotated[str, typer.Option("--usuario", help="Usuario de gerencia o administración que lo genera "
-                                                        "(queda en la bitácora de accesos).")],
     xlsx: Annotated[Optional[Path], typer.Option("--xlsx", help="También en Excel, una hoja por tabla.")] = None,
+    user: Annotated[Optional[str], typer.Option(
+        "--usuario", help="Usuario de gerencia o administración que lo genera (queda en la bitácora de accesos); "
+                          "sin él, la cuenta del servidor que ejecuta la orden.")] = None,
 ) -> None:
     """Informe mensual para la oficina del Gobernador: recibidas, respondidas en plazo y fuera de plazo, vencidas
     por dirección, principales programas y municipios, con gráficas y una página por dirección."""
@@ -231,8 +232,9 @@ def monthly_command(
             raise typer.Exit(REFUSED)
     ctx = context()
     try:
-        who = auth.terminal_actor(ctx, user, "report", f"{user} no es de gerencia ni de administración: el informe "
-                                  "mensual lo generan sólo esos perfiles. Indique en --usuario uno activo.")
+        who = auth.console_actor() if user is None else auth.terminal_actor(
+            ctx, user, "report", f"{user} no es de gerencia ni de administración: el informe mensual lo generan "
+                                 "sólo esos perfiles. Indique en --usuario uno activo.")
         today = calendar.local_date(utcnow(), ctx.settings.timezone)
         made, pdf, sheet = monthly_pdf.produce(ctx, who, mes, today, with_xlsx=xlsx is not None)
     except ReviewError as error:
@@ -244,7 +246,7 @@ def monthly_command(
         xlsx.write_bytes(sheet)
     say(f"Informe mensual de {made.title} en {out}{f' y {xlsx}' if xlsx else ''}: "
         f"{made.whole.informe.total.received} peticiones recibidas, {len(made.directorates)} direcciones. "
-        f"Queda en la bitácora de accesos a nombre de {user}.")
+        f"Queda en la bitácora de accesos a nombre de {who.name}.")
 
 
 def reminders_command(

@@ -4,6 +4,7 @@ code 2; the access log records who made it."""
 
 from __future__ import annotations
 
+import getpass
 import io
 import re
 
@@ -73,6 +74,17 @@ def test_the_terminal_writes_the_pdf_and_the_workbook_and_refuses_a_bad_month(ct
     with ctx.sessions() as session:
         entries = [(e.action, e.via) for e in access.entries(session, user_name="gina")]
     assert ("monthly_report", "cli") in entries
+
+
+def test_the_command_as_the_issue_writes_it_runs_as_the_servers_own_account(ctx, office, tmp_path,  # noqa: F811
+                                                                           monkeypatch):
+    out = tmp_path / "mensual.pdf"
+    done = cli(monkeypatch, ctx, "--mes", f"{today(ctx):%Y-%m}", "--out", str(out))
+    assert done.exit_code == 0, done.output
+    assert out.read_bytes().startswith(b"%PDF")
+    with ctx.sessions() as session:
+        logged = [e for e in access.entries(session) if e.action == "monthly_report"]
+    assert logged[0].user_name == f"consola ({getpass.getuser()})" and logged[0].user_id is None
 
 
 def test_the_informe_page_has_its_button(ctx, office):  # noqa: F811
