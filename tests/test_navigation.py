@@ -18,7 +18,7 @@ from review.turnos import routing
 PEOPLE = {Role.capturista: "caro", Role.revisor: "rita", Role.enlace: "enzo", Role.gerente: "gina",
           Role.admin: "adan"}
 # Every page the menu may name; each role must find linked exactly those it can open.
-MENU_PAGES = ("/cola", "/turnados", "/buscar", "/captura", "/cierres", "/bitacora", "/informe", "/auditoria",
+MENU_PAGES = ("/tablero", "/cola", "/turnados", "/buscar", "/captura", "/cierres", "/bitacora", "/informe", "/auditoria",
               "/admin/usuarios", "/admin/catalogo")
 
 

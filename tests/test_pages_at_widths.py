@@ -140,7 +140,8 @@ def log_in(page, office: Office, name: str) -> None:
     page.get_by_label("Usuario").fill(name)
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Entrar").click()
-    page.wait_for_url("**/turnados" if name == PEOPLE[Role.enlace] else "**/cola")
+    landing = {PEOPLE[Role.enlace]: "turnados", PEOPLE[Role.gerente]: "tablero"}  # where each role lands
+    page.wait_for_url(f"**/{landing.get(name, 'cola')}")
 
 
 def test_the_menu_folds_behind_a_button_on_a_phone_and_stays_open_on_a_desk(office, browser):
