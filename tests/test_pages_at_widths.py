@@ -20,6 +20,7 @@ from pipeline.settings import Settings
 from review.turnos import followup, routing
 from review.web.app import create_app
 from storage.tables import Role
+from tests.chromium import browser, playwright_api  # noqa: F401  (the module's browser fixture)
 from tests.review_helpers import PASSWORD, actor, document_in_review, make_user, version_of
 from tests.servers import free_port
 from tests.test_review_web import page_pdf
@@ -27,10 +28,8 @@ from tests.test_routes_guarded import routes
 
 pytestmark = pytest.mark.slow
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's package; never a downloaded browser
 WIDTHS = (390, 1366)
 PEOPLE = {Role.capturista: "caro", Role.revisor: "rita", Role.enlace: "enzo", Role.gerente: "gina",
           Role.admin: "adan"}
@@ -92,16 +91,6 @@ def office(tmp_path_factory):
         yield running
     finally:
         running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs the Debian package chromium")
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield launched
-        launched.close()
 
 
 def pages(office: Office) -> list[str]:
