@@ -144,6 +144,7 @@ def test_a_number_in_a_street_address_is_not_a_phone():
     ("maria.lopez @ hotmail. com", "maria.lopez@hotmail.com"),
     ("jose(a)yahoo.com.mx", "jose@yahoo.com.mx"),
     ("jose.ruiz85(0hotmail.com", "jose.ruiz85@hotmail.com"),
+    ("patricia.felix34(2gmail.com", "patricia.felix34@gmail.com"),
     ("jose.ruiz85GMhotmail.com", "jose.ruiz85@hotmail.com"),
     ("jose.ruiz85©gmail.com", "jose.ruiz85@gmail.com"),
     ("jose.ruiz85Qgmail.com", "jose.ruiz85@gmail.com"),
