@@ -2,13 +2,18 @@
 
 Both figures are printed with a reference measured in the same run on the same machine:
 - peak memory (RSS of `peticiones process` and every process it starts, summed) for a 100-page PDF, against a
-  10-page PDF of the same pages; a ratio near 1 means memory does not grow with page count;
+  10-page PDF of the same pages; a ratio near 1 means memory does not grow with page count. With `--batch`, both
+  PDFs are batch scans: a separator sheet after every BATCH_LETTERS letters, so the long one is split into a
+  document per petition (issue 15: a 500-page batch keeps memory flat; `--pages 500 --batch`);
 - median seconds from a one-page scan landing in `entrada/` to its row reaching `review` with a running
   `peticiones watch`, against bare `tesseract -l spa` on the same page (the floor no pipeline can beat).
 
-    .venv/bin/python -m bench.intake [--pages 100] [--drops 7]
+    .venv/bin/python -m bench.intake [--pages 100] [--drops 7] [--batch]  (--drops 0: memory only)
 
 The last line printed is one JSON object with every figure.
+
+Measured 2026-12-07 (`--pages 500 --reference-pages 50 --batch --drops 0`, 2 cores shared with other work): a
+500-page batch split into 100 documents peaked at 1199 MB in 823 s, the 50-page batch at 1009 MB: ratio 1.19.
 """
 
 from __future__ import annotations
@@ -30,9 +35,31 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from PIL import Image  # noqa: E402
+
+from ocr.cleanup import separator  # noqa: E402
 from tests.pages import LETTERS, render_page, save_pdf  # noqa: E402  (the tests' page renderer, real font)
 
 PETICIONES = [sys.executable, "-m", "pipeline"]
+BATCH_LETTERS = 4  # letters between two separator sheets in a --batch scan
+
+
+def separator_page(width: int = 2550, height: int = 3300) -> Image.Image:
+    """A scanned separator sheet: white paper with the sheet's QR code (ocr.cleanup.separator) in the middle."""
+    page = Image.new("L", (width, height), 255)
+    qr = Image.fromarray(separator.code())
+    page.paste(qr, ((width - qr.width) // 2, (height - qr.height) // 3))
+    return page
+
+
+def scan(letters: list[Image.Image], pages: int, batch: bool) -> list[Image.Image]:
+    """`pages` pages of the letters in turn; in a batch, a separator sheet after every BATCH_LETTERS of them."""
+    if not batch:
+        return [letters[i % len(letters)] for i in range(pages)]
+    sheet, out = separator_page(), []
+    while len(out) < pages:
+        out.append(sheet if len(out) % (BATCH_LETTERS + 1) == BATCH_LETTERS else letters[len(out) % len(letters)])
+    return out
 
 
 def tree_rss_bytes(pid: int) -> int:
@@ -114,6 +141,16 @@ def drop_to_review(pages: list[Path], workdir: Path, stability: str | None) -> l
         engine.dispose()
 
 
+def _documents(home: Path) -> int:
+    """How many documents `peticiones process` made in `home` (a batch: one per petition)."""
+    engine = create_engine(f"sqlite:///{home / 'peticiones.db'}")
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM documents")).scalar()
+    finally:
+        engine.dispose()
+
+
 def _state_of(engine, name: str) -> str | None:
     try:
         with engine.connect() as connection:
@@ -139,6 +176,8 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=100, help="páginas del PDF largo")
     parser.add_argument("--reference-pages", type=int, default=10, help="páginas del PDF de referencia")
     parser.add_argument("--drops", type=int, default=7, help="escaneos de una página soltados en la bandeja")
+    parser.add_argument("--batch", action="store_true",
+                        help=f"ambos PDF son lotes: una hoja separadora cada {BATCH_LETTERS} cartas")
     args = parser.parse_args()
 
     result: dict = {"cores": os.cpu_count()}
@@ -146,18 +185,23 @@ def main() -> None:
         workdir = Path(tmp)
         letters = [render_page(LETTERS[i % len(LETTERS)]) for i in range(len(LETTERS))]
 
-        long_pdf = save_pdf(workdir / "largo.pdf", [letters[i % len(letters)] for i in range(args.pages)])
-        short_pdf = save_pdf(workdir / "corto.pdf", [letters[i % len(letters)] for i in range(args.reference_pages)])
+        long_pdf = save_pdf(workdir / "largo.pdf", scan(letters, args.pages, args.batch))
+        short_pdf = save_pdf(workdir / "corto.pdf", scan(letters, args.reference_pages, args.batch))
         short_peak, short_seconds = peak_memory(short_pdf, workdir)
         long_peak, long_seconds = peak_memory(long_pdf, workdir)
         result["memory"] = {
             "pages": args.pages, "peak_mb": round(long_peak / 2**20, 1), "seconds": round(long_seconds, 1),
             "reference_pages": args.reference_pages, "reference_peak_mb": round(short_peak / 2**20, 1),
             "reference_seconds": round(short_seconds, 1), "ratio": round(long_peak / short_peak, 2),
+            "batch": args.batch, "documents": _documents(workdir / "home-largo"),
         }
-        print(f"memoria: {args.pages} páginas {long_peak / 2**20:.0f} MB en {long_seconds:.0f} s; "
+        print(f"memoria: {args.pages} páginas{' (lote)' if args.batch else ''}, "
+              f"{result['memory']['documents']} documentos, {long_peak / 2**20:.0f} MB en {long_seconds:.0f} s; "
               f"{args.reference_pages} páginas {short_peak / 2**20:.0f} MB; razón {long_peak / short_peak:.2f}")
 
+        if not args.drops:
+            print(json.dumps(result, ensure_ascii=False))
+            return
         scans = []
         for i in range(args.drops):
             png = workdir / f"escaneo-{i}.png"

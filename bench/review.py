@@ -1,5 +1,6 @@
 """Review app benchmark: latency of the queue page, the document API, the search (by petitioner, folio and full
-text), and the managers' audit and informe de atención with 100,000 documents in the database.
+text), and the managers' tablero, audit and informe de atención with 100,000 documents in the database (and each
+page's weight in bytes).
 
 A temporary HOME gets a SQLite database with a realistic mix, written in bulk (bench/review_data.py). The real
 app (`review.web.app.create_app`) then runs under uvicorn on 127.0.0.1 in a child
@@ -93,18 +94,20 @@ def measure(client, paths, n: int, warmup: int) -> dict:
     path_of = paths if callable(paths) else (lambda _i: paths)
     for i in range(warmup):
         client.get(path_of(-1 - i)).raise_for_status()
-    times = []
+    times, sizes = [], []
     for i in range(n):
         path = path_of(i)
         started = time.perf_counter()
         answer = client.get(path)
         times.append((time.perf_counter() - started) * 1000)
+        sizes.append(len(answer.content))
         if answer.status_code != 200:
             raise RuntimeError(f"{path}: {answer.status_code} {answer.text[:300]}")
     q = statistics.quantiles(times, n=100, method="inclusive")
     p95 = q[94]
     return {"n": n, "p50_ms": round(q[49], 1), "p95_ms": round(p95, 1), "p99_ms": round(q[98], 1),
-            "max_ms": round(max(times), 1), "p95_vs_target": round(p95 / TARGET_MS, 3)}
+            "max_ms": round(max(times), 1), "p95_vs_target": round(p95 / TARGET_MS, 3),
+            "bytes": max(sizes)}  # the page's weight (HTML and inline SVG; the stylesheet is shared and cached)
 
 
 def load() -> str:
@@ -200,6 +203,7 @@ def endpoints(random_ids: list[int]) -> tuple[dict, dict]:
         "GET /api/v1/search?q=(texto completo)": lambda i: f"/api/v1/search?q={TOPIC_WORDS[-1 - i % 5]}",
     }
     managers = {
+        "GET /tablero": "/tablero",  # the gerente's landing: counts and three charts drawn as SVG
         "GET /auditoria": "/auditoria",  # the last 90 days
         "GET /auditoria?desde=(540 días)": f"/auditoria?desde={long_ago}",
         "GET /api/v1/audit": "/api/v1/audit",
@@ -222,13 +226,14 @@ def measure_all(base: str, token: str, manager_token: str, args, load_start: str
     random_ids = [ids.randint(1, args.documents) for _ in range(args.requests + args.warmup)]
     print(f"\n{args.documents:,} documentos, {args.requests} peticiones por ruta tras {args.warmup} de calentamiento; "
           f"carga {load_start} en {os.cpu_count()} núcleos")
-    print(f"{'ruta':40s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} {'p95/150':>8s}")
+    print(f"{'ruta':40s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} {'p95/150':>8s} {'bytes':>9s}")
     results = {}
     for managers, table in zip((False, True), endpoints(random_ids)):
         for name, path in ((n, p) for n, p in table.items() if args.only in n):
             client = (manager if managers else staff)["api" if name.startswith("GET /api") else "pages"]
             results[name] = r = measure(client, path, args.requests, args.warmup)
             print(f"{name:40s} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {r['p99_ms']:8.1f} {r['p95_vs_target']:8.3f}"
+                  f" {r['bytes']:9d}"
                   f"{'' if r['p95_vs_target'] < 1 or managers else '  (no cumple)'}", flush=True)
     return results
 

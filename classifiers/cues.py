@@ -8,7 +8,10 @@ import re
 import threading
 from dataclasses import dataclass
 
-from classifiers import gazetteer, textcat
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from classifiers import fuzzy, gazetteer, textcat
 from classifiers.gazetteer import fold
 
 def _phrases(spec: str) -> list[str]:
@@ -53,6 +56,31 @@ _CUES: list[tuple[str, str, str]] = [
     ("REQUEST", "necesito", "necesito|necesitamos|requiero|requerimos"),
     ("REQUEST", "asunto", "asunto|peticion|solicitud|apoyo_solicitado|tipo_de_apoyo|motivo :"),
 ]
+# Who signs and where they live are cued by long words that OCR slips on ("suseribe", "domicillo", "atentarnente"):
+# a token one edit from such a word (two from one of ten letters or more) is read as it. Only the NAME and PLACE
+# cues: a request's verbs ("solicita", "solicito") are each other's neighbours and words of their own.
+FUZZY_KINDS = ("NAME", "PLACE")
+FUZZY_LENGTH = 7
+_FUZZY_WORDS = sorted({word for label, _, spec in _CUES if label in FUZZY_KINDS for position in spec.split()
+                       for word in position.removesuffix("?").split("|") if len(word) >= FUZZY_LENGTH
+                       and word.isalpha()})
+
+
+@Language.component("ocr_cue_words")
+def _ocr_cue_words(doc: Doc) -> Doc:
+    """Each token that is a slip of a long cue word gets that word as its norm, which the ruler matches on."""
+    for token in doc:
+        word = token.lower_
+        if len(word) < FUZZY_LENGTH - 1 or not word.isalpha() or word in _FUZZY_SET:
+            continue
+        hit = fuzzy.closest(word, _FUZZY_WORDS, cutoff=0.7)
+        if hit and fuzzy.distance(word, hit[0]) <= (1 if len(hit[0]) < 10 else 2):
+            token.norm_ = hit[0]
+    return doc
+
+
+_FUZZY_SET = frozenset(_FUZZY_WORDS)
+
 # Words and punctuation split apart is all the cues need. spaCy's Spanish tokenizer reads ~370 two-page letters/s
 # here (its exception table is large); the same Tokenizer class with these three rules reads ~17,000.
 _PREFIX = re.compile(r"""^[(\[{"'¿¡«\-_*#]""")
@@ -73,7 +101,8 @@ def _pipeline():
                 nlp = textcat.blank()
                 nlp.tokenizer = type(nlp.tokenizer)(nlp.vocab, rules={}, prefix_search=_PREFIX.search,
                                                     suffix_search=_SUFFIX.search, infix_finditer=_INFIX.finditer)
-                ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+                nlp.add_pipe("ocr_cue_words")
+                ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "NORM"})
                 patterns = [{"label": label, "id": kind, "pattern": pattern}
                             for label, kind, spec in _CUES for pattern in _phrases(spec)]
                 for municipality, aliases in gazetteer.entries():

@@ -330,3 +330,12 @@ def _error(value: str) -> str:
                 "InvalidChecksum": "dígito verificador incorrecto"}.get(type(error).__name__,
                                                                          "fecha, sexo o estado inválidos")
     return ""
+
+
+def problem(value: str) -> str:
+    """Why `value` is not a sound CURP, in Spanish for the reviewer ("" when it is one): the wrong length or shape,
+    a check digit that does not match, a birth date still to come or a state code that does not exist."""
+    value = value.strip().upper()
+    if len(value) == 18 and _sound(value):
+        return ""
+    return _error(value) or "fecha de nacimiento futura o clave de estado inexistente"

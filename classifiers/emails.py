@@ -25,9 +25,10 @@ _SPACED_DOT = re.compile(r"(?<=[a-z0-9])[ \t]?[.,][ \t]?(?=(?:com|net|org|edu|go
 _WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 # A provider's name with its ending ("hotmail.com", "gmai1.com", "yahoo.com.mx"), maybe glued to what came before.
 _DOMAIN_TAIL = re.compile(r"([A-Za-z0-9!|()©®&._%+\-]+)\.((?:c[o0]m|corn|net|es|me)(?:\.(?:mx|rnx))?)(?![A-Za-z0-9])")
-# What is left of an "@" at the end of the address's own part: "(0", "(9", "4W", "GM", "E+", "G4", "(", "0", "Q",
-# and an 8 or 9 after the address's digits ("moreno398hotmail": see _without_remains).
-_AT_REMAINS = re.compile(r"[(\[{<]?[04]?[A-Z&+]{1,2}$|[A-Z][04]$|[(\[{<][049]?$|[04OQ]$|(?<=\d)[89]$")
+# What is left of an "@" at the end of the address's own part: "(0", "(9", "(2", "4W", "GM", "E+", "G4", "(", "0",
+# "Q", and an 8 or 9 after the address's digits ("moreno398hotmail": see _without_remains). An address holds no
+# bracket, so a digit after one is the "@"'s swirl, not the address's.
+_AT_REMAINS = re.compile(r"[(\[{<]?[04]?[A-Z&+]{1,2}$|[A-Z][04]$|[(\[{<]\d?$|[04OQ]$|(?<=\d)[89]$")
 _CUE = re.compile(r"\b(correo(\s+electronico)?|e-?mail|mail)\b\s*:?\s*(es\s+)?$")
 _WORDS = {"de", "del", "el", "la", "en", "es", "mi", "su", "a", "al", "y", "o", "con", "por", "para", "correo",
           "electronico", "email", "mail", "cuenta", "al", "que", "un", "una"}

@@ -37,7 +37,8 @@ def _read_name(segment: str) -> str | None:
     words: list[str] = []
     tokens = _TOKEN.findall(segment[:160])
     i = 0
-    while i < len(tokens) and (tokens[i] in ",:;-_" or fold(tokens[i]).rstrip(".") in _HONORIFICS):
+    # "." too: OCR reads the comma after "suscribe" as a full stop ("El que suseribe. Jesus Bojorquez Romero.")
+    while i < len(tokens) and (tokens[i] in ",.:;-_" or fold(tokens[i]).rstrip(".") in _HONORIFICS):
         i += 1
     for token in tokens[i:i + 9]:
         bare = token.rstrip(".")

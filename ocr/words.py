@@ -18,6 +18,7 @@ from ocr.page import Word
 
 DOUBTFUL = 50.0  # below this confidence a token must be shaped like a word (or punctuation) to stay
 NOISE_LINE = 45.0  # mean confidence below which a line with no dictionary word is taken for debris
+WORD_SHAPED = 0.5  # a doubtful line with at least this share of word-shaped tokens is kept, dictionary or not
 SYMBOL_DOUBT = 75.0  # a token of symbols that are not punctuation stays only when read with this confidence
 
 _EDGES = "¿¡\"'«»()[]{}.,;:!?…-–—/*"
@@ -60,7 +61,16 @@ def _noise(line: list[Word], lexicon: frozenset[str]) -> bool:
     if any("@" in w.text or any(c.isdigit() for c in w.text) for w in line):
         return False
     long_word = any(len(core(w.text)) >= 4 and is_word(w.text, lexicon) for w in line)
-    return not long_word or lexicon_share(line, lexicon) < 0.3
+    return (not long_word or lexicon_share(line, lexicon) < 0.3) and _shaped_share(line) < WORD_SHAPED
+
+
+def _shaped_share(line: list[Word]) -> float:
+    """The share of a line's characters in tokens shaped like words: four letters or more, with a vowel. A place
+    name read with a slip ("Bacgachi, Sc a") is no dictionary word but is mostly such a token; debris is single
+    letters and symbols ("p E E $ E pon A 4 at Ho y 4 Cadesr E E E A")."""
+    total = sum(len(w.text) for w in line)
+    shaped = sum(len(c) for c in (core(w.text) for w in line) if len(c) >= 4 and c.isalpha() and _VOWELS & set(c))
+    return shaped / total if total else 0.0
 
 
 def _garbage(word: Word) -> bool:

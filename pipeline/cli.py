@@ -19,6 +19,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(review_cli.arco_app, name="arco")
 app.add_typer(review_cli.users_app, name="users")
 app.add_typer(review_cli.catalogue_app, name="catalogue")
+app.add_typer(review_cli.report_app, name="informe")
 app.add_typer(models_app, name="models")
 app.command("retrain")(retrain_command)
 

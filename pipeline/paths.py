@@ -46,9 +46,9 @@ def page_pdf(ctx, document_id: int, number: int) -> Path:
     return processed_folder(ctx, document_id) / f"pagina-{number:04d}.pdf"
 
 
-def page_image(ctx, document_id: int, number: int) -> Path:
-    """The page as reviewers see it, at the settings' page_image_dpi."""
-    return processed_folder(ctx, document_id) / f"pagina-{number:04d}-{ctx.settings.page_image_dpi}dpi.png"
+def page_image(ctx, document_id: int, number: int, dpi: int | None = None) -> Path:
+    """The page as reviewers see it, at the settings' page_image_dpi (or `dpi`, when they zoom in)."""
+    return processed_folder(ctx, document_id) / f"pagina-{number:04d}-{dpi or ctx.settings.page_image_dpi}dpi.png"
 
 
 def mail_pdf(ctx, document_id: int) -> Path:

@@ -175,6 +175,12 @@ def catalogue_rows(session) -> tuple[list[Directorate], list[Program]]:
             list(session.scalars(select(Program).order_by(Program.name))))
 
 
+def catalogue_names(session) -> dict[str, dict[str, str]]:
+    """The directorates' and programs' names by code, inactive ones too: past turnos name them."""
+    directorates, programs = catalogue_rows(session)
+    return {"directorate": {d.code: d.name for d in directorates}, "program": {p.code: p.name for p in programs}}
+
+
 def _program_json(row: Program) -> dict:
     return {"name": row.name, "directorate": row.directorate, "synonyms": list(row.synonyms or []),
             "deadline_days": row.deadline_days, "active": row.active}

@@ -57,6 +57,14 @@ def terminal_actor(ctx: Context, name: str, permission: str, refusal: str) -> Ac
     return who
 
 
+def console_actor() -> Actor:
+    """Whoever runs a terminal command on the server without naming a user: the machine's own account, which can
+    read the whole data folder anyway, in the access log under its login name."""
+    import getpass
+
+    return Actor(None, f"consola ({getpass.getuser()})", Role.admin, via="cli")
+
+
 def add_user(ctx: Context, name: str, role: Role, password: str, directorate: str | None = None) -> None:
     """Create a user (an enlace needs its directorate); the password is stored as an argon2 hash."""
     from storage import catalogue

@@ -1,6 +1,6 @@
 """The review/ commands (registered in pipeline/cli.py): `peticiones users` (users and API tokens), `catalogue
-import|export`, `arco acceso` and `recordatorios`. Imports are light (typer only): what a command needs loads
-when it runs."""
+import|export`, `arco acceso`, `informe mensual` and `recordatorios`. Imports are light (typer only): what a
+command needs loads when it runs."""
 
 from __future__ import annotations
 
@@ -203,6 +203,50 @@ def arco_access(
         f"{summary.files} archivo(s) copiados; {summary.bytes / 1e6:.1f} MB. Queda en la bitácora de accesos a "
         f"nombre de {user}.")
     print(json.dumps(summary.as_json(), ensure_ascii=False))
+
+
+report_app = typer.Typer(help="Informes de la gerencia.", no_args_is_help=True)
+
+
+@report_app.command("mensual")
+def monthly_command(
+    mes: Annotated[str, typer.Option("--mes", help="Mes del informe, AAAA-MM (por ejemplo 2026-11).")],
+    out: Annotated[Path, typer.Option("--out", help="Archivo PDF a escribir.")],
+    xlsx: Annotated[Optional[Path], typer.Option("--xlsx", help="También en Excel, una hoja por tabla.")] = None,
+    user: Annotated[Optional[str], typer.Option(
+        "--usuario", help="Usuario de gerencia o administración que lo genera (queda en la bitácora de accesos); "
+                          "sin él, la cuenta del servidor que ejecuta la orden.")] = None,
+) -> None:
+    """Informe mensual para la oficina del Gobernador: recibidas, respondidas en plazo y fuera de plazo, vencidas
+    por dirección, principales programas y municipios, con gráficas y una página por dirección."""
+    from pipeline.errors import ReviewError
+    from pipeline.terminal import REFUSED, context, refuse, say
+    from review import auth
+    from review.reports import monthly_pdf
+    from review.turnos import calendar
+    from storage.tables import utcnow
+
+    for path in (out, xlsx):
+        if path is not None and not path.parent.is_dir():
+            say(f"La carpeta {path.parent} no existe: indique un archivo en una carpeta que exista.")
+            raise typer.Exit(REFUSED)
+    ctx = context()
+    try:
+        who = auth.console_actor() if user is None else auth.terminal_actor(
+            ctx, user, "report", f"{user} no es de gerencia ni de administración: el informe mensual lo generan "
+                                 "sólo esos perfiles. Indique en --usuario uno activo.")
+        today = calendar.local_date(utcnow(), ctx.settings.timezone)
+        made, pdf, sheet = monthly_pdf.produce(ctx, who, mes, today, with_xlsx=xlsx is not None)
+    except ReviewError as error:
+        refuse(error)
+    finally:
+        ctx.close()
+    out.write_bytes(pdf)
+    if xlsx is not None:
+        xlsx.write_bytes(sheet)
+    say(f"Informe mensual de {made.title} en {out}{f' y {xlsx}' if xlsx else ''}: "
+        f"{made.whole.informe.total.received} peticiones recibidas, {len(made.directorates)} direcciones. "
+        f"Queda en la bitácora de accesos a nombre de {who.name}.")
 
 
 def reminders_command(

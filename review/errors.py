@@ -66,6 +66,14 @@ class InvalidInput(ReviewError):
     user_message = "Revise los datos del formulario."
 
 
+class InvalidCurp(InvalidInput):
+    """A CURP that is not sound, routed without the reviewer's second confirmation."""
+
+    code = "invalid_curp"
+    user_message = ("La CURP no es válida. Corríjala, o marque «Turnar con esta CURP no válida» y confirme de "
+                    "nuevo.")
+
+
 class MalformedBody(ReviewError):
     """A request body that cannot be read as what it says it is (JSON, multipart form)."""
 

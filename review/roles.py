@@ -53,7 +53,7 @@ ROLE_NAMES = {
 class Actor:
     """The person behind a request: who, with what role, from where and through what (web, api, cli)."""
 
-    user_id: int
+    user_id: int | None  # None: the server's own console (a terminal command run without --usuario)
     name: str
     role: Role
     directorate: str | None = None

@@ -107,6 +107,19 @@ def drum_streaks(image: Image.Image, direction: str = "vertical", bands: int = 5
     return Image.fromarray(pixels, image.mode)
 
 
+def toner_band(image: Image.Image, left: int, width: int = 120, seed: int = 0) -> Image.Image:
+    """A steady band of toner specks from the top edge to the bottom, solid in its middle and thinning out to its
+    sides, as a worn drum leaves one: darker than the paper from edge to edge, like the scanner bed."""
+    rng = np.random.default_rng(seed)
+    pixels = np.asarray(image).copy()
+    across = 1 - np.linspace(-1, 1, width) ** 2
+    specks = rng.random((pixels.shape[0], width)) < across[None, :]
+    tone = np.where(specks, rng.uniform(20, 120, specks.shape), 255).astype(np.uint8)
+    target = pixels[:, left:left + width]
+    np.minimum(target, tone if pixels.ndim == 2 else tone[..., None], out=target)
+    return Image.fromarray(pixels, image.mode)
+
+
 def watermark(image: Image.Image, text: str = "RECIBIDO", grey: int = 170, angle: float = 25, size: int = 300,
               seed: int = 0) -> Image.Image:
     """Large grey (or dark, with a low `grey`) letters stamped over the text, turned by `angle` degrees."""

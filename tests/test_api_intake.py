@@ -248,4 +248,4 @@ def test_the_channel_shows_as_sistema_interno_in_the_queue(ctx, client, tasks):
     assert log_in(client, "rita", PASSWORD).status_code == 303
     queue = client.get("/cola").text
     assert "Sistema interno (1)" in queue  # the channel filter, with its count
-    assert client.get("/cola?canal=sistema").text.count("<td>Sistema interno</td>") == 1
+    assert client.get("/cola?canal=sistema").text.count('<td data-label="Medio">Sistema interno</td>') == 1

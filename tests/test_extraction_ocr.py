@@ -144,6 +144,7 @@ def test_a_number_in_a_street_address_is_not_a_phone():
     ("maria.lopez @ hotmail. com", "maria.lopez@hotmail.com"),
     ("jose(a)yahoo.com.mx", "jose@yahoo.com.mx"),
     ("jose.ruiz85(0hotmail.com", "jose.ruiz85@hotmail.com"),
+    ("patricia.felix34(2gmail.com", "patricia.felix34@gmail.com"),
     ("jose.ruiz85GMhotmail.com", "jose.ruiz85@hotmail.com"),
     ("jose.ruiz85©gmail.com", "jose.ruiz85@gmail.com"),
     ("jose.ruiz85Qgmail.com", "jose.ruiz85@gmail.com"),
@@ -209,6 +210,16 @@ def test_the_name_before_the_data_survives_a_lost_cue_and_the_curp_trims_margin_
             f"cribe, Héctor Luis Bojórquez Yocupicio, con CURP {CURP_A}, con domicilio en Calle Reforma 487.\n\n"
             "ATENTAMENTE\n\nAI Héctor Luis Bojórquez Yocupicio\n")
     assert extract_fields(text)["name"]["value"] == "Héctor Luis Bojórquez Yocupicio"
+
+
+@pytest.mark.parametrize("opening", ["El que suseribe. ", "El que snscribe, ", "El que suscribe. "])
+def test_a_slipped_cue_word_or_a_comma_read_as_a_full_stop_still_opens_the_name(opening):
+    # No signature, no CURP to fall back on: the opening alone names the petitioner.
+    text = ("Nogales, Sonora, a 3 de mayo de 2026\nPRESENTE\n\n"
+            f"{opening}Jesus Bojorquez Romero. con domicillo en Blvd. Kino 401, Nogales, Sonora, solicito apoyo.\n")
+    found = extract_fields(text)
+    assert found["name"]["value"] == "Jesus Bojorquez Romero"
+    assert found["municipality"]["value"] == "Nogales"
 
 
 def test_two_readings_of_the_name_agree_word_by_word():

@@ -170,9 +170,9 @@ def test_the_csv_export_reads_the_petitioners_in_chunks(ctx, monkeypatch):
                         program="las_jefas", fields={"name": name})
     monkeypatch.setattr(export, "CHUNK", 1)
     with ctx.sessions() as session:
-        text, count = export.routed_csv(session, actor(ctx, "gina"), None, "America/Hermosillo", dt.date(2026, 1, 5))
-    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    assert count == 3 and sorted(r["Peticionario"] for r in rows) == sorted(names)
+        lines = export.routed_rows(session, actor(ctx, "gina"), None, "America/Hermosillo", dt.date(2026, 1, 5))
+    rows = list(csv.DictReader(io.StringIO(export.routed_csv(lines).lstrip("\ufeff"))))
+    assert len(rows) == 3 and sorted(r["Peticionario"] for r in rows) == sorted(names)
 
 
 def test_an_enlace_is_given_an_active_directorate_whether_created_or_changed(ctx):

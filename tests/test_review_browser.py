@@ -17,15 +17,14 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from tests.chromium import browser, playwright_api  # noqa: F401  (the module's browser fixture)
 from tests.conftest import PETICIONES, ROOT, Service
 from tests.pages import LETTERS, save_pdf, small_page
 from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's package (`make test` installs it); never a downloaded browser
 PASSWORD = "contraseña-segura-1"
 # The letter a reviewer routes, and the one a capturista looks at: different texts, so neither is a duplicate.
 REVIEWED, LOOKED_AT = "carta-silla.pdf", "carta-jefas.pdf"
@@ -102,16 +101,6 @@ def office(tmp_path_factory):
         yield running
     finally:
         running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs the Debian package chromium")
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -61,10 +61,15 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/bitacora"): MANAGERS,
     ("GET", "/auditoria"): MANAGERS,
     ("GET", "/informe"): MANAGERS,
+    ("GET", "/tablero"): MANAGERS,  # the gerente's landing page (issue 16)
     ("GET", "/informe.csv"): MANAGERS,
+    ("GET", "/informe.xlsx"): MANAGERS,
+    ("GET", "/informe/mensual.pdf"): MANAGERS,  # the monthly report for the Governor's office
+    ("GET", "/auditoria.xlsx"): MANAGERS,
     ("GET", "/cierres"): QUEUE,  # the office's closures: read by the office staff, changed by the admin
     ("POST", "/cierres"): ADMIN,
     ("POST", "/cierres/{day}/quitar"): ADMIN,
+    ("POST", "/cierres/rango"): ADMIN,  # a period of closures at once (issue 16)
     ("GET", "/captura"): CAPTURE,
     ("POST", "/captura"): CAPTURE,
     ("GET", "/captura/hoja-separadora.pdf"): CAPTURE,
@@ -93,6 +98,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/admin/catalogo/programas"): ADMIN,
     ("POST", "/admin/catalogo/direcciones"): ADMIN,
     ("GET", "/turnados/exportar.csv"): MANAGERS,  # «/turnados/exportar.csv (gerente, admin)»
+    ("GET", "/turnados/exportar.xlsx"): MANAGERS,  # the same list as XLSX
     ("POST", "/arco/expediente"): ADMIN,  # «Expediente ARCO (derecho de acceso; admin)»
     # The API: «las mismas reglas de rol».
     ("GET", "/api/v1/queue"): QUEUE,
@@ -121,6 +127,7 @@ PAST_DAY = "2025-01-06"  # a valid answer date, not in the future
 # "query" is the query string; "files" a multipart upload; the rest is the form (pages) or the JSON body (API).
 REQUESTS: dict[tuple[str, str], dict] = {
     ("POST", "/cierres"): {"day": ""},
+    ("POST", "/cierres/rango"): {"desde": "2026-04-10", "hasta": "2026-04-01"},  # backwards: 422 once allowed
     ("POST", "/captura"): {"channel": "", "text": ""},
     ("POST", "/captura/fotos"): {"files": {"otro": ("nota.txt", b"sin foto", "text/plain")}},  # no photo: 422
     ("POST", "/documentos/{document_id}/confirmar"): {"version": STALE, "program": "las_jefas"},

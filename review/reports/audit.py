@@ -152,9 +152,10 @@ def accuracy(session: Session, p: Period, start: dt.datetime, end: dt.datetime) 
         by_suggestion=_table(suggested), by_model=_table(models), returned=session.scalar(returned) or 0)
 
 
-def punctuality(session: Session, p: Period, start: dt.datetime, end: dt.datetime,
-                today: dt.date) -> list[Punctuality]:
-    """Per directorate (by code), then all together last: turnos routed in [start, end) and not returned."""
+def punctuality(session: Session, p: Period, start: dt.datetime, end: dt.datetime, today: dt.date,
+                medians: bool = True) -> list[Punctuality]:
+    """Per directorate (by code), then all together last: turnos routed in [start, end) and not returned.
+    Without `medians` (the tablero's share only) the business days to each answer are not counted."""
     answered = FollowUp.answered_on
     # One answer per turno (recording it concludes the turno); joined through document_id, which is indexed.
     joined = (select().select_from(Routing)
@@ -173,7 +174,7 @@ def punctuality(session: Session, p: Period, start: dt.datetime, end: dt.datetim
         count(answered.is_(None), Routing.due_date < today)).group_by(Routing.directorate))
     pairs = session.execute(joined.add_columns(Routing.directorate, Routing.received_on, answered, func.count())
                             .where(answered.is_not(None))
-                            .group_by(Routing.directorate, Routing.received_on, answered))
+                            .group_by(Routing.directorate, Routing.received_on, answered)) if medians else ()
     elapsed = _business_days(frozenset(turnos.closures(session)))
     days: dict[str, list[int]] = {}
     for directorate, received_on, answered_on, n in pairs:

@@ -1,16 +1,19 @@
-"""The turnados list as a spreadsheet (CSV in UTF-8 with a BOM, so Excel shows the accents) for gerencia and
-administración. Only CSV: openpyxl is not installed in this environment."""
+"""The turnados list as a spreadsheet for gerencia and administración: CSV (UTF-8 with a BOM, so Excel shows the
+accents) and XLSX, from the same rows."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from review.errors import UnknownDirectorate
 from review.turnos import calendar
+from review import labels
 from review.reports import spreadsheet, views
+from review.reports.workbook import Table, xlsx
 from review.roles import Actor, require
 from storage import catalogue, decisions
 from storage import routing as turnos
@@ -29,8 +32,10 @@ def countdown(today: dt.date, due_date: str, closed: set[dt.date]) -> tuple[int,
     return left, calendar.light(left)
 
 
-def routed_csv(session: Session, actor: Actor, directorate: str | None, timezone: str, today: dt.date) -> tuple[str, int]:
-    """The CSV text of the turnos in attention (one directorate's or all) and how many rows it holds."""
+def routed_rows(session: Session, actor: Actor, directorate: str | None, timezone: str,
+                today: dt.date) -> list[list]:
+    """The rows of the turnos in attention (one directorate's or all), in COLUMNS order: names for codes, dates
+    as dates and the routing moment in the office's local time."""
     require(actor, "export")
     known = catalogue.load(session)
     if directorate is not None and session.get(Directorate, directorate) is None:  # an inactive one is fine
@@ -43,17 +48,32 @@ def routed_csv(session: Session, actor: Actor, directorate: str | None, timezone
     fields: dict[int, dict] = {}  # the petitioner as last confirmed (a rectificación after routing included)
     for start in range(0, len(ids), CHUNK):  # in chunks: SQLite takes a bounded number of parameters per query
         fields.update(decisions.confirmed_fields_of(session, ids[start:start + CHUNK]))
+    zone = ZoneInfo(timezone)
+    lines = []
+    for r in rows:
+        f = fields.get(r["document_id"], {})
+        left, lit = countdown(today, r["due_date"], closed)
+        routed_at = r["routed_at"] and dt.datetime.fromisoformat(r["routed_at"]).astimezone(zone).replace(
+            tzinfo=None, second=0, microsecond=0)  # the office's clock: a spreadsheet keeps no time zone
+        lines.append([r["folio"], r["document_id"], labels.channel(r["channel"]),
+                      dt.date.fromisoformat(r["received_on"]), routed_at, f.get("name", ""),
+                      f.get("municipality", ""), f.get("subject") or f.get("request", ""),
+                      programs.get(r["program"], r["program"] or ""), names.get(r["directorate"], r["directorate"]),
+                      "; ".join(names.get(c, c) for c in r["copies"]), r["instruction"], r["deadline_days"],
+                      dt.date.fromisoformat(r["due_date"]), left, LIGHTS[lit]])
+    return lines
+
+
+def routed_csv(rows: list[list]) -> str:
+    """The CSV text of `routed_rows` (UTF-8 with a BOM, so Excel shows the accents)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = spreadsheet.writer(out)  # formulas neutralised
     writer.writerow(COLUMNS)
-    for r in rows:
-        f = fields.get(r["document_id"], {})
-        left, lit = countdown(today, r["due_date"], closed)
-        writer.writerow([r["folio"], r["document_id"], r["channel"], r["received_on"],
-                         calendar.local_time(r["routed_at"], timezone), f.get("name", ""), f.get("municipality", ""),
-                         f.get("subject") or f.get("request", ""), programs.get(r["program"], r["program"] or ""),
-                         names.get(r["directorate"], r["directorate"]),
-                         "; ".join(names.get(c, c) for c in r["copies"]), r["instruction"], r["deadline_days"],
-                         r["due_date"], left, LIGHTS[lit]])
-    return out.getvalue(), len(rows)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def routed_xlsx(rows: list[list]) -> bytes:
+    """The workbook of `routed_rows`: one sheet, dates as date cells."""
+    return xlsx([Table("Turnados", COLUMNS, rows)])

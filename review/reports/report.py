@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from review.reports import audit, spreadsheet
+from review.reports.workbook import Table
 from review import labels
 from review.roles import Actor, require
 from review.errors import UnknownDirectorate
@@ -124,6 +125,22 @@ def as_csv(r: Report, names: dict[str, dict[str, str]]) -> str:
         for x in rows:
             line(DIMENSIONS[name], key_name(name, x.key, names), x)
     return out.getvalue()
+
+
+def as_tables(r: Report, names: dict[str, dict[str, str]]) -> list[Table]:
+    """The report as workbook sheets: the period's totals, then a sheet per table, with names for codes."""
+    figures = ["Recibidas", *(STATUS_NAMES[s] for s in STATUSES), "Grado de atención"]
+    share = len(figures)  # the grado de atención's column, after the first one
+
+    def line(first, x: Row) -> list:
+        return [first, x.received, *(x.counts[s] for s in STATUSES), x.attended_share]
+
+    where = names.get("directorate", {}).get(r.period.directorate, r.period.directorate) or "Todas"
+    total = Table("Total", ["Desde", "Hasta", "Dirección", *figures],
+                  [[r.period.since, r.period.until, *line(where, r.total)]], frozenset({share + 2}))
+    return [total, *(Table(DIMENSIONS[name], [DIMENSIONS[name], *figures],
+                           [line(key_name(name, x.key, names), x) for x in rows], frozenset({share}))
+                     for name, rows in r.tables.items())]
 
 
 def key_name(dimension: str, key: str | None, names: dict[str, dict[str, str]]) -> str:

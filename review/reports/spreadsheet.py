@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterable
 
 # A cell starting with one of these is read by Excel, LibreOffice or Sheets as a formula (or, after a tab or carriage
@@ -22,11 +23,16 @@ class _Writer:
         self._writer = csv.writer(out)
 
     def writerow(self, row: Iterable) -> None:
-        self._writer.writerow([neutral(value) for value in row])
+        self._writer.writerow([neutral(_text(value)) for value in row])
 
     def writerows(self, rows: Iterable[Iterable]) -> None:
         for row in rows:
             self.writerow(row)
+
+
+def _text(value):
+    """A moment as the office's clock shows it ("2026-11-25 01:13"); a date is written as ISO by csv itself."""
+    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, dt.datetime) else value
 
 
 def writer(out) -> _Writer:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from review import queue_order
 from review.errors import DocumentNotFound, Forbidden
 from review.turnos import calendar
 from review.labels import HIGH, MEDIUM
@@ -33,6 +34,7 @@ class QueueFilter:
     flag: str | None = None
     offset: int = 0
     limit: int = 50
+    order: str = queue_order.DEFAULT  # one of queue_order.ORDERS
 
 
 def _latest(target: str):
@@ -87,7 +89,8 @@ def _flagged_duplicates(query, session: Session, f: QueueFilter):
 
 
 def queue(session: Session, actor: Actor, f: QueueFilter) -> dict:
-    """Documents waiting for review, oldest first, with their suggestions, fields and flags; total and counts."""
+    """Documents waiting for review in `f.order` (oldest first by default), with their suggestions, fields and
+    flags; total and counts."""
     require(actor, "read_queue")
     program_s = aliased(Suggestion)
     base = select(Document.id).select_from(Document).where(Document.state == State.review)
@@ -95,7 +98,7 @@ def queue(session: Session, actor: Actor, f: QueueFilter) -> dict:
         # Only these filters need the latest program suggestion joined: a probe per document in review.
         base = base.outerjoin(program_s, program_s.id == _latest("program"))
     base = _flagged_duplicates(_filtered(base, f, program_s), session, f)
-    ids = list(session.scalars(base.order_by(Document.received_at, Document.id).offset(f.offset).limit(f.limit)))
+    ids = list(session.scalars(queue_order.apply(base, f.order).offset(f.offset).limit(f.limit)))
     by_channel = {channel: count for channel, count in session.execute(
         select(Document.channel, func.count()).where(Document.state == State.review).group_by(Document.channel))}
     if not (f.program or f.band or f.flag):  # the counts per channel already hold the total

@@ -104,3 +104,24 @@ def in_time_from(today: dt.date, closed: Collection[dt.date]) -> dt.date:
     """The first due date that is "en tiempo" today: a turno due before it (and not before today) is por vencer,
     i.e. has at most SOON business days left. Lets a query filter by the light without counting per row."""
     return add_business_days(today, SOON + 1, closed)
+
+
+MAX_CLOSURE_DAYS = 62  # a closure range (Semana Santa, December) is weeks long; a longer one is a typing error
+
+
+def closure_days(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The days from `start` to `end` (both included) that a closure changes: Monday to Friday, not an official
+    holiday already. InvalidInput, in Spanish, for a range backwards or longer than MAX_CLOSURE_DAYS."""
+    from review.errors import InvalidInput
+
+    check_day(start, "desde")
+    check_day(end, "hasta")
+    if end < start:
+        raise InvalidInput("closure range backwards", user_message="La fecha «hasta» es anterior a «desde». Revíselas.")
+    length = (end - start).days + 1
+    if length > MAX_CLOSURE_DAYS:
+        raise InvalidInput(f"closure range of {length} days",
+                           user_message=f"El periodo abarca {length} días; el máximo es {MAX_CLOSURE_DAYS}. "
+                                        "Agréguelo en partes.")
+    days = (start + dt.timedelta(days=n) for n in range(length))
+    return [day for day in days if is_business_day(day)]

@@ -17,7 +17,7 @@ from pipeline.paths import outbox_files, searchable_pdf, slip_file
 from pipeline.errors import PeticionesError
 from review.errors import (DocumentNotFound, InvalidInput, NotReviewable, StaleVersion, TextTooLong,
                            UnknownDirectorate, UnknownProgram)
-from review.turnos import calendar
+from review.turnos import calendar, curp_check
 from review import labels
 from review.notify import mail
 from review.turnos import mailing
@@ -87,13 +87,16 @@ def clean_fields(fields: dict | None) -> dict[str, str]:
 
 def confirm(ctx: Context, actor: Actor, document_id: int, *, version: int, program: str | None,
             directorate: str | None = None, copies: tuple[str, ...] | list[str] = (),
-            instruction: str = INSTRUCTIONS[0], fields: dict | None = None, note: str = "") -> Routed:
-    """Route a document in review: decision, folio, deadline, events and access entry, then its delivery."""
+            instruction: str = INSTRUCTIONS[0], fields: dict | None = None, note: str = "",
+            invalid_curp_confirmed: bool = False) -> Routed:
+    """Route a document in review: decision, folio, deadline, events and access entry, then its delivery. A CURP
+    that is not sound needs `invalid_curp_confirmed` (the reviewer's second confirmation)."""
     require(actor, "route")
     settings = ctx.settings
     if instruction not in INSTRUCTIONS:
         raise InvalidInput(f"instruction {instruction!r}", user_message="Elija una instrucción de la lista.")
     fields = clean_fields(fields)
+    invalid_curp = curp_check.require_confirmed(fields.get("curp", ""), invalid_curp_confirmed)
     with ctx.sessions.begin() as session:
         document = _locked_for_decision(session, document_id, version)
         known = catalogue.load(session)
@@ -132,7 +135,8 @@ def confirm(ctx: Context, actor: Actor, document_id: int, *, version: int, progr
         events.record(session, EventKind.routed, actor.name, document.id, folio=folio, program=program,
                       directorate=directorate, copies=list(copies), due_date=due.isoformat(), decision_id=decision.id,
                       program_directorate=catalogue_directorate,
-                      directorate_differs=bool(catalogue_directorate and catalogue_directorate != directorate))
+                      directorate_differs=bool(catalogue_directorate and catalogue_directorate != directorate),
+                      **({"invalid_curp": True} if invalid_curp else {}))
         log_access(session, actor, "decision", document.id, target=folio)
         routing_id = row.id
     delivered = _deliver_logged(ctx, routing_id)

@@ -22,6 +22,7 @@ from review.errors import InvalidInput
 from review import admin
 from review.reports import arco, export, views
 from review.roles import require
+from review.reports.workbook import MEDIA_TYPE
 from review.web.downloads import attachment
 from review.web.forms import form_action, integer, signed_form, viewer
 from review.web.office import today
@@ -158,15 +159,27 @@ def save_directorate(ctx, who, form) -> str:
 
 @router.get("/turnados/exportar.csv")
 def routed_export(request: Request, direccion: str = ""):
+    return routed_download(request, direccion, "csv")
+
+
+@router.get("/turnados/exportar.xlsx")
+def routed_export_xlsx(request: Request, direccion: str = ""):
+    return routed_download(request, direccion, "xlsx")
+
+
+def routed_download(request: Request, direccion: str, kind: str):
+    """The turnados list as CSV or XLSX (the same rows), logged as an export."""
     ctx = request.app.state.ctx
     who = viewer(request)
     with request.app.state.reads() as session:
-        text, count = export.routed_csv(session, who.actor, direccion or None, ctx.settings.timezone,
-                                        today(request))
-    views.log_view(ctx, who.actor, "export", None, f"turnados {direccion or 'todas'}: {count} filas (CSV)")
+        rows = export.routed_rows(session, who.actor, direccion or None, ctx.settings.timezone, today(request))
+    views.log_view(ctx, who.actor, "export", None,
+                   f"turnados {direccion or 'todas'}: {len(rows)} filas ({kind.upper()})")
     # The code was checked against the catalogue; only safe characters reach the header all the same.
-    name = f"turnados-{re.sub(r'[^a-z0-9_-]', '', direccion) or 'todas'}-{today(request).isoformat()}.csv"
-    return attachment(text.encode("utf-8"), "text/csv; charset=utf-8", name)
+    name = f"turnados-{re.sub(r'[^a-z0-9_-]', '', direccion) or 'todas'}-{today(request).isoformat()}.{kind}"
+    if kind == "xlsx":
+        return attachment(export.routed_xlsx(rows), MEDIA_TYPE, name)
+    return attachment(export.routed_csv(rows).encode("utf-8"), "text/csv; charset=utf-8", name)
 
 
 @router.post("/arco/expediente")

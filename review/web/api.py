@@ -17,7 +17,7 @@ from pipeline.errors import RejectedInput, ReviewError
 from review.errors import InvalidInput, NotAuthenticated
 from pipeline.queue import TaskQueue
 from review.reports import audit, report, search, views
-from review import auth
+from review import auth, queue_order
 from review.web import bodies
 from review.turnos import followup, reception, regroup, routing
 from review.reports.audit_models import RetrainRules
@@ -44,6 +44,8 @@ class DecisionIn(BaseModel):
     fields: dict | None = Field(None, description="Confirmed petitioner fields, {name: value}.")
     note: str = Field("", max_length=4000)
     version: int = _version()
+    confirm_invalid_curp: bool = Field(False, description="Route although fields.curp is not a valid CURP (the "
+                                                          "page's second confirmation); without it: invalid_curp.")
 
 
 class DecisionOut(BaseModel):
@@ -189,9 +191,12 @@ def get_queue(request: Request, who: Actor = Depends(actor), channel: str | None
               program: str | None = None,
               band: str | None = Query(None, description="alta, media, baja or sin"),
               flag: str | None = Query(None, description="needs_transcription, ocr_error or no_suggestion"),
-              offset: int = Query(0, ge=0, le=MAX_INT), limit: int = Query(50, ge=1, le=500)) -> dict:
+              offset: int = Query(0, ge=0, le=MAX_INT), limit: int = Query(50, ge=1, le=500),
+              order: str = Query("", description=f"One of {', '.join(queue_order.ORDERS)} (default espera)")) -> dict:
+    require(who, "read_queue")
+    f = views.QueueFilter(channel, program, band, flag, offset, limit, queue_order.check(order))
     with request.app.state.reads() as session:
-        result = views.queue(session, who, views.QueueFilter(channel, program, band, flag, offset, limit))
+        result = views.queue(session, who, f)
     views.log_view(request.app.state.ctx, who, "view_queue", None, f"{result['total']} documentos")
     return {"items": result["items"], "total": result["total"]}
 
@@ -264,7 +269,8 @@ def post_decision(request: Request, document_id: Id, decision: DecisionIn,
     ctx = request.app.state.ctx
     result = routing.confirm(ctx, who, document_id, version=decision.version, program=decision.program,
                              directorate=decision.directorate, copies=decision.copies,
-                             instruction=decision.instruction, fields=decision.fields, note=decision.note)
+                             instruction=decision.instruction, fields=decision.fields, note=decision.note,
+                             invalid_curp_confirmed=decision.confirm_invalid_curp)
     return DecisionOut(folio=result.folio, state="routed", due_date=result.due_date)
 
 

@@ -19,15 +19,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from pipeline.context import Context
 from pipeline.errors import ReviewError
 from review import dates, labels
-from review.web import admin, api, bodies, closures, document, documents, health, login, managers, queue, templating
+from review.web import (admin, api, bodies, closures, dashboard, document, documents, health, login, managers, queue,
+                        templating)
 from review.web.routes import attach
 from storage import database
 
 HERE = Path(__file__).resolve().parent
 
 # The pages' routers; no two answer the same path, so their order only sets the order routes are listed in.
-ROUTERS = (health.router, login.router, queue.router, managers.router, closures.router, document.router,
-           documents.router, admin.router)
+ROUTERS = (health.router, login.router, queue.router, managers.router, dashboard.router, closures.router,
+           document.router, documents.router, admin.router)
 
 
 def read_sessions(ctx: Context) -> sessionmaker[Session]:

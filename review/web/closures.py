@@ -35,7 +35,7 @@ def closures_page(request: Request, who: Viewer, status: int = 200,
     with request.app.state.reads() as session:
         rows = turnos.closure_list(session)
     return page(request, "closures.html", who, status, closures=rows, year=year, error=error,
-                official=sorted(calendar.official_holidays(year).items()))
+                official=sorted(calendar.official_holidays(year).items()), max_days=calendar.MAX_CLOSURE_DAYS)
 
 
 @router.get("/cierres", response_class=HTMLResponse)
@@ -60,6 +60,32 @@ async def closure_add(request: Request):
         with request.app.state.ctx.sessions.begin() as session:
             turnos.add_closure(session, day, reason, who.actor.name)
             log_access(session, who.actor, "closure_added", target=dates.day(day))
+
+    await run_in_threadpool(add)
+    return RedirectResponse("/cierres", status_code=303)
+
+
+@router.post("/cierres/rango")
+async def closure_range(request: Request):
+    """Every working day from «desde» to «hasta» closed at once (Semana Santa, the December break)."""
+    who, form = await signed_form(request)
+    require(who.actor, "manage_closures")
+    try:
+        start, end = (dt.date.fromisoformat(str(form.get(name, ""))) for name in ("desde", "hasta"))
+        days = calendar.closure_days(start, end)
+    except InvalidInput as error:
+        return await run_in_threadpool(closures_page, request, who, 422, error)
+    except ValueError:
+        return await run_in_threadpool(closures_page, request, who, 422,
+                                       InvalidInput("dates", user_message="Escriba las dos fechas del periodo."))
+    reason = str(form.get("reason", "")).strip()[:300]
+
+    def add() -> None:
+        with request.app.state.ctx.sessions.begin() as session:
+            for day in days:
+                turnos.add_closure(session, day, reason, who.actor.name)
+            log_access(session, who.actor, "closure_added",
+                       target=f"{dates.day(start)} al {dates.day(end)}: {len(days)} días hábiles")
 
     await run_in_threadpool(add)
     return RedirectResponse("/cierres", status_code=303)

@@ -3,15 +3,17 @@ PDF, the slip and the answers. Every view leaves an access-log entry."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy.orm import Session
 
-from review.errors import DocumentNotFound
+from review.errors import DocumentNotFound, InvalidInput
 from pipeline.paths import searchable_pdf, stored
 from review.reports import views
 from review.roles import Actor, require
-from review.turnos import followup, receipt, regroup, routing
+from review.turnos import curp_check, followup, receipt, regroup, routing
 from review.web import images
 from review.web.downloads import attachment
 from review.web.forms import Viewer, viewer
@@ -50,8 +52,9 @@ def document_page(request: Request, who: Viewer, document_id: int, status: int =
         known = catalogue.load(session)
         extra = {**extras(session, who.actor, doc), **extra}
     views.log_view(ctx, who.actor, "view_document", document_id)
-    # The form starts from what a reviewer confirmed before (a returned turno), else from the machine's reading.
-    confirmed = doc["petitioner"] or routing.clean_fields(doc["fields"])
+    # The form starts from what the reviewer just sent (a refused decision), else what a reviewer confirmed before
+    # (a returned turno), else the machine's reading.
+    confirmed = extra.pop("sent", None) or doc["petitioner"] or routing.clean_fields(doc["fields"])
     names = list(routing.FIELD_LABELS) + [n for n in confirmed if n not in routing.FIELD_LABELS]
     directorate_names = {d.code: d.name for d in known.directorates}
     return page(request, "document.html", who, status, doc=doc, previous=previous, following=following,
@@ -60,7 +63,16 @@ def document_page(request: Request, who: Viewer, document_id: int, status: int =
                 program_names={p.code: p.name for p in known.programs},
                 field_names=names, field_labels=routing.FIELD_LABELS, field_values=confirmed,
                 instructions=routing.INSTRUCTIONS, low=ctx.settings.low_confidence_word,
-                may_receive=who.actor.may("capture"), **extra)
+                may_receive=who.actor.may("capture"), curp=curp_of(doc, confirmed), **extra)
+
+
+def curp_of(doc: dict, confirmed: dict) -> curp_check.CurpCheck | None:
+    """The CURP in the form checked against the letter, dated by the letter when it says when it was written."""
+    try:
+        on = dt.date.fromisoformat(confirmed.get("letter_date", ""))
+    except ValueError:
+        on = dt.date.fromisoformat(doc["received_on"])
+    return curp_check.check(confirmed.get("curp", ""), doc["text"], on)
 
 
 @router.get("/documentos/{document_id}", response_class=HTMLResponse)
@@ -69,12 +81,17 @@ def document_view(request: Request, document_id: Id):
 
 
 @router.get("/documentos/{document_id}/paginas/{number}.png")
-def page_image(request: Request, document_id: Id, number: Id):
+def page_image(request: Request, document_id: Id, number: Id, resolucion: str = ""):
+    """The page's image; `?resolucion=alta` renders it at full resolution, for zooming in."""
     ctx, who = request.app.state.ctx, viewer(request)
     with request.app.state.reads() as session:
         views.readable(session, who.actor, document_id)
-    path = images.cached_png(ctx, document_id, number)
-    views.log_view(ctx, who.actor, "view_page_image", document_id, f"página {number}")
+    if resolucion not in ("", "alta"):
+        raise InvalidInput(f"resolucion {resolucion[:40]!r}", user_message="La resolución de la imagen sólo puede "
+                                                                          "ser «alta» o la normal (sin indicarla).")
+    path = images.cached_png(ctx, document_id, number, full=resolucion == "alta")
+    views.log_view(ctx, who.actor, "view_page_image", document_id,
+                   f"página {number}" + (" (alta resolución)" if resolucion else ""))
     return FileResponse(path, media_type="image/png")
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import UploadFile
 
 from pipeline.errors import ReviewError
-from review.errors import InvalidInput, StaleVersion
+from review.errors import InvalidCurp, InvalidInput, StaleVersion
 from review.reports import views
 from review.turnos import followup, regroup, routing
 from review.web import bodies
@@ -41,9 +41,12 @@ async def confirm(request: Request, document_id: Id):
             program=str(form.get("program", "")) or None, directorate=str(form.get("directorate", "")) or None,
             copies=[str(c) for c in form.getlist("copies")],
             instruction=str(form.get("instruction", routing.INSTRUCTIONS[0])), fields=petitioner,
-            note=str(form.get("note", "")))
+            note=str(form.get("note", "")), invalid_curp_confirmed=form.get("curp_no_valida") == "1")
     except StaleVersion as error:
         return await run_in_threadpool(document_page, request, who, document_id, 409, error=error)
+    except InvalidCurp as error:  # the page again with what the reviewer typed, the warning and its checkbox
+        return await run_in_threadpool(document_page, request, who, document_id, error.http_status, error=error,
+                                       sent=routing.clean_fields(petitioner))
     return RedirectResponse(f"/documentos/{document_id}?turnado=1", status_code=303)
 
 

@@ -1,4 +1,4 @@
-"""Login, logout and the home page's redirect to the queue (or, for an enlace, its turnos)."""
+"""Login, logout and the home page's redirect to the queue (for an enlace, its turnos; for a gerente, the tablero)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from review.web.forms import COOKIE, LOGIN_COOKIE, local, signed_form, viewer
 from review.web.statuses import status_of
 from review.web.templating import page
 from storage import users
+from storage.tables import Role
 
 router = APIRouter()
 
@@ -63,4 +64,6 @@ async def logout(request: Request):
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request):
     who = viewer(request)
+    if who.actor.role == Role.gerente:  # a gerente consults: the office at a glance first
+        return RedirectResponse("/tablero", status_code=303)
     return RedirectResponse("/turnados" if not who.actor.may("read_queue") else "/cola", status_code=303)

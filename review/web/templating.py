@@ -6,13 +6,15 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.errors import ReviewError
 from review.errors import InvalidInput, NotAuthenticated
 from review.roles import ROLE_NAMES
-from review.web.forms import Viewer
+from review.web.forms import Viewer, viewer
 from review.web.statuses import status_of
 from storage.tables import Directorate, Role
 
@@ -33,11 +35,21 @@ async def refused(request: Request, error: ReviewError):
     """A typed refusal: the login form for a GET without a session, else the error page with its status."""
     if isinstance(error, NotAuthenticated) and request.method == "GET":
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-    return page(request, "error.html", None, status_of(error), error=error)
+    return await run_in_threadpool(error_page, request, status_of(error), error)
+
+
+def error_page(request: Request, status: int, error: ReviewError) -> HTMLResponse:
+    """The error page; with the navigation of whoever is logged in, so a refused person can go on from there."""
+    try:
+        who = viewer(request)
+    except (ReviewError, SQLAlchemyError):  # no session, or the database itself is what failed
+        who = None
+    return page(request, "error.html", who, status, error=error)
 
 
 async def unreadable(request: Request, error: RequestValidationError):
     """A path or query value out of its range (an id past 64 bits, a negative offset): the error page, 422."""
-    return page(request, "error.html", None, InvalidInput.http_status,
-                error=InvalidInput(str(error.errors())[:200], user_message="Revise la dirección: un número o "
-                                                                           "una fecha no es válido."))
+    return await run_in_threadpool(error_page, request, InvalidInput.http_status,
+                                   InvalidInput(str(error.errors())[:200], user_message="Revise la dirección: un "
+                                                                                        "número o una fecha no es "
+                                                                                        "válido."))

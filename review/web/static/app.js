@@ -15,9 +15,68 @@
     var link = document.getElementById(id);
     if (link) { window.location.href = link.href; }
   }
+  // The menu is open on a wide window (its «Menú» summary hidden by app.css) and folded on a phone's.
+  var menu = document.getElementById("menu");
+  if (menu && window.matchMedia) {
+    var narrow = window.matchMedia("(max-width: 760px)");
+    var fit = function () { menu.open = !narrow.matches; };
+    fit();
+    narrow.addEventListener("change", fit);
+  }
   var page = document.body.dataset.page;
 
+  // A page's scan: the bar's buttons or +/- zoom it (the full-resolution image loads on the first zoom), and a
+  // zoomed scan pans by dragging or by scrolling inside its box. The keys act on the scan last pointed at.
+  function zoomable(box) {
+    var viewport = box.querySelector(".viewport"), canvas = box.querySelector(".canvas");
+    var img = box.querySelector("img"), label = box.querySelector(".zoom-level");
+    var levels = [1, 1.5, 2, 3, 4], at = 0, drag = null;
+    box.querySelector(".zoom-bar").hidden = false;
+    img.draggable = false;
+    function zoom(step) {
+      var next = step === 0 ? 0 : Math.max(0, Math.min(levels.length - 1, at + step));
+      var cx = (viewport.scrollLeft + viewport.clientWidth / 2) / canvas.offsetWidth;
+      var cy = (viewport.scrollTop + viewport.clientHeight / 2) / canvas.offsetHeight;
+      at = next;
+      if (levels[at] > 1 && !box.dataset.loaded) { box.dataset.loaded = "1"; img.src = box.dataset.full; }
+      canvas.style.width = levels[at] * 100 + "%";
+      box.classList.toggle("zoomed", levels[at] > 1);
+      label.textContent = Math.round(levels[at] * 100) + " %";
+      viewport.scrollLeft = cx * canvas.offsetWidth - viewport.clientWidth / 2;
+      viewport.scrollTop = cy * canvas.offsetHeight - viewport.clientHeight / 2;
+    }
+    box.querySelector(".zoom-bar").addEventListener("click", function (event) {
+      var button = event.target.closest("button");
+      if (button) { zoom(Number(button.dataset.zoom)); }
+    });
+    viewport.addEventListener("pointerdown", function (event) {
+      if (at === 0) { return; }
+      drag = {x: event.clientX, y: event.clientY, left: viewport.scrollLeft, top: viewport.scrollTop};
+      box.classList.add("dragging");
+      viewport.setPointerCapture(event.pointerId);
+    });
+    viewport.addEventListener("pointermove", function (event) {
+      if (!drag) { return; }
+      viewport.scrollLeft = drag.left - (event.clientX - drag.x);
+      viewport.scrollTop = drag.top - (event.clientY - drag.y);
+    });
+    ["pointerup", "pointercancel"].forEach(function (name) {
+      viewport.addEventListener(name, function () { drag = null; box.classList.remove("dragging"); });
+    });
+    return zoom;
+  }
+
   if (page === "document") {
+    var scans = Array.prototype.slice.call(document.querySelectorAll(".image[data-full]")).map(function (box) {
+      var zoom = zoomable(box);
+      box.addEventListener("pointerenter", function () { scans.current = zoom; });
+      return zoom;
+    });
+    document.addEventListener("keydown", function (event) {
+      if (typing(event) || event.ctrlKey || event.metaKey || event.altKey || !scans.length) { return; }
+      var step = {"+": 1, "=": 1, "-": -1}[event.key];
+      if (step) { event.preventDefault(); (scans.current || scans[0])(step); }
+    });
     var program = document.getElementById("program");
     var directorate = document.getElementById("directorate");
     if (program && directorate) {

@@ -1,0 +1,37 @@
+"""Which recognised words reach the text people and the classifier read (ocr/words.py): debris lines out, a
+doubtful line that still holds a place name, a phone or a word of the language in."""
+
+from __future__ import annotations
+
+from ocr import words
+from ocr.page import Word
+
+LEXICON = frozenset({"solicito", "apoyo", "para", "vivienda", "sonora", "domicilio", "calle"})
+
+
+def line(text: str, confidence: float, number: int) -> list[Word]:
+    return [Word(token, confidence, (10 * i, 20 * number, 9, 18), (1, 1, number))
+            for i, token in enumerate(text.split())]
+
+
+def kept_lines(*lines: list[Word]) -> list[str]:
+    legible = words.legible([w for ws in lines for w in ws], LEXICON)
+    return [text for text in words.text_of(legible).splitlines() if text]
+
+
+def test_a_doubtful_line_of_streak_debris_is_left_out():
+    debris = line("p E E $ E pon A at Ho y Cadesr E E E A", 26.0, 2)
+    assert kept_lines(line("Solicito apoyo para vivienda", 92.0, 1), debris) == ["Solicito apoyo para vivienda"]
+
+
+def test_a_doubtful_line_holding_a_misread_place_name_stays_for_extraction_to_match():
+    assert kept_lines(line("Bacgachi, Sc a", 42.0, 1)) == ["Bacgachi, Sc a"]
+
+
+def test_a_doubtful_line_with_a_phone_or_a_word_of_the_language_stays():
+    assert kept_lines(line("Tel. 622 736 6668", 30.0, 1), line("Domicilio: Cal1e Reforma", 35.0, 2)) == [
+        "Tel. 622 736 6668", "Domicilio: Cal1e Reforma"]
+
+
+def test_a_confident_line_stays_whatever_it_says():
+    assert kept_lines(line("IE A E A TI", 90.0, 1)) == ["IE A E A TI"]
