@@ -229,8 +229,10 @@ def test_on_a_phone_the_tables_scroll_inside_and_the_page_does_not_widen(ctx, of
                 .filter(e => e.getBoundingClientRect().right > 391 && !e.closest('.scroll'))
                 .map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + e.getBoundingClientRect().right)""")
             assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide
+            # The table sits in a box that scrolls sideways if it must; since the phone layout wraps its cells it fits,
+            # every column within the box's reach either way.
             box = page.locator("#versions").locator("xpath=..")
-            assert box.evaluate("e => e.scrollWidth > e.clientWidth && getComputedStyle(e).overflowX == 'auto'")
-            assert page.locator("#versions").bounding_box()["width"] > 390  # all its columns, reachable by scrolling
+            assert box.evaluate("e => getComputedStyle(e).overflowX") == "auto"
+            assert page.locator("#versions").bounding_box()["width"] <= box.evaluate("e => e.scrollWidth") + 1
         finally:
             browser.close()
