@@ -11,6 +11,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# A database that stops answering (a network cut, a lock never released) must fail the work in hand, which is then
+# retried or recorded, not hold a worker or a web request forever. libpq's own settings: give up connecting after
+# 10 s; notice a dead server within about a minute (keepalives, and unacknowledged writes); cancel a statement after
+# 5 min (the longest real one, a migration's backfill, takes seconds per chunk), a lock wait after 60 s (as SQLite's
+# busy timeout), and a session left idle inside a transaction after 10 min.
+POSTGRES_LIMITS = {
+    "connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,
+    "options": "-c statement_timeout=300000 -c lock_timeout=60000 -c idle_in_transaction_session_timeout=600000",
+}
 
 
 def make_engine(url: str, *, read_only: bool = False) -> Engine:
@@ -20,7 +30,8 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     writer lock (WAL gives each one a snapshot); the web app reads through such an engine.
     """
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        limits = POSTGRES_LIMITS if url.startswith("postgres") else {}
+        return create_engine(url, pool_pre_ping=True, connect_args=limits)
     if url.startswith("sqlite:///") and not url.endswith(":memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})

@@ -187,3 +187,25 @@ def test_postgresql_keeps_a_long_escaped_name_and_path_whole(postgres_url, tmp_p
             assert (row.original_name, row.source_path) == (name, path) and len(path) > 3000
     finally:
         ctx.close()
+
+
+def test_a_lock_never_released_fails_the_write_instead_of_holding_the_worker_forever(postgres_url, monkeypatch):
+    # The office's limits (storage.database.POSTGRES_LIMITS) with the lock wait shortened for the test.
+    monkeypatch.setitem(database.POSTGRES_LIMITS, "options",
+                        database.POSTGRES_LIMITS["options"].replace("lock_timeout=60000", "lock_timeout=1500"))
+    url = fresh_database(postgres_url)
+    holder, worker = database.make_engine(url), database.make_engine(url)
+    try:
+        with worker.connect() as connection:
+            assert connection.execute(text("SHOW statement_timeout")).scalar() == "5min"
+            assert connection.execute(text("SHOW idle_in_transaction_session_timeout")).scalar() == "10min"
+        with holder.begin() as held:
+            held.execute(text("CREATE TABLE tarea (id int)"))
+        with holder.begin() as held:
+            held.execute(text("LOCK TABLE tarea IN ACCESS EXCLUSIVE MODE"))  # and never lets go while the test runs
+            with pytest.raises(DatabaseError, match="lock timeout"):
+                with worker.begin() as connection:
+                    connection.execute(text("INSERT INTO tarea VALUES (1)"))
+    finally:
+        holder.dispose()
+        worker.dispose()
