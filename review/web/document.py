@@ -4,6 +4,7 @@ PDF, the slip and the answers. Every view leaves an access-log entry."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
@@ -101,10 +102,8 @@ def document_pdf(request: Request, document_id: Id):
     with request.app.state.reads() as session:
         views.readable(session, who.actor, document_id)
     path = searchable_pdf(ctx, document_id)
-    if not path.is_file():
-        raise DocumentNotFound(str(path), user_message="El PDF de este documento no está disponible.")
-    views.log_view(ctx, who.actor, "download_pdf", document_id, path.name)
-    return FileResponse(path, media_type="application/pdf", filename=path.name)
+    return _stored_pdf(ctx, who, document_id, path, "download_pdf", path.name,
+                       "El PDF de este documento no está disponible.")
 
 
 @router.get("/documentos/{document_id}/volante")
@@ -114,10 +113,8 @@ def document_slip(request: Request, document_id: Id):
         views.readable(session, who.actor, document_id)
         row = turnos.current(session, document_id)
     path = stored(ctx, row.slip_path) if row and row.slip_path else None
-    if path is None or not path.is_file():
-        raise DocumentNotFound(str(document_id), user_message="Este documento no tiene volante de turno todavía.")
-    views.log_view(ctx, who.actor, "download_slip", document_id, row.folio)
-    return FileResponse(path, media_type="application/pdf", filename=path.name)
+    return _stored_pdf(ctx, who, document_id, path, "download_slip", row.folio if row else "",
+                       "Este documento no tiene volante de turno todavía.")
 
 
 @router.get("/documentos/{document_id}/acuse.pdf")
@@ -138,7 +135,15 @@ def answer_pdf(request: Request, document_id: Id, followup_id: Id):
     with request.app.state.reads() as session:
         views.readable(session, who.actor, document_id)
         path = followup.answer_file(ctx, session, document_id, followup_id)
-    if not path.is_file():
-        raise DocumentNotFound(str(path), user_message="El archivo de la respuesta no está disponible.")
-    views.log_view(ctx, who.actor, "download_answer", document_id, path.name)
+    return _stored_pdf(ctx, who, document_id, path, "download_answer", path.name,
+                       "El archivo de la respuesta no está disponible.")
+
+
+def _stored_pdf(ctx, who: Viewer, document_id: int, path: Path | None, action: str, target: str,
+                missing: str) -> FileResponse:
+    """A PDF kept for the document, as a download in the access log; DocumentNotFound saying `missing` (Spanish)
+    when it is not there."""
+    if path is None or not path.is_file():
+        raise DocumentNotFound(f"{document_id}: {path}", user_message=missing)
+    views.log_view(ctx, who.actor, action, document_id, target)
     return FileResponse(path, media_type="application/pdf", filename=path.name)
