@@ -121,6 +121,18 @@ def test_a_reviewer_corrects_the_program_confirms_and_sees_the_folio(ctx, client
     assert slip.status_code == 200 and slip.content.startswith(b"%PDF")
 
 
+def test_a_download_not_there_yet_says_so_and_is_not_logged_as_seen(ctx, client):
+    make_user(ctx, "ana", Role.revisor)
+    document_id = document_in_review(ctx, pdf=None)
+    log_in(client, "ana")
+    for path, says in (("volante", "no tiene volante de turno todavía"), ("pdf", "no está disponible")):
+        missing = client.get(f"/documentos/{document_id}/{path}")
+        assert missing.status_code == 404 and says in missing.text
+    with ctx.sessions() as session:
+        actions = {e.action for e in access.entries(session, document_id=document_id)}
+    assert not actions & {"download_pdf", "download_slip"}
+
+
 def test_the_second_reviewer_is_told_the_document_changed(ctx, client):
     make_user(ctx, "ana", Role.revisor)
     document_id = document_in_review(ctx)
