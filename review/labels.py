@@ -81,6 +81,37 @@ MODEL_REASONS = {
 _CAUSES = {"transcription": "tras transcribir una página", "split": "tras separar páginas",
            "merge": "tras unir documentos"}
 
+# History events whose sentence is its detail's values put in their place ({directorate}: its name; {pages}: the
+# page numbers joined; {cause}: why suggestions were recalculated).
+_SENTENCES = {
+    "mail_sent": "Enviado por correo a {directorate} ({to})",
+    "mail_failed": "Correo a {directorate} no enviado ({error_code}); queda pendiente",
+    "mail_skipped": "Correo a {directorate} no enviado: ya no tiene correo en el catálogo",
+    "reminder_sent": "Recordatorio de vencimientos enviado a {directorate} ({to})",
+    "reminder_failed": "Recordatorio de vencimientos a {directorate} no enviado ({error_code}); se reintenta ese día",
+    "transcribed": "Página {page} transcrita",
+    "reclassified": "Sugerencias recalculadas {cause}",
+    "split": "Páginas {pages} separadas al documento {new_document}",
+    "split_from": "Separado del documento {document} (páginas {pages})",
+    "receipt_mailed": "Acuse de recibo enviado por correo a {to} ({folio})",
+    "receipt_mail_failed": "Acuse de recibo por correo no enviado ({error_code})",
+    "batch_split": "Lote separado en {documents} peticiones por {sheets} hojas separadoras",
+    "batch_part": "Petición separada del lote {batch} (páginas {pages} del escaneo)",
+    "merged": "Unido al documento {into}",
+    "merged_in": "Recibió las páginas del documento {document}",
+}
+
+
+class _Detail(dict):
+    """An event's detail with computed values over it, for str.format_map: a value the event lacks reads as ""."""
+
+    def __init__(self, detail: Mapping, **computed):
+        super().__init__(detail, **computed)
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 # History events whose sentence needs nothing from their detail.
 _EVENTS = {
     "document_received": "Recibido por la carpeta de entrada",
@@ -127,7 +158,6 @@ def event(e: Mapping, directorates: Mapping[str, str] | None = None) -> str:
     names = directorates or {}
     kind, d = e.get("kind") or "", e.get("detail") or {}
     name = lambda code: named(names, code)  # noqa: E731
-    pages = ", ".join(str(p) for p in d.get("pages") or ())
     if d.get("via") == "api" and kind in ("document_received", "document_quarantined"):
         joined = f" ({len(d['parts'])} archivos unidos en un documento)" if d.get("parts") else ""
         return ("Recibido por la API" if kind == "document_received" else
@@ -152,37 +182,10 @@ def event(e: Mapping, directorates: Mapping[str, str] | None = None) -> str:
     if kind == "delivered":
         where = ", ".join(name(c) for c in d.get("directorates") or ())
         return f"Entregado a salida/ ({where})" if where else "Entregado a salida/"
-    if kind == "mail_sent":
-        return f"Enviado por correo a {name(d.get('directorate'))} ({d.get('to', '')})"
-    if kind == "mail_failed":
-        return f"Correo a {name(d.get('directorate'))} no enviado ({d.get('error_code', '')}); queda pendiente"
-    if kind == "mail_skipped":
-        return f"Correo a {name(d.get('directorate'))} no enviado: ya no tiene correo en el catálogo"
-    if kind == "reminder_sent":
-        return f"Recordatorio de vencimientos enviado a {name(d.get('directorate'))} ({d.get('to', '')})"
-    if kind == "reminder_failed":
-        return (f"Recordatorio de vencimientos a {name(d.get('directorate'))} no enviado ({d.get('error_code', '')}); "
-                "se reintenta ese día")
-    if kind == "transcribed":
-        return f"Página {d.get('page')} transcrita"
-    if kind == "reclassified":
-        return "Sugerencias recalculadas " + _CAUSES.get(d.get("cause"), "")
-    if kind == "split":
-        return f"Páginas {pages} separadas al documento {d.get('new_document')}"
-    if kind == "split_from":
-        return f"Separado del documento {d.get('document')} (páginas {pages})"
-    if kind == "receipt_mailed":
-        return f"Acuse de recibo enviado por correo a {d.get('to', '')} ({d.get('folio', '')})"
-    if kind == "receipt_mail_failed":
-        return f"Acuse de recibo por correo no enviado ({d.get('error_code', '')})"
-    if kind == "batch_split":
-        return f"Lote separado en {d.get('documents')} peticiones por {d.get('sheets')} hojas separadoras"
-    if kind == "batch_part":
-        return f"Petición separada del lote {d.get('batch')} (páginas {pages} del escaneo)"
-    if kind == "merged":
-        return f"Unido al documento {d.get('into')}"
-    if kind == "merged_in":
-        return f"Recibió las páginas del documento {d.get('document')}"
+    if kind in _SENTENCES:
+        pages = ", ".join(str(p) for p in d.get("pages") or ())
+        return _SENTENCES[kind].format_map(_Detail(d, directorate=name(d.get("directorate")), pages=pages,
+                                                   cause=_CAUSES.get(d.get("cause"), "")))
     return kind.replace("_", " ").capitalize()
 
 
