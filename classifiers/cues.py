@@ -3,6 +3,7 @@ letter's folded text (accent-less, lower-case, same length as the original, so o
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import threading
@@ -71,12 +72,18 @@ def _ocr_cue_words(doc: Doc) -> Doc:
     """Each token that is a slip of a long cue word gets that word as its norm, which the ruler matches on."""
     for token in doc:
         word = token.lower_
-        if len(word) < FUZZY_LENGTH - 1 or not word.isalpha() or word in _FUZZY_SET:
-            continue
-        hit = fuzzy.closest(word, _FUZZY_WORDS, cutoff=0.7)
-        if hit and fuzzy.distance(word, hit[0]) <= (1 if len(hit[0]) < 10 else 2):
-            token.norm_ = hit[0]
+        if len(word) >= FUZZY_LENGTH - 1 and word.isalpha() and word not in _FUZZY_SET:
+            slip_of = _cue_word_of(word)
+            if slip_of:
+                token.norm_ = slip_of
     return doc
+
+
+@functools.lru_cache(maxsize=4096)
+def _cue_word_of(word: str) -> str | None:
+    """The long cue word `word` is a slip of, if any (letters repeat their words: each is looked up once)."""
+    hit = fuzzy.closest(word, _FUZZY_WORDS, cutoff=0.7)
+    return hit[0] if hit and fuzzy.distance(word, hit[0]) <= (1 if len(hit[0]) < 10 else 2) else None
 
 
 _FUZZY_SET = frozenset(_FUZZY_WORDS)

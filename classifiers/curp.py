@@ -22,8 +22,15 @@ from classifiers.gazetteer import fold
 _KINDS = "LVLLDDDDDDSEECCCAK"
 _VOWELS = set("AEIOUX")
 _CONSONANTS = set("BCDFGHJKLMNPQRSTVWXYZ")
-_STATES = frozenset("AS BC BS CC CH CL CM CS DF DG GR GT HG JC MC MN MS NE NL NT OC PL QR QT SL SP SR TC TL TS "
-                    "VZ YN ZS".split())
+# RENAPO's state codes; NE is someone born abroad.
+STATES = {"AS": "Aguascalientes", "BC": "Baja California", "BS": "Baja California Sur", "CC": "Campeche",
+          "CL": "Coahuila", "CM": "Colima", "CS": "Chiapas", "CH": "Chihuahua", "DF": "Ciudad de México",
+          "DG": "Durango", "GT": "Guanajuato", "GR": "Guerrero", "HG": "Hidalgo", "JC": "Jalisco",
+          "MC": "Estado de México", "MN": "Michoacán", "MS": "Morelos", "NT": "Nayarit", "NL": "Nuevo León",
+          "OC": "Oaxaca", "PL": "Puebla", "QT": "Querétaro", "QR": "Quintana Roo", "SP": "San Luis Potosí",
+          "SL": "Sinaloa", "SR": "Sonora", "TC": "Tabasco", "TS": "Tamaulipas", "TL": "Tlaxcala", "VZ": "Veracruz",
+          "YN": "Yucatán", "ZS": "Zacatecas", "NE": "el extranjero"}
+_STATES = frozenset(STATES)
 
 # What Tesseract reads for a character, as (the character meant, cost). Reading the glyph of the same shape is cheap
 # (O for 0), a glyph of another shape dear (S for 8).
@@ -305,12 +312,18 @@ def _valid(value: str, raw: str, cost: float, rivals: int, by_name: bool) -> dic
     """The field of a CURP read as `value`; the more repairs, rival readings and help from the name it took, the
     lower its score."""
     score = 0.97 - 0.07 * cost - 0.004 * (rivals - 1) - (0.08 if by_name else 0.0)
+    own = holder(value)
     field = {"value": value, "score": round(max(0.55, min(0.97, score)), 2), "valid": True,
-             "birth_date": stdnum_curp.get_birth_date(value).isoformat(),
-             "sex": "mujer" if value[10] == "M" else "hombre"}
+             "birth_date": own["birth_date"].isoformat(), "sex": own["sex"]}
     if value != raw.upper():
         field["read_as"] = raw
     return field
+
+
+def holder(value: str) -> dict:
+    """What a sound CURP says of its holder: birth date, sex ("mujer"/"hombre") and state code."""
+    return {"birth_date": stdnum_curp.get_birth_date(value), "sex": "mujer" if value[10] == "M" else "hombre",
+            "state": value[11:13]}
 
 
 def _shape(chars: str) -> str:

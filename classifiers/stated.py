@@ -12,20 +12,12 @@ import datetime
 import re
 import unicodedata
 
-from stdnum.mx import curp as stdnum_curp
 
-from classifiers import gazetteer
+from classifiers import curp, gazetteer
+from classifiers.curp import STATES
 from classifiers.dates import find_dates
 from classifiers.gazetteer import fold
 
-# RENAPO's state codes; NE is someone born abroad.
-STATES = {"AS": "Aguascalientes", "BC": "Baja California", "BS": "Baja California Sur", "CC": "Campeche",
-          "CL": "Coahuila", "CM": "Colima", "CS": "Chiapas", "CH": "Chihuahua", "DF": "Ciudad de México",
-          "DG": "Durango", "GT": "Guanajuato", "GR": "Guerrero", "HG": "Hidalgo", "JC": "Jalisco",
-          "MC": "Estado de México", "MN": "Michoacán", "MS": "Morelos", "NT": "Nayarit", "NL": "Nuevo León",
-          "OC": "Oaxaca", "PL": "Puebla", "QT": "Querétaro", "QR": "Quintana Roo", "SP": "San Luis Potosí",
-          "SL": "Sinaloa", "SR": "Sonora", "TC": "Tabasco", "TS": "Tamaulipas", "TL": "Tlaxcala", "VZ": "Veracruz",
-          "YN": "Yucatán", "ZS": "Zacatecas", "NE": "el extranjero"}
 # Other ways a letter names a state; the longest name is tried first ("baja california sur" before "baja california").
 _STATE_ALIASES = {"distrito federal": "DF", "cdmx": "DF", "coahuila de zaragoza": "CL", "michoacan de ocampo": "MN",
                   "veracruz de ignacio de la llave": "VZ", "mexico, d.f": "DF", "estados unidos": "NE",
@@ -44,9 +36,7 @@ _BORN_IN = re.compile(r"\b(originari[oa]\s+(del\s+estado\s+)?de|nacid[oa]\s+en|n
 
 def from_curp(value: str) -> dict:
     """What a sound CURP says of its holder: birth date, sex and state code."""
-    value = value.strip().upper()
-    return {"birth_date": stdnum_curp.get_birth_date(value), "sex": "mujer" if value[10] == "M" else "hombre",
-            "state": value[11:13]}
+    return curp.holder(value.strip().upper())
 
 
 def from_letter(text: str) -> dict:

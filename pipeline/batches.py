@@ -34,9 +34,9 @@ def separate(ctx: Context, document: Document) -> None:
     blank_splits = ctx.settings.split_at_blank_pages
     with ctx.sessions.begin() as session:
         pages = documents.pages(session, document.id)
-        if blank_splits:  # the office separates petitions with a blank sheet: it counts as a separator
+        if blank_splits and len(pages) > 1:  # the office separates petitions with a blank sheet: a separator
             for page in pages:
-                if page.blank and len(pages) > 1:
+                if page.blank:
                     page.source = SEPARATOR
         if not any(page.source == SEPARATOR for page in pages):
             return

@@ -57,6 +57,8 @@ def poll(box: Mailbox, folder: Path, already_taken: Callable[[str], bool]) -> Po
         validity = _uidvalidity(connection)
         criteria = ("ALL",) if box.after == "move" else ("NOT", "KEYWORD", TAKEN)
         uids = _ok(connection.uid("SEARCH", None, *criteria), "SEARCH")[0].split()
+        if uids and box.after == "move":
+            connection.create(_quoted(box.move_to))  # once a round; NO when it exists: fine
         written = known = 0
         for uid in uids:
             raw = _fetch(connection, uid)
@@ -104,7 +106,6 @@ def _fetch(connection: imaplib.IMAP4, uid: bytes) -> bytes | None:
 
 def _mark(connection: imaplib.IMAP4, box: Mailbox, uid: bytes) -> None:
     if box.after == "move":
-        connection.create(_quoted(box.move_to))  # NO when it exists: fine
         _ok(connection.uid("MOVE", uid, _quoted(box.move_to)), "MOVE")
     else:
         _ok(connection.uid("STORE", uid, "+FLAGS.SILENT", f"({TAKEN})"), "STORE")

@@ -175,7 +175,7 @@ def punctuality(session: Session, p: Period, start: dt.datetime, end: dt.datetim
     pairs = session.execute(joined.add_columns(Routing.directorate, Routing.received_on, answered, func.count())
                             .where(answered.is_not(None))
                             .group_by(Routing.directorate, Routing.received_on, answered)) if medians else ()
-    elapsed = _business_days(frozenset(turnos.closures(session)))
+    elapsed = _business_days(frozenset(turnos.closures(session))) if medians else None
     days: dict[str, list[int]] = {}
     for directorate, received_on, answered_on, n in pairs:
         days.setdefault(directorate, []).extend([elapsed(received_on, answered_on)] * n)

@@ -14,8 +14,8 @@ from pipeline.context import Context
 from review import labels
 from review.turnos import calendar
 from review.turnos.slip import labelled_rows, long_date, titled_page
-from storage import catalogue, documents
-from storage.tables import Document, Suggestion
+from storage import documents
+from storage.tables import Document, Program, Suggestion
 
 SUMMARY_CHARS = 160
 NOTICE = ("Conserve este acuse. Con su folio de recepción puede preguntar por su petición en la oficina de "
@@ -47,8 +47,10 @@ def _summary(session, document_id: int) -> str:
     program = session.scalar(select(Suggestion.label).where(Suggestion.document_id == document_id,
                                                             Suggestion.target == "program")
                              .order_by(Suggestion.id.desc()).limit(1))
-    names = {p.code: p.name for p in catalogue.load(session).programs}
-    return f"Apoyo relacionado con: {names.get(program, program)}" if program else ""
+    if not program:
+        return ""
+    known = session.get(Program, program)  # the one name, not the whole catalogue
+    return f"Apoyo relacionado con: {known.name if known else program}"
 
 
 def render(data: ReceiptData, font: Path) -> bytes:

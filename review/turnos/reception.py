@@ -32,8 +32,8 @@ from watch_folders.channels import CHANNELS
 from watch_folders.intake import IncomingFile, Intake, check, refuse, take_in
 
 DEFAULT_CHANNEL = "sistema"
-VIA = {"via": "api"}
-MAX_NOTE = 2000  # characters of a jornada photo's note: a line or two about who handed it in, where  # in the arrival event: the history says the document came through the API
+VIA = {"via": "api"}  # in the arrival event: the history says the document came through the API
+MAX_NOTE = 2000  # characters of a jornada photo's note: a line or two about who handed it in, where
 
 
 @dataclass(frozen=True)
