@@ -1,5 +1,5 @@
-"""One page from raster to text: stamps, blank detection, scanner bed, writing, orientation, deskew, text lines,
-recognition, garbage words.
+"""One page from raster to text: stamps, a photographed sheet flattened, blank detection, scanner bed, writing,
+orientation, deskew, text lines, recognition, garbage words.
 
 Two images come out of cleanup. The page image (upright, level, lighting flattened) is what reviewers see and what
 is routed: it keeps everything on the sheet. The reading (the same geometry, with everything that is not writing
@@ -16,7 +16,7 @@ import numpy as np
 
 from ocr import orientation, searchable, tesseract
 from ocr import words as wordlist
-from ocr.cleanup import bed, dewarp, geometry, lines, reading, separator, survey, tone
+from ocr.cleanup import bed, dewarp, geometry, lines, reading, separator, sheet, survey, tone
 from ocr.page import OcrPage, PageImage, Word
 from ocr.errors import OcrFailed, OcrTimeout
 
@@ -26,7 +26,7 @@ SMALL_TEXT = 18  # px: text lines whose letters are smaller than this are read a
 
 # Each step stays only while bench/ocr --ablation shows it lowers CER. Dropped that way: upscaling of low-resolution
 # scans (no gain, and pages read 4x slower).
-STEPS = frozenset({"stamps", "borders", "writing", "lines", "orientation", "deskew", "dewarp", "normalise",
+STEPS = frozenset({"stamps", "sheet", "borders", "writing", "lines", "orientation", "deskew", "dewarp", "normalise",
                    "words"})
 
 
@@ -81,6 +81,8 @@ def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
         pdf = searchable.image_page(gray, dpi) if options.pdf else None
         return OcrPage(page.number, "", None, 0, 0.0, gray.shape[1], gray.shape[0], False, False,
                        time.monotonic() - started, pdf=pdf, source="separator")
+    if "sheet" in steps:
+        gray = sheet.flattened(gray)
     if survey.is_blank(survey.survey(gray)):
         return _page(page.number, gray, started, options, dpi, blank=True)
     if "borders" in steps:

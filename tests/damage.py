@@ -224,17 +224,19 @@ def jpeg(image: Image.Image, quality: int = 30) -> Image.Image:
 
 
 def photo(image: Image.Image, tilt: float = 0.06, light: float = 0.45, quality: int = 75, scale: float = 0.8,
-          seed: int = 0) -> Image.Image:
-    """An RGB phone photo of the sheet on a desk: tilted in perspective, unevenly lit, warm, grainy, JPEG."""
+          seed: int = 0, desk: float = 0.06) -> Image.Image:
+    """An RGB phone photo of the sheet on a desk: tilted in perspective, unevenly lit, warm, grainy, JPEG.
+
+    Each corner of the sheet moves by up to `tilt` of the page's size; `desk` is the desk's share on each side."""
     rng = np.random.default_rng(seed)
     width, height = image.size
-    size = (int(width * scale * 1.12), int(height * scale * 1.12))  # the page at ~250 dpi, the desk round it
+    size = (int(width * scale * (1 + 2 * desk)), int(height * scale * (1 + 2 * desk)))  # the page at ~250 dpi
     corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float64) * scale
-    corners += np.array([width, height]) * scale * 0.06 + rng.uniform(-tilt, tilt, (4, 2)) * [width, height] * scale
+    corners += np.array([width, height]) * scale * desk + rng.uniform(-tilt, tilt, (4, 2)) * [width, height] * scale
     coefficients = _perspective(corners, [(0, 0), (width, 0), (width, height), (0, height)])
     sheet = image.convert("RGB").transform(size, Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BILINEAR)
     mask = Image.new("L", image.size, 255).transform(size, Image.Transform.PERSPECTIVE, coefficients)
-    desk = Image.new("RGB", size, tuple(int(v) for v in rng.uniform((90, 70, 50), (150, 120, 95))))
+    ground = Image.new("RGB", size, tuple(int(v) for v in rng.uniform((90, 70, 50), (150, 120, 95))))
     y, x = np.mgrid[0:size[1]:16, 0:size[0]:16].astype(np.float32)
     direction = rng.uniform(0, 2 * math.pi)
     ramp = x * math.cos(direction) + y * math.sin(direction)
@@ -242,7 +244,7 @@ def photo(image: Image.Image, tilt: float = 0.06, light: float = 0.45, quality: 
     spot = np.hypot(x - size[0] * rng.uniform(0.3, 0.7), y - size[1] * rng.uniform(0.3, 0.7)) / max(size)
     lit = Image.fromarray(((1 - light * (0.7 * ramp + 0.3 * spot)) * 255).astype(np.uint8))
     lit = lit.resize(size, Image.Resampling.BILINEAR)
-    shot = ImageChops.multiply(Image.composite(sheet, desk, mask), lit.convert("RGB"))
+    shot = ImageChops.multiply(Image.composite(sheet, ground, mask), lit.convert("RGB"))
     shot = ImageChops.multiply(shot, Image.new("RGB", size, (255, 242, 220)))  # warm indoor light
     return jpeg(ImageChops.add(shot, _grain(rng, size, 5).convert("RGB"), offset=-128), quality)
 

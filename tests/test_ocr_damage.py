@@ -30,10 +30,10 @@ def letter(rotate: int = 0, text: str = TEXT) -> Image.Image:
     return render_page(text, font_size=48, rotate=rotate)
 
 
-def read(image: Image.Image):
+def read(image: Image.Image, options: OcrOptions = OPTIONS):
     pixels = (np.ascontiguousarray(np.asarray(image.convert("RGB"))[..., ::-1]) if image.mode == "RGB"
               else np.asarray(image.convert("L")))
-    return read_page(PageImage(1, pixels, 300), OPTIONS)
+    return read_page(PageImage(1, pixels, 300), options)
 
 
 def similarity(read_text: str, written: str = TEXT) -> float:

@@ -4,6 +4,7 @@
 - `survey`: the page's ink at a small size, for the decisions (blank, sideways, skew, upside down);
 - `geometry`: quarter turns and deskew;
 - `separator`: the separator sheets between petitions of a batch scan (a QR code of our own);
+- `sheet`: a photographed sheet found on the desk and its perspective undone;
 - `bed`: the scanner bed and lid around the sheet;
 - `ink`: what recognition reads, with what is not writing taken out (streaks, rules, stains, watermarks, specks);
 - `lines`: text lines found among the marks, for orientation and for keeping only writing.
