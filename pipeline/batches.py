@@ -15,7 +15,7 @@ from sqlalchemy import select
 from pipeline.context import Context
 from pipeline.errors import RejectedInput
 from pipeline.paths import page_pdf, processed_folder
-from storage import documents, events, fulltext
+from storage import documents, events
 from storage.tables import Document, Page, State
 
 ACTOR = "separadores"
@@ -66,7 +66,6 @@ def separate(ctx: Context, document: Document) -> None:
         events.record(session, "batch_split", ACTOR, batch.id, documents=len(groups),
                       sheets=sum(page.source == SEPARATOR for page in pages))
         document.page_count = batch.page_count
-        fulltext.refresh(session, [batch.id, *parts])  # each petition found by its own pages
 
 
 def parts_waiting(ctx: Context, batch_id: int) -> list[int]:

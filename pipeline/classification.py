@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from classifiers.extraction import RULES_VERSION, extract_fields
 from pipeline.context import Context
 from pipeline.paths import archived_file
-from storage import documents, fingerprints, fulltext
+from storage import documents, fingerprints
 from watch_folders import mail
 
 
@@ -39,9 +39,8 @@ def sender_of(ctx: Context, document) -> str | None:
 
 
 def store(session: Session, document_id: int, reading: Reading, actor: str) -> list:
-    """The reading's suggestions, fields, full-text index entry and fingerprint, in the caller's transaction;
-    returns the documents whose text is like this one."""
+    """The reading's suggestions, fields and fingerprint, in the caller's transaction (whose last write refreshes the
+    full-text index: storage/fulltext.py); returns the documents whose text is like this one."""
     documents.save_suggestions(session, document_id, reading.suggestions, actor)
     documents.save_extraction(session, document_id, reading.fields, RULES_VERSION)
-    fulltext.refresh(session, [document_id])
     return fingerprints.save(session, document_id, reading.text)

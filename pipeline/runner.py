@@ -11,7 +11,7 @@ from pipeline.context import Context, owner_is_gone, task_owner
 from pipeline.errors import PeticionesError, RejectedInput
 from pipeline import batches, stages
 from pipeline.paths import archived_file
-from storage import documents
+from storage import documents, fulltext
 from storage.tables import Document, State, utcnow
 from watch_folders import archive
 
@@ -82,6 +82,7 @@ def _quarantine(ctx: Context, document: Document, error: RejectedInput) -> Outco
     with ctx.sessions.begin() as session:
         documents.set_state(session, session.get(Document, document.id), State.quarantined, ctx.worker,
                             reason_code=error.code, reason=error.user_message, quarantine_path=str(target))
+        fulltext.refresh(session, [document.id])  # what was read before the refusal is found (classify refreshes)
     return Outcome(document.id, State.quarantined)
 
 
@@ -91,6 +92,7 @@ def _retry_or_fail(ctx: Context, document: Document, error: Exception) -> Outcom
     with ctx.sessions.begin() as session:
         row = session.get(Document, document.id)
         failures = documents.failed_runs(session, document.id)
+        fulltext.refresh(session, [document.id])  # found by the pages read so far, even if never classified
         if failures >= settings.max_attempts:
             documents.set_state(session, row, State.failed, ctx.worker, reason_code=typed.code,
                                 reason=typed.user_message)

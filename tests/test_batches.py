@@ -20,6 +20,7 @@ from review.roles import Actor
 from storage import documents
 from storage.tables import Document, Page, Role, State, Suggestion, utcnow
 from tests.pages import LETTERS, save_pdf, small_page
+from tests.review_helpers import refreshes_counted
 from watch_folders.intake import IncomingFile, take_in
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -43,10 +44,12 @@ def process(ctx, path: Path) -> int:
     return taken.document_id
 
 
-def test_three_letters_with_two_sheets_become_three_documents_of_1_1_and_2_pages(ctx, tmp_path, sheet):
+def test_three_letters_with_two_sheets_become_three_documents_of_1_1_and_2_pages(ctx, tmp_path, sheet, monkeypatch):
     letters = [small_page(LETTERS[0]), sheet, small_page(LETTERS[1]), sheet, small_page(LETTERS[2]),
                small_page(LETTERS[0] + " Segunda hoja de la misma carta.")]
+    refreshed = refreshes_counted(monkeypatch)
     batch_id = process(ctx, save_pdf(tmp_path / "lote.pdf", letters, resolution=150))
+    assert sorted(refreshed) == sorted(set(refreshed)) and len(refreshed) == 3  # once each: read, split, classified
     with ctx.sessions() as session:
         batch = session.get(Document, batch_id)
         parts = list(session.scalars(select(Document).order_by(Document.id)))

@@ -12,7 +12,9 @@ from pypdf import PdfReader
 
 from pipeline import runner, stages
 from storage import model_versions
-from storage.tables import Document, Page, StageRun, State, utcnow
+from review.reports import search
+from review.roles import Actor
+from storage.tables import Document, Page, Role, StageRun, State, utcnow
 from tests.pages import LETTERS, save_pdf, small_page
 from watch_folders.intake import IncomingFile, take_in
 
@@ -46,6 +48,8 @@ def test_a_failing_stage_is_retried_with_backoff_then_the_document_fails_with_a_
     document_id = intake(ctx, save_pdf(tmp_path / "carta.pdf", [small_page(LETTERS[0])])).document_id
     first = runner.process(ctx, document_id)
     assert first.state == State.processing and first.retry_in == ctx.settings.retry_base_seconds
+    with ctx.sessions() as session:  # found by what its pages say while it waits for its retry
+        assert [i["id"] for i in search.find(session, Actor(1, "ana", Role.revisor), "sillas")["items"]] == [document_id]
     assert runner.process(ctx, document_id).state is None  # too early: the retry is not due yet
     time.sleep(first.retry_in)
     assert runner.process(ctx, document_id).state == State.failed

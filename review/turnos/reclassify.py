@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from classifiers.extraction import RULES_VERSION
 from pipeline import classification
 from pipeline.context import Context
-from storage import catalogue, events, texts
+from storage import catalogue, documents, events, fulltext, texts
 from storage import routing as turnos
 from storage.tables import Document, Page, State, Transcription
 from storage.events import EventKind
@@ -42,7 +42,10 @@ def reclassify(ctx: Context, document_id: int, actor: str, cause: str, **detail)
         document = turnos.lock_document(session, document_id)
         if document is None or document.state != State.review or _text_mark(session, document_id) != mark:
             return False
+        before = documents.latest_extraction(session, document_id)
         similar = classification.store(session, document_id, reading, actor)
+        if fulltext.searched_values(before.fields if before else None) != fulltext.searched_values(fields):
+            fulltext.refresh(session, [document_id])  # the new text was indexed by whoever wrote it
         document.version += 1
         events.record(session, EventKind.reclassified, actor, document_id, cause=cause,
                       suggestions={s.target: {"label": s.label, "score": round(s.score, 4)} for s in suggestions},
