@@ -19,6 +19,7 @@ from storage import documents, events
 from storage.tables import Document, Page, State
 
 ACTOR = "separadores"
+PART = "batch"  # Document.reason_code of a petition split from a batch
 SEPARATOR = "separator"  # Page.source of a separator sheet (ocr.cleanup.separator)
 READ_STAGES = ("inspect", "ocr", "separate")  # what a new document of a batch has already been through
 
@@ -29,8 +30,9 @@ class OnlySeparators(RejectedInput):
                     "escanearon las peticiones.")
 
 
-def separate(ctx: Context, document: Document) -> None:
-    """Split the document at its separator sheets (a stage: a document without any is left as it is)."""
+def separate(ctx: Context, document: Document) -> list[int]:
+    """Split the document at its separator sheets (a stage: a document without any is left as it is); returns the
+    new documents, the batch's petitions after its first."""
     blank_splits = ctx.settings.split_at_blank_pages
     with ctx.sessions.begin() as session:
         pages = documents.pages(session, document.id)
@@ -39,7 +41,7 @@ def separate(ctx: Context, document: Document) -> None:
                 if page.blank:
                     page.source = SEPARATOR
         if not any(page.source == SEPARATOR for page in pages):
-            return
+            return []
         groups = _groups(pages)
         if not groups:
             raise OnlySeparators(f"{len(pages)} hojas separadoras")
@@ -53,7 +55,7 @@ def separate(ctx: Context, document: Document) -> None:
             part = documents.add(session, ACTOR, state=State.received, original_name=batch.original_name,
                                  source_path=batch.source_path, channel=batch.channel, received_at=batch.received_at,
                                  media_type=batch.media_type, archive_path=batch.archive_path,
-                                 page_count=len(group), reason_code="batch",
+                                 page_count=len(group), reason_code=PART,
                                  reason=f"Petición separada del lote {batch.id} (páginas {_span(group)} del escaneo)")
             _renumber(ctx, session, batch, part.id, group)
             parts.append(part.id)
@@ -66,13 +68,14 @@ def separate(ctx: Context, document: Document) -> None:
         events.record(session, "batch_split", ACTOR, batch.id, documents=len(groups),
                       sheets=sum(page.source == SEPARATOR for page in pages))
         document.page_count = batch.page_count
+    return parts
 
 
 def parts_waiting(ctx: Context, batch_id: int) -> list[int]:
     """The documents split from a batch that have not been processed yet."""
     with ctx.sessions() as session:
         return list(session.scalars(
-            select(Document.id).where(Document.state == State.received, Document.reason_code == "batch",
+            select(Document.id).where(Document.state == State.received, Document.reason_code == PART,
                                       Document.id.in_(select(Page.document_id)
                                                       .where(Page.origin_document_id == batch_id)))
             .order_by(Document.id)))

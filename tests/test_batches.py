@@ -5,16 +5,18 @@ in it; each is read, classified and queued on its own."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from ocr import rasterize
 from ocr.cleanup import separator
-from pipeline import runner
+from pipeline import batches, runner
+from pipeline.queue import TaskQueue
 from review.reports import search
 from review.roles import Actor
 from storage import documents
@@ -77,6 +79,54 @@ def test_three_letters_with_two_sheets_become_three_documents_of_1_1_and_2_pages
         assert [item["id"] for item in search.find(session, reviewer, "aguas potables")["items"]] == [parts[1].id]
         assert {item["id"] for item in search.find(session, reviewer, "sillas de ruedas")["items"]} == {
             batch_id, parts[2].id}
+
+
+def read_batch(ctx, pages: list[tuple[str, str]]) -> int:
+    """A batch scan as OCR leaves it, without reading any image: its pages' (text, source), inspected and read."""
+    with ctx.sessions.begin() as session:
+        batch = documents.add(session, "test", state=State.received, original_name="lote.pdf", source_path="/x/lote.pdf",
+                              channel="correspondencia", received_at=utcnow(), page_count=len(pages),
+                              archive_path="00/00/lote.pdf")
+        for number, (text, source) in enumerate(pages, 1):
+            session.add(Page(document_id=batch.id, number=number, text=text, source=source))
+        for stage in ("inspect", "ocr"):
+            documents.finish_stage(session, documents.start_stage(session, batch.id, stage, "test").id, "succeeded")
+        return batch.id
+
+
+def test_a_part_that_fails_is_tried_again_on_its_own_and_found_through_the_origin_index(ctx, monkeypatch):
+    sheet = ("", batches.SEPARATOR)
+    batch_id = read_batch(ctx, [(LETTERS[0], "ocr"), sheet, (LETTERS[1], "ocr"), sheet, (LETTERS[2], "ocr")])
+    failed: list[int] = []
+    classify = dict(runner.STAGES)["classify"]
+
+    def disk_full_once_for_a_part(ctx, document):
+        if document.id != batch_id and not failed:
+            failed.append(document.id)
+            raise OSError("disco lleno")
+        classify(ctx, document)
+
+    monkeypatch.setattr(runner, "STAGES", tuple((name, disk_full_once_for_a_part if name == "classify" else stage)
+                                                for name, stage in runner.STAGES))
+    statements: list[tuple[str, tuple]] = []
+    listen = lambda conn, cursor, sql, parameters, *rest: statements.append((sql, parameters))  # noqa: E731
+    event.listen(ctx.engine, "before_cursor_execute", listen)
+    queue = TaskQueue(ctx)
+    queue._run(batch_id)
+    event.remove(ctx.engine, "before_cursor_execute", listen)
+    [part] = failed
+    assert [(task.args, task.eta is not None) for task in queue.huey.pending()] == [((part,), True)]  # a retry
+    with ctx.sessions() as session:
+        states = dict(session.execute(select(Document.id, Document.state)).all())
+    assert states[part] == State.processing  # waiting for its retry, as a document of its own would
+    assert sorted(states.values()) == [State.processing, State.review, State.review]  # the batch, the next part
+    assert runner.process(ctx, part).state is None  # not before its retry is due
+    time.sleep(ctx.settings.retry_base_seconds)
+    assert runner.process(ctx, part).state == State.review
+    [(sql, parameters)] = [(s, p) for s, p in statements if "WHERE pages.origin_document_id =" in s]  # parts_waiting
+    with ctx.engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters).all()
+    assert any("ix_pages_origin_document_id" in row[-1] for row in plan), plan
 
 
 def test_a_sheet_before_the_first_letter_is_dropped_and_the_letter_stays_whole(ctx, tmp_path, sheet):

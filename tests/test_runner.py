@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from pypdf import PdfReader
 
-from pipeline import runner, stages
+from pipeline import batches, runner, stages
 from storage import model_versions
 from review.reports import search
 from review.roles import Actor
@@ -63,10 +63,13 @@ def test_a_failing_stage_is_retried_with_backoff_then_the_document_fails_with_a_
                     ("classify", "failed", 1, "model_missing"), ("classify", "failed", 2, "model_missing")]
 
 
-def test_a_resumed_document_keeps_the_pages_already_read(ctx, tmp_path):
+def test_a_resumed_document_keeps_the_pages_already_read(ctx, tmp_path, monkeypatch):
     pdf = save_pdf(tmp_path / "tres.pdf", [small_page(t) for t in LETTERS])
     document_id = intake(ctx, pdf).document_id
+    asked: list[int] = []
+    monkeypatch.setattr(batches, "parts_waiting", lambda ctx, batch_id: asked.append(batch_id) or [])
     assert runner.process(ctx, document_id).state == State.review
+    assert asked == []  # not split: no batch's parts are looked for
     with ctx.sessions() as session:
         runs = session.scalars(select(StageRun.stage).where(StageRun.status == "succeeded")).all()
     assert runs == ["inspect", "ocr", "separate", "pdf", "classify"]
