@@ -5,6 +5,7 @@ in it; each is read, classified and queued on its own."""
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 import time
 from pathlib import Path
 
@@ -94,6 +95,40 @@ def read_batch(ctx, pages: list[tuple[str, str]]) -> int:
         return batch.id
 
 
+@contextmanager
+def transactions(ctx):
+    """The SQL statements run meanwhile, one list per transaction (SQLite: storage.database begins each)."""
+    seen: list[list[str]] = []
+
+    def ran(connection, cursor, sql, *rest):
+        seen.append([]) if sql.startswith("BEGIN") else seen[-1].append(sql)
+
+    event.listen(ctx.engine, "before_cursor_execute", ran)
+    try:
+        yield seen
+    finally:
+        event.remove(ctx.engine, "before_cursor_execute", ran)
+
+
+def test_the_split_reads_the_pages_first_and_its_write_transaction_only_writes(ctx):
+    sheet = ("", batches.SEPARATOR)
+    batch_id = read_batch(ctx, [(LETTERS[0], "ocr"), sheet, (LETTERS[1], "ocr"), (LETTERS[1], "ocr"), sheet,
+                                (LETTERS[2], "ocr")])
+    with ctx.sessions() as session:
+        batch = session.get(Document, batch_id)
+    with transactions(ctx) as seen:
+        parts = batches.separate(ctx, batch)
+    [write] = [sqls for sqls in seen if any(sql.startswith("DELETE FROM pages") for sql in sqls)]
+    assert not [sql for sql in write if sql.startswith("SELECT") and "FROM pages" in sql]  # read before it
+    assert len([sql for sql in write if sql.startswith("UPDATE pages")]) == 1  # all pages moved in one statement
+    assert len([sql for sql in write if "stage_runs" in sql and not sql.startswith("INSERT")]) == 0
+    with ctx.sessions() as session:
+        moved = {d: [(p.number, p.origin_document_id, p.origin_page) for p in documents.pages(session, d)]
+                 for d in (batch_id, *parts)}
+    assert list(moved.values()) == [[(1, batch_id, 1)], [(1, batch_id, 3), (2, batch_id, 4)], [(1, batch_id, 6)]]
+    assert batch.page_count == 1
+
+
 def test_a_part_that_fails_is_tried_again_on_its_own_and_found_through_the_origin_index(ctx, monkeypatch):
     sheet = ("", batches.SEPARATOR)
     batch_id = read_batch(ctx, [(LETTERS[0], "ocr"), sheet, (LETTERS[1], "ocr"), sheet, (LETTERS[2], "ocr")])
@@ -120,7 +155,6 @@ def test_a_part_that_fails_is_tried_again_on_its_own_and_found_through_the_origi
         states = dict(session.execute(select(Document.id, Document.state)).all())
     assert states[part] == State.processing  # waiting for its retry, as a document of its own would
     assert sorted(states.values()) == [State.processing, State.review, State.review]  # the batch, the next part
-    assert runner.process(ctx, part).state is None  # not before its retry is due
     time.sleep(ctx.settings.retry_base_seconds)
     assert runner.process(ctx, part).state == State.review
     [(sql, parameters)] = [(s, p) for s, p in statements if "WHERE pages.origin_document_id =" in s]  # parts_waiting
