@@ -35,7 +35,8 @@ def reclassify(ctx: Context, document_id: int, actor: str, cause: str, **detail)
         text = texts.current_text(session, document_id)
         mark = _text_mark(session, document_id)
         inactive = catalogue.inactive_labels(session)  # as the classify stage: never suggest a deactivated label
-        sender = classification.sender_of(ctx, session.get(Document, document_id))
+        latest = documents.latest_extraction(session, document_id)
+        sender = classification.sender_of(ctx, session.get(Document, document_id), latest.fields if latest else None)
     reading = classification.read(ctx, text, inactive, sender)
     suggestions, fields = reading.suggestions, reading.fields
     with ctx.sessions.begin() as session:
