@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from ocr import rasterize
 from ocr.cleanup import separator
@@ -127,6 +127,19 @@ def test_the_split_reads_the_pages_first_and_its_write_transaction_only_writes(c
                  for d in (batch_id, *parts)}
     assert list(moved.values()) == [[(1, batch_id, 1)], [(1, batch_id, 3), (2, batch_id, 4)], [(1, batch_id, 6)]]
     assert batch.page_count == 1
+
+
+def test_a_blank_page_split_deletes_the_blank_pages_without_writing_them_first(ctx, monkeypatch):
+    monkeypatch.setattr(ctx.settings, "split_at_blank_pages", True)
+    blank = ("", "ocr")
+    batch_id = read_batch(ctx, [(LETTERS[0], "ocr"), blank, (LETTERS[1], "ocr"), blank, (LETTERS[2], "ocr")])
+    with ctx.sessions.begin() as session:
+        session.execute(update(Page).where(Page.text == "").values(blank=True))
+        batch = session.get(Document, batch_id)
+    with transactions(ctx) as seen:
+        parts = batches.separate(ctx, batch)
+    writes = [sql.split()[0] for sqls in seen for sql in sqls if sql.startswith(("UPDATE pages", "DELETE FROM pages"))]
+    assert writes == ["DELETE", "UPDATE"] and len(parts) == 2  # the blank pages deleted, the letters' moved, once
 
 
 def test_a_part_that_fails_is_tried_again_on_its_own_and_found_through_the_origin_index(ctx, monkeypatch):
