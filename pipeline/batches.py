@@ -46,16 +46,20 @@ def separate(ctx: Context, document: Document) -> list[int]:
     if not groups:
         raise OnlySeparators(f"{len(pages)} hojas separadoras")
     staged = _stage_pdfs(ctx, document.id, groups)
-    with ctx.sessions.begin() as session:
-        batch = session.get(Document, document.id)
-        session.execute(delete(Page).where(Page.id.in_(sheets)))  # the sheets: the batch's original still holds them
-        parts = [_new_part(session, batch, group) for group in groups[1:]]
-        moves = list(zip([batch.id, *parts], groups))  # the batch's own group first: its pages have the lowest numbers
-        session.execute(update(Page), [_moved(batch.id, target, number, page) for target, group in moves
-                                       for number, page in enumerate(group, 1)])
-        _place_pdfs(ctx, batch.id, moves, staged)
-        batch.page_count = len(groups[0])
-        events.record(session, "batch_split", ACTOR, batch.id, documents=len(groups), sheets=len(sheets))
+    try:
+        with ctx.sessions.begin() as session:
+            batch = session.get(Document, document.id)
+            session.execute(delete(Page).where(Page.id.in_(sheets)))  # the batch's original still holds the sheets
+            parts = [_new_part(session, batch, group) for group in groups[1:]]
+            moves = list(zip([batch.id, *parts], groups))  # the batch's own group first: the lowest page numbers
+            session.execute(update(Page), [_moved(batch.id, target, number, page) for target, group in moves
+                                           for number, page in enumerate(group, 1)])
+            _place_pdfs(ctx, batch.id, moves, staged)
+            batch.page_count = len(groups[0])
+            events.record(session, "batch_split", ACTOR, batch.id, documents=len(groups), sheets=len(sheets))
+    finally:
+        for copy in staged.values():  # none left once placed; a failed write's copies are made again on its retry
+            copy.unlink(missing_ok=True)
     document.page_count = len(groups[0])
     return parts
 
@@ -125,10 +129,11 @@ def _place_pdfs(ctx: Context, batch_id: int, moves: list[tuple[int, list]], stag
     """The staged copies renamed to their petition's page numbers; the batch's PDFs beyond its last page (the
     sheets', the moved pages') removed as stale."""
     for target_id, group in moves:
-        processed_folder(ctx, target_id).mkdir(parents=True, exist_ok=True)
         for number, page in enumerate(group, 1):
             if page.number in staged:
-                staged[page.number].replace(page_pdf(ctx, target_id, number))
+                target = page_pdf(ctx, target_id, number)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                staged[page.number].replace(target)
     for stale in processed_folder(ctx, batch_id).glob("pagina-*.pdf"):
         if int(stale.stem.split("-")[1]) > len(moves[0][1]):
             stale.unlink()
