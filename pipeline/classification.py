@@ -11,8 +11,11 @@ from sqlalchemy.orm import Session
 from classifiers.extraction import RULES_VERSION, extract_fields
 from pipeline.context import Context
 from pipeline.paths import archived_file
-from storage import documents, fingerprints, fulltext
+from storage import documents, fingerprints
 from watch_folders import mail
+
+
+SENDER = "sender"  # the source of an extracted e-mail address that is the message's From
 
 
 @dataclass(frozen=True)
@@ -28,20 +31,25 @@ def read(ctx: Context, text: str, inactive, sender: str | None = None) -> Readin
     (sender_of) is the petitioner's address, whatever other address the body names: it is the one to answer."""
     fields = extract_fields(text)
     if sender:
-        fields["email"] = {"value": sender, "score": 0.99, "source": "sender"}
+        fields["email"] = {"value": sender, "score": 0.99, "source": SENDER}
     return Reading(text, ctx.classifier.suggest(text, inactive=inactive), fields)
 
 
-def sender_of(ctx: Context, document) -> str | None:
-    """The address an e-mail petition came from (its archived .eml's From); None for any other document."""
+def sender_of(ctx: Context, document, fields: dict | None = None) -> str | None:
+    """The address an e-mail petition came from (its archived .eml's From); None for any other document. `fields`,
+    the document's latest extraction, holds it from its first classification on: the file is then not read again."""
     original = archived_file(ctx, document)
-    return (mail.sender_of(original) or None) if mail.is_mail(original) else None
+    if not mail.is_mail(original):
+        return None
+    stored = (fields or {}).get("email")
+    if isinstance(stored, dict) and stored.get("source") == SENDER:
+        return stored.get("value") or None
+    return mail.sender_of(original) or None
 
 
 def store(session: Session, document_id: int, reading: Reading, actor: str) -> list:
-    """The reading's suggestions, fields, full-text index entry and fingerprint, in the caller's transaction;
-    returns the documents whose text is like this one."""
+    """The reading's suggestions, fields and fingerprint, in the caller's transaction (whose last write refreshes the
+    full-text index: storage/fulltext.py); returns the documents whose text is like this one."""
     documents.save_suggestions(session, document_id, reading.suggestions, actor)
     documents.save_extraction(session, document_id, reading.fields, RULES_VERSION)
-    fulltext.refresh(session, [document_id])
     return fingerprints.save(session, document_id, reading.text)

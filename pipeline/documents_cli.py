@@ -3,6 +3,7 @@ them, where every document stands, and the separator sheet for batch scans (regi
 
 from __future__ import annotations
 
+import heapq
 import json
 import threading
 import time
@@ -38,12 +39,14 @@ def process(
         intakes.append((path, take_in(incoming, settings.archive, settings.quarantine, ctx.sessions,
                                       remove_source=False, actor="cli")))
 
-    def run_one(document_id: int):
-        while True:
-            outcome = runner.process(ctx, document_id)
-            if outcome.retry_in is None:
-                return outcome
-            time.sleep(outcome.retry_in)
+    def run_one(document_id: int) -> None:
+        """The document, and any petition split from it, until none is to be tried again."""
+        due = [(0.0, document_id)]
+        while due:
+            at, document = heapq.heappop(due)
+            time.sleep(max(0.0, at - time.monotonic()))
+            for again, delay in runner.process(ctx, document).retries():
+                heapq.heappush(due, (time.monotonic() + delay, again))
 
     todo = [i.document_id for _, i in intakes if i and i.needs_processing]
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -53,8 +53,8 @@ class TaskQueue:
                         type(error).__name__, document_id, delay)
             self._process.schedule(args=(document_id, owner, outage + 1), delay=delay)
             return
-        if outcome.retry_in is not None:
-            self._process.schedule(args=(document_id,), delay=outcome.retry_in)
+        for document, delay in outcome.retries():  # a batch's part that failed is tried again on its own
+            self._process.schedule(args=(document,), delay=delay)
 
     def enqueue(self, document_id: int) -> None:
         self._process(document_id)

@@ -84,8 +84,6 @@ def ocr(ctx: Context, document: Document) -> None:
                              seconds=round(page.seconds, 3), source=page.source, error_code=page.error_code,
                              error=page.error, words=[[w.text, round(w.confidence, 1), *w.box] for w in page.words]))
             documents.renew(session, document.id, document.lease_owner, settings.lease_seconds)  # this task's lease
-    with ctx.sessions.begin() as session:  # found by what it says from now on, even if it is never classified
-        fulltext.refresh(session, [document.id])
 
 
 def pdf(ctx: Context, document: Document) -> None:
@@ -99,11 +97,13 @@ def pdf(ctx: Context, document: Document) -> None:
 
 def classify(ctx: Context, document: Document) -> None:
     """Suggest program and directorate, find the petitioner's data and fingerprint the text (posibles duplicados),
-    from the text of all pages; store all three."""
+    from the text of all pages; store all three. The last stage: its write refreshes the full-text index once for
+    what the run wrote (the pages read, a batch's separation, the fields found; the runner does on a failure)."""
     with ctx.sessions() as session:
         text = "\n\n".join(p.text for p in documents.pages(session, document.id) if p.text)
         inactive = catalogue.inactive_labels(session)
     reading = classification.read(ctx, text, inactive, classification.sender_of(ctx, document))
     with ctx.sessions.begin() as session:
         classification.store(session, document.id, reading, ctx.worker)
+        fulltext.refresh(session, [document.id])
 

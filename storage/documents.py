@@ -135,12 +135,26 @@ def failed_runs(session: Session, document_id: int) -> int:
     )
 
 
+def record_done(session: Session, document_id: int, stages: Iterable[str], worker: str) -> None:
+    """Stages a new document has been through already (a batch's petition, read with the batch): succeeded runs."""
+    now = utcnow()
+    session.add_all(StageRun(document_id=document_id, stage=stage, attempt=1, status="succeeded", worker=worker,
+                             started_at=now, finished_at=now) for stage in stages)
+
+
 def done_pages(session: Session, document_id: int) -> set[int]:
     return set(session.scalars(select(Page.number).where(Page.document_id == document_id)))
 
 
 def pages(session: Session, document_id: int) -> list[Page]:
     return list(session.scalars(select(Page).where(Page.document_id == document_id).order_by(Page.number)))
+
+
+def page_outline(session: Session, document_id: int) -> list:
+    """Each page's id, number, source, blank and origin, in number order: what regrouping pages needs, without
+    their text and words."""
+    return list(session.execute(select(Page.id, Page.number, Page.source, Page.blank, Page.origin_document_id,
+                                       Page.origin_page).where(Page.document_id == document_id).order_by(Page.number)))
 
 
 def save_suggestions(session: Session, document_id: int, suggestions: Iterable, actor: str) -> None:

@@ -7,9 +7,11 @@ their words, built by migration 0016:
 - PostgreSQL: `search_texts.words`, a tsvector the database generates from the text with the 'spanish'
   configuration after `search_fold` (unaccent and lower case), under a GIN index; ranked by ts_rank.
 
-The index follows every write of a document's text or fields: whoever writes them calls `refresh` in the same
-transaction (OCR, the separation of a batch, the classify stage and re-classification, a transcription, routing and
-rectification, split and merge).
+The index follows every write of a document's text or fields, refreshed once by the last write of the task or
+action that changed them: in the pipeline, the classify stage's write (what OCR, the separation of a batch and the
+classification wrote, found together), or the runner's when a stage fails (quarantined, failed or to be retried); a
+transcription, routing, rectification, split or merge in its own transaction; a re-classification only when the
+petitioner's searched fields it found differ from the ones before (the text's writer refreshed the rest).
 """
 
 from __future__ import annotations
@@ -35,12 +37,21 @@ def document_text(text: str, fields: Iterable[dict]) -> str:
     """What is searched of a document: its text, then each distinct value of its petitioner's fields on a line."""
     values: list[str] = []
     for found in fields:
-        for name in FIELDS:
-            value = (found or {}).get(name)
-            value = " ".join(str((value.get("value") if isinstance(value, dict) else value) or "").split())
-            if value and value not in values:
+        for value in searched_values(found):
+            if value not in values:
                 values.append(value)
     return "\n".join(part for part in ((text or "").strip(), *values) if part)[:MAX_CHARS]
+
+
+def searched_values(found: dict | None) -> list[str]:
+    """The petitioner's fields (extracted or confirmed) as they are searched: each value given, spaces collapsed."""
+    values = []
+    for name in FIELDS:
+        value = (found or {}).get(name)
+        value = " ".join(str((value.get("value") if isinstance(value, dict) else value) or "").split())
+        if value:
+            values.append(value)
+    return values
 
 
 def refresh(session: Session, document_ids: Iterable[int]) -> None:

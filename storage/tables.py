@@ -71,7 +71,8 @@ class Page(Base):
     __tablename__ = "pages"
     __table_args__ = (UniqueConstraint("document_id", "number"),
                       Index("ix_pages_needs_transcription", "needs_transcription", "document_id"),
-                      Index("ix_pages_error_code", "error_code", "document_id"))
+                      Index("ix_pages_error_code", "error_code", "document_id"),
+                      Index("ix_pages_origin_document_id", "origin_document_id"))  # a batch's parts, pages moved out
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)

@@ -61,3 +61,17 @@ def actor(ctx, name: str):
 
     with ctx.sessions() as session:
         return auth.actor_of(users.by_name(session, name), "127.0.0.1", "web")
+
+
+def refreshes_counted(monkeypatch) -> list[int]:
+    """The ids of the documents whose full-text index entry is refreshed from now on, once per refresh."""
+    refreshed: list[int] = []
+    refresh = fulltext.refresh
+
+    def counted(session, document_ids):
+        document_ids = list(document_ids)
+        refreshed.extend(document_ids)
+        refresh(session, document_ids)
+
+    monkeypatch.setattr(fulltext, "refresh", counted)
+    return refreshed

@@ -5,21 +5,25 @@ in it; each is read, classified and queued on its own."""
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import event, select, update
 
 from ocr import rasterize
 from ocr.cleanup import separator
-from pipeline import runner
+from pipeline import batches, runner
+from pipeline.queue import TaskQueue
 from review.reports import search
 from review.roles import Actor
 from storage import documents
 from storage.tables import Document, Page, Role, State, Suggestion, utcnow
 from tests.pages import LETTERS, save_pdf, small_page
+from tests.review_helpers import refreshes_counted
 from watch_folders.intake import IncomingFile, take_in
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -43,10 +47,12 @@ def process(ctx, path: Path) -> int:
     return taken.document_id
 
 
-def test_three_letters_with_two_sheets_become_three_documents_of_1_1_and_2_pages(ctx, tmp_path, sheet):
+def test_three_letters_with_two_sheets_become_three_documents_of_1_1_and_2_pages(ctx, tmp_path, sheet, monkeypatch):
     letters = [small_page(LETTERS[0]), sheet, small_page(LETTERS[1]), sheet, small_page(LETTERS[2]),
                small_page(LETTERS[0] + " Segunda hoja de la misma carta.")]
+    refreshed = refreshes_counted(monkeypatch)
     batch_id = process(ctx, save_pdf(tmp_path / "lote.pdf", letters, resolution=150))
+    assert sorted(refreshed) == sorted(set(refreshed)) and len(refreshed) == 3  # once each: read, split, classified
     with ctx.sessions() as session:
         batch = session.get(Document, batch_id)
         parts = list(session.scalars(select(Document).order_by(Document.id)))
@@ -74,6 +80,100 @@ def test_three_letters_with_two_sheets_become_three_documents_of_1_1_and_2_pages
         assert [item["id"] for item in search.find(session, reviewer, "aguas potables")["items"]] == [parts[1].id]
         assert {item["id"] for item in search.find(session, reviewer, "sillas de ruedas")["items"]} == {
             batch_id, parts[2].id}
+
+
+def read_batch(ctx, pages: list[tuple[str, str]]) -> int:
+    """A batch scan as OCR leaves it, without reading any image: its pages' (text, source), inspected and read."""
+    with ctx.sessions.begin() as session:
+        batch = documents.add(session, "test", state=State.received, original_name="lote.pdf", source_path="/x/lote.pdf",
+                              channel="correspondencia", received_at=utcnow(), page_count=len(pages),
+                              archive_path="00/00/lote.pdf")
+        for number, (text, source) in enumerate(pages, 1):
+            session.add(Page(document_id=batch.id, number=number, text=text, source=source))
+        for stage in ("inspect", "ocr"):
+            documents.finish_stage(session, documents.start_stage(session, batch.id, stage, "test").id, "succeeded")
+        return batch.id
+
+
+@contextmanager
+def transactions(ctx):
+    """The SQL statements run meanwhile, one list per transaction (SQLite: storage.database begins each)."""
+    seen: list[list[str]] = []
+
+    def ran(connection, cursor, sql, *rest):
+        seen.append([]) if sql.startswith("BEGIN") else seen[-1].append(sql)
+
+    event.listen(ctx.engine, "before_cursor_execute", ran)
+    try:
+        yield seen
+    finally:
+        event.remove(ctx.engine, "before_cursor_execute", ran)
+
+
+def test_the_split_reads_the_pages_first_and_its_write_transaction_only_writes(ctx):
+    sheet = ("", batches.SEPARATOR)
+    batch_id = read_batch(ctx, [(LETTERS[0], "ocr"), sheet, (LETTERS[1], "ocr"), (LETTERS[1], "ocr"), sheet,
+                                (LETTERS[2], "ocr")])
+    with ctx.sessions() as session:
+        batch = session.get(Document, batch_id)
+    with transactions(ctx) as seen:
+        parts = batches.separate(ctx, batch)
+    [write] = [sqls for sqls in seen if any(sql.startswith("DELETE FROM pages") for sql in sqls)]
+    assert not [sql for sql in write if sql.startswith("SELECT") and "FROM pages" in sql]  # read before it
+    assert len([sql for sql in write if sql.startswith("UPDATE pages")]) == 1  # all pages moved in one statement
+    assert len([sql for sql in write if "stage_runs" in sql and not sql.startswith("INSERT")]) == 0
+    with ctx.sessions() as session:
+        moved = {d: [(p.number, p.origin_document_id, p.origin_page) for p in documents.pages(session, d)]
+                 for d in (batch_id, *parts)}
+    assert list(moved.values()) == [[(1, batch_id, 1)], [(1, batch_id, 3), (2, batch_id, 4)], [(1, batch_id, 6)]]
+    assert batch.page_count == 1
+
+
+def test_a_blank_page_split_deletes_the_blank_pages_without_writing_them_first(ctx, monkeypatch):
+    monkeypatch.setattr(ctx.settings, "split_at_blank_pages", True)
+    blank = ("", "ocr")
+    batch_id = read_batch(ctx, [(LETTERS[0], "ocr"), blank, (LETTERS[1], "ocr"), blank, (LETTERS[2], "ocr")])
+    with ctx.sessions.begin() as session:
+        session.execute(update(Page).where(Page.text == "").values(blank=True))
+        batch = session.get(Document, batch_id)
+    with transactions(ctx) as seen:
+        parts = batches.separate(ctx, batch)
+    writes = [sql.split()[0] for sqls in seen for sql in sqls if sql.startswith(("UPDATE pages", "DELETE FROM pages"))]
+    assert writes == ["DELETE", "UPDATE"] and len(parts) == 2  # the blank pages deleted, the letters' moved, once
+
+
+def test_a_part_that_fails_is_tried_again_on_its_own_and_found_through_the_origin_index(ctx, monkeypatch):
+    sheet = ("", batches.SEPARATOR)
+    batch_id = read_batch(ctx, [(LETTERS[0], "ocr"), sheet, (LETTERS[1], "ocr"), sheet, (LETTERS[2], "ocr")])
+    failed: list[int] = []
+    classify = dict(runner.STAGES)["classify"]
+
+    def disk_full_once_for_a_part(ctx, document):
+        if document.id != batch_id and not failed:
+            failed.append(document.id)
+            raise OSError("disco lleno")
+        classify(ctx, document)
+
+    monkeypatch.setattr(runner, "STAGES", tuple((name, disk_full_once_for_a_part if name == "classify" else stage)
+                                                for name, stage in runner.STAGES))
+    statements: list[tuple[str, tuple]] = []
+    listen = lambda conn, cursor, sql, parameters, *rest: statements.append((sql, parameters))  # noqa: E731
+    event.listen(ctx.engine, "before_cursor_execute", listen)
+    queue = TaskQueue(ctx)
+    queue._run(batch_id)
+    event.remove(ctx.engine, "before_cursor_execute", listen)
+    [part] = failed
+    assert [(task.args, task.eta is not None) for task in queue.huey.pending()] == [((part,), True)]  # a retry
+    with ctx.sessions() as session:
+        states = dict(session.execute(select(Document.id, Document.state)).all())
+    assert states[part] == State.processing  # waiting for its retry, as a document of its own would
+    assert sorted(states.values()) == [State.processing, State.review, State.review]  # the batch, the next part
+    time.sleep(ctx.settings.retry_base_seconds)
+    assert runner.process(ctx, part).state == State.review
+    [(sql, parameters)] = [(s, p) for s, p in statements if "WHERE pages.origin_document_id =" in s]  # parts_waiting
+    with ctx.engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters).all()
+    assert any("ix_pages_origin_document_id" in row[-1] for row in plan), plan
 
 
 def test_a_sheet_before_the_first_letter_is_dropped_and_the_letter_stays_whole(ctx, tmp_path, sheet):

@@ -17,10 +17,10 @@ from review.errors import InvalidInput
 from review.reports import search
 from review.turnos import regroup, routing
 from review.web.app import create_app
-from storage import access, database
+from storage import access, database, documents
 from storage.search_words import excerpt, index_words, terms
 from storage.tables import Role
-from tests.review_helpers import actor, document_in_review, make_user, version_of
+from tests.review_helpers import actor, document_in_review, make_user, refreshes_counted, version_of
 from tests.test_review_api import bearer
 from tests.test_review_web import log_in
 
@@ -211,6 +211,18 @@ def test_the_index_follows_transcription_routing_rectification_split_and_merge(c
     assert found(ctx, "comedores comunitarios") == [new] and found(ctx, "luminaria") == [two]
     regroup.merge(ctx, ana, new, version=version_of(ctx, new), into=two)
     assert found(ctx, "comedores comunitarios") == [two] and found(ctx, "luminarias") == [two]
+
+
+def test_a_transcription_refreshes_the_index_once_and_its_reclassification_only_for_new_fields(ctx, monkeypatch):
+    make_user(ctx, "ana", Role.revisor)
+    typed = document_in_review(ctx, text="Solicto pavimentasion de la cale", fields={})
+    refreshed = refreshes_counted(monkeypatch)
+    routing.transcribe(ctx, actor(ctx, "ana"), typed, 1, "Solicito la pavimentación de la calle.")
+    assert refreshed == [typed] and found(ctx, "pavimentar") == [typed]
+    routing.transcribe(ctx, actor(ctx, "ana"), typed, 1, "Solicito la pavimentación. Atentamente, Rosa Ochoa Ruiz.")
+    with ctx.sessions() as session:
+        assert documents.latest_extraction(session, typed).fields["name"]["value"] == "Rosa Ochoa Ruiz"
+    assert refreshed == [typed] * 3  # the typed page, then the name found in it
 
 
 def test_the_migration_fills_the_index_for_what_was_held_before_it(ctx):

@@ -4,6 +4,7 @@ crash in between neither loses it nor takes it twice; TLS is checked; bad mail r
 
 from __future__ import annotations
 
+import imaplib
 import os
 import ssl
 import time
@@ -58,12 +59,28 @@ def take_all(ctx, folder) -> list[int]:
     return ids
 
 
-def test_one_message_becomes_one_petition_and_is_marked_only_after(ctx, server, box, tmp_path):
+def fetches(monkeypatch) -> list[tuple]:
+    """The UID FETCH commands the mailbox is sent from now on."""
+    sent: list[tuple] = []
+    uid = imaplib.IMAP4.uid
+
+    def counted(connection, command, *args):
+        if command == "FETCH":
+            sent.append(args)
+        return uid(connection, command, *args)
+
+    monkeypatch.setattr(imaplib.IMAP4, "uid", counted)
+    return sent
+
+
+def test_one_message_becomes_one_petition_and_is_marked_only_after(ctx, server, box, tmp_path, monkeypatch):
     mail = message(attachments=[("carta.pdf", "application", "pdf", letter_pdf(tmp_path))])
     server.deliver(bytes(mail), box.folder)
     correo = ctx.settings.inbox / "correo"
+    fetched = fetches(monkeypatch)
     done = imap.poll(box, correo, lambda sha: service.taken(ctx, sha))
     assert (done.found, done.written, done.known) == (1, 1, 0)
+    assert len(fetched) == 1  # the message in one FETCH, its size compared by the search
     assert b"PeticionesTomado" in keywords(server, box)[0]
     [document_id] = take_all(ctx, correo)
     with ctx.sessions() as session:
@@ -100,6 +117,18 @@ def test_a_crash_between_writing_and_marking_neither_loses_nor_doubles_the_messa
     assert (done.written, done.known) == (0, 1) and not list(correo.glob("*.eml"))
     with ctx.sessions() as session:
         assert len(session.scalars(select(Document)).all()) == 1
+
+
+def test_a_message_too_large_stays_on_the_server_unmarked_and_is_never_downloaded(ctx, server, box, monkeypatch):
+    monkeypatch.setattr(imap, "LARGEST", 20_000)
+    server.deliver(bytes(message(subject="Chica")), box.folder)
+    attached = [("carta.pdf", "application", "pdf", os.urandom(50_000))]
+    server.deliver(bytes(message(subject="Grande", attachments=attached)), box.folder)
+    fetched = fetches(monkeypatch)
+    done = imap.poll(box, ctx.settings.inbox / "correo", lambda sha: service.taken(ctx, sha))
+    assert (done.found, done.written) == (2, 1) and len(fetched) == 1
+    small, large = keywords(server, box)
+    assert b"PeticionesTomado" in small and b"PeticionesTomado" not in large
 
 
 def test_move_mode_moves_the_message_and_deletes_nothing(ctx, server, box):

@@ -13,11 +13,14 @@ import pytest
 from sqlalchemy import select
 
 from pipeline import runner
+from review.turnos import routing
 from review.roles import Actor
 from review.reports.search import find
 from storage import documents
 from storage.tables import Document, Page, Role, State, utcnow
 from tests.pages import LETTERS, save_pdf, small_page
+from tests.review_helpers import actor, make_user
+from watch_folders import mail as mail_module
 from watch_folders.intake import IncomingFile, take_in
 
 SENDER = "Rosa.Valenzuela@ejemplo.mx"
@@ -61,7 +64,7 @@ def drop(ctx, name: str, data: bytes, channel: str = "correo") -> int:
     return taken.document_id
 
 
-def test_a_message_with_a_body_and_a_pdf_becomes_one_petition_found_by_its_sender(ctx, tmp_path):
+def test_a_message_with_a_body_and_a_pdf_becomes_one_petition_found_by_its_sender(ctx, tmp_path, monkeypatch):
     logo = io.BytesIO()
     small_page("SEDESSON").save(logo, "PNG")
     mail = message()
@@ -70,6 +73,8 @@ def test_a_message_with_a_body_and_a_pdf_becomes_one_petition_found_by_its_sende
     mail.get_body(("html",)).add_related(logo.getvalue(), maintype="image", subtype="png", cid="<logo>")
     mail.add_attachment(letter_pdf(tmp_path), maintype="application", subtype="pdf", filename="carta firmada.pdf")
     raw = bytes(mail)
+    read, sender_of = [], mail_module.sender_of
+    monkeypatch.setattr(mail_module, "sender_of", lambda path: read.append(path) or sender_of(path))
     document_id = drop(ctx, "solicitud.eml", raw)
 
     with ctx.sessions() as session:
@@ -85,6 +90,10 @@ def test_a_message_with_a_body_and_a_pdf_becomes_one_petition_found_by_its_sende
         assert extraction.fields["email"]["value"] == "rosa.valenzuela@ejemplo.mx"
         found = find(session, Actor(1, "ana", Role.revisor), "rosa.valenzuela@ejemplo.mx")
         assert [item["id"] for item in found["items"]] == [document_id]
+    routing.transcribe(ctx, actor(ctx, make_user(ctx, "ana", Role.revisor)), document_id, 2, LETTERS[1])
+    with ctx.sessions() as session:  # classified again, with the sender its first classification read
+        assert documents.latest_extraction(session, document_id).fields["email"]["value"] == SENDER.lower()
+    assert len(read) == 1  # the archived message's headers read once, by the pipeline
 
 
 def test_an_html_only_message_with_a_photo_reads_its_text_and_the_photo(ctx, tmp_path):

@@ -10,9 +10,11 @@ from sqlalchemy import select
 
 from pypdf import PdfReader
 
-from pipeline import runner, stages
+from pipeline import batches, runner, stages
 from storage import model_versions
-from storage.tables import Document, Page, StageRun, State, utcnow
+from review.reports import search
+from review.roles import Actor
+from storage.tables import Document, Page, Role, StageRun, State, utcnow
 from tests.pages import LETTERS, save_pdf, small_page
 from watch_folders.intake import IncomingFile, take_in
 
@@ -46,6 +48,8 @@ def test_a_failing_stage_is_retried_with_backoff_then_the_document_fails_with_a_
     document_id = intake(ctx, save_pdf(tmp_path / "carta.pdf", [small_page(LETTERS[0])])).document_id
     first = runner.process(ctx, document_id)
     assert first.state == State.processing and first.retry_in == ctx.settings.retry_base_seconds
+    with ctx.sessions() as session:  # found by what its pages say while it waits for its retry
+        assert [i["id"] for i in search.find(session, Actor(1, "ana", Role.revisor), "sillas")["items"]] == [document_id]
     assert runner.process(ctx, document_id).state is None  # too early: the retry is not due yet
     time.sleep(first.retry_in)
     assert runner.process(ctx, document_id).state == State.failed
@@ -59,10 +63,13 @@ def test_a_failing_stage_is_retried_with_backoff_then_the_document_fails_with_a_
                     ("classify", "failed", 1, "model_missing"), ("classify", "failed", 2, "model_missing")]
 
 
-def test_a_resumed_document_keeps_the_pages_already_read(ctx, tmp_path):
+def test_a_resumed_document_keeps_the_pages_already_read(ctx, tmp_path, monkeypatch):
     pdf = save_pdf(tmp_path / "tres.pdf", [small_page(t) for t in LETTERS])
     document_id = intake(ctx, pdf).document_id
+    asked: list[int] = []
+    monkeypatch.setattr(batches, "parts_waiting", lambda ctx, batch_id: asked.append(batch_id) or [])
     assert runner.process(ctx, document_id).state == State.review
+    assert asked == []  # not split: no batch's parts are looked for
     with ctx.sessions() as session:
         runs = session.scalars(select(StageRun.stage).where(StageRun.status == "succeeded")).all()
     assert runs == ["inspect", "ocr", "separate", "pdf", "classify"]

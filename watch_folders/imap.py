@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import imaplib
 import logging
-import re
 import ssl
 import threading
 from collections.abc import Callable
@@ -56,7 +55,13 @@ def poll(box: Mailbox, folder: Path, already_taken: Callable[[str], bool]) -> Po
         _ok(connection.select(_quoted(box.folder)), "SELECT")
         validity = _uidvalidity(connection)
         criteria = ("ALL",) if box.after == "move" else ("NOT", "KEYWORD", TAKEN)
-        uids = _ok(connection.uid("SEARCH", None, *criteria), "SEARCH")[0].split()
+        # The server compares the sizes: a message too large is never downloaded, and each other one is fetched
+        # once, without asking for its size first.
+        uids = _search(connection, *criteria, "SMALLER", str(LARGEST + 1))
+        too_large = _search(connection, *criteria, "LARGER", str(LARGEST))
+        for uid in too_large:
+            log.error("el mensaje %s del buzón pesa más de %s bytes: se deja en el servidor sin marcar", uid.decode(),
+                      LARGEST)
         if uids and box.after == "move":
             connection.create(_quoted(box.move_to))  # once a round; NO when it exists: fine
         written = known = 0
@@ -72,7 +77,7 @@ def poll(box: Mailbox, folder: Path, already_taken: Callable[[str], bool]) -> Po
                 write_atomic(folder / f"imap-{validity}-{uid.decode()}.eml", raw)
                 written += 1
             _mark(connection, box, uid)
-        return Poll(len(uids), written, known)
+        return Poll(len(uids) + len(too_large), written, known)
 
 
 def keep_polling(box: Mailbox, folder: Path, already_taken: Callable[[str], bool], every: float,
@@ -90,15 +95,13 @@ def keep_polling(box: Mailbox, folder: Path, already_taken: Callable[[str], bool
         stop.wait(every)
 
 
+def _search(connection: imaplib.IMAP4, *criteria: str) -> list[bytes]:
+    return _ok(connection.uid("SEARCH", None, *criteria), "SEARCH")[0].split()
+
+
 def _fetch(connection: imaplib.IMAP4, uid: bytes) -> bytes | None:
-    size = _ok(connection.uid("FETCH", uid, "(RFC822.SIZE)"), "FETCH")
-    found = re.search(rb"RFC822\.SIZE (\d+)", b" ".join(p if isinstance(p, bytes) else b" ".join(p) for p in size))
-    if found and int(found.group(1)) > LARGEST:
-        log.error("el mensaje %s del buzón pesa %s bytes, más de %s: se deja en el servidor sin marcar",
-                  uid.decode(), found.group(1).decode(), LARGEST)
-        return None
-    parts = _ok(connection.uid("FETCH", uid, "(BODY.PEEK[])"), "FETCH")
-    for part in parts:
+    """The whole message, left unread on the server (PEEK); None when it is gone meanwhile."""
+    for part in _ok(connection.uid("FETCH", uid, "(BODY.PEEK[])"), "FETCH"):
         if isinstance(part, tuple) and len(part) == 2:
             return part[1]
     return None

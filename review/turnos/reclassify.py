@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from classifiers.extraction import RULES_VERSION
 from pipeline import classification
 from pipeline.context import Context
-from storage import catalogue, events, texts
+from storage import catalogue, documents, events, fulltext, texts
 from storage import routing as turnos
 from storage.tables import Document, Page, State, Transcription
 from storage.events import EventKind
@@ -35,14 +35,18 @@ def reclassify(ctx: Context, document_id: int, actor: str, cause: str, **detail)
         text = texts.current_text(session, document_id)
         mark = _text_mark(session, document_id)
         inactive = catalogue.inactive_labels(session)  # as the classify stage: never suggest a deactivated label
-        sender = classification.sender_of(ctx, session.get(Document, document_id))
+        latest = documents.latest_extraction(session, document_id)
+        sender = classification.sender_of(ctx, session.get(Document, document_id), latest.fields if latest else None)
     reading = classification.read(ctx, text, inactive, sender)
     suggestions, fields = reading.suggestions, reading.fields
     with ctx.sessions.begin() as session:
         document = turnos.lock_document(session, document_id)
         if document is None or document.state != State.review or _text_mark(session, document_id) != mark:
             return False
+        before = documents.latest_extraction(session, document_id)
         similar = classification.store(session, document_id, reading, actor)
+        if fulltext.searched_values(before.fields if before else None) != fulltext.searched_values(fields):
+            fulltext.refresh(session, [document_id])  # the new text was indexed by whoever wrote it
         document.version += 1
         events.record(session, EventKind.reclassified, actor, document_id, cause=cause,
                       suggestions={s.target: {"label": s.label, "score": round(s.score, 4)} for s in suggestions},
