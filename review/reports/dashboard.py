@@ -37,7 +37,6 @@ def dashboard(session: Session, actor: Actor, timezone: str, today: dt.date, nam
     """The tablero's figures as of `today`; `names`: the directorates' names by code, for the charts."""
     require(actor, "report")
     closed = turnos.closures(session)
-    soon = calendar.in_time_from(today, closed)
     monday = today - dt.timedelta(days=today.weekday())
     start, _ = audit.bounds(audit.Period(monday, today), timezone)
     default = audit.period(None, None, None, today)
@@ -47,8 +46,8 @@ def dashboard(session: Session, actor: Actor, timezone: str, today: dt.date, nam
               figures.backlog(waiting),
               figures.punctuality_per_month(session, trends.months(today, MONTHS)[0][0], today, names))
     due_soon = (select(func.count()).select_from(Routing).join(Document, Document.id == Routing.document_id)
-                .where(Document.state == State.routed, Routing.returned_at.is_(None), Routing.due_date >= today,
-                       Routing.due_date < soon))
+                .where(Document.state == State.routed, Routing.returned_at.is_(None),
+                       *calendar.light_is("por-vencer", Routing.due_date, today, closed)))
     return Dashboard(
         today=today, week_start=monday, overdue=sum(waiting["overdue"]), due_soon=session.scalar(due_soon) or 0,
         in_review=sum(waiting["review"]),

@@ -64,8 +64,7 @@ def month_period(text: str | None, today: dt.date) -> audit.Period:
     if first > today:
         raise InvalidInput(f"mes {text} not begun", user_message=f"El mes {text} aún no comienza: elija un mes "
                            "hasta el actual.")
-    following = (first + dt.timedelta(days=32)).replace(day=1)
-    return audit.Period(first, following - dt.timedelta(days=1))
+    return audit.Period(*calendar.month_of(first))
 
 
 def monthly(session: Session, actor: Actor, mes: str | None, timezone: str, today: dt.date, office: str,
@@ -93,7 +92,7 @@ def answered_in_time(session: Session, p: audit.Period, timezone: str) -> dict[s
     """Per directorate: of the petitions received in the period and answered (the informe's «respondidas»), how
     many were answered by their due date and how many after it."""
     start, end = audit.bounds(p, timezone)
-    in_time = FollowUp.answered_on <= Routing.due_date
+    in_time = calendar.answered_on_time(FollowUp.answered_on, Routing.due_date)
     query = (select(Routing.directorate, in_time, func.count()).select_from(Document)
              .join(Routing, and_(Routing.document_id == Document.id, Routing.returned_at.is_(None)))
              .join(FollowUp, and_(FollowUp.document_id == Document.id, FollowUp.routing_id == Routing.id,

@@ -19,6 +19,7 @@ from review.reports import audit, spreadsheet
 from review.reports.workbook import Table
 from review import labels
 from review.roles import Actor, require
+from review.turnos import calendar
 from review.errors import UnknownDirectorate
 from storage.tables import Directorate, Document, Routing, SearchKey, State
 
@@ -71,7 +72,7 @@ def report(session: Session, actor: Actor, p: audit.Period, timezone: str, today
     status = case(
         (and_(Document.state == State.concluded, Document.reason_code == "not_petition"), "not_petition"),
         (Document.state == State.concluded, "answered"),
-        (and_(Document.state == State.routed, Routing.due_date < today), "overdue"),
+        (and_(Document.state == State.routed, calendar.overdue(Routing.due_date, today)), "overdue"),
         (Document.state == State.routed, "open_on_time"),
         (Document.state.in_((State.failed, State.quarantined)), "unreadable"),
         else_="in_review")

@@ -271,10 +271,7 @@ def routed_page(session: Session, actor: Actor, f: RoutedFilter, today: dt.date,
     are in all; `today` and the office closures place the traffic-light filter's bounds."""
     where = _in_attention(actor, f.directorate)
     if f.light:
-        soon = calendar.in_time_from(today, closed)
-        where.append({"vencido": Routing.due_date < today,
-                      "por-vencer": and_(Routing.due_date >= today, Routing.due_date < soon),
-                      "en-tiempo": Routing.due_date >= soon}[f.light])
+        where.extend(calendar.light_is(f.light, Routing.due_date, today, closed))
     base = select(Routing, Document).join(Document, Document.id == Routing.document_id).where(*where)
     total = session.scalar(select(func.count()).select_from(base.subquery()))
     rows = _turnos(session, base.offset(f.offset).limit(f.limit))

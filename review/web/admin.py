@@ -8,7 +8,6 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -22,6 +21,7 @@ from review.errors import InvalidInput
 from review import admin
 from review.reports import arco, export, views
 from review.roles import require
+from review.turnos import calendar
 from review.reports.workbook import MEDIA_TYPE
 from review.web.downloads import attachment
 from review.web.forms import form_action, integer, signed_form, viewer
@@ -188,7 +188,7 @@ async def arco_dossier(request: Request):
     who, form = await signed_form(request)
     require(who.actor, "arco_access")
     ids = [integer(value) for value in form.getlist("documento")]
-    name = f"expediente-arco-{utcnow().astimezone(ZoneInfo(ctx.settings.timezone)):%Y%m%d-%H%M}.zip"
+    name = f"expediente-arco-{calendar.local_moment(utcnow(), ctx.settings.timezone):%Y%m%d-%H%M}.zip"
     # A private scratch folder (0700) on the data disk: the ZIP is a copy, deleted once it has been sent.
     scratch = Path(tempfile.mkdtemp(prefix=paths.ARCO_SCRATCH, dir=ctx.settings.home))
     try:
