@@ -73,9 +73,9 @@ def monthly(session: Session, actor: Actor, mes: str | None, timezone: str, toda
     require(actor, "report")
     p = month_period(mes, today)
     answered = answered_in_time(session, p, timezone)
+    whole, informes = report.with_directorates(session, actor, p, timezone, today)
 
-    def section(code: str | None) -> Section:
-        informe = report.report(session, actor, audit.Period(p.since, p.until, code), timezone, today)
+    def section(code: str | None, informe: report.Report) -> Section:
         if code:
             on_time, late = answered.get(code, (0, 0))
         else:
@@ -83,9 +83,9 @@ def monthly(session: Session, actor: Actor, mes: str | None, timezone: str, toda
         name = names.get("directorate", {}).get(code, code) if code else "Toda la oficina"
         return Section(code, name, informe, on_time, late)
 
-    whole = section(None)
-    codes = [row.key for row in whole.informe.tables["directorate"] if row.key is not None]
-    return Monthly(p.since, today, office, whole, tuple(section(code) for code in codes), names)
+    codes = [row.key for row in whole.tables["directorate"] if row.key is not None]  # the most petitions first
+    return Monthly(p.since, today, office, section(None, whole), tuple(section(code, informes[code]) for code in codes),
+                   names)
 
 
 def answered_in_time(session: Session, p: audit.Period, timezone: str) -> dict[str, tuple[int, int]]:
