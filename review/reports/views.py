@@ -94,11 +94,12 @@ def queue(session: Session, actor: Actor, f: QueueFilter) -> dict:
     require(actor, "read_queue")
     program_s = aliased(Suggestion)
     base = select(Document.id).select_from(Document).where(Document.state == State.review)
-    if f.band or f.flag == "no_suggestion":
-        # Only these filters need the latest program suggestion joined: a probe per document in review.
+    if f.band or f.flag == "no_suggestion" or f.order == "confianza":
+        # Only these filters and that order need the latest program suggestion joined (a probe per document in
+        # review): joined once, for all of them.
         base = base.outerjoin(program_s, program_s.id == _latest("program"))
     base = _flagged_duplicates(_filtered(base, f, program_s), session, f)
-    ids = list(session.scalars(queue_order.apply(base, f.order).offset(f.offset).limit(f.limit)))
+    ids = list(session.scalars(queue_order.apply(base, f.order, program_s).offset(f.offset).limit(f.limit)))
     by_channel = {channel: count for channel, count in session.execute(
         select(Document.channel, func.count()).where(Document.state == State.review).group_by(Document.channel))}
     if not (f.program or f.band or f.flag):  # the counts per channel already hold the total
