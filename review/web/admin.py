@@ -24,7 +24,7 @@ from review.roles import require
 from review.turnos import calendar
 from review.reports.workbook import MEDIA_TYPE
 from review.web.downloads import attachment
-from review.web.forms import form_action, integer, signed_form, viewer
+from review.web.forms import form_action, integer, may, signed_form, viewer
 from review.web.office import today
 from review.web.params import Id
 from review.web.templating import page
@@ -80,7 +80,7 @@ async def user_add(request: Request):
     return await form_action(request, act, users_page)
 
 
-@router.post("/admin/usuarios/{user_id}")
+@router.post("/admin/usuarios/{user_id}", dependencies=may("manage_users"))
 async def user_change(request: Request, user_id: Id):
     def act(who, form) -> str:
         admin.change_user(request.app.state.ctx, who.actor, user_id, action=str(form.get("action", "")),
