@@ -193,16 +193,18 @@ def describe(p: Period) -> str:
 
 def as_json(audit: Audit) -> dict:
     """The audit as the API returns it: codes, ISO dates, shares as fractions rounded to 4 places."""
-    def clean(value):
-        if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [clean(v) for v in value]
-        if isinstance(value, float):
-            return round(value, 4)
-        return value.isoformat() if isinstance(value, dt.date) else value
+    return plain(asdict(audit))
 
-    return clean(asdict(audit))
+
+def plain(value):
+    """Figures as the API returns them: dates in ISO, fractions rounded to 4 places, tuples as lists."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, float):
+        return round(value, 4)
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 # Helpers --------------------------------------------------------------------------------------------------------

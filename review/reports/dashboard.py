@@ -5,7 +5,7 @@ and months behind them. Reads only: a handful of counts and grouped queries, wha
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -56,3 +56,11 @@ def dashboard(session: Session, actor: Actor, timezone: str, today: dt.date, nam
         punctuality=audit.punctuality(session, default, begin, end, today, medians=False)[-1], period=default,
         charts=charts)
 
+
+
+def as_json(board: Dashboard) -> dict:
+    """The tablero as the API returns it (GET /api/v1/dashboard): its counts, ISO dates, the on-time share as a
+    fraction; each chart as its table (header and rows, as the page shows them)."""
+    charts = [{"ident": c.ident, "title": c.title, "header": list(c.header), "rows": [list(r) for r in c.rows]}
+              for c in board.charts]
+    return {**audit.plain(asdict(replace(board, charts=()))), "charts": charts}

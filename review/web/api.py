@@ -14,9 +14,10 @@ from pipeline.context import Context
 from pipeline.errors import RejectedInput, ReviewError
 from review.errors import InvalidInput, NotAuthenticated
 from pipeline.queue import TaskQueue
-from review.reports import audit, report, search, views
+from review.reports import audit, dashboard, report, search, views
 from review import auth, queue_order
 from review.web import bodies
+from review.web import dashboard as web_dashboard
 from review.turnos import followup, reception, regroup, routing
 from review.reports.audit_models import RetrainRules
 from review.web.api_models import (INTAKE_BODY, AnswerIn, DecisionIn, DecisionOut, DismissIn, DocumentOut, MergeIn,
@@ -218,6 +219,12 @@ def get_report(request: Request, who: Actor = Depends(actor),
                hasta: str | None = Query(None, description="Last day received, YYYY-MM-DD; default today."),
                direccion: str | None = Query(None, description="Only what is routed to this directorate.")) -> dict:
     return over_period(request, who, "report", report.report, report.as_json, desde, hasta, direccion)
+
+
+@router.get("/dashboard", summary="The tablero's figures: turnos overdue and due soon, petitions in review and "
+                                  "received this week, the share answered on time, the charts' tables")
+def get_dashboard(request: Request, who: Actor = Depends(actor)) -> dict:
+    return dashboard.as_json(web_dashboard.board_of(request, who))
 
 
 # Actions beyond the decision: each calls the function the pages call (roles, versions, access log there)
