@@ -42,6 +42,8 @@ def test_the_calendars_midnights_months_and_answers_on_time():
 
     assert calendar.midnight(dt.date(2026, 11, 5), ZONE) == dt.datetime(2026, 11, 5, 7, tzinfo=dt.timezone.utc)
     assert calendar.local_date(dt.datetime(2026, 11, 5, 6, 59), ZONE) == dt.date(2026, 11, 4)
+    sunday, monday = dt.date(2026, 12, 6), dt.date(2026, 11, 30)
+    assert calendar.week_start(sunday) == calendar.week_start(monday) == monday
     assert calendar.month_of(dt.date(2028, 2, 15)) == (dt.date(2028, 2, 1), dt.date(2028, 2, 29))
     assert calendar.month_of(dt.date(2026, 12, 31)) == (dt.date(2026, 12, 1), dt.date(2026, 12, 31))
     due = dt.date(2026, 11, 20)

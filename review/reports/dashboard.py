@@ -37,7 +37,7 @@ def dashboard(session: Session, actor: Actor, timezone: str, today: dt.date, nam
     """The tablero's figures as of `today`; `names`: the directorates' names by code, for the charts."""
     require(actor, "report")
     closed = turnos.closures(session)
-    monday = today - dt.timedelta(days=today.weekday())
+    monday = calendar.week_start(today)
     start, _ = audit.bounds(audit.Period(monday, today), timezone)
     default = audit.period(None, None, None, today)
     begin, end = audit.bounds(default, timezone)

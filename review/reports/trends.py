@@ -25,7 +25,7 @@ WAITING = {State.received: "incoming", State.processing: "incoming", State.revie
 
 def weeks(last: dt.date, count: int) -> list[tuple[dt.date, dt.date]]:
     """The `count` office weeks (Monday to Sunday) up to the one holding `last`, oldest first."""
-    monday = last - dt.timedelta(days=last.weekday())
+    monday = calendar.week_start(last)
     return [(monday - dt.timedelta(weeks=n), monday - dt.timedelta(weeks=n) + dt.timedelta(days=6))
             for n in range(count - 1, -1, -1)]
 

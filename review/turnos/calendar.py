@@ -101,6 +101,11 @@ def midnight(day: dt.date, timezone: str) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), ZoneInfo(timezone)).astimezone(dt.timezone.utc)
 
 
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of the office week (Monday to Sunday) holding `day`."""
+    return day - dt.timedelta(days=day.weekday())
+
+
 def month_of(day: dt.date) -> tuple[dt.date, dt.date]:
     """The calendar month holding `day`: (its first day, its last day)."""
     first = day.replace(day=1)
