@@ -57,7 +57,6 @@ def dashboard(session: Session, actor: Actor, timezone: str, today: dt.date, nam
         charts=charts)
 
 
-
 def as_json(board: Dashboard) -> dict:
     """The tablero as the API returns it (GET /api/v1/dashboard): its counts, ISO dates, the on-time share as a
     fraction; each chart as its table (header and rows, as the page shows them)."""
