@@ -8,9 +8,8 @@ keeps its formal long form ("25 de noviembre de 2026", review/turnos/slip.py).
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from storage.tables import aware
+from review.turnos import calendar
 
 DAY = "%d/%m/%Y"
 MOMENT = "%d/%m/%Y %H:%M"
@@ -47,5 +46,5 @@ def _parsed(value: When, timezone: str) -> dt.date | None:
     if isinstance(value, dt.datetime):
         if not timezone:
             raise ValueError(f"{value!r} needs the office's time zone to be shown")  # never a silent UTC date
-        return aware(value).astimezone(ZoneInfo(timezone))
+        return calendar.local_moment(value, timezone)
     return value

@@ -5,11 +5,11 @@ Each is applied in the query, before the page's offset and limit, so a page of t
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func
 from sqlalchemy.orm import aliased
 
 from review.errors import InvalidInput
-from storage.tables import Document, SearchKey, Suggestion
+from storage.tables import Document, SearchKey
 
 DEFAULT = "espera"
 ORDERS = {"espera": "más días en espera primero", "recientes": "más recientes primero",
@@ -27,8 +27,10 @@ def check(value: str) -> str:
     return value
 
 
-def apply(query, order: str):
-    """`query` (documents in review) in `order`; the document number breaks ties, so pages never overlap."""
+def apply(query, order: str, program):
+    """`query` (documents in review) in `order`; the document number breaks ties, so pages never overlap.
+    `program`: the latest program suggestion, which the caller joins to `query` for the order by confianza
+    (review/reports/views.py, where the queue's filters use the same join)."""
     if order == "recientes":
         return query.order_by(Document.received_at.desc(), Document.id.desc())
     if order == "peticionario":
@@ -38,10 +40,5 @@ def apply(query, order: str):
         name = func.coalesce(key.name_key, "")
         return query.order_by((name == "").asc(), name.asc(), Document.received_at, Document.id)
     if order == "confianza":
-        program = aliased(Suggestion)
-        latest = (select(func.max(Suggestion.id)).where(Suggestion.document_id == Document.id,
-                                                         Suggestion.target == "program")
-                  .correlate(Document).scalar_subquery())
-        query = query.outerjoin(program, program.id == latest)
         return query.order_by(func.coalesce(program.score, -1.0).asc(), Document.received_at, Document.id)
     return query.order_by(Document.received_at, Document.id)

@@ -215,17 +215,18 @@ def test_the_scan_zooms_with_the_keys_at_full_resolution_and_pans_by_dragging(of
         context.close()
 
 
-def test_the_queue_and_the_turnos_are_cards_on_a_phone_not_a_table_to_scroll(office, browser):
+def test_the_queue_the_turnos_and_the_search_are_cards_on_a_phone_not_a_table_to_scroll(office, browser):
     context = browser.new_context(locale="es-MX", viewport={"width": 390, "height": 844})
     try:
         page = context.new_page()
         log_in(page, office, PEOPLE[Role.revisor])
-        for path in ("/cola", "/turnados"):
+        for path, first in (("/cola", "Núm."), ("/turnados", "Folio"), ("/buscar?q=Fimbres", "Recibido")):
             page.goto(office.base + path)
-            table = page.locator("table.cards")
-            assert table.evaluate("t => t.scrollWidth <= t.clientWidth") and page.locator("table.cards thead").is_hidden()
+            table = page.locator("main table.queue")
+            assert table.evaluate("t => t.scrollWidth <= t.clientWidth"), f"{path}: the table scrolls in its box"
+            assert table.locator("thead").is_hidden(), path
             label = table.locator("td").first.evaluate("td => getComputedStyle(td, '::before').content")
-            assert label in ('"Núm."', '"Folio"'), label
+            assert label == f'"{first}"', (path, label)
     finally:
         context.close()
 

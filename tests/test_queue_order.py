@@ -9,10 +9,14 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
+from classifiers.suggestion import Suggestion
+from review.reports import views
 from review.web.app import create_app
+from storage import documents
 from storage.tables import Role, utcnow
-from tests.review_helpers import document_in_review, make_user
+from tests.review_helpers import actor, document_in_review, make_user
 from tests.test_review_web import log_in
 
 
@@ -81,3 +85,24 @@ def test_the_api_queue_takes_the_same_orders(ctx, queue):
         assert [i["id"] for i in listed.json()["items"]] == [queue["new"], queue["mid"], queue["old"]]
         refused = api.get("/api/v1/queue", headers=headers, params={"order": "nombre"})
         assert refused.status_code == 422 and refused.json()["detail"]["code"] == "invalid_input"
+
+
+def test_by_confianza_the_latest_classification_counts_and_is_joined_once(ctx, queue):
+    with ctx.sessions.begin() as session:  # "old" classified again, now unsure: 95 % before, 10 % now
+        documents.save_suggestions(session, queue["old"], [Suggestion("program", "las_jefas", 0.1, (), "test-2")],
+                                   "test")
+    rita, statements = actor(ctx, "rita"), []
+    with ctx.sessions() as session:
+        engine = session.get_bind()
+        listener = lambda *args: statements.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            every = views.queue(session, rita, views.QueueFilter(order="confianza"))
+            unsure = views.queue(session, rita, views.QueueFilter(band="baja", order="confianza"))
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+    # 10 % now (not the 95 % before), then the one without a program (its abstention scored 20 %), then 40 %.
+    assert [i["id"] for i in every["items"]] == [queue["old"], queue["new"], queue["mid"]]
+    assert [i["id"] for i in unsure["items"]] == [queue["old"], queue["mid"]] and unsure["total"] == 2
+    ordered = [s for s in statements if "ORDER BY coalesce" in s]
+    assert len(ordered) == 2 and all(s.count("JOIN suggestions") == 1 for s in ordered), ordered

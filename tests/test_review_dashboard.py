@@ -7,6 +7,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from review import auth
 from review.web.app import create_app
 from storage import access
 from tests.review_helpers import PASSWORD
@@ -67,3 +68,26 @@ def test_the_informe_shows_its_charts_beside_their_tables(ctx, office):  # noqa:
     # The informe's own figures: Programas Sociales has one answered and one on time; every status a column.
     assert "<svg" in by_directorate and "<th>Respondidas</th>" in by_directorate
     assert re.search(r"<td>Dirección General de Programas Sociales</td><td>1</td><td>1</td><td>0</td>", by_directorate)
+
+
+def test_the_api_gives_the_tableros_figures_and_the_access_log_keeps_the_reading(ctx, office):  # noqa: F811
+    client = TestClient(create_app(ctx))
+    form = client.get("/login")
+    page = client.post("/login", data={"name": "gina", "password": PASSWORD, "csrf": csrf_of(form.text)},
+                       follow_redirects=True).text
+    token = auth.new_api_token(ctx, "gina")
+    answer = client.get("/api/v1/dashboard", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.text
+    board = answer.json()
+    assert (board["overdue"], board["due_soon"], board["in_review"], board["received_this_week"]) == (
+        tile(page, "vencidos"), tile(page, "por-vencer"), tile(page, "sin-revisar"), tile(page, "recibidas"))
+    on_time = board["punctuality"]
+    assert (on_time["on_time"], on_time["late"], on_time["on_time_share"]) == (1, 0, 1.0)
+    assert re.search(rf'id="en-plazo"[^>]*>\s*<strong>{on_time["on_time_share"] * 100:.1f} %', page)
+    assert f'desde={board["week_start"]}&amp;hasta={board["today"]}' in page
+    pages_charts = dict(re.findall(r'<figure class="chart" id="([^"]+)"><figcaption>([^<]*)<', page))
+    assert {c["ident"]: c["title"] for c in board["charts"]} == pages_charts
+    backlog = {c["ident"]: c for c in board["charts"]}["pendientes"]
+    assert ["Por revisar", "1", "0", "0", "1", "2"] in backlog["rows"]  # the page's table, row for row
+    with ctx.sessions() as session:
+        assert ("view_dashboard", "api") in [(e.action, e.via) for e in access.entries(session, user_name="gina")]

@@ -11,6 +11,7 @@ import re
 import openpyxl
 import pypdf
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from typer.testing import CliRunner
 
 from pipeline.cli import app
@@ -100,3 +101,21 @@ def test_the_informe_page_has_its_button(ctx, office):  # noqa: F811
     with ctx.sessions() as session:
         assert "monthly_report" in [e.action for e in access.entries(session, user_name="gina")]
 
+
+
+def test_the_month_is_read_in_one_grouped_query_whatever_the_number_of_directorates(ctx, office):  # noqa: F811
+    statements: list[str] = []
+    gina = actor(ctx, "gina")
+    with ctx.sessions() as session:
+        names = admin.catalogue_names(session)
+        engine = session.get_bind()
+        listener = lambda *args: statements.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            made = monthly.monthly(session, gina, f"{today(ctx):%Y-%m}", ctx.settings.timezone, today(ctx),
+                                   ctx.settings.office_name, names)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+    assert len(made.directorates) == 2
+    # The answers on time and late, then the informe of the whole office and of each directorate at once.
+    assert len(statements) == 2, statements

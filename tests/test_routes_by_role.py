@@ -116,6 +116,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/documents/{document_id}/return"): RETURN,
     ("GET", "/api/v1/audit"): MANAGERS,
     ("GET", "/api/v1/report"): MANAGERS,
+    ("GET", "/api/v1/dashboard"): MANAGERS,  # the tablero's figures, as /tablero
 }
 
 STALE = "999999"  # a version no document has: an allowed role gets 409 after the role check
@@ -344,3 +345,33 @@ def test_an_enlace_reaches_only_its_own_directorates_petitions(ctx):
     with ctx.sessions() as session:
         notes = session.scalars(select(FollowUp.document_id).where(FollowUp.kind == "progress")).all()
     assert sorted(notes) == sorted([own["enzo"]["open"]] * 2 + [own["otto"]["open"]] * 2)
+
+
+def test_a_malformed_path_answers_a_role_that_may_not_act_as_a_valid_one_does(ctx):
+    """/documentos/abc/confirmar: the role is checked before the path is read, so a capturista gets the same 403 as
+    for a real document (not a 422 that answers before the refusal), and someone logged out the same as for a
+    valid address (the login form, 401), on every route with a path parameter."""
+    app = create_app(ctx)
+    people = {C: "caro", R: "rita", E: "enzo", G: "gina", A: "adan"}
+    for role, name in people.items():
+        make_user(ctx, name, role, "programas_sociales" if role == E else None)
+    with_path = [(method, path) for (method, path), allowed in EXPECTED.items() if "{" in path and allowed != ANYONE]
+    valid = {"day": "2026-03-10"}  # any other parameter: a number nothing has
+    found: list[str] = []
+    with TestClient(app, follow_redirects=False) as api, TestClient(app, follow_redirects=False) as outsider:
+        for role, name in [*people.items(), (None, None)]:
+            headers = {"Authorization": f"Bearer {auth.new_api_token(ctx, name)}"} if name else {}
+            with TestClient(app, follow_redirects=False) as web:
+                csrf = csrf_of(web.get("/buscar").text) if name and log_in(web, name) else ""
+                for method, path in with_path:
+                    if role is not None and role in EXPECTED[(method, path)]:
+                        continue  # a role that may act reads why the address is wrong (422)
+                    data = {"csrf": csrf} if method == "POST" and not path.startswith("/api/") else None
+                    client = api if path.startswith("/api/") else web if name else outsider
+                    answers = [client.request(method, re.sub(r"\{(\w+)\}", lambda m: value or valid.get(m[1], NOBODY),
+                                                             path), headers=headers, data=data).status_code
+                               for value in ("abc", None)]
+                    if answers[0] != answers[1] or answers[1] not in (303, 401, 403):
+                        found.append(f"{role.value if role else 'logged out'} {method} {path}: malformed "
+                                     f"{answers[0]}, valid {answers[1]}")
+    assert not found, "\n".join(found)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -136,7 +135,7 @@ def body(digest: Digest, public_url: str | None, office: str) -> str:
 def day_to_send(ctx: Context, moment: dt.datetime) -> dt.date | None:
     """The office day whose reminders are due at `moment`: past reminder_hour on the office clock on a business
     day; None otherwise."""
-    local = aware(moment).astimezone(ZoneInfo(ctx.settings.timezone))
+    local = calendar.local_moment(moment, ctx.settings.timezone)
     if local.hour < ctx.settings.reminder_hour:
         return None
     with ctx.sessions() as session:

@@ -11,7 +11,6 @@ import datetime as dt
 import statistics
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
@@ -168,10 +167,10 @@ def punctuality(session: Session, p: Period, start: dt.datetime, end: dt.datetim
     def count(*conditions):
         return func.sum(case((and_(*conditions), 1), else_=0))
 
+    on_time, overdue = calendar.answered_on_time(answered, Routing.due_date), calendar.overdue(Routing.due_date, today)
     counts = session.execute(joined.add_columns(
-        Routing.directorate, func.count(), count(answered.is_not(None), answered <= Routing.due_date),
-        count(answered > Routing.due_date), count(answered.is_(None), Routing.due_date >= today),
-        count(answered.is_(None), Routing.due_date < today)).group_by(Routing.directorate))
+        Routing.directorate, func.count(), count(answered.is_not(None), on_time), count(~on_time),
+        count(answered.is_(None), ~overdue), count(answered.is_(None), overdue)).group_by(Routing.directorate))
     pairs = session.execute(joined.add_columns(Routing.directorate, Routing.received_on, answered, func.count())
                             .where(answered.is_not(None))
                             .group_by(Routing.directorate, Routing.received_on, answered)) if medians else ()
@@ -194,16 +193,18 @@ def describe(p: Period) -> str:
 
 def as_json(audit: Audit) -> dict:
     """The audit as the API returns it: codes, ISO dates, shares as fractions rounded to 4 places."""
-    def clean(value):
-        if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [clean(v) for v in value]
-        if isinstance(value, float):
-            return round(value, 4)
-        return value.isoformat() if isinstance(value, dt.date) else value
+    return plain(asdict(audit))
 
-    return clean(asdict(audit))
+
+def plain(value):
+    """Figures as the API returns them: dates in ISO, fractions rounded to 4 places, tuples as lists."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, float):
+        return round(value, 4)
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 # Helpers --------------------------------------------------------------------------------------------------------
@@ -250,10 +251,7 @@ def _share(part: int, whole: int) -> float | None:
 
 def bounds(p: Period, timezone: str) -> tuple[dt.datetime, dt.datetime]:
     """The period as UTC moments [start, end): from the first day's local midnight to the one after the last day."""
-    zone = ZoneInfo(timezone)
-    start = dt.datetime.combine(p.since, dt.time(), zone)
-    end = dt.datetime.combine(p.until + dt.timedelta(days=1), dt.time(), zone)
-    return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
+    return calendar.midnight(p.since, timezone), calendar.midnight(p.until + dt.timedelta(days=1), timezone)
 
 
 def _date(text: str, name: str) -> dt.date:

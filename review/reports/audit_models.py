@@ -13,7 +13,6 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from classifiers.model import read_meta
 from classifiers.errors import ModelMissing
 from review import labels
+from review.turnos import calendar
 from review.turnos.routing import clean_fields
 from storage import catalogue, model_versions
 from storage.events import EventKind
@@ -158,9 +158,8 @@ def weeks(session: Session, directorate: str | None, since: dt.date, until: dt.d
     """Per office week of the period, route decisions and the share taken with one keystroke: program and
     directorate as suggested (a program was suggested) and no petitioner field changed from the machine's reading."""
     spans = _weeks(since, until)
-    zone = ZoneInfo(timezone)
-    edges = [dt.datetime.combine(first, dt.time(), zone).astimezone(dt.timezone.utc) for first, _ in spans]
-    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.timezone.utc)
+    edges = [calendar.midnight(first, timezone) for first, _ in spans]
+    end = calendar.midnight(until + dt.timedelta(days=1), timezone)
     index = case(*((Decision.decided_at >= edge, i) for i, edge in reversed(list(enumerate(edges)))), else_=-1)
     scope = [Decision.kind == "route", Decision.decided_at >= edges[0], Decision.decided_at < end]
     if directorate:

@@ -5,7 +5,7 @@ and months behind them. Reads only: a handful of counts and grouped queries, wha
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -37,8 +37,7 @@ def dashboard(session: Session, actor: Actor, timezone: str, today: dt.date, nam
     """The tablero's figures as of `today`; `names`: the directorates' names by code, for the charts."""
     require(actor, "report")
     closed = turnos.closures(session)
-    soon = calendar.in_time_from(today, closed)
-    monday = today - dt.timedelta(days=today.weekday())
+    monday = calendar.week_start(today)
     start, _ = audit.bounds(audit.Period(monday, today), timezone)
     default = audit.period(None, None, None, today)
     begin, end = audit.bounds(default, timezone)
@@ -47,8 +46,8 @@ def dashboard(session: Session, actor: Actor, timezone: str, today: dt.date, nam
               figures.backlog(waiting),
               figures.punctuality_per_month(session, trends.months(today, MONTHS)[0][0], today, names))
     due_soon = (select(func.count()).select_from(Routing).join(Document, Document.id == Routing.document_id)
-                .where(Document.state == State.routed, Routing.returned_at.is_(None), Routing.due_date >= today,
-                       Routing.due_date < soon))
+                .where(Document.state == State.routed, Routing.returned_at.is_(None),
+                       *calendar.light_is("por-vencer", Routing.due_date, today, closed)))
     return Dashboard(
         today=today, week_start=monday, overdue=sum(waiting["overdue"]), due_soon=session.scalar(due_soon) or 0,
         in_review=sum(waiting["review"]),
@@ -57,3 +56,10 @@ def dashboard(session: Session, actor: Actor, timezone: str, today: dt.date, nam
         punctuality=audit.punctuality(session, default, begin, end, today, medians=False)[-1], period=default,
         charts=charts)
 
+
+def as_json(board: Dashboard) -> dict:
+    """The tablero as the API returns it (GET /api/v1/dashboard): its counts, ISO dates, the on-time share as a
+    fraction; each chart as its table (header and rows, as the page shows them)."""
+    charts = [{"ident": c.ident, "title": c.title, "header": list(c.header), "rows": [list(r) for r in c.rows]}
+              for c in board.charts]
+    return {**audit.plain(asdict(replace(board, charts=()))), "charts": charts}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -48,12 +47,11 @@ def routed_rows(session: Session, actor: Actor, directorate: str | None, timezon
     fields: dict[int, dict] = {}  # the petitioner as last confirmed (a rectificación after routing included)
     for start in range(0, len(ids), CHUNK):  # in chunks: SQLite takes a bounded number of parameters per query
         fields.update(decisions.confirmed_fields_of(session, ids[start:start + CHUNK]))
-    zone = ZoneInfo(timezone)
     lines = []
     for r in rows:
         f = fields.get(r["document_id"], {})
         left, lit = countdown(today, r["due_date"], closed)
-        routed_at = r["routed_at"] and dt.datetime.fromisoformat(r["routed_at"]).astimezone(zone).replace(
+        routed_at = r["routed_at"] and calendar.local_moment(r["routed_at"], timezone).replace(
             tzinfo=None, second=0, microsecond=0)  # the office's clock: a spreadsheet keeps no time zone
         lines.append([r["folio"], r["document_id"], labels.channel(r["channel"]),
                       dt.date.fromisoformat(r["received_on"]), routed_at, f.get("name", ""),

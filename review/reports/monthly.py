@@ -64,8 +64,7 @@ def month_period(text: str | None, today: dt.date) -> audit.Period:
     if first > today:
         raise InvalidInput(f"mes {text} not begun", user_message=f"El mes {text} aún no comienza: elija un mes "
                            "hasta el actual.")
-    following = (first + dt.timedelta(days=32)).replace(day=1)
-    return audit.Period(first, following - dt.timedelta(days=1))
+    return audit.Period(*calendar.month_of(first))
 
 
 def monthly(session: Session, actor: Actor, mes: str | None, timezone: str, today: dt.date, office: str,
@@ -74,9 +73,9 @@ def monthly(session: Session, actor: Actor, mes: str | None, timezone: str, toda
     require(actor, "report")
     p = month_period(mes, today)
     answered = answered_in_time(session, p, timezone)
+    whole, informes = report.with_directorates(session, actor, p, timezone, today)
 
-    def section(code: str | None) -> Section:
-        informe = report.report(session, actor, audit.Period(p.since, p.until, code), timezone, today)
+    def section(code: str | None, informe: report.Report) -> Section:
         if code:
             on_time, late = answered.get(code, (0, 0))
         else:
@@ -84,16 +83,16 @@ def monthly(session: Session, actor: Actor, mes: str | None, timezone: str, toda
         name = names.get("directorate", {}).get(code, code) if code else "Toda la oficina"
         return Section(code, name, informe, on_time, late)
 
-    whole = section(None)
-    codes = [row.key for row in whole.informe.tables["directorate"] if row.key is not None]
-    return Monthly(p.since, today, office, whole, tuple(section(code) for code in codes), names)
+    codes = [row.key for row in whole.tables["directorate"] if row.key is not None]  # the most petitions first
+    return Monthly(p.since, today, office, section(None, whole), tuple(section(code, informes[code]) for code in codes),
+                   names)
 
 
 def answered_in_time(session: Session, p: audit.Period, timezone: str) -> dict[str, tuple[int, int]]:
     """Per directorate: of the petitions received in the period and answered (the informe's «respondidas»), how
     many were answered by their due date and how many after it."""
     start, end = audit.bounds(p, timezone)
-    in_time = FollowUp.answered_on <= Routing.due_date
+    in_time = calendar.answered_on_time(FollowUp.answered_on, Routing.due_date)
     query = (select(Routing.directorate, in_time, func.count()).select_from(Document)
              .join(Routing, and_(Routing.document_id == Document.id, Routing.returned_at.is_(None)))
              .join(FollowUp, and_(FollowUp.document_id == Document.id, FollowUp.routing_id == Routing.id,

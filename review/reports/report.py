@@ -19,6 +19,7 @@ from review.reports import audit, spreadsheet
 from review.reports.workbook import Table
 from review import labels
 from review.roles import Actor, require
+from review.turnos import calendar
 from review.errors import UnknownDirectorate
 from storage.tables import Directorate, Document, Routing, SearchKey, State
 
@@ -57,6 +58,25 @@ def report(session: Session, actor: Actor, p: audit.Period, timezone: str, today
     require(actor, "report")
     if p.directorate and session.get(Directorate, p.directorate) is None:
         raise UnknownDirectorate(p.directorate)
+    return _folded(p, today, session.execute(_grouped(p, timezone, today)))
+
+
+def with_directorates(session: Session, actor: Actor, p: audit.Period, timezone: str,
+                      today: dt.date) -> tuple[Report, dict[str, Report]]:
+    """The whole office's report over the period and, by code, each directorate's that received petitions in it
+    (the same as `report` for that directorate), from one grouped query."""
+    require(actor, "report")
+    whole = audit.Period(p.since, p.until)
+    rows = list(session.execute(_grouped(whole, timezone, today)))
+    codes = {row.directorate for row in rows if row.directorate is not None}
+    return _folded(whole, today, rows), {code: _folded(audit.Period(p.since, p.until, code), today,
+                                                       [row for row in rows if row.directorate == code])
+                                         for code in codes}
+
+
+def _grouped(p: audit.Period, timezone: str, today: dt.date):
+    """Petitions received in the period (duplicates left out), counted by channel, program, directorate,
+    municipality and status: everything the tables need."""
     start, end = audit.bounds(p, timezone)
     # The turno in attention or concluded: a document has at most one not returned (it is routed again only after
     # a devolución); a returned one (back in review) names no program or directorate.
@@ -71,7 +91,7 @@ def report(session: Session, actor: Actor, p: audit.Period, timezone: str, today
     status = case(
         (and_(Document.state == State.concluded, Document.reason_code == "not_petition"), "not_petition"),
         (Document.state == State.concluded, "answered"),
-        (and_(Document.state == State.routed, Routing.due_date < today), "overdue"),
+        (and_(Document.state == State.routed, calendar.overdue(Routing.due_date, today)), "overdue"),
         (Document.state == State.routed, "open_on_time"),
         (Document.state.in_((State.failed, State.quarantined)), "unreadable"),
         else_="in_review")
@@ -83,9 +103,14 @@ def report(session: Session, actor: Actor, p: audit.Period, timezone: str, today
              .group_by(Document.channel, Routing.program, Routing.directorate, municipality, status))
     if p.directorate:
         query = query.where(Routing.directorate == p.directorate)
+    return query
+
+
+def _folded(p: audit.Period, today: dt.date, grouped) -> Report:
+    """The report's total and tables from `_grouped`'s rows."""
     total: dict[str, int] = dict.fromkeys(STATUSES, 0)
     sums: dict[str, dict] = {name: {} for name in DIMENSIONS}
-    for channel, program, directorate, place, state, count in session.execute(query):
+    for channel, program, directorate, place, state, count in grouped:
         total[state] += count
         for name, key in (("channel", channel), ("program", program), ("directorate", directorate),
                           ("municipality", place)):

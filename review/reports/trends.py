@@ -8,11 +8,11 @@ Reads only. Each is one grouped query: moments fall into weeks or months through
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from review.turnos import calendar
 from storage.tables import Decision, Document, FollowUp, Routing, State
 
 AGES = ((7, "hasta 7 días"), (30, "8 a 30 días"), (90, "31 a 90 días"), (None, "más de 90 días"))
@@ -25,26 +25,25 @@ WAITING = {State.received: "incoming", State.processing: "incoming", State.revie
 
 def weeks(last: dt.date, count: int) -> list[tuple[dt.date, dt.date]]:
     """The `count` office weeks (Monday to Sunday) up to the one holding `last`, oldest first."""
-    monday = last - dt.timedelta(days=last.weekday())
+    monday = calendar.week_start(last)
     return [(monday - dt.timedelta(weeks=n), monday - dt.timedelta(weeks=n) + dt.timedelta(days=6))
             for n in range(count - 1, -1, -1)]
 
 
 def months(last: dt.date, count: int) -> list[tuple[dt.date, dt.date]]:
     """The `count` calendar months up to the one holding `last`, oldest first: (first day, last day)."""
-    spans, first = [], last.replace(day=1)
+    spans, day = [], last
     for _ in range(count):
-        following = (first + dt.timedelta(days=32)).replace(day=1)
-        spans.append((first, following - dt.timedelta(days=1)))
-        first = (first - dt.timedelta(days=1)).replace(day=1)
+        spans.append(calendar.month_of(day))
+        day = spans[-1][0] - dt.timedelta(days=1)
     return spans[::-1]
 
 
 def received_by_week(session: Session, spans: list[tuple[dt.date, dt.date]], timezone: str,
                      directorate: str | None = None) -> dict[str, list[int]]:
     """Petitions received (duplicates left out) per channel and week; with `directorate`, those routed to it."""
-    bounds = [_midnight(first, timezone) for first, _ in spans] + [_midnight(spans[-1][1] + dt.timedelta(days=1),
-                                                                             timezone)]
+    days = [first for first, _ in spans] + [spans[-1][1] + dt.timedelta(days=1)]
+    bounds = [calendar.midnight(day, timezone) for day in days]
     bucket = _bucket(Document.received_at, bounds)
     query = (select(Document.channel, bucket, func.count()).where(
         Document.received_at >= bounds[0], Document.received_at < bounds[-1], Document.state != State.duplicate)
@@ -60,7 +59,7 @@ def received_by_week(session: Session, spans: list[tuple[dt.date, dt.date]], tim
 
 def backlog(session: Session, today: dt.date, timezone: str) -> dict[str, list[int]]:
     """Unfinished petitions (not concluded, not duplicates) by where they stand (BACKLOG keys) and age (AGES)."""
-    limits = [_midnight(today - dt.timedelta(days=days), timezone) for days, _ in AGES[:-1]]
+    limits = [calendar.midnight(today - dt.timedelta(days=days), timezone) for days, _ in AGES[:-1]]
     table = {key: [0] * len(AGES) for key in BACKLOG}
     # Not routed: received since each limit, per state, read off the (state, received_at) index; each age band is
     # the difference of two such counts (tens of thousands in review: a CASE per row would cost five times more).
@@ -76,7 +75,7 @@ def backlog(session: Session, today: dt.date, timezone: str) -> dict[str, list[i
     for key in ("incoming", "review", "problem"):
         table[key] = [since[0][key], *(since[n][key] - since[n - 1][key] for n in range(1, len(AGES)))]
     age = case(*((Document.received_at >= limit, n) for n, limit in enumerate(limits)), else_=len(limits))
-    due = case((Routing.due_date < today, "overdue"), else_="on_time")
+    due = case((calendar.overdue(Routing.due_date, today), "overdue"), else_="on_time")
     routed = (select(due, age, func.count()).select_from(Routing).join(Document, Document.id == Routing.document_id)
               .where(Document.state == State.routed, Routing.returned_at.is_(None)).group_by(due, age))
     for key, index, count in session.execute(routed):
@@ -89,7 +88,7 @@ def punctuality_by_month(session: Session, spans: list[tuple[dt.date, dt.date]],
     """Per directorate and month of the answer: (answered on time, answered), turnos returned left out."""
     answered = FollowUp.answered_on
     bucket = _bucket(answered, [first for first, _ in spans] + [spans[-1][1] + dt.timedelta(days=1)])
-    on_time = func.sum(case((answered <= Routing.due_date, 1), else_=0))
+    on_time = func.sum(case((calendar.answered_on_time(answered, Routing.due_date), 1), else_=0))
     query = (select(Routing.directorate, bucket, on_time, func.count()).select_from(Routing)
              .join(FollowUp, and_(FollowUp.document_id == Routing.document_id, FollowUp.routing_id == Routing.id,
                                   FollowUp.kind == "answer"))
@@ -125,8 +124,3 @@ def _bucket(column, bounds: list, first: int = 0):
     middle = spans // 2
     return case((column < bounds[middle], _bucket(column, bounds[:middle + 1], first)),
                 else_=_bucket(column, bounds[middle:], first + middle))
-
-
-def _midnight(day: dt.date, timezone: str) -> dt.datetime:
-    """The office's local midnight starting `day`, as a UTC moment (how moments are stored)."""
-    return dt.datetime.combine(day, dt.time(), ZoneInfo(timezone)).astimezone(dt.timezone.utc)

@@ -94,11 +94,12 @@ def queue(session: Session, actor: Actor, f: QueueFilter) -> dict:
     require(actor, "read_queue")
     program_s = aliased(Suggestion)
     base = select(Document.id).select_from(Document).where(Document.state == State.review)
-    if f.band or f.flag == "no_suggestion":
-        # Only these filters need the latest program suggestion joined: a probe per document in review.
+    if f.band or f.flag == "no_suggestion" or f.order == "confianza":
+        # Only these filters and that order need the latest program suggestion joined (a probe per document in
+        # review): joined once, for all of them.
         base = base.outerjoin(program_s, program_s.id == _latest("program"))
     base = _flagged_duplicates(_filtered(base, f, program_s), session, f)
-    ids = list(session.scalars(queue_order.apply(base, f.order).offset(f.offset).limit(f.limit)))
+    ids = list(session.scalars(queue_order.apply(base, f.order, program_s).offset(f.offset).limit(f.limit)))
     by_channel = {channel: count for channel, count in session.execute(
         select(Document.channel, func.count()).where(Document.state == State.review).group_by(Document.channel))}
     if not (f.program or f.band or f.flag):  # the counts per channel already hold the total
@@ -271,10 +272,7 @@ def routed_page(session: Session, actor: Actor, f: RoutedFilter, today: dt.date,
     are in all; `today` and the office closures place the traffic-light filter's bounds."""
     where = _in_attention(actor, f.directorate)
     if f.light:
-        soon = calendar.in_time_from(today, closed)
-        where.append({"vencido": Routing.due_date < today,
-                      "por-vencer": and_(Routing.due_date >= today, Routing.due_date < soon),
-                      "en-tiempo": Routing.due_date >= soon}[f.light])
+        where.extend(calendar.light_is(f.light, Routing.due_date, today, closed))
     base = select(Routing, Document).join(Document, Document.id == Routing.document_id).where(*where)
     total = session.scalar(select(func.count()).select_from(base.subquery()))
     rows = _turnos(session, base.offset(f.offset).limit(f.limit))

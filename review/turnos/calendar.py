@@ -1,4 +1,6 @@
-"""Business days (días hábiles): Monday to Friday, minus Mexico's official holidays and the office's closures.
+"""The office's calendar: business days (días hábiles: Monday to Friday, minus Mexico's official holidays and the
+office's closures), stored UTC moments on the office's clock and its midnights, calendar months, and a turno's
+deadline (its traffic light, answered on time). Every report reads these from here.
 
 The official holidays are those of the Ley Federal del Trabajo, art. 74, as the `holidays` library knows them
 (including the first of October every six years, when the federal executive changes).
@@ -77,18 +79,37 @@ def business_days_between(start: dt.date, end: dt.date, closures: Iterable[dt.da
     return count
 
 
+def local_moment(moment: dt.datetime | str, timezone: str) -> dt.datetime:
+    """A stored (UTC) moment, or its ISO text, on the office's clock (SQLite's naive datetimes are UTC)."""
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    return aware(moment).astimezone(ZoneInfo(timezone))
+
+
 def local_date(moment: dt.datetime, timezone: str) -> dt.date:
     """The office's calendar date of a stored (UTC) moment."""
-    return aware(moment).astimezone(ZoneInfo(timezone)).date()
+    return local_moment(moment, timezone).date()
 
 
 def local_time(moment: dt.datetime | str | None, timezone: str) -> str:
     """A stored (UTC) moment, or its ISO text, as the office's clock shows it: "2026-11-25 01:13"."""
-    if not moment:
-        return ""
-    if isinstance(moment, str):
-        moment = dt.datetime.fromisoformat(moment)
-    return aware(moment).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    return local_moment(moment, timezone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def midnight(day: dt.date, timezone: str) -> dt.datetime:
+    """The office's local midnight starting `day`, as a UTC moment (how moments are stored)."""
+    return dt.datetime.combine(day, dt.time(), ZoneInfo(timezone)).astimezone(dt.timezone.utc)
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of the office week (Monday to Sunday) holding `day`."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def month_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The calendar month holding `day`: (its first day, its last day)."""
+    first = day.replace(day=1)
+    return first, (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
 # The traffic light (semáforo) of a turno: what the turnados page, its export and the reminders show.
@@ -104,6 +125,25 @@ def in_time_from(today: dt.date, closed: Collection[dt.date]) -> dt.date:
     """The first due date that is "en tiempo" today: a turno due before it (and not before today) is por vencer,
     i.e. has at most SOON business days left. Lets a query filter by the light without counting per row."""
     return add_business_days(today, SOON + 1, closed)
+
+
+def light_is(name: str, due, today: dt.date, closed: Collection[dt.date]) -> tuple:
+    """The conditions on a due date (a SQL column or a date) for the traffic light `name` today, for a query's
+    where(): the same bounds as `light` without counting business days per row."""
+    if name == "vencido":
+        return (overdue(due, today),)
+    soon = in_time_from(today, closed)
+    return {"por-vencer": (due >= today, due < soon), "en-tiempo": (due >= soon,)}[name]
+
+
+def overdue(due, today: dt.date):
+    """Whether a turno still in attention is past its due date (a date or a SQL column)."""
+    return due < today
+
+
+def answered_on_time(answered_on, due_date):
+    """Whether an answer met its turno's deadline: answered on or before the due date (dates or SQL columns)."""
+    return answered_on <= due_date
 
 
 MAX_CLOSURE_DAYS = 62  # a closure range (Semana Santa, December) is weeks long; a longer one is a typing error

@@ -91,7 +91,7 @@ def answer(ctx: Context, actor: Actor, document_id: int, *, version: int, answer
         session.add(FollowUp(routing_id=routing.id, document_id=document_id, kind="answer", text=text,
                              answered_on=answered_on, file_path=relative, user_id=actor.user_id))
         routing.concluded_at = utcnow()
-        on_time = answered_on <= routing.due_date
+        on_time = calendar.answered_on_time(answered_on, routing.due_date)
         documents.set_state(session, document, State.concluded, actor.name, reason_code="answered",
                             reason=f"Respondido al ciudadano el {dates.day(answered_on)}"
                                    + ("" if on_time else " (fuera de plazo)"))

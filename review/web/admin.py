@@ -8,7 +8,6 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -22,9 +21,10 @@ from review.errors import InvalidInput
 from review import admin
 from review.reports import arco, export, views
 from review.roles import require
+from review.turnos import calendar
 from review.reports.workbook import MEDIA_TYPE
 from review.web.downloads import attachment
-from review.web.forms import form_action, integer, signed_form, viewer
+from review.web.forms import form_action, integer, may, signed_form, viewer
 from review.web.office import today
 from review.web.params import Id
 from review.web.templating import page
@@ -80,7 +80,7 @@ async def user_add(request: Request):
     return await form_action(request, act, users_page)
 
 
-@router.post("/admin/usuarios/{user_id}")
+@router.post("/admin/usuarios/{user_id}", dependencies=may("manage_users"))
 async def user_change(request: Request, user_id: Id):
     def act(who, form) -> str:
         admin.change_user(request.app.state.ctx, who.actor, user_id, action=str(form.get("action", "")),
@@ -188,7 +188,7 @@ async def arco_dossier(request: Request):
     who, form = await signed_form(request)
     require(who.actor, "arco_access")
     ids = [integer(value) for value in form.getlist("documento")]
-    name = f"expediente-arco-{utcnow().astimezone(ZoneInfo(ctx.settings.timezone)):%Y%m%d-%H%M}.zip"
+    name = f"expediente-arco-{calendar.local_moment(utcnow(), ctx.settings.timezone):%Y%m%d-%H%M}.zip"
     # A private scratch folder (0700) on the data disk: the ZIP is a copy, deleted once it has been sent.
     scratch = Path(tempfile.mkdtemp(prefix=paths.ARCO_SCRATCH, dir=ctx.settings.home))
     try:

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from pipeline.context import Context
 from pipeline.errors import RejectedInput, ReviewError
 from review.errors import InvalidInput, NotAuthenticated
 from pipeline.queue import TaskQueue
-from review.reports import audit, report, search, views
+from review.reports import audit, dashboard, report, search, views
 from review import auth, queue_order
 from review.web import bodies
+from review.web import dashboard as web_dashboard
 from review.turnos import followup, reception, regroup, routing
 from review.reports.audit_models import RetrainRules
+from review.web.api_models import (INTAKE_BODY, AnswerIn, DecisionIn, DecisionOut, DismissIn, DocumentOut, MergeIn,
+                                   PetitionerIn, ProgressIn, ReceivedOut, ReturnIn, SplitIn, SplitOut,
+                                   TranscriptionIn)
 from review.web.office import today
 from review.web.params import MAX_INT, Id
 from review.web.routes import attach
@@ -30,103 +32,6 @@ from storage import documents
 from storage.tables import Document
 
 _bearer = HTTPBearer(auto_error=False, description="Token de `peticiones users token NOMBRE`.")
-
-
-def _version():
-    return Field(ge=0, le=MAX_INT, description="The document version the client saw (from GET); a stale one gets 409.")
-
-
-class DecisionIn(BaseModel):
-    program: str | None = Field(None, description="Program code from the catalogue; null when none applies.")
-    directorate: str | None = Field(None, description="Responsible directorate; default the program's.")
-    copies: list[str] = Field(default_factory=list, description="Directorates that receive a copy (c.c.p.).")
-    instruction: str = Field(routing.INSTRUCTIONS[0], description=f"One of: {', '.join(routing.INSTRUCTIONS)}.")
-    fields: dict | None = Field(None, description="Confirmed petitioner fields, {name: value}.")
-    note: str = Field("", max_length=4000)
-    version: int = _version()
-    confirm_invalid_curp: bool = Field(False, description="Route although fields.curp is not a valid CURP (the "
-                                                          "page's second confirmation); without it: invalid_curp.")
-
-
-class DecisionOut(BaseModel):
-    folio: str
-    state: str
-    due_date: str
-
-
-class DismissIn(BaseModel):
-    version: int = _version()
-    note: str = Field("", description="Why it is not a petition; kept with the decision.")
-
-
-class TranscriptionIn(BaseModel):
-    text: str = Field(description="The page as a person reads it; the OCR text is kept beside it.")
-
-
-class SplitIn(BaseModel):
-    version: int = _version()
-    at_page: int = Field(ge=0, le=MAX_INT, description="First page of the new document (2 to the page count).")
-
-
-class MergeIn(BaseModel):
-    version: int = _version()
-    into: int = Field(ge=0, le=MAX_INT,
-                      description="The document in review that receives this one's pages after its own.")
-
-
-class ProgressIn(BaseModel):
-    text: str = Field(description="What the directorate did; an empty note is 422.")
-
-
-class AnswerIn(BaseModel):
-    version: int = _version()
-    answered_on: dt.date = Field(description="The day the citizen was answered, YYYY-MM-DD; not after today.")
-    text: str = Field(description="What the citizen was answered; an empty text is 422.")
-    letter: bool = Field(False, description="Make the answer letter (oficio de respuesta) PDF from the text, to the "
-                                            "petitioner as confirmed, signed by the directorate.")
-
-
-class ReturnIn(BaseModel):
-    version: int = _version()
-    note: str = Field(description="Why the turno is returned; an empty note is 422.")
-
-
-class PetitionerIn(BaseModel):
-    version: int = _version()
-    fields: dict = Field(description="The whole corrected petitioner data, {name: value}; a field left out is "
-                                     "removed.")
-    note: str = Field(description="Why it is corrected (e.g. the citizen's rectification request); empty is 422.")
-
-
-class DocumentOut(BaseModel):
-    id: int
-    state: str = Field(description="After the action: review, routed, concluded, duplicate...")
-    version: int = Field(description="After the action: send it with the next one.")
-
-
-class ReceivedOut(BaseModel):
-    id: int = Field(description="The new document (or, for a duplicate, its own record pointing at the original).")
-    state: str = Field(description="received (queued for reading and classification) or duplicate.")
-    duplicate_of: int | None = Field(None, description="The document already held with the same content.")
-    reception_folio: str = Field(description="The folio the citizen is given (REC-2026-000123); Buscar finds it.")
-
-
-# The body of POST /documents is read by review/web/bodies.py (bounded as it arrives), so it is described here.
-_INTAKE_BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": {"type": "object", "required": ["text"], "properties": {
-        "text": {"type": "string", "description": "The petition as typed (20 characters or more)."},
-        "channel": {"type": "string", "default": reception.DEFAULT_CHANNEL, "description": "Reception channel."},
-        "petitioner": {"type": "object", "additionalProperties": {"type": "string"},
-                       "description": "name, curp, phone, email, address, municipality, locality."}}}},
-    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
-        "file": {"type": "array", "items": {"type": "string", "format": "binary"},
-                 "description": "PDF, TIFF, JPEG or PNG; several become one document, pages in order."},
-        "channel": {"type": "string", "default": reception.DEFAULT_CHANNEL}}}}}}}
-
-
-class SplitOut(BaseModel):
-    document: DocumentOut = Field(description="The document split, with its first pages.")
-    new_document: DocumentOut = Field(description="The new document in review, with the pages from at_page on.")
 
 
 def create_api(ctx: Context, reads) -> FastAPI:
@@ -186,6 +91,15 @@ def actor(request: Request, credentials: HTTPAuthorizationCredentials | None = D
     return found
 
 
+def may(action: str):
+    """A route's role, declared as its dependency: checked before FastAPI reads the path and the body, so a role
+    that may not `action` gets 403 whatever it sent (not a 422 first). What the route calls checks it again."""
+    def role_allows(who: Actor = Depends(actor)) -> None:
+        require(who, action)
+
+    return [Depends(role_allows)]
+
+
 @router.get("/queue", summary="Documents waiting for review, oldest first")
 def get_queue(request: Request, who: Actor = Depends(actor), channel: str | None = None,
               program: str | None = None,
@@ -217,7 +131,7 @@ def get_search(request: Request, who: Actor = Depends(actor),
     return result
 
 
-@router.post("/documents", status_code=201, response_model=ReceivedOut, openapi_extra=_INTAKE_BODY,
+@router.post("/documents", status_code=201, response_model=ReceivedOut, openapi_extra=INTAKE_BODY,
              summary="Receive a document (typed petition as JSON, or files as multipart); it is read and queued",
              description="201 once the original is archived and recorded; refused files stay in quarantine with "
                          "their reason (4xx with its code). Duplicates are recorded as from the inbox.")
@@ -253,7 +167,8 @@ def _received(request: Request, intake) -> ReceivedOut:
                        reception_folio=folio)
 
 
-@router.get("/documents/{document_id}", summary="A document: state, pages, text, suggestions, fields, folio, history")
+@router.get("/documents/{document_id}", dependencies=may("read_document"),
+            summary="A document: state, pages, text, suggestions, fields, folio, history")
 def get_document(request: Request, document_id: Id, who: Actor = Depends(actor)) -> dict:
     ctx = request.app.state.ctx
     with request.app.state.reads() as session:
@@ -262,7 +177,7 @@ def get_document(request: Request, document_id: Id, who: Actor = Depends(actor))
     return result
 
 
-@router.post("/documents/{document_id}/decision", response_model=DecisionOut,
+@router.post("/documents/{document_id}/decision", dependencies=may("route"), response_model=DecisionOut,
              summary="Confirm program and directorate: the document gets its folio and is routed")
 def post_decision(request: Request, document_id: Id, decision: DecisionIn,
                   who: Actor = Depends(actor)) -> DecisionOut:
@@ -306,6 +221,12 @@ def get_report(request: Request, who: Actor = Depends(actor),
     return over_period(request, who, "report", report.report, report.as_json, desde, hasta, direccion)
 
 
+@router.get("/dashboard", summary="The tablero's figures: turnos overdue and due soon, petitions in review and "
+                                  "received this week, the share answered on time, the charts' tables")
+def get_dashboard(request: Request, who: Actor = Depends(actor)) -> dict:
+    return dashboard.as_json(web_dashboard.board_of(request, who))
+
+
 # Actions beyond the decision: each calls the function the pages call (roles, versions, access log there)
 # and answers with the document as it is now, so the client has the version for its next action.
 
@@ -316,14 +237,15 @@ def now(request: Request, document_id: int) -> DocumentOut:
         return DocumentOut(id=row.id, state=row.state.value, version=row.version)
 
 
-@router.post("/documents/{document_id}/dismiss", response_model=DocumentOut,
+@router.post("/documents/{document_id}/dismiss", dependencies=may("dismiss"), response_model=DocumentOut,
              summary="No es petición: the document leaves the queue, concluded")
 def post_dismiss(request: Request, document_id: Id, body: DismissIn, who: Actor = Depends(actor)) -> DocumentOut:
     routing.dismiss(request.app.state.ctx, who, document_id, version=body.version, note=body.note)
     return now(request, document_id)
 
 
-@router.post("/documents/{document_id}/pages/{number}/transcription", response_model=DocumentOut,
+@router.post("/documents/{document_id}/pages/{number}/transcription", dependencies=may("transcribe"),
+             response_model=DocumentOut,
              summary="A person's typing of a page; a document in review gets new suggestions (and a new version)")
 def post_transcription(request: Request, document_id: Id, number: Id, body: TranscriptionIn,
                        who: Actor = Depends(actor)) -> DocumentOut:
@@ -331,28 +253,28 @@ def post_transcription(request: Request, document_id: Id, number: Id, body: Tran
     return now(request, document_id)
 
 
-@router.post("/documents/{document_id}/split", response_model=SplitOut,
+@router.post("/documents/{document_id}/split", dependencies=may("regroup"), response_model=SplitOut,
              summary="Pages at_page.. of a document in review become a new document in review")
 def post_split(request: Request, document_id: Id, body: SplitIn, who: Actor = Depends(actor)) -> SplitOut:
     new_id = regroup.split(request.app.state.ctx, who, document_id, version=body.version, at_page=body.at_page)
     return SplitOut(document=now(request, document_id), new_document=now(request, new_id))
 
 
-@router.post("/documents/{document_id}/merge", response_model=DocumentOut,
+@router.post("/documents/{document_id}/merge", dependencies=may("regroup"), response_model=DocumentOut,
              summary="Append this document's pages to another in review; answers with the remaining one")
 def post_merge(request: Request, document_id: Id, body: MergeIn, who: Actor = Depends(actor)) -> DocumentOut:
     regroup.merge(request.app.state.ctx, who, document_id, version=body.version, into=body.into)
     return now(request, body.into)
 
 
-@router.post("/documents/{document_id}/progress", response_model=DocumentOut,
+@router.post("/documents/{document_id}/progress", dependencies=may("follow_up"), response_model=DocumentOut,
              summary="A progress note on a turno in attention (the responsible directorate's enlace, a reviewer)")
 def post_progress(request: Request, document_id: Id, body: ProgressIn, who: Actor = Depends(actor)) -> DocumentOut:
     followup.add_note(request.app.state.ctx, who, document_id, body.text)
     return now(request, document_id)
 
 
-@router.post("/documents/{document_id}/answer", response_model=DocumentOut,
+@router.post("/documents/{document_id}/answer", dependencies=may("follow_up"), response_model=DocumentOut,
              summary="The answer given to the citizen: the turno concludes",
              description="The API records the date and text, and makes the answer letter with `letter`; an "
                          "answer's own PDF is attached on the web page (no file upload through the API).")
@@ -363,14 +285,14 @@ def post_answer(request: Request, document_id: Id, body: AnswerIn, who: Actor = 
     return now(request, document_id)
 
 
-@router.post("/documents/{document_id}/petitioner", response_model=DocumentOut,
+@router.post("/documents/{document_id}/petitioner", dependencies=may("rectify"), response_model=DocumentOut,
              summary="Rectificación: correct the petitioner data of a routed or concluded petition")
 def post_petitioner(request: Request, document_id: Id, body: PetitionerIn, who: Actor = Depends(actor)) -> DocumentOut:
     routing.rectify(request.app.state.ctx, who, document_id, version=body.version, fields=body.fields, note=body.note)
     return now(request, document_id)
 
 
-@router.post("/documents/{document_id}/return", response_model=DocumentOut,
+@router.post("/documents/{document_id}/return", dependencies=may("return_turno"), response_model=DocumentOut,
              summary="Devolución de turno: the document is back in review, to be routed again")
 def post_return(request: Request, document_id: Id, body: ReturnIn, who: Actor = Depends(actor)) -> DocumentOut:
     followup.return_turno(request.app.state.ctx, who, document_id, version=body.version, note=body.note)

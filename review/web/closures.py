@@ -19,7 +19,7 @@ from review.reports import views
 from review.turnos import calendar, capture, reception
 from review.web import bodies
 from review.web.downloads import attachment
-from review.web.forms import Viewer, check_csrf, fields, signed_form, viewer
+from review.web.forms import Viewer, check_csrf, fields, may, signed_form, viewer
 from review.web.office import today
 from review.web.statuses import status_of
 from review.web.templating import page
@@ -91,7 +91,7 @@ async def closure_range(request: Request):
     return RedirectResponse("/cierres", status_code=303)
 
 
-@router.post("/cierres/{day}/quitar")
+@router.post("/cierres/{day}/quitar", dependencies=may("manage_closures"))
 async def closure_remove(request: Request, day: dt.date):
     who, _ = await signed_form(request)
     require(who.actor, "manage_closures")

@@ -17,7 +17,7 @@ from review.roles import Actor, require
 from review.turnos import curp_check, followup, receipt, regroup, routing
 from review.web import images
 from review.web.downloads import attachment
-from review.web.forms import Viewer, viewer
+from review.web.forms import Viewer, may, viewer
 from review.web.params import Id
 from review.web.templating import page
 from storage import catalogue
@@ -76,12 +76,12 @@ def curp_of(doc: dict, confirmed: dict) -> curp_check.CurpCheck | None:
     return curp_check.check(confirmed.get("curp", ""), doc["text"], on)
 
 
-@router.get("/documentos/{document_id}", response_class=HTMLResponse)
+@router.get("/documentos/{document_id}", response_class=HTMLResponse, dependencies=may("read_document"))
 def document_view(request: Request, document_id: Id):
     return document_page(request, viewer(request), document_id)
 
 
-@router.get("/documentos/{document_id}/paginas/{number}.png")
+@router.get("/documentos/{document_id}/paginas/{number}.png", dependencies=may("read_document"))
 def page_image(request: Request, document_id: Id, number: Id, resolucion: str = ""):
     """The page's image; `?resolucion=alta` renders it at full resolution, for zooming in."""
     ctx, who = request.app.state.ctx, viewer(request)
@@ -96,7 +96,7 @@ def page_image(request: Request, document_id: Id, number: Id, resolucion: str = 
     return FileResponse(path, media_type="image/png")
 
 
-@router.get("/documentos/{document_id}/pdf")
+@router.get("/documentos/{document_id}/pdf", dependencies=may("read_document"))
 def document_pdf(request: Request, document_id: Id):
     ctx, who = request.app.state.ctx, viewer(request)
     with request.app.state.reads() as session:
@@ -106,7 +106,7 @@ def document_pdf(request: Request, document_id: Id):
                        "El PDF de este documento no está disponible.")
 
 
-@router.get("/documentos/{document_id}/volante")
+@router.get("/documentos/{document_id}/volante", dependencies=may("read_document"))
 def document_slip(request: Request, document_id: Id):
     ctx, who = request.app.state.ctx, viewer(request)
     with request.app.state.reads() as session:
@@ -117,7 +117,7 @@ def document_slip(request: Request, document_id: Id):
                        "Este documento no tiene volante de turno todavía.")
 
 
-@router.get("/documentos/{document_id}/acuse.pdf")
+@router.get("/documentos/{document_id}/acuse.pdf", dependencies=may("capture"))
 def receipt_pdf(request: Request, document_id: Id):
     """The acuse de recibo to print for the citizen: the reception folio, date, channel and what was asked."""
     ctx, who = request.app.state.ctx, viewer(request)
@@ -129,7 +129,7 @@ def receipt_pdf(request: Request, document_id: Id):
     return attachment(content, "application/pdf", f"acuse-{data.folio}.pdf")
 
 
-@router.get("/documentos/{document_id}/respuestas/{followup_id}.pdf")
+@router.get("/documentos/{document_id}/respuestas/{followup_id}.pdf", dependencies=may("read_document"))
 def answer_pdf(request: Request, document_id: Id, followup_id: Id):
     ctx, who = request.app.state.ctx, viewer(request)
     with request.app.state.reads() as session:

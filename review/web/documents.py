@@ -17,7 +17,7 @@ from review.reports import views
 from review.turnos import followup, regroup, routing
 from review.web import bodies
 from review.web.document import document_page
-from review.web.forms import fields, form_action, integer, signed_form
+from review.web.forms import fields, form_action, integer, may, signed_form
 from review.web.params import Id
 
 router = APIRouter()
@@ -31,7 +31,7 @@ def on_document(document_id: int):
     return again
 
 
-@router.post("/documentos/{document_id}/confirmar")
+@router.post("/documentos/{document_id}/confirmar", dependencies=may("route"))
 async def confirm(request: Request, document_id: Id):
     who, form = await signed_form(request)
     petitioner = fields(form)
@@ -50,7 +50,7 @@ async def confirm(request: Request, document_id: Id):
     return RedirectResponse(f"/documentos/{document_id}?turnado=1", status_code=303)
 
 
-@router.post("/documentos/{document_id}/no-es-peticion")
+@router.post("/documentos/{document_id}/no-es-peticion", dependencies=may("dismiss"))
 async def dismiss(request: Request, document_id: Id):
     who, form = await signed_form(request)
     try:
@@ -67,7 +67,7 @@ def next_in_queue(request: Request, document_id: int) -> int | None:
         return views.neighbours(session, document_id)[1]
 
 
-@router.post("/documentos/{document_id}/paginas/{number}/transcripcion")
+@router.post("/documentos/{document_id}/paginas/{number}/transcripcion", dependencies=may("transcribe"))
 async def transcribe(request: Request, document_id: Id, number: Id):
     who, form = await signed_form(request)
     await run_in_threadpool(routing.transcribe, request.app.state.ctx, who.actor, document_id, number,
@@ -75,9 +75,10 @@ async def transcribe(request: Request, document_id: Id, number: Id):
     return RedirectResponse(f"/documentos/{document_id}#pagina-{number}", status_code=303)
 
 
-def document_form(path: str):
-    """A form on a document's page, registered as POST `path`: `act(ctx, who, form, document_id)` runs once the
-    CSRF token matches and returns where to go next; a typed refusal shows the document page again with it."""
+def document_form(path: str, action: str):
+    """A form on a document's page, registered as POST `path` for the roles that may `action`:
+    `act(ctx, who, form, document_id)` runs once the CSRF token matches and returns where to go next; a typed
+    refusal shows the document page again with it."""
     def register(act):
         async def handler(request: Request, document_id: Id):
             ctx = request.app.state.ctx
@@ -85,40 +86,40 @@ def document_form(path: str):
                                      on_document(document_id))
 
         handler.__name__ = act.__name__
-        router.post(path)(handler)
+        router.post(path, dependencies=may(action))(handler)
         return act
 
     return register
 
 
-@document_form("/documentos/{document_id}/separar")
+@document_form("/documentos/{document_id}/separar", "regroup")
 def split(ctx, who, form, document_id: int) -> str:
     new_id = regroup.split(ctx, who.actor, document_id, version=integer(form.get("version")),
                            at_page=integer(form.get("page")))
     return f"/documentos/{document_id}#separado-{new_id}"
 
 
-@document_form("/documentos/{document_id}/rectificar")
+@document_form("/documentos/{document_id}/rectificar", "rectify")
 def rectify(ctx, who, form, document_id: int) -> str:
     routing.rectify(ctx, who.actor, document_id, version=integer(form.get("version")), fields=fields(form),
                     note=str(form.get("note", "")))
     return f"/documentos/{document_id}#petitioner"
 
 
-@document_form("/documentos/{document_id}/unir")
+@document_form("/documentos/{document_id}/unir", "regroup")
 def merge(ctx, who, form, document_id: int) -> str:
     into = integer(form.get("into"))
     regroup.merge(ctx, who.actor, document_id, version=integer(form.get("version")), into=into)
     return f"/documentos/{into}"
 
 
-@document_form("/documentos/{document_id}/avance")
+@document_form("/documentos/{document_id}/avance", "follow_up")
 def progress(ctx, who, form, document_id: int) -> str:
     followup.add_note(ctx, who.actor, document_id, str(form.get("text", "")))
     return f"/documentos/{document_id}#seguimiento"
 
 
-@document_form("/documentos/{document_id}/respuesta")
+@document_form("/documentos/{document_id}/respuesta", "follow_up")
 def answer(ctx, who, form, document_id: int) -> str:
     upload = form.get("file")
     # Read in chunks and never past the limit: followup.answer refuses one byte more.
@@ -132,7 +133,7 @@ def answer(ctx, who, form, document_id: int) -> str:
     return f"/documentos/{document_id}#seguimiento"
 
 
-@document_form("/documentos/{document_id}/devolver")
+@document_form("/documentos/{document_id}/devolver", "return_turno")
 def give_back(ctx, who, form, document_id: int) -> str:
     followup.return_turno(ctx, who.actor, document_id, version=integer(form.get("version")),
                           note=str(form.get("note", "")))

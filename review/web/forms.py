@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from pipeline.errors import ReviewError
 from review.errors import CsrfRefused, InvalidInput, NotAuthenticated
 from review import auth
-from review.roles import Actor
+from review.roles import Actor, require
 from review.web import bodies
 from review.web.params import MAX_INT
 from review.web.statuses import status_of
@@ -42,6 +42,16 @@ def viewer(request: Request) -> Viewer:
         raise NotAuthenticated("no live session")
     actor, csrf = found
     return Viewer(actor, csrf, token)
+
+
+def may(action: str):
+    """A page route's role, declared as its dependency: FastAPI runs dependencies before it reads the path, so a
+    role that may not `action` gets 403 whether the id in the address is real or malformed (/documentos/abc), and
+    someone logged out the login form, never a 422 first. What the route calls checks the role again."""
+    def role_allows(request: Request) -> None:
+        require(viewer(request).actor, action)
+
+    return [Depends(role_allows)]
 
 
 def check_csrf(who: Viewer, sent: str | None) -> None:
