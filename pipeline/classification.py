@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from classifiers import legibility
 from classifiers.extraction import RULES_VERSION, extract_fields
 from pipeline.context import Context
 from pipeline.paths import archived_file
@@ -25,14 +26,24 @@ class Reading:
     fields: dict
 
 
-def read(ctx: Context, text: str, inactive, sender: str | None = None) -> Reading:
+def read(ctx: Context, text: str, inactive, sender: str | None = None, words: list | None = None) -> Reading:
     """Suggest and extract from `text`, outside any transaction (the classifier takes a moment); a deactivated
     program or directorate (`inactive`, storage.catalogue.inactive_labels) is never suggested. An e-mail's `sender`
-    (sender_of) is the petitioner's address, whatever other address the body names: it is the one to answer."""
-    fields = extract_fields(text)
+    (sender_of) is the petitioner's address, whatever other address the body names: it is the one to answer.
+    `words`, the recognised words `text` was written from (recognised_words), give each field its recognition's
+    confidence (classifiers/legibility.py)."""
+    fields = legibility.mark(extract_fields(text), text, words)
     if sender:
         fields["email"] = {"value": sender, "score": 0.99, "source": SENDER}
     return Reading(text, ctx.classifier.suggest(text, inactive=inactive), fields)
+
+
+def recognised_words(pages, text: str) -> list | None:
+    """The recognised words of `pages` (rows with .text and .words) when `text` is their OCR text joined as the
+    classify stage joins it; None when a page was typed in (its text is then no recognition's)."""
+    if text != "\n\n".join(p.text for p in pages if p.text):
+        return None
+    return [word for p in pages if p.text for word in (p.words or [])]
 
 
 def sender_of(ctx: Context, document, fields: dict | None = None) -> str | None:

@@ -100,9 +100,11 @@ def classify(ctx: Context, document: Document) -> None:
     from the text of all pages; store all three. The last stage: its write refreshes the full-text index once for
     what the run wrote (the pages read, a batch's separation, the fields found; the runner does on a failure)."""
     with ctx.sessions() as session:
-        text = "\n\n".join(p.text for p in documents.pages(session, document.id) if p.text)
+        pages = documents.pages(session, document.id)
+        text = "\n\n".join(p.text for p in pages if p.text)
+        words = classification.recognised_words(pages, text)
         inactive = catalogue.inactive_labels(session)
-    reading = classification.read(ctx, text, inactive, classification.sender_of(ctx, document))
+    reading = classification.read(ctx, text, inactive, classification.sender_of(ctx, document), words)
     with ctx.sessions.begin() as session:
         classification.store(session, document.id, reading, ctx.worker)
         fulltext.refresh(session, [document.id])
