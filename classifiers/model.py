@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from classifiers import evaluation, textcat
+from classifiers import evaluation
 from classifiers.catalogue import OTHER_AUTHORITY, Catalogue, load_default
 from classifiers.suggestion import Suggestion
 from classifiers.errors import ModelMissing
@@ -45,7 +45,7 @@ class Classifier:
     def __init__(self, folder: Path):
         data = read_meta(folder)
         self.meta = Meta(**{**data, "targets": tuple(data["targets"])})
-        self._pipelines = {target: textcat.load(folder / target) for target in self.meta.targets}
+        self._pipelines = {target: _textcat().load(folder / target) for target in self.meta.targets}
         self._lock = threading.Lock()  # spaCy does not promise thread-safe inference
 
     @property
@@ -60,7 +60,7 @@ class Classifier:
     def _predict(self, texts: Sequence[str]) -> tuple[dict[str, list[dict[str, float]]], list[bool]]:
         """Probabilities per target, and per text whether any target's model knew any of its words."""
         with self._lock:
-            predicted = {target: textcat.predict(nlp, texts) for target, nlp in self._pipelines.items()}
+            predicted = {target: _textcat().predict(nlp, texts) for target, nlp in self._pipelines.items()}
         result = {target: [cats for cats, _ in rows] for target, rows in predicted.items()}
         evidence = [any(rows[i][1] for rows in predicted.values()) for i in range(len(texts))]
         mapping = self.meta.hierarchy.get("map", {})
@@ -115,6 +115,14 @@ class Classifier:
             others = tuple((l, round(s, 4)) for l, s in ranked[target] if l != label)[:alternatives]
             result.append(Suggestion(target, label, round(score, 4), others, self.version))
         return result
+
+
+def _textcat():
+    """classifiers.textcat, imported when first used: spaCy and scikit-learn take over a second to load, and most
+    commands (status, users, db...) never classify."""
+    from classifiers import textcat
+
+    return textcat
 
 
 def read_meta(folder: Path) -> dict:
@@ -180,10 +188,10 @@ def train(rows: Sequence[dict], targets: Sequence[str], out: Path, *, name: str 
             raise ValueError(f"ninguna fila tiene el campo {target!r}")
         names, synonyms = catalogue_terms(catalogue, target)
         texts, labels = [t for t, _ in labelled], [y for _, y in labelled]
-        nlp, info = textcat.train(
+        nlp, info = _textcat().train(
             texts, labels, descriptions=names, synonyms=synonyms, seed=seed, min_precision=min_precision,
             progress=(lambda done, total, target=target: progress(target, done, total)) if progress else None)
-        textcat.save(nlp, out / target)
+        _textcat().save(nlp, out / target)
         cv = evaluation.evaluate(labels, info.pop("oof"), target)
         thresholds[target] = info.pop("abstain_below")
         metrics[target] = {**info, "rows": len(labelled), "cv": {k: cv[k] for k in SUMMARY},

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import spacy
+from threadpoolctl import threadpool_limits
 from spacy.lang.es.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -227,7 +228,10 @@ def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[
     rows, word_block, _ = component.features.fit_transform(token_lists)
     match = np.stack([component.matcher.scores(words, label_set) for words in token_lists]).astype(np.float64)
     groups = [" ".join(words) for words in token_lists]  # identical texts stay on one side of every fold
-    fitted = learner.fit(rows, word_block, y, len(label_set), match, groups, seed=seed, progress=progress)
+    # One BLAS/OpenMP thread: scipy's L-BFGS-B (C since scipy 1.15) makes many small BLAS calls, and on OpenBLAS's
+    # threads training ran 2-5 times slower, at more CPU, on 2 cores (where the workers need the other one).
+    with threadpool_limits(limits=1):
+        fitted = learner.fit(rows, word_block, y, len(label_set), match, groups, seed=seed, progress=progress)
     component.weights, component.beta, component.temperature = fitted.weights, fitted.beta, fitted.temperature
     component.calibration = fitted.calibration
     component.ratios, component.ratio_weights = fitted.ratios, fitted.ratio_weights
