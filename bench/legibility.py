@@ -8,7 +8,7 @@ extraction scores them and once with classifiers.legibility's recognition confid
 letter's truth by bench.fields' rules. For the fields legibility judges (name and municipality here), it prints
 how many read wrong were marked «verificar» (score under 0.8) before and after, and how many read right were
 newly marked: a mark is worth its reviewer's glance only when it falls mostly on wrong values. The OCR's words are
-cached in --cache (default a temporary folder) so that a second run only re-extracts. The last line is JSON.
+kept in --cache, when given, so that a second run only re-extracts. The last line is JSON.
 
 Measured at d2b2ef9: of 5 wrong names and municipalities, 0 marked before and 5 after; 1 of 51 right ones newly
 marked.
@@ -54,10 +54,9 @@ def measure(data: Path, cache: Path) -> dict:
     for pdf in sorted(data.glob("*.pdf")):
         pages = _read(pdf, cache)
         text = "\n\n".join(t for t, _ in pages if t)
-        words = [w for t, ws in pages if t for w in ws]
         truth = json.loads(pdf.with_suffix(".fields.json").read_text())
         plain = extract_fields(text)
-        judged = legibility.mark(extract_fields(text), text, words)
+        judged = legibility.mark(extract_fields(text), text, [(t, ws) for t, ws in pages if t])
         right = _right(judged, truth)
         for key in JUDGED:
             if key not in judged:
@@ -76,13 +75,15 @@ def measure(data: Path, cache: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "peticiones-legibility")
+    parser.add_argument("--cache", type=Path, help="folder to keep the letters' OCR in between runs (reused as it is: "
+                        "empty it after any OCR change); by default a new temporary folder")
     args = parser.parse_args()
     if not args.data.is_dir():
         print(f"no está {args.data}: se omite")
         return
-    args.cache.mkdir(parents=True, exist_ok=True)
-    counts = measure(args.data, args.cache)
+    cache = args.cache or Path(tempfile.mkdtemp(prefix="peticiones-legibility-"))
+    cache.mkdir(parents=True, exist_ok=True)
+    counts = measure(args.data, cache)
     print(f"mal leídos (nombre, municipio): {counts['wrong']}; marcados «verificar» antes "
           f"{counts['wrong_marked_before']}, ahora {counts['wrong_marked_after']}")
     print(f"bien leídos: {counts['right']}; marcados de más ahora {counts['right_newly_marked']}")

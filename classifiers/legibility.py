@@ -1,8 +1,8 @@
 """How surely recognition read each petitioner field: the lowest confidence Tesseract gave the characters its value
 is read from. A field read from doubtful words scores lower, and the review page marks it «verificar».
 
-The words come in the order recognition wrote them into the text (ocr.words.text_of); the garbage words that were
-dropped from the text are among them and are skipped as they fail to line up.
+Each page's words come in the order recognition wrote them into its text (ocr.words.text_of); the garbage words
+dropped from the text are among them and are skipped as they fail to line up. A typed page has no confidence.
 """
 
 from __future__ import annotations
@@ -24,36 +24,35 @@ DOUBTFUL_SCORE = 0.75  # the most a field read from such characters scores: belo
 
 
 def character_confidences(text: str, words: Sequence[Sequence]) -> np.ndarray:
-    """Each character's word confidence (NaN where no recognised word lines up: spaces, typed text).
+    """Each character of one page's `text` with its word's confidence (NaN on spaces and where no word lines up).
 
-    `words` are (text, confidence, ...) in reading order; a word lines up where it comes next in `text` after
-    nothing but white space."""
+    The page's text is its kept words joined by white space (ocr.words.text_of), so the words that line up are the
+    text's tokens in order; a garbage word the text left out matches no token where it comes and is skipped."""
     confidence = np.full(len(text), np.nan, np.float32)
-    cursor = 0
+    tokens = list(re.finditer(r"\S+", text))
+    at = 0
     for word in words:
-        spelled, value = str(word[0]), float(word[1])
-        if not spelled:
-            continue
-        at = text.find(spelled, cursor, cursor + 40 + len(spelled))
-        if at < 0 or text[cursor:at].strip():
-            continue  # a garbage word the text left out
-        confidence[at:at + len(spelled)] = value
-        cursor = at + len(spelled)
+        if at < len(tokens) and str(word[0]) == tokens[at].group():
+            confidence[tokens[at].start():tokens[at].end()] = float(word[1])
+            at += 1
     return confidence
 
 
-def mark(fields: dict[str, dict], text: str, words: Sequence[Sequence] | None) -> dict[str, dict]:
+def mark(fields: dict[str, dict], text: str, pages: Sequence[tuple[str, Sequence | None]] | None) -> dict[str, dict]:
     """`fields` with each one's "read_confidence" (0-100) where its value is found in the recognised text; below
-    DOUBTFUL, its score lowered to DOUBTFUL_SCORE and "doubtful" set (the review page says why it asks to check)."""
-    if not words or not text:
+    DOUBTFUL, its score lowered to DOUBTFUL_SCORE and "doubtful" set (the review page says why it asks to check).
+
+    `pages` are the pages `text` was joined from (storage.texts.current_pages): each page's text with the words
+    recognition read it from, or None for a page a person typed (its characters get no confidence)."""
+    confidence = _document_confidences(text, pages or ())
+    if confidence is None:
         return fields
-    confidence = character_confidences(text, words)
     folded = fold(text)
     for key in FIELDS:
         field = fields.get(key)
         if not field:
             continue
-        read = _read_confidence(folded, confidence, _as_written(key, field))
+        read = _read_confidence(folded, confidence, field.get("read_as") or field["value"])
         if read is None:
             continue
         field["read_confidence"] = int(round(read))
@@ -62,22 +61,34 @@ def mark(fields: dict[str, dict], text: str, words: Sequence[Sequence] | None) -
     return fields
 
 
-def _as_written(key: str, field: dict) -> str:
-    """What of the text the field was read from: the reading before repairs, else the value (a phone's digits)."""
-    if field.get("read_as"):
-        return field["read_as"]
-    return field.get("national", field["value"]) if key == "phone" else field["value"]
+def _document_confidences(text: str, pages: Sequence[tuple[str, Sequence | None]]) -> np.ndarray | None:
+    """The characters' confidences over the whole text, page by page; None when no page was recognised or the
+    pages do not make up `text`."""
+    if not any(words for _, words in pages):
+        return None
+    confidence = np.full(len(text), np.nan, np.float32)
+    offset = 0
+    for page_text, words in pages:
+        at = text.find(page_text, offset)
+        if at < 0 or text[offset:at].strip():  # only the white space between two pages may come before it
+            return None
+        if words:
+            confidence[at:at + len(page_text)] = character_confidences(page_text, words)
+        offset = at + len(page_text)
+    return confidence
 
 
 def _read_confidence(folded: str, confidence: np.ndarray, written: str) -> float | None:
-    """The best-read occurrence's lowest character confidence; None when the value is not found as recognised."""
+    """The best-read occurrence's lowest letter confidence; None when the value is not found whole as recognised."""
     letters = [c for c in fold(written) if c.isalnum()]
     if not letters:
         return None
     best = None
-    for found in re.finditer(r"[\W_]{0,3}".join(map(re.escape, letters)), folded):
-        known = confidence[found.start():found.end()]
-        known = known[~np.isnan(known)]
-        if known.size:
-            best = max(best if best is not None else -1.0, float(known.min()))
+    # whole words only: "Altar" read doubtfully is not vouched for by a clear "faltar"
+    pattern = r"(?<![^\W_])" + r"[\W_]{0,3}".join(map(re.escape, letters)) + r"(?![^\W_])"
+    for found in re.finditer(pattern, folded):
+        span = confidence[found.start():found.end()]
+        letters_read = span[[c.isalnum() for c in folded[found.start():found.end()]]]
+        if letters_read.size and not np.isnan(letters_read).any():  # every letter recognised, none typed
+            best = max(best if best is not None else -1.0, float(letters_read.min()))
     return best

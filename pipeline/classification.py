@@ -4,6 +4,7 @@ the petitioner's fields, and the text's fingerprint (posibles duplicados), store
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -16,6 +17,8 @@ from storage import documents, fingerprints
 from watch_folders import mail
 
 
+log = logging.getLogger(__name__)
+
 SENDER = "sender"  # the source of an extracted e-mail address that is the message's From
 
 
@@ -26,24 +29,20 @@ class Reading:
     fields: dict
 
 
-def read(ctx: Context, text: str, inactive, sender: str | None = None, words: list | None = None) -> Reading:
+def read(ctx: Context, text: str, inactive, sender: str | None = None, pages: list | None = None) -> Reading:
     """Suggest and extract from `text`, outside any transaction (the classifier takes a moment); a deactivated
     program or directorate (`inactive`, storage.catalogue.inactive_labels) is never suggested. An e-mail's `sender`
     (sender_of) is the petitioner's address, whatever other address the body names: it is the one to answer.
-    `words`, the recognised words `text` was written from (recognised_words), give each field its recognition's
-    confidence (classifiers/legibility.py)."""
-    fields = legibility.mark(extract_fields(text), text, words)
+    `pages`, what `text` was joined from with the words recognition read each page from (storage.texts.current_pages),
+    give the fields written in words their recognition's confidence (classifiers/legibility.py)."""
+    fields = extract_fields(text)
+    try:
+        fields = legibility.mark(fields, text, pages)
+    except (TypeError, ValueError, IndexError) as error:  # a page's stored words in a shape not foreseen
+        log.warning("confianza de lectura no calculada: %s", error)
     if sender:
         fields["email"] = {"value": sender, "score": 0.99, "source": SENDER}
     return Reading(text, ctx.classifier.suggest(text, inactive=inactive), fields)
-
-
-def recognised_words(pages, text: str) -> list | None:
-    """The recognised words of `pages` (rows with .text and .words) when `text` is their OCR text joined as the
-    classify stage joins it; None when a page was typed in (its text is then no recognition's)."""
-    if text != "\n\n".join(p.text for p in pages if p.text):
-        return None
-    return [word for p in pages if p.text for word in (p.words or [])]
 
 
 def sender_of(ctx: Context, document, fields: dict | None = None) -> str | None:

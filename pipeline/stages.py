@@ -11,7 +11,7 @@ from ocr.reader import OcrOptions
 from pipeline import classification
 from pipeline.paths import archived_file, mail_pdf, page_pdf, processed_folder, searchable_pdf
 from pipeline.context import Context
-from storage import catalogue, documents, fulltext
+from storage import catalogue, documents, fulltext, texts
 from storage.files import write_atomic, write_by_tool
 from storage.tables import Document, Page
 from watch_folders import mail
@@ -100,11 +100,10 @@ def classify(ctx: Context, document: Document) -> None:
     from the text of all pages; store all three. The last stage: its write refreshes the full-text index once for
     what the run wrote (the pages read, a batch's separation, the fields found; the runner does on a failure)."""
     with ctx.sessions() as session:
-        pages = documents.pages(session, document.id)
-        text = "\n\n".join(p.text for p in pages if p.text)
-        words = classification.recognised_words(pages, text)
+        pages = texts.current_pages(session, document.id)
         inactive = catalogue.inactive_labels(session)
-    reading = classification.read(ctx, text, inactive, classification.sender_of(ctx, document), words)
+    text = texts.PAGE_BREAK.join(page_text for page_text, _ in pages)
+    reading = classification.read(ctx, text, inactive, classification.sender_of(ctx, document), pages)
     with ctx.sessions.begin() as session:
         classification.store(session, document.id, reading, ctx.worker)
         fulltext.refresh(session, [document.id])

@@ -265,7 +265,7 @@ def test_the_review_page_marks_a_repaired_field_to_check_against_the_scan(ctx):
     text = letter(CURP_A.replace("0", "O"), contact=", correo hector.bojorquez91GMhotmail.com")
     # recognition doubted the name's words wherever they are written
     words = [[word, 40.0 if word.strip(",") in {"Bojórquez", "Yocupicio"} else 95.0] for word in text.split()]
-    document_id = document_in_review(ctx, text=text, fields=legibility.mark(extract_fields(text), text, words))
+    document_id = document_in_review(ctx, text=text, fields=legibility.mark(extract_fields(text), text, [(text, words)]))
     make_user(ctx, "ana", Role.revisor)
     with TestClient(create_app(ctx), follow_redirects=False) as client:
         log_in(client, "ana")
