@@ -50,3 +50,32 @@ def test_a_scan_and_a_cell_of_paper_between_streaks_are_left_as_they_are():
                                bands=4, density=0.6, seed=3)
     streaked = np.asarray(grid.convert("L"))
     assert sheet.flattened(streaked) is streaked
+
+
+def camera_corners(aspect: float, tilt: tuple[float, float], focal: float, size: tuple[int, int]) -> np.ndarray:
+    """Where a phone with `focal` (px) sees the corners of a sheet `aspect` wide for 1 high, turned by `tilt`
+    (degrees about the horizontal and the vertical axis), filling about half the photo of `size` (w, h)."""
+    ax, ay = np.radians(tilt)
+    turn_x = np.array([[1, 0, 0], [0, np.cos(ax), -np.sin(ax)], [0, np.sin(ax), np.cos(ax)]])
+    turn_y = np.array([[np.cos(ay), 0, np.sin(ay)], [0, 1, 0], [-np.sin(ay), 0, np.cos(ay)]])
+    sheet = np.array([[-aspect / 2, -0.5, 0], [aspect / 2, -0.5, 0], [aspect / 2, 0.5, 0], [-aspect / 2, 0.5, 0]])
+    seen = sheet @ (turn_y @ turn_x).T + [0, 0, 1.6]
+    return np.float32(seen[:, :2] / seen[:, 2:] * focal + np.array(size) / 2)
+
+
+def test_the_flattened_sheet_keeps_the_papers_proportions_however_the_phone_leaned():
+    size, aspect = (1500, 2000), 210 / 297  # an A4 sheet
+    corners = camera_corners(aspect, (28, 12), focal=0.9 * max(size), size=size)
+    assert abs(sheet._aspect(corners, size[::-1]) - aspect) < 0.01
+    flat_page = np.full((1188, 840), 235, np.uint8)
+    for row in range(150, 900, 50):
+        cv2.rectangle(flat_page, (100, row), (740, row + 18), 30, thickness=-1)
+    source = np.float32([[0, 0], [839, 0], [839, 1187], [0, 1187]])
+    photo = cv2.warpPerspective(flat_page, cv2.getPerspectiveTransform(source, corners), size,
+                                borderMode=cv2.BORDER_CONSTANT, borderValue=70)
+    flat = sheet.flattened(photo)
+    assert flat is not photo and abs(flat.shape[1] / flat.shape[0] - aspect) < 0.02
+    # the longer sides alone would have told it wrong (the near side is the longer)
+    top, bottom = np.linalg.norm(corners[1] - corners[0]), np.linalg.norm(corners[2] - corners[3])
+    left, right = np.linalg.norm(corners[3] - corners[0]), np.linalg.norm(corners[2] - corners[1])
+    assert abs(max(top, bottom) / max(left, right) - aspect) > 0.1

@@ -22,6 +22,8 @@ MIN_CONTRAST = 30  # grey levels between the paper (its median) and the desk bey
 OUTSIDE = 8  # px of the small copy beyond a side where the desk is looked at (past the edge's own blur)
 FIT = 0.05  # the outline may differ from its four-cornered fit by this share of its area (a curled sheet differs)
 MIN_SLANT = 2.0  # degrees off square at a corner below which deskew and the bed step are enough
+FOCAL = (0.4, 4.0)  # focal lengths phones have, in units of the photo's longer side (~0.8-1.3 usual)
+ASPECT_DRIFT = 1.3  # the most the focal length's aspect may differ from the longer sides' ratio
 
 
 def outline(gray: np.ndarray) -> np.ndarray | None:
@@ -95,9 +97,33 @@ def flattened(gray: np.ndarray) -> np.ndarray:
         return gray
     top, right, bottom, left = (np.linalg.norm(corners[(i + 1) % 4] - corners[i]) for i in range(4))
     width, height = int(round(max(top, bottom))), int(round(max(left, right)))
+    aspect = _aspect(corners, gray.shape)
+    # The paper's own proportions, unless they stray far from the sides' (a photo cropped off its centre, whose
+    # lens centre is not the image's, tells a focal length that fits and an aspect that does not)
+    if aspect is not None and 1 / ASPECT_DRIFT <= aspect / (width / height) <= ASPECT_DRIFT:
+        width = int(round(height * aspect))
     target = np.float32([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]])
     matrix = cv2.getPerspectiveTransform(corners, target)
     return cv2.warpPerspective(gray, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _aspect(corners: np.ndarray, shape: tuple[int, int]) -> float | None:
+    """The photographed rectangle's width over its height, from the camera's focal length as its four corners tell
+    it (Zhang and He's whiteboard method, the lens's centre taken at the image's); None when they cannot tell it
+    (sides nearly parallel) or tell a focal length no phone has."""
+    centre = np.array([shape[1] / 2, shape[0] / 2, 0.0])
+    tl, tr, br, bl = (np.append(c, 1.0) - centre for c in corners.astype(np.float64))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k2 = np.dot(np.cross(tl, br), bl) / np.dot(np.cross(tr, br), bl)
+        k3 = np.dot(np.cross(tl, br), tr) / np.dot(np.cross(bl, br), tr)
+        n2, n3 = k2 * tr - tl, k3 * bl - tl
+        if abs(n2[2] * n3[2]) < 1e-9:
+            return None
+        focal = np.sqrt(-(n2[0] * n3[0] + n2[1] * n3[1]) / (n2[2] * n3[2]))
+    if not np.isfinite(focal) or not FOCAL[0] * max(shape) <= focal <= FOCAL[1] * max(shape):
+        return None
+    inverse = np.diag([1 / focal, 1 / focal, 1.0])
+    return float(np.linalg.norm(inverse @ n2) / np.linalg.norm(inverse @ n3))
 
 
 def _four_corners(paper: np.ndarray) -> np.ndarray | None:
