@@ -17,6 +17,7 @@ marked.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import tempfile
 from pathlib import Path
@@ -24,39 +25,40 @@ from pathlib import Path
 from bench.fields import DATA, _right
 from classifiers import legibility
 from classifiers.extraction import extract_fields
+from ocr import rasterize
+from ocr.document import PagePool, read_document
+from ocr.reader import OcrOptions
+from storage.texts import PAGE_BREAK
 
 JUDGED = ("name", "municipality")  # the fields bench.fields compares among legibility.FIELDS
 MARKED = 0.8  # the review page says «verificar» below this score
 
 
-def _read(pdf: Path, cache: Path) -> list[list]:
+def _read(pdf: Path, cache: Path, pool: PagePool) -> list[list]:
     """[[page text, [[word, confidence], ...]], ...] of one letter, from the cache or the OCR."""
     stored = cache / f"{pdf.stem}.json"
     if stored.exists():
         return json.loads(stored.read_text())
-    from ocr import rasterize
-    from ocr.document import PagePool, read_document
-    from ocr.reader import OcrOptions
-
-    pool = PagePool(2)
-    try:
-        info = rasterize.inspect(pdf, 50, 400_000_000)
-        pages = [[p.text, [[w.text, w.confidence] for w in p.words]]
-                 for p in read_document(pdf, info, OcrOptions(), pool, dpi=300, max_pixels=400_000_000)]
-    finally:
-        pool.close()
+    info = rasterize.inspect(pdf, 50, 400_000_000)
+    pages = [[p.text, [[w.text, w.confidence] for w in p.words]]
+             for p in read_document(pdf, info, OcrOptions(), pool, dpi=300, max_pixels=400_000_000)]
     stored.write_text(json.dumps(pages, ensure_ascii=False))
     return pages
 
 
 def measure(data: Path, cache: Path) -> dict:
     counts = {"wrong": 0, "wrong_marked_before": 0, "wrong_marked_after": 0, "right": 0, "right_newly_marked": 0}
-    for pdf in sorted(data.glob("*.pdf")):
-        pages = _read(pdf, cache)
-        text = "\n\n".join(t for t, _ in pages if t)
+    pool = PagePool(2)
+    try:
+        letters = [(pdf, _read(pdf, cache, pool)) for pdf in sorted(data.glob("*.pdf"))]
+    finally:
+        pool.close()
+    for pdf, pages in letters:
+        pages = [(page_text, words) for page_text, words in pages if page_text]
+        text = PAGE_BREAK.join(page_text for page_text, _ in pages)
         truth = json.loads(pdf.with_suffix(".fields.json").read_text())
         plain = extract_fields(text)
-        judged = legibility.mark(extract_fields(text), text, [(t, ws) for t, ws in pages if t])
+        judged = legibility.mark(copy.deepcopy(plain), text, pages)
         right = _right(judged, truth)
         for key in JUDGED:
             if key not in judged:

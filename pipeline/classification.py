@@ -13,7 +13,7 @@ from classifiers import legibility
 from classifiers.extraction import RULES_VERSION, extract_fields
 from pipeline.context import Context
 from pipeline.paths import archived_file
-from storage import documents, fingerprints
+from storage import documents, fingerprints, texts
 from watch_folders import mail
 
 
@@ -29,12 +29,13 @@ class Reading:
     fields: dict
 
 
-def read(ctx: Context, text: str, inactive, sender: str | None = None, pages: list | None = None) -> Reading:
-    """Suggest and extract from `text`, outside any transaction (the classifier takes a moment); a deactivated
+def read(ctx: Context, pages: list, inactive, sender: str | None = None) -> Reading:
+    """Suggest and extract from the document's `pages` (storage.texts.current_pages: each page's current text with
+    the words recognition read it from), outside any transaction (the classifier takes a moment); a deactivated
     program or directorate (`inactive`, storage.catalogue.inactive_labels) is never suggested. An e-mail's `sender`
-    (sender_of) is the petitioner's address, whatever other address the body names: it is the one to answer.
-    `pages`, what `text` was joined from with the words recognition read each page from (storage.texts.current_pages),
-    give the fields written in words their recognition's confidence (classifiers/legibility.py)."""
+    (sender_of) is the petitioner's address, whatever other address the body names: it is the one to answer. The
+    recognised words give the fields written in words their recognition's confidence (classifiers/legibility.py)."""
+    text = texts.PAGE_BREAK.join(page_text for page_text, _ in pages)
     fields = extract_fields(text)
     try:
         fields = legibility.mark(fields, text, pages)

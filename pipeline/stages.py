@@ -102,8 +102,7 @@ def classify(ctx: Context, document: Document) -> None:
     with ctx.sessions() as session:
         pages = texts.current_pages(session, document.id)
         inactive = catalogue.inactive_labels(session)
-    text = texts.PAGE_BREAK.join(page_text for page_text, _ in pages)
-    reading = classification.read(ctx, text, inactive, classification.sender_of(ctx, document), pages)
+    reading = classification.read(ctx, pages, inactive, classification.sender_of(ctx, document))
     with ctx.sessions.begin() as session:
         classification.store(session, document.id, reading, ctx.worker)
         fulltext.refresh(session, [document.id])

@@ -33,12 +33,11 @@ def reclassify(ctx: Context, document_id: int, actor: str, cause: str, **detail)
     document left review or its text changed meanwhile (whoever changed it reclassifies again)."""
     with ctx.sessions() as session:
         pages = texts.current_pages(session, document_id)
-        text = texts.PAGE_BREAK.join(page_text for page_text, _ in pages)
         mark = _text_mark(session, document_id)
         inactive = catalogue.inactive_labels(session)  # as the classify stage: never suggest a deactivated label
         latest = documents.latest_extraction(session, document_id)
         sender = classification.sender_of(ctx, session.get(Document, document_id), latest.fields if latest else None)
-    reading = classification.read(ctx, text, inactive, sender, pages)
+    reading = classification.read(ctx, pages, inactive, sender)
     suggestions, fields = reading.suggestions, reading.fields
     with ctx.sessions.begin() as session:
         document = turnos.lock_document(session, document_id)
