@@ -113,3 +113,12 @@ def fake_tesseract(tmp_path, monkeypatch):
         return program
 
     return install
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A throwaway PostgreSQL server for the module's tests (each takes its own database: servers.fresh_database)."""
+    from tests.servers import postgres_server
+
+    with postgres_server() as url:
+        yield url

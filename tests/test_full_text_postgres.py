@@ -16,7 +16,7 @@ from review.web.app import create_app
 from storage import database
 from storage.tables import Role
 from tests.review_helpers import actor, document_in_review, make_user
-from tests.servers import fresh_database, postgres_server
+from tests.servers import fresh_database
 from tests.test_full_text_search import HOSTILE, LETTERS, found
 from tests.test_review_web import log_in
 
@@ -24,14 +24,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def server():
-    with postgres_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def office(server, tmp_path_factory):
-    ctx = Context.open(Settings(home=tmp_path_factory.mktemp("pg") / "data", database_url=fresh_database(server)))
+def office(postgres_url, tmp_path_factory):
+    ctx = Context.open(Settings(home=tmp_path_factory.mktemp("pg") / "data", database_url=fresh_database(postgres_url)))
     make_user(ctx, "ana", Role.revisor)
     ids = {key: document_in_review(ctx, text=letter, fields={}) for key, letter in LETTERS.items()}
     yield ctx, ids
@@ -80,9 +74,9 @@ def test_postgresql_follows_a_transcription_and_fills_the_index_for_what_was_hel
     assert found(ctx, "luminarias parques") == [typed] and found(ctx, "reconstrucciones") == [ids["vivienda"]]
 
 
-def test_without_the_right_to_create_unaccent_the_accents_are_still_folded(server, tmp_path):
+def test_without_the_right_to_create_unaccent_the_accents_are_still_folded(postgres_url, tmp_path):
     """A database whose owner may not create extensions: the migration goes on, folding Spanish accents itself."""
-    url = fresh_database(server)
+    url = fresh_database(postgres_url)
     name = url.rsplit("/", 1)[1]
     admin = database.make_engine(url)
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

@@ -12,16 +12,10 @@ from pipeline.settings import Settings
 from storage import database, events
 from storage.tables import Document, StageRun, State
 from tests.pages import LETTERS, small_page
-from tests.servers import fresh_database, postgres_server, redis_server
+from tests.servers import fresh_database, redis_server
 from tests.test_runner import intake
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    with postgres_server() as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
