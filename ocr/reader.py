@@ -16,7 +16,7 @@ import numpy as np
 
 from ocr import orientation, searchable, tesseract
 from ocr import words as wordlist
-from ocr.cleanup import bed, dewarp, geometry, lines, reading, separator, sheet, survey, tone
+from ocr.cleanup import bed, dewarp, frame, geometry, lines, reading, separator, sheet, survey, tone
 from ocr.page import OcrPage, PageImage, Word
 from ocr.errors import OcrFailed, OcrTimeout
 
@@ -26,8 +26,8 @@ SMALL_TEXT = 18  # px: text lines whose letters are smaller than this are read a
 
 # Each step stays only while bench/ocr --ablation shows it lowers CER. Dropped that way: upscaling of low-resolution
 # scans (no gain, and pages read 4x slower).
-STEPS = frozenset({"stamps", "sheet", "borders", "writing", "lines", "orientation", "deskew", "dewarp", "normalise",
-                   "words"})
+STEPS = frozenset({"stamps", "sheet", "borders", "writing", "lines", "orientation", "deskew", "frame", "dewarp",
+                   "normalise", "words"})
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,10 @@ def _lay_out(gray: np.ndarray, dpi: int, steps: frozenset[str], sideways: bool |
     if "normalise" in steps:
         gray = tone.normalise(gray)
         image = image if separate else gray
+    if "frame" in steps and separate:
+        found = frame.box(gray)
+        image = frame.without(frame.outside_dropped(image, found, scale) if found else image, frame.figures(gray),
+                              scale)
     if "dewarp" in steps and separate:
         image, gray = _flattened(image, gray, (dpi or 300) * scale)
     layout = _Layout(image, gray, rotation, skew, scale)
