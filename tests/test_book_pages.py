@@ -45,6 +45,23 @@ def test_writing_outside_a_books_frame_is_not_read():
     assert MARK.split()[0] in unframed.text  # what the step is for
 
 
+def test_a_letter_with_a_ruled_table_of_beneficiaries_keeps_the_lines_above_the_table():
+    page = render_page("Solicitamos apoyo para las familias de la lista.", font_size=48)
+    draw = ImageDraw.Draw(page)
+    rows = range(500, 2900, 200)
+    for y in rows:
+        draw.line((200, y, 2280, y), fill=0, width=4)
+    for x in (200, 1200, 2280):
+        draw.line((x, 500, x, 2700), fill=0, width=4)
+    gray = np.asarray(page)
+    assert frame.box(gray) is None
+    names = ImageFont.truetype(FONT, 44)
+    for i, y in enumerate(rows[:-1]):  # the table holds most of the writing
+        draw.text((230, y + 60), f"Familia número {i + 1} de la colonia Centro", font=names, fill=0)
+        draw.text((1230, y + 60), f"Calle Reforma {100 + i}, Hermosillo", font=names, fill=0)
+    assert "Solicitamos" in read(page).text
+
+
 def test_a_boxed_vignette_is_found_and_not_read_as_letters():
     page = book_page(framed=False, vignette=True)
     found = frame.figures(np.asarray(page))

@@ -19,6 +19,7 @@ THIN = 0.008  # of the page's height (width): the thickest a rule may be (a doub
 RULE = 0.4  # of the page's width (height): the shortest rule that may be a frame's side, its pieces joined
 COVERED = 0.6  # of a rule's length: what its pieces must cover (a gap in the middle, ornaments at the corners)
 MEET = 0.08  # of the frame's size: how far a side's end may be from the rule it meets (ornamented corners)
+INNER_RULES = 2  # rules across inside a frame: under a running head, over the footnotes; a table has more
 INSIDE = 0.8  # of the writing's ink: what the frame must hold for the rest to be dropped
 
 
@@ -27,11 +28,12 @@ def box(gray: np.ndarray) -> tuple[int, int, int, int] | None:
 
     A frame is a rule across the top and one across the bottom joined by rules down both sides that end at them,
     or by one such side when the rules across end together (a frame's side or a rule's end may be too faint or
-    broken to find)."""
+    broken to find). A table's border is no frame: it has rules across between its rows, or down between its
+    columns."""
     scale = min(1.0, SIZE / max(gray.shape))
     dark = _dark(gray, scale)
     across = _rules(dark)  # (first row, last row, first column, last column)
-    if len(across) < 2:
+    if not 2 <= len(across) <= 2 + INNER_RULES:  # none, or a table's rows
         return None
     top, bottom = min(across), max(across)
     height, width = bottom[1] - top[0], max(top[3], bottom[3]) - min(top[2], bottom[2])
@@ -45,6 +47,8 @@ def box(gray: np.ndarray) -> tuple[int, int, int, int] | None:
     if not sides:
         return None
     left, right = min(side[0] for side in sides), max(side[1] for side in sides)
+    if any(left + meet_w < side[0] and side[1] < right - meet_w for side in sides):
+        return None  # a rule down the middle: a table's columns
     if right - left < RULE * dark.shape[1]:  # one side: the rules across must end together for the other
         if abs(top[2] - bottom[2]) > meet_w or abs(top[3] - bottom[3]) > meet_w:
             return None
