@@ -137,9 +137,7 @@ def _lay_out(gray: np.ndarray, dpi: int, steps: frozenset[str], sideways: bool |
         gray = tone.normalise(gray)
         image = image if separate else gray
     if "frame" in steps and separate:
-        found = frame.box(gray)
-        image = frame.without(frame.outside_dropped(image, found, scale) if found else image, frame.figures(gray),
-                              scale)
+        image = frame.cleared(image, frame.find(gray), scale)
     if "dewarp" in steps and separate:
         image, gray = _flattened(image, gray, (dpi or 300) * scale)
     layout = _Layout(image, gray, rotation, skew, scale)

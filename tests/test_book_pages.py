@@ -54,7 +54,7 @@ def test_a_letter_with_a_ruled_table_of_beneficiaries_keeps_the_lines_above_the_
     for x in (200, 1200, 2280):
         draw.line((x, 500, x, 2700), fill=0, width=4)
     gray = np.asarray(page)
-    assert frame.box(gray) is None
+    assert frame.find(gray).frame is None
     names = ImageFont.truetype(FONT, 44)
     for i, y in enumerate(rows[:-1]):  # the table holds most of the writing
         draw.text((230, y + 60), f"Familia número {i + 1} de la colonia Centro", font=names, fill=0)
@@ -64,7 +64,7 @@ def test_a_letter_with_a_ruled_table_of_beneficiaries_keeps_the_lines_above_the_
 
 def test_a_boxed_vignette_is_found_and_not_read_as_letters():
     page = book_page(framed=False, vignette=True)
-    found = frame.figures(np.asarray(page))
+    found = frame.find(np.asarray(page)).figures
     assert len(found) == 1 and np.allclose(found[0], (170, 700, 331, 1701), atol=8)
     read_text = read(page).text
     assert similarity(read_text, BODY) > 0.97 and len(read_text) < 1.03 * len(BODY)
@@ -97,5 +97,5 @@ def test_a_letter_under_streaks_with_a_letterhead_rule_has_no_frame_or_picture()
     ImageDraw.Draw(page).line((200, 200, 2280, 200), fill=0, width=6)  # the letterhead's rule
     ImageDraw.Draw(page).line((200, 3300, 2280, 3300), fill=0, width=6)  # the footer's
     gray = np.asarray(page.convert("L"))
-    assert frame.box(gray) is None
-    assert frame.figures(gray) == []
+    assert frame.find(gray).frame is None
+    assert frame.find(gray).figures == []
