@@ -99,3 +99,9 @@ def test_a_letter_under_streaks_with_a_letterhead_rule_has_no_frame_or_picture()
     gray = np.asarray(page.convert("L"))
     assert frame.find(gray).frame is None
     assert frame.find(gray).figures == []
+
+
+def test_blank_black_and_tiny_pages_have_no_frame_or_picture():
+    for gray in (np.full((3508, 2480), 255, np.uint8), np.zeros((3508, 2480), np.uint8), np.zeros((3, 2), np.uint8),
+                 np.full((1, 5000), 0, np.uint8)):
+        assert frame.find(gray) == frame.Boxes(None, [])
