@@ -19,28 +19,31 @@ def current_text(session: Session, document_id: int) -> str:
 def current_pages(session: Session, document_id: int) -> list[tuple[str, list | None]]:
     """Each page that has text, in order: (its current text, the words recognition read it from, None when a
     person typed it). Joined by PAGE_BREAK, the texts are current_text."""
-    typed = _typed(session, [document_id])
-    pages = []
-    for number, ocr_text, words in session.execute(select(Page.number, Page.text, Page.words)
-                                                   .where(Page.document_id == document_id).order_by(Page.number)):
-        text, recognised = (typed[document_id, number], None) if (document_id, number) in typed else (ocr_text, words)
-        if text:
-            pages.append((text, recognised))
-    return pages
+    return [(text, words) for _, text, words in _current(session, [document_id], with_words=True) if text]
 
 
 def current_texts(session: Session, document_ids) -> dict[int, str]:
     """current_text of several documents (ids, or a select of them) in two queries, not two per document."""
-    typed = _typed(session, document_ids)
     texts: dict[int, list[str]] = {}
-    for document_id, number, ocr_text in session.execute(
-            select(Page.document_id, Page.number, Page.text).where(Page.document_id.in_(document_ids))
-            .order_by(Page.document_id, Page.number)):
-        text = typed.get((document_id, number), ocr_text)
+    for document_id, text, _ in _current(session, document_ids):
         texts.setdefault(document_id, [])
         if text:
             texts[document_id].append(text)
     return {document_id: PAGE_BREAK.join(parts) for document_id, parts in texts.items()}
+
+
+def _current(session: Session, document_ids, with_words: bool = False):
+    """(document, current text, recognised words or None) of each page, by document and page number: the newest
+    transcription's text, without words, where a person typed the page."""
+    typed = _typed(session, document_ids)
+    columns = (Page.document_id, Page.number, Page.text) + ((Page.words,) if with_words else ())
+    for row in session.execute(select(*columns).where(Page.document_id.in_(document_ids))
+                               .order_by(Page.document_id, Page.number)):
+        key = (row.document_id, row.number)
+        if key in typed:
+            yield row.document_id, typed[key], None
+        else:
+            yield row.document_id, row.text, row.words if with_words else None
 
 
 def _typed(session: Session, document_ids) -> dict[tuple[int, int], str]:
