@@ -14,7 +14,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ocr.cleanup import geometry
+from ocr.cleanup import components, geometry
 
 STROKE_MM = 1.27  # wider dark marks are not pen or print strokes (15 px at 300 dpi; bold print is ~6 px)
 RULE_MM = 12.8  # straight lines longer than this are rules, creases or streaks (151 px; a 14-point "l" is ~60)
@@ -108,7 +108,7 @@ def _hysteresis(contrast: np.ndarray, low: int, high: int) -> np.ndarray:
     """
     half = geometry.halved_max(contrast)
     _, above = cv2.threshold(half, low, 1, cv2.THRESH_BINARY)  # OpenCV's compares: a quarter of numpy's time
-    count, labels = cv2.connectedComponents(above, connectivity=8)
+    count, labels = components.labelled(above)
     strong = np.zeros(count, np.uint8)
     strong[labels[half > high]] = 255
     strong[0] = 0

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocr.cleanup import geometry
+from ocr.cleanup import components, geometry
 
 SCALE = 0.5
 SMALLEST_MM, LARGEST_MM = 0.8, 12.0  # heights of a letter's mark: 6-point print to a large heading (10-140 px)
@@ -57,7 +57,7 @@ class _Marks:
     @classmethod
     def of(cls, mask: np.ndarray) -> _Marks:
         small = _halved(mask)
-        _, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
+        _, labels, stats = components.with_stats(small)
         return cls(labels, stats[1:], small)
 
     def thickness(self) -> np.ndarray:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ocr.cleanup import components
 from ocr.cleanup.geometry import rotate
 from ocr.cleanup.tone import ink_mask
 
@@ -41,7 +42,7 @@ def survey(gray: np.ndarray) -> Survey:
 
 def _letter_sized(mask: np.ndarray) -> np.ndarray:
     """Drop marks far bigger than a letter (scanner borders, ruled lines, photos): they mislead every decision."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    count, labels, stats = components.with_stats(mask)
     height, width = mask.shape
     huge = (stats[:, cv2.CC_STAT_HEIGHT] > height * 0.1) | (stats[:, cv2.CC_STAT_WIDTH] > width * 0.3)
     huge[0] = False
@@ -58,7 +59,7 @@ def is_blank(page: Survey, min_marks: int = 6) -> bool:
     """
     height, width = page.ink.shape
     inner = page.ink[height // 20:height - height // 20, width // 20:width - width // 20]
-    count, _, stats, _ = cv2.connectedComponentsWithStats(inner, connectivity=8)
+    count, _, stats = components.with_stats(inner)
     tall = stats[1:, cv2.CC_STAT_HEIGHT]
     area = stats[1:, cv2.CC_STAT_AREA]
     letters = (tall >= max(3, inner.shape[0] * 0.004)) & (tall <= inner.shape[0] * 0.1) & (area >= 6)
