@@ -66,12 +66,13 @@ def contrast(gray: np.ndarray, dpi: int) -> np.ndarray:
     return without_rules(strokes(gray, dpi), dpi)
 
 
-def candidates(contrast: np.ndarray) -> np.ndarray:
+def candidates(contrast: np.ndarray, half: np.ndarray | None = None) -> np.ndarray:
     """Every mark that may be writing (bool): clearly darker than the paper, faint parts kept where they touch dark
-    ones (hysteresis). Debris is left in; `lines` and `relative_to` take it out."""
+    ones (hysteresis). Debris is left in; `lines` and `relative_to` take it out. `half`: the contrast's
+    `geometry.halved_max`, when the caller has it already."""
     threshold, _ = cv2.threshold(contrast, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     threshold = max(int(threshold), MIN_CONTRAST)
-    return _hysteresis(contrast, threshold // 2, threshold)
+    return _hysteresis(contrast, threshold // 2, threshold, half)
 
 
 def level_of(contrast: np.ndarray, marks: np.ndarray) -> float:
@@ -80,12 +81,13 @@ def level_of(contrast: np.ndarray, marks: np.ndarray) -> float:
     return max(float(np.percentile(values, 90)), 2.0 * MIN_CONTRAST) if values.size else 255.0
 
 
-def relative_to(contrast: np.ndarray, level: float) -> np.ndarray:
+def relative_to(contrast: np.ndarray, level: float, half: np.ndarray | None = None) -> np.ndarray:
     """The marks that belong with writing of contrast `level`: reaching half of it, with their parts down to a
     quarter (hysteresis). A stain's texture, grain and a watermark's edges are fainter than the writing on the
     same page, whatever the page's own contrast; judged against the text they go, and a faint letter on a faint
     page stays."""
-    return _hysteresis(contrast, max(int(LOW_SHARE * level), MIN_CONTRAST // 2), max(int(HIGH_SHARE * level), MIN_CONTRAST))
+    low, high = max(int(LOW_SHARE * level), MIN_CONTRAST // 2), max(int(HIGH_SHARE * level), MIN_CONTRAST)
+    return _hysteresis(contrast, low, high, half)
 
 
 def as_image(contrast: np.ndarray, mask: np.ndarray, level: float) -> np.ndarray:
@@ -100,18 +102,18 @@ def as_image(contrast: np.ndarray, mask: np.ndarray, level: float) -> np.ndarray
     return image
 
 
-def _hysteresis(contrast: np.ndarray, low: int, high: int) -> np.ndarray:
+def _hysteresis(contrast: np.ndarray, low: int, high: int, half: np.ndarray | None = None) -> np.ndarray:
     """Pixels above `low` that are connected to a pixel above `high`.
 
     Which marks reach `high` is decided at half size (a max of each 2×2 block keeps a stroke whole): labelling a
     noisy A4 page at full size and indexing it back took ~60 ms, a quarter of that at half size.
     """
-    half = geometry.halved_max(contrast)
+    half = geometry.halved_max(contrast) if half is None else half
     _, above = cv2.threshold(half, low, 1, cv2.THRESH_BINARY)  # OpenCV's compares: a quarter of numpy's time
     count, labels = components.labelled(above)
     strong = np.zeros(count, np.uint8)
-    strong[labels[half > high]] = 255
+    strong[labels[half > high]] = 1
     strong[0] = 0
     kept = cv2.resize(strong[labels], (contrast.shape[1], contrast.shape[0]), interpolation=cv2.INTER_NEAREST)
-    _, faint = cv2.threshold(contrast, low, 255, cv2.THRESH_BINARY)
-    return cv2.bitwise_and(kept, faint) > 0
+    _, faint = cv2.threshold(contrast, low, 1, cv2.THRESH_BINARY)
+    return cv2.bitwise_and(kept, faint).view(bool)  # 0/1: the mask as it is, without another pass

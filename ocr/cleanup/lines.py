@@ -53,6 +53,7 @@ class _Marks:
     small: np.ndarray
     _thickness: np.ndarray | None = None
     _where: np.ndarray | None = None
+    _peaks: tuple[np.ndarray, np.ndarray] | None = None  # (the contrast, its peaks): both axes ask for them
 
     @classmethod
     def of(cls, mask: np.ndarray) -> _Marks:
@@ -72,15 +73,17 @@ class _Marks:
 
     def peaks(self, contrast: np.ndarray) -> np.ndarray:
         """Each mark's darkest pixel in `contrast`."""
-        peak = np.zeros(len(self.stats) + 1, np.uint8)
-        inside = self._inside()
-        np.maximum.at(peak, self.labels.ravel()[inside], geometry.halved_max(contrast).ravel()[inside])
-        return peak[1:]
+        if self._peaks is None or self._peaks[0] is not contrast:
+            peak = np.zeros(len(self.stats) + 1, np.uint8)
+            inside = self._inside()
+            np.maximum.at(peak, self.labels.ravel()[inside], geometry.halved_max(contrast).ravel()[inside])
+            self._peaks = contrast, peak[1:]
+        return self._peaks[1]
 
     def _inside(self) -> np.ndarray:
         """Where the marks are, as flat indices: ufunc.at over the whole page cost a tenth of the cleanup."""
         if self._where is None:
-            self._where = np.flatnonzero(self.labels.ravel())
+            self._where = np.flatnonzero(self.small.view(bool))  # 0/1: a bool view, a quarter of int labels' time
         return self._where
 
 
@@ -152,8 +155,8 @@ def line_mask(lines: TextLines, shape: tuple[int, int]) -> np.ndarray:
 
 def _halved(mask: np.ndarray) -> np.ndarray:
     # INTER_AREA then any coverage: a one-pixel stroke stays whole at half size
-    small = cv2.resize(mask.astype(np.uint8) * 255, None, fx=SCALE, fy=SCALE, interpolation=cv2.INTER_AREA)
-    return (small > 0).astype(np.uint8)
+    wide = np.asarray(mask, bool).view(np.uint8) * 255  # a bool's view: half the time of astype
+    return (cv2.resize(wide, None, fx=SCALE, fy=SCALE, interpolation=cv2.INTER_AREA) > 0).view(np.uint8)
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:

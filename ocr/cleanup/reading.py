@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ocr.cleanup import ink, lines
+from ocr.cleanup import geometry, ink, lines
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,8 @@ def prepare(gray: np.ndarray, dpi: int, only_lines: bool = True, sideways: bool 
     Which way the lines run is decided here unless `sideways` says it (to try the other way on a doubtful page).
     """
     contrast = ink.contrast(gray, dpi)
-    marks = ink.candidates(contrast)
+    half = geometry.halved_max(contrast)  # both hystereses start from it
+    marks = ink.candidates(contrast, half)
     if not only_lines:
         return Reading(ink.as_image(contrast, marks, ink.level_of(contrast, marks)), False, None)
     if sideways is None:
@@ -37,7 +38,7 @@ def prepare(gray: np.ndarray, dpi: int, only_lines: bool = True, sideways: bool 
     if found is None:
         return Reading(ink.as_image(contrast, marks, ink.level_of(contrast, marks)), sideways, None)
     level = max(found.level, 2.0 * ink.MIN_CONTRAST)
-    marks = ink.relative_to(contrast, level)
+    marks = ink.relative_to(contrast, level, half)
     found = lines.find(marks, dpi, vertical=sideways) or found
     text = marks & (lines.line_mask(found, gray.shape) > 0)
     return Reading(ink.as_image(contrast, text, level), sideways, found)
