@@ -56,8 +56,8 @@ class _Marks:
     _peaks: tuple[np.ndarray, np.ndarray] | None = None  # (the contrast, its peaks): both axes ask for them
 
     @classmethod
-    def of(cls, mask: np.ndarray) -> _Marks:
-        small = _halved(mask)
+    def of(cls, mask: np.ndarray | None, small: np.ndarray | None = None) -> _Marks:
+        small = _halved(mask) if small is None else small
         _, labels, stats = components.with_stats(small)
         return cls(labels, stats[1:], small)
 
@@ -87,20 +87,22 @@ class _Marks:
         return self._where
 
 
-def find(mask: np.ndarray, dpi: int, vertical: bool = False, contrast: np.ndarray | None = None) -> TextLines | None:
+def find(mask: np.ndarray | None, dpi: int, vertical: bool = False, contrast: np.ndarray | None = None,
+         small: np.ndarray | None = None) -> TextLines | None:
     """The text lines running across the page (or down it, with `vertical`); None when no marks line up.
 
     Given the page's `contrast`, the lines also tell the writing's contrast: the median of their marks' darkest
     pixels, each mark weighted by the length of its line, so that the long lines of a letter outweigh the short
-    runs that a stain's texture can still form.
+    runs that a stain's texture can still form. `small`: the mask already halved as `_halved` does it (then
+    `mask` is not needed).
     """
-    return _find(_Marks.of(mask), dpi, vertical, contrast)
+    return _find(_Marks.of(mask, small), dpi, vertical, contrast)
 
 
-def turned(mask: np.ndarray, dpi: int, contrast: np.ndarray | None = None,
-           margin: float = 1.3) -> tuple[bool, TextLines | None]:
+def turned(mask: np.ndarray | None, dpi: int, contrast: np.ndarray | None = None, margin: float = 1.3,
+           small: np.ndarray | None = None) -> tuple[bool, TextLines | None]:
     """Whether the text runs down the page (down must line up `margin` times the marks across), and its lines."""
-    marks = _Marks.of(mask)
+    marks = _Marks.of(mask, small)
     across, down = _find(marks, dpi, False, contrast), _find(marks, dpi, True, contrast)
     score = lambda lines: lines.marks * lines.height if lines else 0.0  # noqa: E731
     sideways = score(down) > margin * score(across)
