@@ -13,18 +13,17 @@ import numpy as np
 
 def labelled(mask: np.ndarray, connectivity: int = 8) -> tuple[int, np.ndarray]:
     """(count of labels with the background's, the label of each pixel) as cv2.connectedComponents gives them."""
-    try:
-        return cv2.connectedComponents(mask, connectivity=connectivity, ltype=cv2.CV_16U)
-    except cv2.error:
-        return cv2.connectedComponents(mask, connectivity=connectivity, ltype=cv2.CV_32S)
+    return _in_16_bits(cv2.connectedComponents, mask, connectivity)
 
 
 def with_stats(mask: np.ndarray, connectivity: int = 8) -> tuple[int, np.ndarray, np.ndarray]:
     """(count, labels, stats) as cv2.connectedComponentsWithStats gives them (centroids are not wanted here)."""
-    try:
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=connectivity,
-                                                                   ltype=cv2.CV_16U)
-    except cv2.error:
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=connectivity,
-                                                                   ltype=cv2.CV_32S)
+    count, labels, stats, _ = _in_16_bits(cv2.connectedComponentsWithStats, mask, connectivity)
     return count, labels, stats
+
+
+def _in_16_bits(label, mask: np.ndarray, connectivity: int):
+    try:
+        return label(mask, connectivity=connectivity, ltype=cv2.CV_16U)
+    except cv2.error:  # more than 65 534 marks
+        return label(mask, connectivity=connectivity, ltype=cv2.CV_32S)
