@@ -44,3 +44,15 @@ def test_half_size_marks_are_the_full_marks_halved(shape):
         assert halved is None  # an odd side: lines halves the full mask itself
     else:
         assert (halved == lines._halved(full)).all()
+
+
+@pytest.mark.parametrize("shape", [(240, 320), (241, 321)])
+def test_marks_within_an_area_are_the_full_marks_there(shape):
+    rng = np.random.default_rng(2)
+    contrast = cv2.GaussianBlur((rng.random(shape) * 120).astype(np.uint8), (3, 3), 0)
+    marks = ink.relative_to(contrast, 120.0)
+    area = np.zeros(marks.strong.shape, np.uint8)
+    area[20:70, 30:130] = 255
+    full_area = cv2.resize(area, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST) > 0
+    within = marks.within(area)
+    assert within.any() and (within == (marks.full() & full_area)).all()

@@ -119,11 +119,25 @@ class Marks:
     def full(self) -> np.ndarray:
         """Pixels above `low` connected to a pixel above the high threshold (bool, full size)."""
         if self._full is None:
-            kept = cv2.resize(self.strong, (self.contrast.shape[1], self.contrast.shape[0]),
-                              interpolation=cv2.INTER_NEAREST)
-            _, faint = cv2.threshold(self.contrast, self.low, 1, cv2.THRESH_BINARY)
-            self._full = cv2.bitwise_and(kept, faint).view(bool)  # 0/1: the mask as it is, without another pass
+            self._full = self._at_full_size(self.strong)
         return self._full
+
+    def within(self, area: np.ndarray) -> np.ndarray:
+        """The full mask where `area` (0/255 at half size, set to full size the nearest way) is set, bool.
+
+        With even sides the area is taken at half size, before the marks are set to full size: one full-size
+        resize and one full-size and fewer than the same area set to full size first (both are constant over the
+        same 2×2 blocks)."""
+        if self.halved() is None:
+            shape = (self.contrast.shape[1], self.contrast.shape[0])
+            full_area = cv2.resize(area, shape, interpolation=cv2.INTER_NEAREST)
+            return cv2.bitwise_and(self.full().view(np.uint8), full_area).view(bool)
+        return self._at_full_size(cv2.bitwise_and(self.strong, area))
+
+    def _at_full_size(self, strong: np.ndarray) -> np.ndarray:
+        kept = cv2.resize(strong, (self.contrast.shape[1], self.contrast.shape[0]), interpolation=cv2.INTER_NEAREST)
+        _, faint = cv2.threshold(self.contrast, self.low, 1, cv2.THRESH_BINARY)
+        return cv2.bitwise_and(kept, faint).view(bool)  # 0/1: the mask as it is, without another pass
 
     def halved(self) -> np.ndarray | None:
         """The full mask at half size, any pixel of each 2×2 block (uint8 0/1, as `lines` halves a mask); None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from ocr.cleanup import geometry, ink, lines
@@ -43,8 +42,7 @@ def prepare(gray: np.ndarray, dpi: int, only_lines: bool = True, sideways: bool 
     marks = ink.relative_to(contrast, level, half)
     mask, small = _for_lines(marks)
     found = lines.find(mask, dpi, vertical=sideways, small=small) or found
-    text = cv2.bitwise_and(marks.full().view(np.uint8), lines.line_mask(found, gray.shape)).view(bool)  # 0/1
-    return Reading(ink.as_image(contrast, text, level), sideways, found)
+    return Reading(ink.as_image(contrast, marks.within(found.runs), level), sideways, found)
 
 
 def _every_mark(contrast: np.ndarray, marks: np.ndarray, sideways: bool) -> Reading:
