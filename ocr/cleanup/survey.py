@@ -117,7 +117,7 @@ def upside_down(page: Survey, turn: int, skew: float, margin: float = UPSIDE_DOW
         height, width = mask.shape
         matrix = cv2.getRotationMatrix2D((width / 2, height / 2), -skew, 1.0)
         mask = cv2.warpAffine(mask, matrix, (width, height), flags=cv2.INTER_NEAREST, borderValue=0)
-    above, below = _ink_beside_x_height(mask.sum(axis=1, dtype=np.float64) / 255)
+    above, below = _ink_beside_x_height(_row_sums(mask) / 255)
     return below > margin * above + 20  # + 20 survey pixels: a few specks must not decide a nearly empty page
 
 
@@ -141,8 +141,12 @@ def _projection_score(mask: np.ndarray, angle: float, rows: int) -> float:
     height, width = mask.shape
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
     rotated = cv2.warpAffine(mask, matrix, (width, height), flags=cv2.INTER_NEAREST, borderValue=0)
-    # OpenCV's integer row sums (exact, as numpy's float64 ones are) take a twentieth of their time
-    profile = cv2.reduce(rotated, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel().astype(np.float64)
-    return float(np.square(np.diff(profile)).sum()) / max(rows, 1)
+    return float(np.square(np.diff(_row_sums(rotated))).sum()) / max(rows, 1)
+
+
+def _row_sums(mask: np.ndarray) -> np.ndarray:
+    """Each row's sum, float64: OpenCV's integer sums are exact, as numpy's float64 ones are, in a twentieth of
+    their time (~0.02 ms against ~0.3 on a survey)."""
+    return cv2.reduce(mask, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel().astype(np.float64)
 
 
