@@ -125,7 +125,8 @@ def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
 def _lay_out(gray: np.ndarray, dpi: int, steps: frozenset[str], sideways: bool | None = None) -> _Layout:
     """The page turned by how its lines run, deskewed, lighting flattened, straightened, and judged which way up."""
     image, turn, scale = _reading(gray, dpi, steps, sideways)
-    rotation, skew = survey.text_lines(survey.survey(image), turn=turn)
+    surveyed, read = survey.survey(image), image
+    rotation, skew = survey.text_lines(surveyed, turn=turn)
     if "orientation" not in steps:
         rotation = 0
     if "deskew" not in steps:
@@ -143,7 +144,8 @@ def _lay_out(gray: np.ndarray, dpi: int, steps: frozenset[str], sideways: bool |
     layout = _Layout(image, gray, rotation, skew, scale)
     # Which way up is judged last, on level and straight lines: a curl's waves blur the x-height band the cue
     # reads (a wavy letter was read upside down first, then turned by four sample readings).
-    if "orientation" in steps and survey.upside_down(survey.survey(image), 0, 0.0):
+    # the survey above still shows the reading unless it was turned, deskewed or straightened since
+    if "orientation" in steps and survey.upside_down(surveyed if image is read else survey.survey(image), 0, 0.0):
         return layout.flipped()
     return layout
 
@@ -224,7 +226,9 @@ def _flattened(image: np.ndarray, gray: np.ndarray, dpi: int) -> tuple[np.ndarra
     if rows is None:
         return image, gray
     # the reading may be enlarged: the page image then takes the same shifts, scaled down
-    return dewarp.flatten(image, rows), dewarp.flatten(gray, dewarp.resized(rows, gray.shape))
+    columns = dewarp.columns_of(image.shape)
+    return (dewarp.flatten(image, rows, columns),
+            dewarp.flatten(gray, dewarp.resized(rows, gray.shape), columns if gray.shape == image.shape else None))
 
 
 def _placed(word: Word, left: int, top: int, factor: float) -> Word:

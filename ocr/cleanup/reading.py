@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ocr.cleanup import ink, lines
+from ocr.cleanup import geometry, ink, lines
 
 
 @dataclass(frozen=True)
@@ -27,17 +27,30 @@ def prepare(gray: np.ndarray, dpi: int, only_lines: bool = True, sideways: bool 
     Which way the lines run is decided here unless `sideways` says it (to try the other way on a doubtful page).
     """
     contrast = ink.contrast(gray, dpi)
-    marks = ink.candidates(contrast)
+    half = geometry.halved_max(contrast)  # both hystereses start from it
+    marks = ink.candidates(contrast, half)
     if not only_lines:
-        return Reading(ink.as_image(contrast, marks, ink.level_of(contrast, marks)), False, None)
+        return _every_mark(contrast, marks.full(), False)
+    mask, small = _for_lines(marks)
     if sideways is None:
-        sideways, found = lines.turned(marks, dpi, contrast)
+        sideways, found = lines.turned(mask, dpi, contrast, small=small)
     else:
-        found = lines.find(marks, dpi, vertical=sideways, contrast=contrast)
+        found = lines.find(mask, dpi, vertical=sideways, contrast=contrast, small=small)
     if found is None:
-        return Reading(ink.as_image(contrast, marks, ink.level_of(contrast, marks)), sideways, None)
+        return _every_mark(contrast, marks.full(), sideways)
     level = max(found.level, 2.0 * ink.MIN_CONTRAST)
-    marks = ink.relative_to(contrast, level)
-    found = lines.find(marks, dpi, vertical=sideways) or found
-    text = marks & (lines.line_mask(found, gray.shape) > 0)
-    return Reading(ink.as_image(contrast, text, level), sideways, found)
+    marks = ink.relative_to(contrast, level, half)
+    mask, small = _for_lines(marks)
+    found = lines.find(mask, dpi, vertical=sideways, small=small) or found
+    return Reading(ink.as_image(contrast, marks.within(found.runs), level), sideways, found)
+
+
+def _every_mark(contrast: np.ndarray, marks: np.ndarray, sideways: bool) -> Reading:
+    return Reading(ink.as_image(contrast, marks, ink.level_of(contrast, marks)), sideways, None)
+
+
+def _for_lines(marks: ink.Marks) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(full mask, half-size mask) for `lines`: the half-size one when `ink` has it, which spares making the full
+    mask and halving it again."""
+    small = marks.halved()
+    return (marks.full() if small is None else None), small

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ocr.cleanup import components
 from ocr.cleanup.geometry import rotate
 from ocr.cleanup.tone import ink_mask
 
@@ -41,7 +42,7 @@ def survey(gray: np.ndarray) -> Survey:
 
 def _letter_sized(mask: np.ndarray) -> np.ndarray:
     """Drop marks far bigger than a letter (scanner borders, ruled lines, photos): they mislead every decision."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    count, labels, stats = components.with_stats(mask)
     height, width = mask.shape
     huge = (stats[:, cv2.CC_STAT_HEIGHT] > height * 0.1) | (stats[:, cv2.CC_STAT_WIDTH] > width * 0.3)
     huge[0] = False
@@ -58,7 +59,7 @@ def is_blank(page: Survey, min_marks: int = 6) -> bool:
     """
     height, width = page.ink.shape
     inner = page.ink[height // 20:height - height // 20, width // 20:width - width // 20]
-    count, _, stats, _ = cv2.connectedComponentsWithStats(inner, connectivity=8)
+    count, _, stats = components.with_stats(inner)
     tall = stats[1:, cv2.CC_STAT_HEIGHT]
     area = stats[1:, cv2.CC_STAT_AREA]
     letters = (tall >= max(3, inner.shape[0] * 0.004)) & (tall <= inner.shape[0] * 0.1) & (area >= 6)
@@ -116,7 +117,7 @@ def upside_down(page: Survey, turn: int, skew: float, margin: float = UPSIDE_DOW
         height, width = mask.shape
         matrix = cv2.getRotationMatrix2D((width / 2, height / 2), -skew, 1.0)
         mask = cv2.warpAffine(mask, matrix, (width, height), flags=cv2.INTER_NEAREST, borderValue=0)
-    above, below = _ink_beside_x_height(mask.sum(axis=1, dtype=np.float64) / 255)
+    above, below = _ink_beside_x_height(_row_sums(mask) / 255)
     return below > margin * above + 20  # + 20 survey pixels: a few specks must not decide a nearly empty page
 
 
@@ -140,6 +141,12 @@ def _projection_score(mask: np.ndarray, angle: float, rows: int) -> float:
     height, width = mask.shape
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
     rotated = cv2.warpAffine(mask, matrix, (width, height), flags=cv2.INTER_NEAREST, borderValue=0)
-    return float(np.square(np.diff(rotated.sum(axis=1, dtype=np.float64))).sum()) / max(rows, 1)
+    return float(np.square(np.diff(_row_sums(rotated))).sum()) / max(rows, 1)
+
+
+def _row_sums(mask: np.ndarray) -> np.ndarray:
+    """Each row's sum, float64: OpenCV's integer sums are exact, as numpy's float64 ones are, in a twentieth of
+    their time (~0.02 ms against ~0.3 on a survey)."""
+    return cv2.reduce(mask, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel().astype(np.float64)
 
 

@@ -33,9 +33,9 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
     """Dark-on-light ink as a 0/255 mask, robust to uneven lighting."""
     difference = cv2.subtract(_background(gray), gray)
     _, mask = cv2.threshold(difference, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    # Otsu on a nearly blank page splits paper grain; demand a real contrast too.
-    mask[difference < 40] = 0
-    return mask
+    # Otsu on a nearly blank page splits paper grain; demand a real contrast too (40 and above).
+    _, real = cv2.threshold(difference, 39, 255, cv2.THRESH_BINARY)
+    return cv2.bitwise_and(mask, real)
 
 
 def normalise(gray: np.ndarray) -> np.ndarray:
