@@ -87,9 +87,9 @@ def test_a_running_head_whose_bold_letters_touch_is_a_text_line_and_a_rule_is_no
     mask[800:832, 300:1200] = True  # a rule as thick: solid
     found = lines.find(mask, 300)
     assert found is not None and found.lines == 1
-    runs = lines.line_mask(found, mask.shape) > 0
-    assert runs[400:432, 300:end].mean() > 0.9
-    assert not runs[800:832, 300:1200].any()
+    runs = found.runs > 0  # at half size
+    assert runs[200:216, 150:end // 2].mean() > 0.9
+    assert not runs[400:416, 150:600].any()
 
 
 def test_a_letter_under_streaks_with_a_letterhead_rule_has_no_frame_or_picture():

@@ -168,11 +168,6 @@ def _letters(marks: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return marks[which], cut
 
 
-def line_mask(lines: TextLines, shape: tuple[int, int]) -> np.ndarray:
-    """255 on each line and around it (accents above, a comma's tail below), at full size `shape`."""
-    return cv2.resize(lines.runs, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
-
-
 def _halved(mask: np.ndarray) -> np.ndarray:
     # INTER_AREA then any coverage: a one-pixel stroke stays whole at half size
     wide = np.asarray(mask, bool).view(np.uint8) * 255  # a bool's view: half the time of astype
