@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ocr.cleanup import components
+
 SIZE = 1000  # px on the longer side, about: a rule a few pixels thick is still dark there, letters stand apart
 DARK = 160
 PIECE = 0.05  # of the page's width (height): the shortest run of ink that may be a piece of a rule
@@ -106,7 +108,7 @@ def _figures(dark: np.ndarray, step: int) -> list[tuple[int, int, int, int]]:
     """(top, left, bottom, right) of each boxed picture in `dark`, times `step`: a vignette or an ornamental
     initial in its square, drawn ink that recognition reads as letters ("Ñ NEP 5 E NIEGA")."""
     smallest = FIGURE * max(dark.shape)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    count, labels, stats = components.with_stats(dark)
     found = []
     for i in np.flatnonzero((stats[:, cv2.CC_STAT_WIDTH] >= smallest) & (stats[:, cv2.CC_STAT_HEIGHT] >= smallest)):
         x, y, w, h, area = (int(v) for v in stats[i])
@@ -131,7 +133,7 @@ def _rules(dark: np.ndarray) -> list[tuple[int, int, int, int]]:
     height, width = dark.shape
     piece = max(3, int(PIECE * width))
     opened = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (piece, 1)))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    count, _, stats = components.with_stats(opened)
     thin = max(2, int(THIN * height))
     pieces = sorted((int(y), int(y + h - 1), int(x), int(x + w - 1)) for x, y, w, h, _ in stats[1:] if h <= thin)
     rules, group = [], []
