@@ -33,7 +33,8 @@ def test_a_saved_pipeline_loads_with_spacy_alone_in_a_fresh_process(tmp_path):
 
 
 def test_training_on_thousands_of_texts_holds_no_texts_by_texts_matrix():
-    """5,000 texts: an n × n float64 matrix alone would take 200 MB; the learner's peak stays far below."""
+    """5,000 texts: an n × n float64 matrix alone would take 200 MB; the learner's peak stays far below (about
+    95 MB before calibrating on OCR-damaged copies, 103 MB since: their junk words fill the word caches)."""
     data = rows(5000, seed=3)
     texts, labels = [r["text"] for r in data], [r["program"] for r in data]
     tracemalloc.start()
@@ -42,7 +43,7 @@ def test_training_on_thousands_of_texts_holds_no_texts_by_texts_matrix():
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 100 * 2**20, f"{peak / 2**20:.0f} MiB"
+    assert peak < 120 * 2**20, f"{peak / 2**20:.0f} MiB"
     assert len(info["oof"]) == 5000 and 0 < info["abstain_below"] <= 1
 
 
