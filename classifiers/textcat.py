@@ -240,7 +240,7 @@ def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[
     rows, word_block, _ = component.features.fit_transform(token_lists)
     match = np.stack([component.matcher.scores(words, label_set) for words in token_lists]).astype(np.float64)
     groups = [" ".join(words) for words in token_lists]  # identical texts stay on one side of every fold
-    damaged = _damaged(nlp, component, texts, contents, seed)
+    damaged = _damaged(component, texts, contents, seed)
     # One BLAS/OpenMP thread: scipy's L-BFGS-B (C since scipy 1.15) makes many small BLAS calls, and on OpenBLAS's
     # threads training ran 2-5 times slower, at more CPU, on 2 cores (where the workers need the other one).
     with threadpool_limits(limits=1):
@@ -266,7 +266,7 @@ def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[
     return nlp, info
 
 
-def _damaged(nlp: Language, component: "LinearTextClassifier", texts: Sequence[str], contents: list[set[str]],
+def _damaged(component: "LinearTextClassifier", texts: Sequence[str], contents: list[set[str]],
              seed: int) -> learner.Damaged:
     """OCR-damaged copies of the training texts (classifiers/ocrnoise.py), of at most DAMAGED_TEXTS of them, read
     the way the component reads a text, for the learner to calibrate on."""
@@ -274,7 +274,9 @@ def _damaged(nlp: Language, component: "LinearTextClassifier", texts: Sequence[s
     if len(texts) > DAMAGED_TEXTS:
         of = np.sort(np.random.default_rng(seed).choice(len(texts), DAMAGED_TEXTS, replace=False))
     damaged = damaged_copies([texts[i] for i in of], seed)
-    copies = [words_of(doc) for doc in nlp.tokenizer.pipe((prepare(t) for t in damaged), batch_size=256)]
+    # A tokenizer of its own: the pipeline's would keep every junk token of the copies in the saved vocabulary.
+    reader = blank().tokenizer
+    copies = [words_of(doc) for doc in reader.pipe((prepare(t) for t in damaged), batch_size=256)]
     match = np.stack([component.matcher.scores(words, component.labels) for words in copies]).astype(np.float64)
     return learner.Damaged(of, copies, match, component.features, contents, content_keys)
 
