@@ -122,9 +122,9 @@ def _cache_dir() -> Path:
 
 def _code_digest() -> str:
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "classifiers").glob("*")):
+    for path in sorted((ROOT / "classifiers").rglob("*")):
         if path.suffix in (".py", ".json", ".csv"):
-            digest.update(path.name.encode() + path.read_bytes())
+            digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
     return digest.hexdigest()
 
 
