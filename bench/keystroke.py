@@ -27,7 +27,8 @@ Measured (fold seed 0; --ocr-dir with petitions_dev's OCR text), one-keystroke s
       same suggestions); simulation 0.266 / 0.323 (0.83), suggested 0.328 / 0.405, right 0.813 / 0.796. Kept.
   Tried, not kept: training the ridge on the damaged copies as well (twice the rows): simulation 0.221 / 0.281
       (0.79), top label right 0.498 against 0.505 without them on OCR text; a heavier-tailed severity mix for
-      the copies (0.1-4 times the measured rates): 0.254 / 0.307 (0.82). Scoring with the unknown words dropped
+      the copies (0.1-4 times the measured rates): 0.254 / 0.307 (0.82); a square-root term of the unknown share
+      in the map: 0.265 / 0.320 (0.83; petitions_dev 0.300 / 0.300). Scoring with the unknown words dropped
       from the features (word block, or both blocks): top probabilities and shares within 0.02.
   Where the rest of the gap is: the top label is right on 0.505 of the OCR letters against 0.542 of the clean
       ones (lost lines, heavy damage), and about 10% of the damaged letters keep pieces of the frame that
