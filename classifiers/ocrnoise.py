@@ -1,7 +1,8 @@
 """OCR-like damage applied to clean text, deterministically: what recognition of a poor scan does to a letter.
 
 Used to measure (bench/keystroke.py fits a Profile per real letter from the differences between its OCR text and
-its transcription, and reads routing texts through them) and available to train with. The damage, per line:
+its transcription, and reads routing texts through them) and to train with (damaged_copies: the classifier's
+calibration on OCR-like text, from a generic profile built from those measurements). The damage, per line:
 the line lost (a fold, a stain), runs of characters lost or read as junk (part of a line under a curl or a
 streak), characters misread by a confusion table ("rn"→"m", "l"→"1", "e"→"c", accents lost), dropped or doubled,
 spaces lost (words merged) or added (words split), and junk at the line's ends (a scanner border read as "ES",
@@ -129,7 +130,7 @@ SEVERITIES = (0.25, 0.5, 1.0, 2.0, 3.0)
 
 def damaged_copies(texts: list[str], seed: int = 0) -> list[str]:
     """One OCR-like damaged copy of each text, at a severity drawn per text around MEASURED (the same texts and
-    seed, the same copies): what a classifier trained to read OCR text learns from, without any real letter."""
+    seed, the same copies): what the classifier calibrates its confidence on, without any real letter."""
     rng = random.Random(seed)
     copies = []
     for text in texts:

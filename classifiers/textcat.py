@@ -7,7 +7,9 @@ use alike), lower case without accents, and hands the words to classifiers/learn
 word 1-2-gram and character 2-5-gram TF-IDF features plus catalogue matches (classifiers/features.py), and, per
 label, its word block scaled by naive-Bayes log-count ratios, scored by a class-weighted ridge. The ridge decides
 the top label and its calibrated score; the order of the other labels also listens to a logistic regression on
-the same features, which ranks the runners-up better. A text with fewer than MIN_CONTENT content
+the same features, which ranks the runners-up better. The calibration, and the abstain threshold, are fitted on
+OCR-damaged copies of the training texts too (classifiers/learner/damage.py): recognition damage lowers the top
+probability more than the chance of being right, and a gate fitted on clean texts only abstained on OCR text. A text with fewer than MIN_CONTENT content
 words the model knows ("Hola, muchas gracias") gets no suggestion and scores leaning to the label shares: its
 scores would mostly be the biases, which calibration (fitted on real petitions, all longer) would call confident.
 
