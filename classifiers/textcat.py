@@ -105,20 +105,21 @@ class LinearTextClassifier:
         if len(self.ratios):
             scores += learner.ratio_scores(word_block, self.ratios, self.ratio_weights)
         raw = learner.softmax(scores, self.temperature)
-        damage = np.array([learner.unknown_share(content_keys(words), self.vocabulary) for words in token_lists])
+        keys = [content_keys(words) for words in token_lists]
+        damage = np.array([learner.unknown_share(k, self.vocabulary) for k in keys])
         read = learner.damage_confidence(raw, damage, self.damage_map)
         probabilities = learner.calibrate_top(raw, *self.calibration, read=read)
         if self.logistic_weights.shape[1] == len(self.labels):
             other = learner.softmax(rows @ self.logistic_weights.astype(np.float64) + self.logistic_bias)
             probabilities = learner.reorder_alternatives(probabilities, raw, other)
-        for doc, words, seen, row in zip(docs, token_lists, known, probabilities):
+        for doc, text_keys, seen, row in zip(docs, keys, known, probabilities):
             doc.user_data[EVIDENCE] = int(seen)
             if self.prior and not seen:
                 # No word the model has ever seen (empty OCR text, another language): its scores would be only the
                 # biases, which calibration would turn into a confident guess; the label shares say "no idea".
                 doc.cats = dict(zip(self.labels, self.prior))
                 continue
-            share = self._evidence_share(words)
+            share = self._evidence_share(text_keys)
             if share < 1.0:
                 # "Hola, muchas gracias": one word the model knows is too little to suggest from, whatever the
                 # scores say (calibration never saw a text that thin); the scores lean towards the label shares.
@@ -133,10 +134,11 @@ class LinearTextClassifier:
             return words_of(doc)
         return words_of(self.tokenizer(prepare(doc.text)))
 
-    def _evidence_share(self, words: Sequence[str]) -> float:
+    def _evidence_share(self, keys: set[str]) -> float:
+        """Known content words (`keys`: content_keys) over MIN_CONTENT, at most 1."""
         if not self.min_content or not self.prior:
             return 1.0
-        return min(1.0, len(content_keys(words) & self.vocabulary) / self.min_content)
+        return min(1.0, len(keys & self.vocabulary) / self.min_content)
 
     def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
         """Settings in cfg.json, arrays in .npy files (float16 where half the size costs nothing measurable):
