@@ -129,6 +129,9 @@ Measured on the peticiones learner (fold seeds 0 / 1, pooled out-of-fold; noise 
           part), and at n ≤ 2,000 the exact path's grid and calibration folds are the same 5 folds computed
           twice (36 s CPU at 800 texts against today's ~16 s). The under-load classification figure was the
           load's: 706 docs/s quiet.
+  2026-12-07, issue 11, the top-probability map and abstain threshold also fitted on OCR-damaged copies
+      (classifiers/learner/damage.py), `--systems peticiones`, seed 0, same session: macro-F1 / accuracy / top-3
+      / acc@50% 0.509 / 0.5425 / 0.761 / 0.7375 both ways (same ridge), ECE 0.046 -> 0.029, 37.0 -> 39.0 s per fit.
 
 Everything runs single-threaded (BLAS threads pinned to 1): the machine is shared and the timings compare
 systems, not cores. Training seconds are per fit; documents/s is classification of the held-out texts only.

@@ -1,7 +1,8 @@
 """OCR-like damage applied to clean text, deterministically: what recognition of a poor scan does to a letter.
 
 Used to measure (bench/keystroke.py fits a Profile per real letter from the differences between its OCR text and
-its transcription, and reads routing texts through them) and available to train with. The damage, per line:
+its transcription, and reads routing texts through them) and to train with (damaged_copies: the classifier's
+calibration on OCR-like text, from a generic profile built from those measurements). The damage, per line:
 the line lost (a fold, a stain), runs of characters lost or read as junk (part of a line under a curl or a
 streak), characters misread by a confusion table ("rn"→"m", "l"→"1", "e"→"c", accents lost), dropped or doubled,
 spaces lost (words merged) or added (words split), and junk at the line's ends (a scanner border read as "ES",
@@ -116,3 +117,32 @@ def _junk(profile: Profile, rng: random.Random) -> str:
     if profile.junk:
         return rng.choice(profile.junk)
     return "".join(rng.choice(JUNK_CHARS) for _ in range(rng.randint(1, 4)))
+
+
+# What recognition did to the 30 damaged letters of petitions_dev (bench/keystroke fits a Profile per letter from
+# its OCR text and transcription): the mean rates, rounded. The damage is heavy-tailed (half the letters were read
+# almost cleanly, a few lost a fifth of their lines), so copies made to train with draw a severity around it.
+MEASURED = Profile(substitute=0.02, delete=0.006, insert=0.002, merge=0.006, split=0.0003, span_lost=0.0018,
+                   span_garbled=0.0017, span_lengths=(3, 3, 3, 4, 4, 5, 5, 7, 19), line_lost=0.03, edge_junk=0.045,
+                   junk_lines=0.07)
+SEVERITIES = (0.25, 0.5, 1.0, 2.0, 3.0)
+
+
+def damaged_copies(texts: list[str], seed: int = 0) -> list[str]:
+    """One OCR-like damaged copy of each text, at a severity drawn per text around MEASURED (the same texts and
+    seed, the same copies): what the classifier calibrates its confidence on, without any real letter."""
+    rng = random.Random(seed)
+    copies = []
+    for text in texts:
+        scale = rng.choice(SEVERITIES)
+        profile = _scaled(scale)
+        copies.append(corrupt(text, profile, seed=rng.randrange(1 << 30)))
+    return copies
+
+
+def _scaled(scale: float) -> Profile:
+    m = MEASURED
+    rates = {name: min(getattr(m, name) * scale, 0.5) for name in (
+        "substitute", "delete", "insert", "merge", "split", "span_lost", "span_garbled", "line_lost", "edge_junk",
+        "junk_lines")}
+    return Profile(**rates, span_lengths=m.span_lengths)

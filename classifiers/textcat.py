@@ -7,7 +7,9 @@ use alike), lower case without accents, and hands the words to classifiers/learn
 word 1-2-gram and character 2-5-gram TF-IDF features plus catalogue matches (classifiers/features.py), and, per
 label, its word block scaled by naive-Bayes log-count ratios, scored by a class-weighted ridge. The ridge decides
 the top label and its calibrated score; the order of the other labels also listens to a logistic regression on
-the same features, which ranks the runners-up better. A text with fewer than MIN_CONTENT content
+the same features, which ranks the runners-up better. The calibration, and the abstain threshold, are fitted on
+OCR-damaged copies of the training texts too (classifiers/learner/damage.py): recognition damage lowers the top
+probability more than the chance of being right, and a gate fitted on clean texts only abstained on OCR text. A text with fewer than MIN_CONTENT content
 words the model knows ("Hola, muchas gracias") gets no suggestion and scores leaning to the label shares: its
 scores would mostly be the biases, which calibration (fitted on real petitions, all longer) would call confident.
 
@@ -35,6 +37,7 @@ from spacy.tokens import Doc
 
 from classifiers import learner
 from classifiers.features import LabelMatcher, normalise
+from classifiers.ocrnoise import damaged_copies
 from classifiers.prepare import prepare
 from classifiers.errors import ModelMissing
 
@@ -42,6 +45,8 @@ COMPONENT = "peticiones_textcat"
 # doc.user_data key: how many of the text's word n-grams the model saw in training; 0 also when the text is too
 # thin to suggest from (fewer than MIN_CONTENT known content words): the Classifier then suggests nothing.
 EVIDENCE = "peticiones_known_words"
+# Texts a model calibrates on OCR-damaged copies of (a sample beyond): calibration needs hundreds, not a year's.
+DAMAGED_TEXTS = 1000
 MIN_CONTENT = 2  # "Hola, gracias" (one known word) is thin; "Necesito agua", a two-word phone note, is not
 # Version of classifiers/prepare.py's reading (letter frame and OCR junk dropped) a model was trained with; a model
 # saved before it (0) reads the raw text, as it was trained to.
@@ -73,6 +78,7 @@ class LinearTextClassifier:
         self.logistic_bias = np.zeros(0, dtype=np.float32)
         self.vocabulary: frozenset[str] = frozenset()  # word_key of each content word in two training texts or more
         self.min_content = 0  # MIN_CONTENT, or fewer when the training texts themselves are that short; 0: off
+        self.damage_map: list[float] = []  # what the top-probability map reads (learner/damage.py); empty: the top
 
     def __call__(self, doc: Doc) -> Doc:
         return self.score([doc])[0]
@@ -99,18 +105,21 @@ class LinearTextClassifier:
         if len(self.ratios):
             scores += learner.ratio_scores(word_block, self.ratios, self.ratio_weights)
         raw = learner.softmax(scores, self.temperature)
-        probabilities = learner.calibrate_top(raw, *self.calibration)
+        keys = [content_keys(words) for words in token_lists]
+        damage = np.array([learner.unknown_share(k, self.vocabulary) for k in keys])
+        read = learner.damage_confidence(raw, damage, self.damage_map)
+        probabilities = learner.calibrate_top(raw, *self.calibration, read=read)
         if self.logistic_weights.shape[1] == len(self.labels):
             other = learner.softmax(rows @ self.logistic_weights.astype(np.float64) + self.logistic_bias)
             probabilities = learner.reorder_alternatives(probabilities, raw, other)
-        for doc, words, seen, row in zip(docs, token_lists, known, probabilities):
+        for doc, text_keys, seen, row in zip(docs, keys, known, probabilities):
             doc.user_data[EVIDENCE] = int(seen)
             if self.prior and not seen:
                 # No word the model has ever seen (empty OCR text, another language): its scores would be only the
                 # biases, which calibration would turn into a confident guess; the label shares say "no idea".
                 doc.cats = dict(zip(self.labels, self.prior))
                 continue
-            share = self._evidence_share(words)
+            share = self._evidence_share(text_keys)
             if share < 1.0:
                 # "Hola, muchas gracias": one word the model knows is too little to suggest from, whatever the
                 # scores say (calibration never saw a text that thin); the scores lean towards the label shares.
@@ -125,10 +134,11 @@ class LinearTextClassifier:
             return words_of(doc)
         return words_of(self.tokenizer(prepare(doc.text)))
 
-    def _evidence_share(self, words: Sequence[str]) -> float:
+    def _evidence_share(self, keys: set[str]) -> float:
+        """Known content words (`keys`: content_keys) over MIN_CONTENT, at most 1."""
         if not self.min_content or not self.prior:
             return 1.0
-        return min(1.0, len({word_key(w) for w in content_words(words)} & self.vocabulary) / self.min_content)
+        return min(1.0, len(keys & self.vocabulary) / self.min_content)
 
     def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
         """Settings in cfg.json, arrays in .npy files (float16 where half the size costs nothing measurable):
@@ -138,7 +148,7 @@ class LinearTextClassifier:
         settings = {"format": FORMAT, "labels": self.labels, "beta": self.beta, "temperature": self.temperature,
                     "calibration": [list(self.calibration[0]), list(self.calibration[1])], "prior": self.prior,
                     "matcher": self.matcher.to_json(), "min_content": self.min_content,
-                    "preparation": self.preparation}
+                    "preparation": self.preparation, "damage_map": self.damage_map}
         (path / "cfg.json").write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
         (path / "vocabulary.json").write_text(json.dumps(sorted(self.vocabulary), ensure_ascii=False), encoding="utf-8")
         word_idf, char_idf = self.features.idf
@@ -164,6 +174,7 @@ class LinearTextClassifier:
         self.prior = settings["prior"]
         self.min_content = int(settings["min_content"])
         self.preparation = int(settings.get("preparation", 0))  # 0: trained on the raw text
+        self.damage_map = [float(v) for v in settings.get("damage_map", [])]  # none before OCR-damaged calibration
         self.vocabulary = frozenset(json.loads((path / "vocabulary.json").read_text(encoding="utf-8")))
         load = lambda name: np.load(path / f"{name}.npy", allow_pickle=False)  # noqa: E731
         self.features = learner.Features(load("word_idf"), load("char_idf"))
@@ -184,6 +195,11 @@ def make_component(nlp: Language, name: str) -> LinearTextClassifier:
 def content_words(words: Iterable[str]) -> set[str]:
     """The words that can say what a petition is about: alphabetic, three letters or more, not stop words."""
     return {w for w in words if len(w) > 2 and w.isalpha() and w not in _STOP}
+
+
+def content_keys(words: Iterable[str]) -> set[str]:
+    """The keys (word_key) of a text's content words: what the model's vocabulary is made of."""
+    return {word_key(w) for w in content_words(words)}
 
 
 def word_key(word: str) -> str:
@@ -220,7 +236,7 @@ def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[
     component.labels = label_set
     component.matcher = LabelMatcher.build(label_set, dict(descriptions or {}), dict(synonyms or {}), STOP_WORDS,
                                            lambda s: words_of(nlp.make_doc(s)))
-    contents = [{word_key(w) for w in content_words(words)} for words in token_lists]
+    contents = [content_keys(words) for words in token_lists]
     seen = Counter(key for keys in contents for key in keys)
     component.vocabulary = frozenset(key for key, count in seen.items() if count >= 2)
     known = [len(keys & component.vocabulary) for keys in contents]
@@ -228,10 +244,13 @@ def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[
     rows, word_block, _ = component.features.fit_transform(token_lists)
     match = np.stack([component.matcher.scores(words, label_set) for words in token_lists]).astype(np.float64)
     groups = [" ".join(words) for words in token_lists]  # identical texts stay on one side of every fold
+    damaged = _damaged(component, texts, contents, seed)
     # One BLAS/OpenMP thread: scipy's L-BFGS-B (C since scipy 1.15) makes many small BLAS calls, and on OpenBLAS's
     # threads training ran 2-5 times slower, at more CPU, on 2 cores (where the workers need the other one).
     with threadpool_limits(limits=1):
-        fitted = learner.fit(rows, word_block, y, len(label_set), match, groups, seed=seed, progress=progress)
+        fitted = learner.fit(rows, word_block, y, len(label_set), match, groups, damaged=damaged, seed=seed,
+                             progress=progress)
+    component.damage_map = fitted.damage_map
     component.weights, component.beta, component.temperature = fitted.weights, fitted.beta, fitted.temperature
     component.calibration = fitted.calibration
     component.ratios, component.ratio_weights = fitted.ratios, fitted.ratio_weights
@@ -239,12 +258,31 @@ def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[
     component.prior = [labels.count(label) / len(labels) for label in label_set]
     oof = [{label: float(p) for label, p in zip(label_set, row)} for row in fitted.oof_probabilities]
     # Rounded down, so that a stored threshold never rises above the scores it was chosen to admit.
-    threshold = math.floor(learner.abstain_threshold(fitted.oof_probabilities, y, min_precision) * 1e4) / 1e4
+    # On clean texts and their damaged copies together: the precision asked for holds on what OCR leaves too.
+    pooled, truth = fitted.oof_probabilities, y
+    if fitted.oof_damaged is not None and len(fitted.oof_damaged):
+        pooled, truth = np.vstack([pooled, fitted.oof_damaged]), np.concatenate([y, y[damaged.of]])
+    threshold = math.floor(learner.abstain_threshold(pooled, truth, min_precision) * 1e4) / 1e4
     info = {"labels": label_set, "lambda": fitted.lam, "beta": fitted.beta,
             "temperature": round(fitted.temperature, 4), "ratio_features": bool(len(fitted.ratios)),
             "abstain_below": threshold, "abstain_min_precision": min_precision, "grid_macro_f1": fitted.grid,
             "oof": oof}
     return nlp, info
+
+
+def _damaged(component: "LinearTextClassifier", texts: Sequence[str], contents: list[set[str]],
+             seed: int) -> learner.Damaged:
+    """OCR-damaged copies of the training texts (classifiers/ocrnoise.py), of at most DAMAGED_TEXTS of them, read
+    the way the component reads a text, for the learner to calibrate on."""
+    of = np.arange(len(texts))
+    if len(texts) > DAMAGED_TEXTS:
+        of = np.sort(np.random.default_rng(seed).choice(len(texts), DAMAGED_TEXTS, replace=False))
+    damaged = damaged_copies([texts[i] for i in of], seed)
+    # A tokenizer of its own: the pipeline's would keep every junk token of the copies in the saved vocabulary.
+    reader = blank().tokenizer
+    copies = [words_of(doc) for doc in reader.pipe((prepare(t) for t in damaged), batch_size=256)]
+    match = np.stack([component.matcher.scores(words, component.labels) for words in copies]).astype(np.float64)
+    return learner.Damaged(of, copies, match, component.features, contents, content_keys)
 
 
 def predict(nlp: Language, texts: Sequence[str]) -> list[tuple[dict[str, float], int]]:

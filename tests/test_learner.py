@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tracemalloc
 
 import numpy as np
+import pytest
 
-from classifiers import learner, textcat
+from classifiers import learner, ocrnoise, textcat
+from classifiers.learner import calibration
 from tests.test_classifier import rows
 
 
-def test_a_saved_pipeline_loads_with_spacy_alone_in_a_fresh_process(tmp_path):
-    """pyproject.toml registers the component as a spacy_factories entry point: spacy.load works in a process
-    that never imported the project's modules."""
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory) -> tuple:
+    """A component trained on 40 texts and the folder it was saved to (two tests share the training)."""
     data = rows(40)
     nlp, _ = textcat.train([r["text"] for r in data], [r["program"] for r in data])
-    textcat.save(nlp, tmp_path / "program")
+    folder = tmp_path_factory.mktemp("model") / "program"
+    textcat.save(nlp, folder)
+    return nlp.get_pipe(textcat.COMPONENT), folder
+
+
+def test_a_saved_pipeline_loads_with_spacy_alone_in_a_fresh_process(saved, tmp_path):
+    """pyproject.toml registers the component as a spacy_factories entry point: spacy.load works in a process
+    that never imported the project's modules."""
+    shutil.copytree(saved[1], tmp_path / "program")
     script = ("import sys, json, spacy\n"
               "assert not any(m.startswith('classifiers') for m in sys.modules)\n"
               "nlp = spacy.load(sys.argv[1])\n"
@@ -33,7 +44,8 @@ def test_a_saved_pipeline_loads_with_spacy_alone_in_a_fresh_process(tmp_path):
 
 
 def test_training_on_thousands_of_texts_holds_no_texts_by_texts_matrix():
-    """5,000 texts: an n × n float64 matrix alone would take 200 MB; the learner's peak stays far below."""
+    """5,000 texts: an n × n float64 matrix alone would take 200 MB; the learner's peak stays far below (about
+    95 MB before calibrating on OCR-damaged copies, 103 MB since: their junk words fill the word caches)."""
     data = rows(5000, seed=3)
     texts, labels = [r["text"] for r in data], [r["program"] for r in data]
     tracemalloc.start()
@@ -42,7 +54,7 @@ def test_training_on_thousands_of_texts_holds_no_texts_by_texts_matrix():
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 100 * 2**20, f"{peak / 2**20:.0f} MiB"
+    assert peak < 120 * 2**20, f"{peak / 2**20:.0f} MiB"
     assert len(info["oof"]) == 5000 and 0 < info["abstain_below"] <= 1
 
 
@@ -103,3 +115,42 @@ def test_n_grams_no_training_text_had_do_not_change_a_row():
     # The same row but for the odd hashed bucket a junk n-gram shares with a seen one (0.85 when junk counted)
     cosine = plain.multiply(noisy).sum() / np.sqrt(plain.multiply(plain).sum() * noisy.multiply(noisy).sum())
     assert cosine > 0.98
+
+
+def test_the_damage_map_trusts_a_damaged_text_more_at_the_same_top_probability():
+    """OCR damage lowers a text's top probability more than its chance of being right: fitted on texts where the
+    damaged ones (unknown share 0.5) at a top probability of 0.4 are right as often as the clean ones at 0.7, the
+    map reads more confidence into a damaged text than into a clean one at the same probability."""
+    rng = np.random.default_rng(0)
+    n = 1200
+    damage = np.where(np.arange(n) % 2, 0.5, 0.05)
+    top = np.clip(np.where(damage > 0.2, 0.4, 0.7) + rng.normal(0, 0.12, n), 0.35, 0.95)
+    right = rng.random(n) < np.where(damage > 0.2, top + 0.3, top)
+    probabilities = np.column_stack([top, (1 - top) / 2 + 1e-3, (1 - top) / 2 - 1e-3])
+    y = np.where(right, 0, 1)
+    coefficients = calibration.fit_damage_map(probabilities, y, damage)
+    same = np.array([[0.5, 0.3, 0.2]])
+    damaged, clean = (learner.damage_confidence(same, np.array([d]), coefficients)[0] for d in (0.5, 0.05))
+    assert damaged > clean + 0.15
+    assert learner.damage_confidence(same, np.array([0.5]), [])[0] == same.max()  # a model without the map
+
+
+def test_a_trained_component_keeps_its_damage_map_and_an_older_one_reads_the_top_probability(saved, tmp_path):
+    component = saved[0]
+    assert len(component.damage_map) == 4
+    shutil.copytree(saved[1], tmp_path / "program")
+    assert textcat.load(tmp_path / "program").get_pipe(textcat.COMPONENT).damage_map == component.damage_map
+    saved = tmp_path / "program" / textcat.COMPONENT / "cfg.json"
+    settings = json.loads(saved.read_text(encoding="utf-8"))
+    del settings["damage_map"]  # saved before the damage map
+    saved.write_text(json.dumps(settings), encoding="utf-8")
+    assert textcat.load(tmp_path / "program").get_pipe(textcat.COMPONENT).damage_map == []
+
+
+def test_damaged_copies_are_damaged_alike_for_the_same_seed():
+    texts = [r["text"] for r in rows(40)]
+    copies = ocrnoise.damaged_copies(texts, seed=4)
+    assert copies == ocrnoise.damaged_copies(texts, seed=4)
+    # Severities from a quarter of the measured rates up: a short request is often read intact, not always.
+    assert 10 <= sum(c != t for c, t in zip(copies, texts)) < 40
+    assert copies != ocrnoise.damaged_copies(texts, seed=5)

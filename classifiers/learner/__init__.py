@@ -39,14 +39,17 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
-from classifiers.learner.calibration import (abstain_threshold, calibrate_top, fit_temperature, fit_top_calibration,
-                                            macro_f1, reorder_alternatives, softmax)
+from classifiers.learner import damage
+from classifiers.learner.calibration import (abstain_threshold, calibrate_top, damage_confidence, fit_temperature,
+                                            fit_top_calibration, macro_f1, reorder_alternatives, softmax,
+                                            unknown_share)
+from classifiers.learner.damage import Damaged
 from classifiers.learner.features import Features, ratio_scores
 from classifiers.learner.ridge import EXACT_ROWS, _gram, _scores, folds
 
 # Read as learner.NAME by the classifier's component (textcat.py): the package is the one door to scikit-learn.
-__all__ = ["Features", "Fitted", "abstain_threshold", "calibrate_top", "fit", "reorder_alternatives", "ratio_scores",
-           "softmax"]
+__all__ = ["Damaged", "Features", "Fitted", "abstain_threshold", "calibrate_top", "damage_confidence", "fit",
+           "reorder_alternatives", "ratio_scores", "softmax", "unknown_share"]
 
 LAMBDAS = (0.5, 1.0, 2.0)
 BETAS = (0.0, 0.25, 0.5, 0.75)
@@ -70,6 +73,8 @@ class Fitted:
     logistic_bias: np.ndarray
     oof_probabilities: np.ndarray  # texts × classes: out-of-fold, calibrated, alternatives reordered
     grid: dict = field(default_factory=dict)  # "lambda=…,beta=…[,ratios]" → out-of-fold macro-F1
+    damage_map: list = field(default_factory=list)  # calibration.fit_damage_map's coefficients; empty: none
+    oof_damaged: np.ndarray | None = None  # the damaged copies' out-of-fold probabilities (calibrated), when given
 
 
 @dataclass
@@ -80,9 +85,11 @@ class _Setting:
 
 
 def fit(rows: sp.csr_matrix, word_block: sp.csr_matrix, y: np.ndarray, n_classes: int, match: np.ndarray,
-        groups: Sequence[str], *, seed: int = 0, progress: Callable[[int, int], None] | None = None) -> Fitted:
-    """Choose the settings by internal grouped folds, calibrate on the chosen model's out-of-fold scores, refit on
-    all texts. `rows`/`word_block`: Features.transform; `match`: texts × classes label matches."""
+        groups: Sequence[str], *, damaged: Damaged | None = None, seed: int = 0,
+        progress: Callable[[int, int], None] | None = None) -> Fitted:
+    """Choose the settings by internal grouped folds, calibrate on the chosen model's out-of-fold scores (and on
+    those of `damaged`, OCR-damaged copies of the texts, when given), refit on all texts. `rows`/`word_block`:
+    Features.transform; `match`: texts × classes label matches."""
     n = len(y)
     exact = n <= EXACT_ROWS
     splits = folds(y, groups, FOLDS if exact else LARGE_FOLDS, seed)
@@ -93,21 +100,29 @@ def fit(rows: sp.csr_matrix, word_block: sp.csr_matrix, y: np.ndarray, n_classes
     kernel = _gram(rows)
     everything = np.arange(n)
     start = None  # the iterative solver's first guess for the final fit: the folds' average
+    damage_map, oof_damaged = [], np.zeros((0, n_classes))
     if splits:
         scores = np.zeros((n, n_classes))
+        held = None if damaged is None else damage.OutOfFold(damaged, n, n_classes)
         for train, test in splits:
-            [(base, prior)], (shared, vectors, _) = _scores(rows, word_block, y, match, n_classes, train, test,
-                                                            [setting.lam], setting.per_class, kernel)
+            [(base, prior)], model = _scores(rows, word_block, y, match, n_classes, train, test, [setting.lam],
+                                             setting.per_class, kernel)
             scores[test] = base + setting.beta * prior
+            if held is not None:
+                held.add(train, test, model, setting.beta)
             if not exact:
+                shared, vectors = model[0], model[1]
                 guess = (shared / len(splits), None if vectors is None else vectors / len(splits))
                 start = guess if start is None else (start[0] + guess[0],
                                                      None if vectors is None else start[1] + guess[1])
             tick()
         temperature = fit_temperature(scores, y)
         raw = softmax(scores, temperature)
-        calibration = fit_top_calibration(raw, y)
-        calibrated = calibrate_top(raw, *calibration)
+        if held is None:
+            calibration = fit_top_calibration(raw, y)
+            calibrated = calibrate_top(raw, *calibration)
+        else:
+            damage_map, calibration, calibrated, oof_damaged = held.calibrate(raw, y, temperature)
         logistic, other = _logistic_out_of_fold(rows, y, n_classes, splits, raw, seed)
         oof = reorder_alternatives(calibrated, raw, other)
     else:  # too few texts to hold any out: a neutral temperature, no calibration, no abstaining data
@@ -128,7 +143,8 @@ def fit(rows: sp.csr_matrix, word_block: sp.csr_matrix, y: np.ndarray, n_classes
                   calibration=calibration, ratios=ratios.astype(np.float32),
                   ratio_weights=ratio_weights.astype(np.float32),
                   logistic_weights=logistic.coef_.T.astype(np.float32),
-                  logistic_bias=logistic.intercept_.astype(np.float32), oof_probabilities=oof, grid=grid)
+                  logistic_bias=logistic.intercept_.astype(np.float32), oof_probabilities=oof, grid=grid,
+                  damage_map=damage_map, oof_damaged=oof_damaged)
 
 
 def _logistic_out_of_fold(rows, y, n_classes, splits, raw, seed) -> tuple[LogisticRegression, np.ndarray]:
