@@ -230,12 +230,15 @@ def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[
     out-of-fold probabilities (returned in info["oof"]) from which its metrics and abstain threshold come."""
     nlp = blank()
     component: LinearTextClassifier = nlp.add_pipe(COMPONENT)
-    token_lists = [words_of(doc) for doc in nlp.tokenizer.pipe((prepare(t) for t in texts), batch_size=256)]
+    # A tokenizer of its own: the pipeline's would keep every word of the training texts (petitioners' names, CURPs)
+    # in plain text in the saved vocabulary's strings.
+    reader = blank().tokenizer
+    token_lists = [words_of(doc) for doc in reader.pipe((prepare(t) for t in texts), batch_size=256)]
     label_set = sorted(set(labels))
     y = np.array([label_set.index(label) for label in labels])
     component.labels = label_set
     component.matcher = LabelMatcher.build(label_set, dict(descriptions or {}), dict(synonyms or {}), STOP_WORDS,
-                                           lambda s: words_of(nlp.make_doc(s)))
+                                           lambda s: words_of(reader(s)))
     contents = [content_keys(words) for words in token_lists]
     seen = Counter(key for keys in contents for key in keys)
     component.vocabulary = frozenset(key for key, count in seen.items() if count >= 2)
@@ -244,7 +247,7 @@ def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[
     rows, word_block, _ = component.features.fit_transform(token_lists)
     match = np.stack([component.matcher.scores(words, label_set) for words in token_lists]).astype(np.float64)
     groups = [" ".join(words) for words in token_lists]  # identical texts stay on one side of every fold
-    damaged = _damaged(component, texts, contents, seed)
+    damaged = _damaged(component, texts, contents, seed, reader)
     # One BLAS/OpenMP thread: scipy's L-BFGS-B (C since scipy 1.15) makes many small BLAS calls, and on OpenBLAS's
     # threads training ran 2-5 times slower, at more CPU, on 2 cores (where the workers need the other one).
     with threadpool_limits(limits=1):
@@ -271,15 +274,13 @@ def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[
 
 
 def _damaged(component: "LinearTextClassifier", texts: Sequence[str], contents: list[set[str]],
-             seed: int) -> learner.Damaged:
+             seed: int, reader) -> learner.Damaged:
     """OCR-damaged copies of the training texts (classifiers/ocrnoise.py), of at most DAMAGED_TEXTS of them, read
     the way the component reads a text, for the learner to calibrate on."""
     of = np.arange(len(texts))
     if len(texts) > DAMAGED_TEXTS:
         of = np.sort(np.random.default_rng(seed).choice(len(texts), DAMAGED_TEXTS, replace=False))
     damaged = damaged_copies([texts[i] for i in of], seed)
-    # A tokenizer of its own: the pipeline's would keep every junk token of the copies in the saved vocabulary.
-    reader = blank().tokenizer
     copies = [words_of(doc) for doc in reader.pipe((prepare(t) for t in damaged), batch_size=256)]
     match = np.stack([component.matcher.scores(words, component.labels) for words in copies]).astype(np.float64)
     return learner.Damaged(of, copies, match, component.features, contents, content_keys)
