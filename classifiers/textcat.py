@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -240,8 +239,7 @@ def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[
     component.matcher = LabelMatcher.build(label_set, dict(descriptions or {}), dict(synonyms or {}), STOP_WORDS,
                                            lambda s: words_of(reader(s)))
     contents = [content_keys(words) for words in token_lists]
-    seen = Counter(key for keys in contents for key in keys)
-    component.vocabulary = frozenset(key for key, count in seen.items() if count >= 2)
+    component.vocabulary = learner.vocabulary(contents, range(len(contents)))
     known = [len(keys & component.vocabulary) for keys in contents]
     component.min_content = int(min(MIN_CONTENT, np.percentile(known, 1)))
     rows, word_block, _ = component.features.fit_transform(token_lists)
@@ -263,7 +261,7 @@ def train(texts: Sequence[str], labels: Sequence[str], *, descriptions: Mapping[
     # Rounded down, so that a stored threshold never rises above the scores it was chosen to admit.
     # On clean texts and their damaged copies together: the precision asked for holds on what OCR leaves too.
     pooled, truth = fitted.oof_probabilities, y
-    if fitted.oof_damaged is not None and len(fitted.oof_damaged):
+    if len(fitted.oof_damaged):
         pooled, truth = np.vstack([pooled, fitted.oof_damaged]), np.concatenate([y, y[damaged.of]])
     threshold = math.floor(learner.abstain_threshold(pooled, truth, min_precision) * 1e4) / 1e4
     info = {"labels": label_set, "lambda": fitted.lam, "beta": fitted.beta,

@@ -43,13 +43,13 @@ from classifiers.learner import damage
 from classifiers.learner.calibration import (abstain_threshold, calibrate_top, damage_confidence, fit_temperature,
                                             fit_top_calibration, macro_f1, reorder_alternatives, softmax,
                                             unknown_share)
-from classifiers.learner.damage import Damaged
+from classifiers.learner.damage import Damaged, vocabulary
 from classifiers.learner.features import Features, ratio_scores
 from classifiers.learner.ridge import EXACT_ROWS, _gram, _scores, folds
 
 # Read as learner.NAME by the classifier's component (textcat.py): the package is the one door to scikit-learn.
 __all__ = ["Damaged", "Features", "Fitted", "abstain_threshold", "calibrate_top", "damage_confidence", "fit",
-           "reorder_alternatives", "ratio_scores", "softmax", "unknown_share"]
+           "reorder_alternatives", "ratio_scores", "softmax", "unknown_share", "vocabulary"]
 
 LAMBDAS = (0.5, 1.0, 2.0)
 BETAS = (0.0, 0.25, 0.5, 0.75)
@@ -74,7 +74,8 @@ class Fitted:
     oof_probabilities: np.ndarray  # texts × classes: out-of-fold, calibrated, alternatives reordered
     grid: dict = field(default_factory=dict)  # "lambda=…,beta=…[,ratios]" → out-of-fold macro-F1
     damage_map: list = field(default_factory=list)  # calibration.fit_damage_map's coefficients; empty: none
-    oof_damaged: np.ndarray | None = None  # the damaged copies' out-of-fold probabilities (calibrated), when given
+    oof_damaged: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # the damaged copies' out-of-fold
+    # probabilities (calibrated); none without copies or folds
 
 
 @dataclass
@@ -133,9 +134,9 @@ def fit(rows: sp.csr_matrix, word_block: sp.csr_matrix, y: np.ndarray, n_classes
     _, (shared, vectors, ratios) = _scores(rows, word_block, y, match, n_classes, everything, everything[:0],
                                            [setting.lam], setting.per_class, kernel, start=start)
     tick()
-    weights = shared[:, :n_classes] - setting.beta * shared[:, n_classes:]
+    weights = damage.combined(shared, setting.beta, n_classes)
     if setting.per_class:
-        ratio_weights = vectors[:, :n_classes] - setting.beta * vectors[:, n_classes:]
+        ratio_weights = damage.combined(vectors, setting.beta, n_classes)
     else:
         ratios, ratio_weights = np.zeros((0, word_block.shape[1])), np.zeros((word_block.shape[1], 0))
     tick()

@@ -36,10 +36,11 @@ class Damaged:
     keys_of: Callable[[Sequence[str]], Collection[str]]
 
 
-def vocabulary(keys: Sequence[Collection[str]], texts: np.ndarray, asked: set[str]) -> frozenset[str]:
-    """Of the keys `asked`, those two or more of `texts` have: the vocabulary of a model trained on them, as far
-    as the texts it is asked about need it (counting every key would double the memory of a large training)."""
-    seen = Counter(key for i in texts for key in keys[i] if key in asked)
+def vocabulary(keys: Sequence[Collection[str]], texts: Sequence[int], asked: set[str] | None = None) -> frozenset[str]:
+    """The keys two or more of `texts` have: the vocabulary of a model trained on them; only those `asked` for
+    when given (a fold needs only its test texts' keys: counting every key would double a large training's
+    memory)."""
+    seen = Counter(key for i in texts for key in keys[i] if asked is None or key in asked)
     return frozenset(key for key, count in seen.items() if count >= 2)
 
 
@@ -77,12 +78,18 @@ class OutOfFold:
                 calibrate_top(copies, *calibration, read=read[n:]))
 
 
+def combined(coefficients: np.ndarray, beta: float, n_classes: int) -> np.ndarray:
+    """The weights of a ridge's coefficients (_scores: the labels' columns, then the label matches'), as the saved
+    component uses them: w - beta * w_match."""
+    return coefficients[:, :n_classes] - beta * coefficients[:, n_classes:]
+
+
 def fold_scores(damaged: Damaged, held: np.ndarray, model: tuple, beta: float, n_classes: int) -> np.ndarray:
     """Scores of the copies `held` by a fold's ridge (`model`: _scores' shared coefficients, ratio
     vectors and ratios), as the saved component scores a text: w · x + beta · match (+ the ratio blocks' part)."""
     shared, vectors, ratios = model
     rows, word_block, _ = damaged.features.transform([damaged.words[i] for i in held])
-    scores = np.asarray(rows @ (shared[:, :n_classes] - beta * shared[:, n_classes:])) + beta * damaged.match[held]
+    scores = np.asarray(rows @ combined(shared, beta, n_classes)) + beta * damaged.match[held]
     if vectors is not None:
-        scores += ratio_scores(word_block, ratios, vectors[:, :n_classes] - beta * vectors[:, n_classes:])
+        scores += ratio_scores(word_block, ratios, combined(vectors, beta, n_classes))
     return scores
