@@ -115,9 +115,11 @@ def _moved(batch_id: int, target_id: int, number: int, page) -> dict:
 
 def _stage_pdfs(ctx: Context, batch_id: int, groups: list[list]) -> dict[int, Path]:
     """Each petition page's PDF copied aside in the batch's folder, by its number there (before the write: in the
-    batch, page 3 may become page 1 over page 1's PDF)."""
+    batch, page 3 may become page 1 over page 1's PDF). The first petition's pages that keep their number (all
+    of them when the batch starts with a letter) stay where they are."""
     staged = {}
-    for page in (page for group in groups for page in group):
+    staying = {page.number for number, page in enumerate(groups[0], 1) if page.number == number}
+    for page in (page for group in groups for page in group if page.number not in staying):
         source = page_pdf(ctx, batch_id, page.number)
         if source.is_file():
             staged[page.number] = source.with_name(f".lote-{source.name}")
