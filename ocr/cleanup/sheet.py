@@ -16,6 +16,8 @@ import math
 import cv2
 import numpy as np
 
+from ocr.cleanup import components
+
 SIDE = 600  # px: the outline is found on a copy this long; a corner lands within ~0.5% of the photo (inside)
 MIN_SHARE, MAX_SHARE = 0.2, 0.97  # of the photo the sheet covers: less is not the subject, more leaves no desk
 MIN_CONTRAST = 30  # grey levels between the paper (its median) and the desk beyond each side
@@ -70,7 +72,7 @@ def _ground_all_round(blur: np.ndarray, corners: np.ndarray, paper: float) -> bo
 
 def _enclosed(open_ground: np.ndarray) -> np.ndarray | None:
     """1 inside the largest region the edges close off from the frame, its holes (the writing) filled; or None."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(open_ground, connectivity=4)
+    count, labels, stats = components.with_stats(open_ground, connectivity=4)
     height, width = open_ground.shape
     left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     inside = (left > 0) & (top > 0) & (left + stats[:, cv2.CC_STAT_WIDTH] < width) & (
