@@ -61,6 +61,7 @@ _RARE_DIFFERENTIATOR = 0.6
 # digit pass), but a rival to one that repairs other places to pass it. Without it, a CURP whose check digit alone was
 # wrong had an "A" it did not need read as a 4 until the check digit passed: valid, and someone born in 1900.
 _CHECK_SLIP = _SWAP
+_SUPPLIED_SCORE = 0.7  # a CURP whose check digit was lost and computed: below the review page's «verificar»
 
 
 def _fits(c: str, kind: str) -> bool:
@@ -144,8 +145,9 @@ def _readings(raw: str) -> list[tuple[str, float]]:
         return [(raw[:i] + raw[i + 1:], _DROP) for i in range(19)]
     if len(raw) == 20:                             # two too many ("…61531HSR…CCO04": a stray mark and a doubled 0)
         return [(raw[:i] + raw[i + 1:j] + raw[j + 1:], 2 * _DROP) for i in range(20) for j in range(i + 1, 20)]
-    if len(raw) == 17:                             # one lost before the check digit: the check digit still decides
-        return [(raw[:i] + _LOST + raw[i:], _ADD) for i in range(17)]
+    if len(raw) == 17:                             # one lost before the check digit: the check digit still decides;
+        # or the check digit itself lost ("…MSLRCCO" for "…MSLRCC07,"): then only the grammar of the other 17 does
+        return [(raw[:i] + _LOST + raw[i:], _ADD) for i in range(18)]
     return []
 
 
@@ -183,6 +185,13 @@ def _candidates(raw: str, letters: dict[int, str]) -> tuple[dict[str, float], li
                 if cost + base + _CHECK_SLIP < slipped and _sound(_with_check_digit(value)):
                     slipped = cost + base + _CHECK_SLIP
     return sound, tried, slipped
+
+
+def _check_digit_supplied(raw: str, value: str) -> bool:
+    """Whether `value` was read from the 17 characters `raw` with its check digit lost, so that nothing checked it:
+    every other character of the text stands for its place, the last one for the 17th."""
+    upper_run = sum(c.isupper() for c in raw) >= sum(c.islower() for c in raw)
+    return all(value[i] in dict(_options(c, _KINDS[i], upper_run)) or value[i] == c.upper() for i, c in enumerate(raw))
 
 
 def _with_check_digit(value: str) -> str:
@@ -265,7 +274,10 @@ def find_curp(text: str, name: str | None = None) -> tuple[dict | None, list[tup
         spans.append((start, end))
         found = _decide(*_candidates(chars, letters), letters)
         if found:
-            return _valid(*found[:1], chars, *found[1:]), spans
+            field = _valid(*found[:1], chars, *found[1:])
+            if len(chars) == 17 and _check_digit_supplied(chars, found[0]):
+                field["score"] = min(field["score"], _SUPPLIED_SCORE)
+            return field, spans
         if invalid is None and (len(chars) == 18 or cued):
             value = _shape(chars)
             invalid = {"value": value, "score": 0.4 if len(chars) == 18 else 0.25, "valid": False,
