@@ -1,4 +1,5 @@
-"""What the classifier reads of a text: the letter's frame cut out (classifiers/template.py) and OCR junk dropped.
+"""What the classifier reads of a text: words OCR misread by a letter put back (classifiers/spelling.py), the letter's
+frame cut out (classifiers/template.py) and OCR junk dropped.
 
 Recognition of a damaged scan leaves pieces that are not words: symbol runs from a scanner border ("= 7 : Ñ = Tm -
 CN pa"), letters and digits glued together ("y3", "1P"), stray letters at the ends of lines ("ES", "Ñ", "ba"), a
@@ -17,7 +18,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from classifiers import template
+from classifiers import spelling, template
 from classifiers.features import normalise
 
 # Spanish words of one or two letters (spaCy's stop words of that length), abbreviations letters use, and roman
@@ -36,8 +37,8 @@ _HYPHEN_BREAK = re.compile(r"(\w)-[ \t]*\n[ \t]*(\w)")
 
 
 def prepare(text: str) -> str:
-    """The text as the classifier should read it: no letter frame, no junk tokens or junk lines."""
-    text = _HYPHEN_BREAK.sub(r"\1\2", text)
+    """The text as the classifier should read it: misread words mended, no letter frame, no junk tokens or lines."""
+    text = spelling.mended(_HYPHEN_BREAK.sub(r"\1\2", text))
     text = template.strip(text)
     lines = []
     for line in text.split("\n"):
