@@ -30,7 +30,8 @@ LANGUAGE = "spa"
 MIN_LENGTH = 5  # letters: shorter words lie one edit from too many others ("casa": cada, cama, capa, caza...)
 _TOKEN = re.compile(r"\S+")
 _EDGE = re.compile(r"^([^\w]*)(.*?)([^\w]*)$", re.DOTALL)
-_SENTENCE_END = frozenset(".!?:¿¡")
+_SENTENCE_END = frozenset(".!?:")
+_LEADING = "¿¡(\"'“«"  # what may stand before a word: "¿Cuál", "(Pesqueira"
 _LETTERS = string.ascii_lowercase  # normalise() leaves no accents and no ñ
 # Letters Tesseract takes for one another on a damaged page: round ones, upright strokes, open bowls, humps,
 # descenders. Any other letter for a letter is as likely a different word ("deportaron", "reportaron").
@@ -50,7 +51,9 @@ def _mended_line(line: str) -> str:
     opening = True  # a capital here starts a sentence; elsewhere it starts a name
     for m in _TOKEN.finditer(line):
         token = m.group()
-        out += [line[last:m.start()], token if token[:1].isupper() and not opening else _mended_token(token)]
+        first = token.lstrip(_LEADING)[:1]
+        name = first.isupper() and not (opening or token[0] in "¿¡")  # Spanish opens questions and exclamations
+        out += [line[last:m.start()], token if name else _mended_token(token)]
         last, opening = m.end(), token[-1] in _SENTENCE_END
     out.append(line[last:])
     return "".join(out)

@@ -25,6 +25,7 @@ def test_a_word_one_slip_off_a_spanish_word_is_read_as_it(read, meant):
 
 def test_a_capital_that_opens_a_sentence_is_mended_and_one_inside_it_is_a_name():
     assert spelling.mended("Solieitud: Ticrra de Pesqueira. Hcrmano") == "solicitud: tierra de Pesqueira. hermano"
+    assert spelling.mended("de (Pesqueira) y «Ceceña», ¿Solieitud?") == "de (Pesqueira) y «Ceceña», ¿solicitud?"
 
 
 @pytest.mark.parametrize("word", [
