@@ -58,7 +58,10 @@ def _after_cue(cleaned: str, folded: str, text: str, avoid: list[tuple[int, int]
     for match in _CUED_RUN.finditer(folded):
         start, end = match.span(1)
         digits = re.sub(r"\D", "", cleaned[start:end])
-        if len(digits) <= 10 or any(a < end and start < b for a, b in avoid):
+        # One digit too many is a digit OCR added inside the number ("63121014597" for "6312101597") as likely as
+        # anything: which one is not known. Only a mobile's old leading 1 leaves the last ten.
+        extra = digits[:-10]
+        if not extra or (len(extra) == 1 and extra != "1") or any(a < end and start < b for a, b in avoid):
             continue
         number = _valid_number(digits[-10:])
         if number is not None:

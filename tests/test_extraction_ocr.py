@@ -344,6 +344,8 @@ def test_a_country_code_misread_as_digits_leaves_the_last_ten_after_the_cue():
     # Without a phone cue, or with too few digits, a run of digits is not made into a phone.
     assert "phone" not in extract_fields("Expediente 7152644 681 7999 de la colonia Centro.")
     assert "phone" not in extract_fields("Teléfono 12 528 9858, correo patricia@gmail.com")
+    # One digit too many is one OCR added somewhere in the number: no phone rather than a wrong one.
+    assert "phone" not in extract_fields("Sonora, teléfono 63121014597, correo jesus@hotmail.com")
 
 
 def test_the_17th_character_leans_to_the_first_one_renapo_gives():
