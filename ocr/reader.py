@@ -226,9 +226,7 @@ def _flattened(image: np.ndarray, gray: np.ndarray, dpi: int) -> tuple[np.ndarra
     if rows is None:
         return image, gray
     # the reading may be enlarged: the page image then takes the same shifts, scaled down
-    columns = dewarp.columns_of(image.shape)
-    return (dewarp.flatten(image, rows, columns),
-            dewarp.flatten(gray, dewarp.resized(rows, gray.shape), columns if gray.shape == image.shape else None))
+    return dewarp.flatten(image, rows), dewarp.flatten(gray, dewarp.resized(rows, gray.shape))
 
 
 def _placed(word: Word, left: int, top: int, factor: float) -> Word:
