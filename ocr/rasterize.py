@@ -1,15 +1,18 @@
-"""Owner of poppler's readers (pdf2image, pdftotext), pypdf reading and Pillow decoding: identify a stored file and
-yield its pages, and any text layer they carry, one at a time. Writing PDFs (pdfunite included) is ocr/searchable's."""
+"""Owner of poppler's readers (pdf2image, pdftotext), pypdf reading and image decoding (Pillow; OpenCV for a plain
+PNG or JPEG): identify a stored file and yield its pages, and any text layer they carry, one at a time. Writing PDFs
+(pdfunite included) is ocr/searchable's."""
 
 from __future__ import annotations
 
 import math
 import re
+import struct
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
+import cv2
 import numpy as np
 import pdf2image
 import pdf2image.exceptions
@@ -218,10 +221,45 @@ def iter_pages(path: Path, info: SourceInfo, dpi: int, max_pixels: int, skip: se
                     continue
                 image.seek(index)
                 _check_frame(image, index + 1, max_pixels)
-                wide = _sixteen_bit(image)  # asked before decoding: PNG tells it only in the undecoded tiles
-                yield PageImage(index + 1, _pixels(_upright(image), wide), _image_dpi(image))
+                pixels = _plain_pixels(path, image) if info.page_count == 1 else None
+                if pixels is None:
+                    wide = _sixteen_bit(image)  # asked before decoding: PNG tells it only in the undecoded tiles
+                    pixels = _pixels(_upright(image), wide)
+                yield PageImage(index + 1, pixels, _image_dpi(image))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise CorruptFile(f"imagen ilegible: {error}") from error
+
+
+def _plain_pixels(path: Path, image: Image.Image) -> np.ndarray | None:
+    """What `_pixels(_upright(image))` gives, decoded by OpenCV, for an 8-bit grey or colour PNG or JPEG with nothing
+    to turn or compose (what scanners write); None for any other, left to Pillow. OpenCV decodes into the array
+    itself: Pillow's decode and copy into numpy took ~20% more CPU (88 against 72 ms a petitions_dev page)."""
+    if image.format not in ("PNG", "JPEG") or image.mode not in ("L", "RGB") or "transparency" in image.info:
+        return None
+    if image.format == "PNG" and not (image.tile[0].args == image.mode and _pixels_last(path, image.tile[0].offset)):
+        return None  # 1, 2, 4 or 16 bits a sample, or chunks after the pixels that Pillow reads only as it decodes
+    # Pillow's own orientation (EXIF, XMP), read without decoding: PNG's getexif decodes first for late chunks
+    if Image.Image.getexif(image).get(ExifTags.Base.Orientation, 1) in range(2, 9):
+        return None
+    pixels = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_UNCHANGED)  # UNCHANGED: EXIF not applied
+    if pixels is None or pixels.dtype != np.uint8 or pixels.shape[:2] != image.size[::-1]:
+        return None
+    if pixels.ndim == 2:
+        return pixels
+    return np.ascontiguousarray(pixels[..., 0]) if _is_gray(pixels) else pixels  # already BGR
+
+
+def _pixels_last(path: Path, start: int) -> bool:
+    """Whether a PNG's first pixel chunk, whose data begins at `start`, is followed only by more of them and the end
+    (Pillow reads chunks after the pixels, EXIF or text, only as it decodes them)."""
+    with open(path, "rb") as handle:
+        handle.seek(start - 8)
+        while len(header := handle.read(8)) == 8:
+            length, kind = struct.unpack(">I4s", header)
+            if kind != b"IDAT":
+                return kind == b"IEND"
+            handle.seek(length + 4, 1)  # the data and its checksum
+    return False
 
 
 def _upright(image: Image.Image) -> Image.Image:

@@ -56,3 +56,6 @@ def test_marks_within_an_area_are_the_full_marks_there(shape):
     full_area = cv2.resize(area, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST) > 0
     within = marks.within(area)
     assert within.any() and (within == (marks.full() & full_area)).all()
+    # the reading made of them: with even sides the faint parts go white by the stretch's lookup, not the mask
+    expected = ink.as_image(contrast, within, 90.0)
+    assert (expected < 255).any() and np.array_equal(marks.image_within(area, 90.0), expected)

@@ -3,6 +3,9 @@ pages decoded whole (16-bit samples, EXIF orientation)."""
 
 from __future__ import annotations
 
+import struct
+import zlib
+
 import cv2
 import numpy as np
 import pytest
@@ -206,3 +209,73 @@ def test_an_image_resolution_is_believed_only_for_a_sheet_it_could_be(tmp_path, 
     info = rasterize.inspect(path, max_pages=10, max_pixels=10**8)
     [page] = rasterize.iter_pages(path, info, dpi=300, max_pixels=10**8)
     assert page.dpi == judged
+
+
+def _sample(mode: str) -> Image.Image:
+    """A small page of grey levels (and colours, in RGB) that every decoder must give back exactly."""
+    rng = np.random.default_rng(1)
+    grey = (np.linspace(90, 250, 320)[None, :] + rng.normal(0, 6, (240, 320))).clip(0, 255).astype(np.uint8)
+    if mode == "L":
+        return Image.fromarray(grey)
+    colour = np.dstack([grey, grey, grey])
+    colour[40:90, 30:200] = (200, 30, 40)  # a red stamp
+    return Image.fromarray(colour)
+
+
+def _with_late_exif(path, orientation: int):
+    """The PNG with an EXIF chunk after its pixels, where Pillow reads it only as it decodes them."""
+    data, exif = path.read_bytes(), Image.Exif()
+    exif[ExifTags.Base.Orientation] = orientation
+    body = exif.tobytes()
+    chunk = struct.pack(">I", len(body)) + b"eXIf" + body + struct.pack(">I", zlib.crc32(b"eXIf" + body))
+    path.write_bytes(data[:-12] + chunk + data[-12:])  # before IEND, the last 12 bytes
+    return path
+
+
+def _save(kind: str, path):
+    if kind == "grey.png":
+        _sample("L").save(path, dpi=(200, 200))
+    elif kind in ("colour.jpg", "grey.jpg", "colour.png"):
+        _sample("RGB" if "colour" in kind else "L").save(path, quality=90)
+    elif kind == "grey-as-colour.png":
+        _sample("L").convert("RGB").save(path)
+    elif kind in ("turned.jpg", "turned.png"):
+        save_oriented(_sample("RGB"), path, 6)
+    elif kind == "turned-late.png":
+        _sample("L").save(path)
+        _with_late_exif(path, 6)
+    elif kind == "16-bit.png":
+        Image.fromarray(np.asarray(_sample("L")).astype(np.uint16) * 16).save(path)
+    elif kind == "48-bit.png":
+        assert cv2.imwrite(str(path), np.asarray(_sample("RGB")).astype(np.uint16) * 256)
+    elif kind == "palette.png":
+        _sample("RGB").convert("P").save(path)
+    elif kind == "transparent.png":
+        _sample("L").save(path, transparency=250)
+    elif kind == "4-bit.png":
+        _sample("L").save(path, bits=4)
+    return path
+
+
+@pytest.mark.parametrize("kind, plain", [
+    ("grey.png", True), ("colour.jpg", True), ("grey.jpg", True), ("colour.png", True),
+    ("grey-as-colour.png", True), ("turned.jpg", False), ("turned.png", False), ("turned-late.png", False),
+    ("16-bit.png", False), ("48-bit.png", False), ("palette.png", False), ("transparent.png", False),
+    ("4-bit.png", False),
+])
+def test_a_plain_png_or_jpeg_is_decoded_by_opencv_as_pillow_decodes_it_and_any_other_by_pillow(tmp_path, kind, plain):
+    path = _save(kind, tmp_path / kind)
+    info = rasterize.inspect(path, 10, 10**8)
+    [page] = rasterize.iter_pages(path, info, dpi=300, max_pixels=10**8)
+    with Image.open(path) as image:
+        assert (rasterize._plain_pixels(path, image) is not None) == plain
+        stored = image.size
+    with Image.open(path) as image:
+        pillow = rasterize._pixels(rasterize._upright(image), rasterize._sixteen_bit(image))
+    assert page.pixels.shape == pillow.shape and np.array_equal(page.pixels, pillow)
+    if kind.startswith("turned"):
+        assert page.pixels.shape[:2] == stored  # turned a quarter from how it is stored (width, height)
+    if kind == "grey.png":
+        assert page.dpi == 200
+    if plain:  # a grey page stored as colour is kept as grey, as Pillow's path keeps it
+        assert page.pixels.ndim == (3 if kind.startswith("colour") else 2)

@@ -9,7 +9,8 @@
 - `ink`: what recognition reads, with what is not writing taken out (streaks, rules, stains, watermarks, specks);
 - `lines`: text lines found among the marks, for orientation and for keeping only writing.
 
-Nothing outside this package imports cv2 for page work (`ocr.tesseract` uses it only to write the TIFF it hands over).
+Nothing outside this package imports cv2 for page work (`ocr.tesseract` uses it only to write the TIFF it hands over,
+`ocr.rasterize` to decode a plain PNG or JPEG).
 """
 
 import ctypes

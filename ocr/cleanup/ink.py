@@ -92,14 +92,16 @@ def relative_to(contrast: np.ndarray, level: float, half: np.ndarray | None = No
     return _hysteresis(contrast, low, high, half)
 
 
-def as_image(contrast: np.ndarray, mask: np.ndarray, level: float) -> np.ndarray:
-    """Dark writing on white paper: the marks of `mask`, their contrast stretched so that `level` prints black.
+def as_image(contrast: np.ndarray, mask: np.ndarray, level: float, white_to: int = -1) -> np.ndarray:
+    """Dark writing on white paper: the marks of `mask`, their contrast stretched so that `level` prints black
+    (contrasts up to `white_to` white, as off the marks).
 
     Stretching to the text's own level makes a faint scan read as well as a dark one, and puts Tesseract's own
     threshold between ink and white.
     """
     # the stretch of each of the 256 contrasts, looked up: indexing the page's marks in and out took ~5 ms
     stretched = 255 - np.clip(np.arange(256, dtype=np.float32) * (255.0 / max(level, 1.0)), 0, 255).astype(np.uint8)
+    stretched[:white_to + 1] = 255
     image = np.full(contrast.shape, 255, np.uint8)
     cv2.copyTo(cv2.LUT(contrast, stretched), np.asarray(mask, bool).view(np.uint8), image)
     return image
@@ -134,10 +136,21 @@ class Marks:
             return cv2.bitwise_and(self.full().view(np.uint8), full_area).view(bool)
         return self._at_full_size(cv2.bitwise_and(self.strong, area))
 
+    def image_within(self, area: np.ndarray, level: float) -> np.ndarray:
+        """`as_image` of the marks `within(area)`. With even sides the parts at or below `low` are printed white by
+        the stretch's lookup instead of being taken out of the mask: a full-size threshold and AND fewer."""
+        if self.halved() is None:
+            return as_image(self.contrast, self.within(area), level)
+        kept = self._kept(cv2.bitwise_and(self.strong, area)).view(bool)
+        return as_image(self.contrast, kept, level, white_to=self.low)
+
     def _at_full_size(self, strong: np.ndarray) -> np.ndarray:
-        kept = cv2.resize(strong, (self.contrast.shape[1], self.contrast.shape[0]), interpolation=cv2.INTER_NEAREST)
         _, faint = cv2.threshold(self.contrast, self.low, 1, cv2.THRESH_BINARY)
-        return cv2.bitwise_and(kept, faint).view(bool)  # 0/1: the mask as it is, without another pass
+        return cv2.bitwise_and(self._kept(strong), faint).view(bool)  # 0/1: the mask as it is, without another pass
+
+    def _kept(self, strong: np.ndarray) -> np.ndarray:
+        """`strong` (uint8 0/1 at half size) set to full size the nearest way."""
+        return cv2.resize(strong, (self.contrast.shape[1], self.contrast.shape[0]), interpolation=cv2.INTER_NEAREST)
 
     def halved(self) -> np.ndarray | None:
         """The full mask at half size, any pixel of each 2×2 block (uint8 0/1, as `lines` halves a mask); None

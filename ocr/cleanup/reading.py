@@ -42,7 +42,7 @@ def prepare(gray: np.ndarray, dpi: int, only_lines: bool = True, sideways: bool 
     marks = ink.relative_to(contrast, level, half)
     mask, small = _for_lines(marks)
     found = lines.find(mask, dpi, vertical=sideways, small=small) or found
-    return Reading(ink.as_image(contrast, marks.within(found.runs), level), sideways, found)
+    return Reading(marks.image_within(found.runs, level), sideways, found)
 
 
 def _every_mark(contrast: np.ndarray, marks: np.ndarray, sideways: bool) -> Reading:
