@@ -21,7 +21,7 @@ from classifiers.dates import find_dates, find_letter_date
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-12-07c"
+RULES_VERSION = "extraccion-2026-12-07d"
 
 
 # --- municipality and locality ---------------------------------------------------------------------------------
@@ -132,7 +132,8 @@ def _locality(text: str, cues: list[Cue], addressee_end: int) -> dict | None:
         words = _without_town(words)
         while words and fold(words[-1]) in _LOC_ARTICLES | {"de", "del"}:
             words.pop()
-        if words and any(fold(w) not in _LOC_ARTICLES for w in words):
+        # a name has a word of three letters or more: "Col. G tro" is what OCR left of "Col. Centro", not a colonia G
+        if any(fold(w) not in _LOC_ARTICLES and len(w) >= 3 for w in words):
             value = " ".join(words)
             if value.isupper():
                 value = " ".join(w.lower() if fold(w) in names.PARTICLES and n else w.capitalize()

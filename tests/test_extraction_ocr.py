@@ -378,3 +378,9 @@ def test_a_town_below_the_address_label_stays_the_address_when_ocr_makes_each_li
 def test_more_of_what_ocr_leaves_of_an_at_sign(written, expected):
     email = extract_fields(f"Mi correo es {written}, gracias.")["email"]
     assert email["value"] == expected and email["read_as"] and email["score"] <= 0.85
+
+
+def test_a_letter_left_of_a_colonia_name_is_not_taken_for_one():
+    # "Col. Centro" read "Col. G tro": a one-letter colonia is what OCR left, not a name for the reviewer to keep
+    assert "locality" not in extract_fields("con domicilio en Calle Galeana 9% Col. G tro, Pitiquito, Sonora")
+    assert extract_fields("domicilio en Calle Galeana 92, Col. Centro, Pitiquito")["locality"]["value"] == "Centro"
