@@ -27,7 +27,7 @@ from classifiers.features import normalise
 from ocr import tesseract  # the owner of Tesseract, and of its word list
 
 LANGUAGE = "spa"
-MIN_LENGTH = 5  # letters: shorter words lie one edit from too many others ("casa": cada, cama, capa, caza...)
+MIN_LENGTH = 5  # letters: shorter words lie one slip from too many others ("casa": cada, cama, capa, caza...)
 _TOKEN = re.compile(r"\S+")
 _EDGE = re.compile(r"^([^\w]*)(.*?)([^\w]*)$", re.DOTALL)
 _SENTENCE_END = frozenset(".!?:")
