@@ -151,12 +151,14 @@ def _readings(raw: str) -> list[tuple[str, float]]:
     return []
 
 
-def _candidates(raw: str, letters: dict[int, str]) -> tuple[dict[str, float], list[float], float]:
+def _candidates(raw: str, letters: dict[int, str]) -> tuple[dict[str, float], list[float], float, set[str]]:
     """Sound CURPs `raw` may be read as, with the cost of each reading, up to the budget and the margin above it;
-    the costs of all the readings tried, sound or not; and the cost of the cheapest reading sound but for its check
-    digit, plus that of the check digit's slip (infinite when there is none)."""
+    the costs of all the readings tried, sound or not; the cost of the cheapest reading sound but for its check
+    digit, plus that of the check digit's slip (infinite when there is none); and the sound ones whose cheapest
+    reading took the check digit for the character lost (nothing checked them)."""
     upper_run = sum(c.isupper() for c in raw) >= sum(c.islower() for c in raw)
     sound: dict[str, float] = {}
+    unchecked: set[str] = set()
     tried: list[float] = []
     slipped = float("inf")
     for reading, base in _readings(raw):
@@ -180,18 +182,15 @@ def _candidates(raw: str, letters: dict[int, str]) -> tuple[dict[str, float], li
         else:
             for value, cost in _cheapest(places, _MAX_COST + _MARGIN - base):
                 tried.append(cost + base)
-                if _sound(value):
-                    sound[value] = min(cost + base, sound.get(value, 99))
+                if cost + base < sound.get(value, 99) and _sound(value):
+                    sound[value] = cost + base
+                    if reading[-1] == _LOST:
+                        unchecked.add(value)
+                    else:
+                        unchecked.discard(value)
                 if cost + base + _CHECK_SLIP < slipped and _sound(_with_check_digit(value)):
                     slipped = cost + base + _CHECK_SLIP
-    return sound, tried, slipped
-
-
-def _check_digit_supplied(raw: str, value: str) -> bool:
-    """Whether `value` was read from the 17 characters `raw` with its check digit lost, so that nothing checked it:
-    every other character of the text stands for its place, the last one for the 17th."""
-    upper_run = sum(c.isupper() for c in raw) >= sum(c.islower() for c in raw)
-    return all(value[i] in dict(_options(c, _KINDS[i], upper_run)) or value[i] == c.upper() for i, c in enumerate(raw))
+    return sound, tried, slipped, unchecked
 
 
 def _with_check_digit(value: str) -> str:
@@ -272,10 +271,11 @@ def find_curp(text: str, name: str | None = None) -> tuple[dict | None, list[tup
     invalid = None
     for start, end, chars, cued in _runs(text):
         spans.append((start, end))
-        found = _decide(*_candidates(chars, letters), letters)
+        sound, tried, slipped, unchecked = _candidates(chars, letters)
+        found = _decide(sound, tried, slipped, letters)
         if found:
             field = _valid(*found[:1], chars, *found[1:])
-            if len(chars) == 17 and _check_digit_supplied(chars, found[0]):
+            if found[0] in unchecked:
                 field["score"] = min(field["score"], _SUPPLIED_SCORE)
             return field, spans
         if invalid is None and (len(chars) == 18 or cued):

@@ -14,7 +14,7 @@ The same text, profile and seed always give the same damage (random.Random(seed)
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 # Misreadings Tesseract makes on Spanish print, as (clean, read) pairs; weights are relative.
 CONFUSIONS: dict[tuple[str, str], float] = {
@@ -141,8 +141,7 @@ def damaged_copies(texts: list[str], seed: int = 0) -> list[str]:
 
 
 def _scaled(scale: float) -> Profile:
-    m = MEASURED
-    rates = {name: min(getattr(m, name) * scale, 0.5) for name in (
-        "substitute", "delete", "insert", "merge", "split", "span_lost", "span_garbled", "line_lost", "edge_junk",
-        "junk_lines")}
-    return Profile(**rates, span_lengths=m.span_lengths)
+    """MEASURED with every rate (its float fields) `scale` times, at most 0.5."""
+    rates = {f.name: min(getattr(MEASURED, f.name) * scale, 0.5) for f in fields(Profile)
+             if isinstance(getattr(MEASURED, f.name), float)}
+    return replace(MEASURED, **rates)

@@ -88,6 +88,8 @@ _LOCK = threading.Lock()
 def _dictionary() -> frozenset[str]:
     """Spanish's words, normalised; read once a process (empty, and asked again, while Tesseract is missing)."""
     global _DICTIONARY
+    if _DICTIONARY:
+        return _DICTIONARY  # asked for every word a text has: no lock once the list is read
     with _LOCK:
         if not _DICTIONARY:
             _DICTIONARY = frozenset(normalise(word) for word in tesseract.lexicon(LANGUAGE))
