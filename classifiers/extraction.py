@@ -15,13 +15,13 @@ import itertools
 import re
 import unicodedata
 
-from classifiers import curp, emails, gazetteer, identifiers, layout, names
+from classifiers import curp, emails, gazetteer, identifiers, layout, name_mending, names
 from classifiers.cues import Cue, find_cues
 from classifiers.dates import find_dates, find_letter_date
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-12-07d"
+RULES_VERSION = "extraccion-2026-12-07e"
 
 
 # --- municipality and locality ---------------------------------------------------------------------------------
@@ -226,6 +226,23 @@ def _request(text: str, cues: list[Cue], addressee_end: int) -> dict | None:
     return best
 
 
+# --- the petitioner ------------------------------------------------------------------------------------------
+
+def _petitioner(text: str, folded: str, cues: list[Cue],
+                addressee_end: int) -> tuple[dict | None, dict | None, list[tuple[int, int]]]:
+    """(name, CURP, the spans read as a CURP). The name is read with the words a streak cut to pieces filled in
+    from the letter's e-mail (name_mending.filled), and the CURP's initials pick among its readings."""
+    name_text, pieces = name_mending.filled(text)
+    if pieces:
+        folded, cues = fold(name_text), find_cues(fold(name_text))
+        addressee_end = layout.addressee_end(folded)
+    name = names.find_name(name_text, folded, cues, addressee_end)
+    found_curp, curp_spans = curp.find_curp(text, name and name["value"])
+    if found_curp and found_curp.get("valid"):
+        name = names.find_name(name_text, folded, cues, addressee_end, found_curp["value"])
+    return name_mending.marked(name, pieces), found_curp, curp_spans
+
+
 # --- the whole letter ------------------------------------------------------------------------------------------
 
 def extract_fields(text: str) -> dict[str, dict]:
@@ -237,10 +254,7 @@ def extract_fields(text: str) -> dict[str, dict]:
     cues = find_cues(folded)
     addressee_end = layout.addressee_end(folded)
     dates = find_dates(folded)
-    name = names.find_name(text, folded, cues, addressee_end)
-    found_curp, curp_spans = curp.find_curp(text, name and name["value"])
-    if found_curp and found_curp.get("valid"):   # the CURP's initials pick among the name's readings
-        name = names.find_name(text, folded, cues, addressee_end, found_curp["value"])
+    name, found_curp, curp_spans = _petitioner(text, folded, cues, addressee_end)
     fields: dict[str, dict | None] = {
         "name": name,
         "addressee": names.find_addressee(text, addressee_end),

@@ -3,12 +3,9 @@ signed under "Atentamente") and the official in its addressee block."""
 
 from __future__ import annotations
 
-import csv
-import functools
 import re
-from pathlib import Path
 
-from classifiers import fuzzy, gazetteer
+from classifiers import fuzzy, gazetteer, name_mending
 from classifiers.cues import Cue
 from classifiers.curp import name_letters as curp_name_letters
 from classifiers.gazetteer import fold
@@ -55,6 +52,8 @@ def _read_name(segment: str) -> str | None:
             break                                  # a full stop after a word ends the sentence
     while words and fold(words[-1]) in PARTICLES:
         words.pop()
+    if len(words) > 3 and len(words[-1]) == 1 and not re.search(r"(?<![^\W\d_])" + re.escape(words[-1]) + r"\.", segment):
+        words.pop()                                # a speck after the surnames read as a capital ("Durazo Ñ")
     if sum(w[:1].isupper() and w[1:].islower() for w in words) >= 2:
         # A name written in capitals and small letters: capitals before it are the margin's noise ("AI Héctor...").
         while words and len(words[0]) > 1 and words[0].isupper() and fold(words[0]) not in _NAME_ABBREVIATIONS:
@@ -213,7 +212,7 @@ def _choose(found: list[tuple[float, str, str]], folded: str, curp: str | None, 
     if len({fold(r[2]) for r in alike} | {fold(name)}) > 1 or len([r for r in found if fold(r[1]) == fold(name)]) > 1:
         score = min(0.98, score + 0.06)                     # two cues agree
     read = name
-    name = _mend(_vote(name, [r[2] for r in alike], folded), text)
+    name = name_mending.mended(_vote(name, [r[2] for r in alike], folded), text)
     if letters and agree < 5:
         score = min(score, 0.6)                              # the CURP says otherwise
     field = {"value": name, "score": round(score, 2), "source": source}
@@ -246,44 +245,6 @@ def _vote(name: str, readings: list[str], folded: str) -> str:
                         fold(mine) == fold(theirs) and _occurrences(theirs, folded) == _occurrences(mine, folded)
                         and _accents(theirs) > _accents(mine)):
                     words[n] = theirs
-    return " ".join(words)
-
-
-# Given names and surnames common in Mexico and in Sonora (general knowledge, not read from any letter), used only
-# to mend a word of a name OCR misread: never to add an accent a letter left out.
-COMMON_NAMES = Path(__file__).with_name("nombres_comunes.csv")
-
-
-@functools.cache
-def _common() -> dict[str, str]:
-    with COMMON_NAMES.open(encoding="utf-8", newline="") as f:
-        return {fold(row["name"].lower()): row["name"] for row in csv.DictReader(f)}
-
-
-# What Spanish spelling never writes: an ñ before a consonant or at a word's end, two accents, a letter thrice.
-_UNSPANISH = re.compile(r"ñ(?![aeiouáéíóú])|[áéíóú]\w*[áéíóú]|(\w)\1\1")
-
-
-def _mend(name: str, text: str) -> str:
-    """`name` with each word OCR misread as a common name's near twin put right: an ñ where the name has an n
-    ("Enciñas"), or a spelling Spanish never writes one letter off ("Montañy" for Montaño). Names the list lacks
-    are many, so a word spelt as Spanish spells is left as written, and so is one the letter writes twice the same
-    way (accents and ñ counted: "Enciñas" once and "Encinas" in the signature is a slip, not a spelling)."""
-    common = _common()
-    words = name.split()
-    lower = text.lower()
-    for n, word in enumerate(words):
-        key = fold(word.lower())
-        written = len(re.findall(r"(?<![^\W_])" + re.escape(word.lower()) + r"(?![^\W_])", lower))
-        if word in common.values() or written > 1 or len(key) < 4:
-            continue
-        right = common.get(key)
-        if right and any(a == "ñ" and b == "n" for a, b in zip(word.lower(), right.lower())):
-            words[n] = right if not word.isupper() else right.upper()
-        elif right is None and len(key) >= 6 and _UNSPANISH.search(word.lower()):
-            close = [c for c in common if len(c) == len(key) and fuzzy.distance(c, key) == 1]
-            if len(close) == 1:
-                words[n] = common[close[0]] if not word.isupper() else common[close[0]].upper()
     return " ".join(words)
 
 

@@ -41,7 +41,7 @@ _LOOKALIKES = {c: "".join(sorted({o for group in _SHAPES if c in group for o in 
 
 def mended(text: str) -> str:
     """`text` with each misread word put back (see the module docstring); unchanged without a dictionary."""
-    if not _dictionary():
+    if not dictionary():
         return text
     return "\n".join(_mended_line(line) for line in text.split("\n"))
 
@@ -65,7 +65,7 @@ def _mended_token(token: str) -> str:
     plain = normalise(core)
     if len(plain) < MIN_LENGTH or not plain.isalpha() or core.isupper():
         return token
-    words = _dictionary()
+    words = dictionary()
     if plain in words:
         return token
     found = {candidate for candidate in _one_edit(plain) if candidate in words}
@@ -85,7 +85,7 @@ _DICTIONARY: frozenset[str] = frozenset()
 _LOCK = threading.Lock()
 
 
-def _dictionary() -> frozenset[str]:
+def dictionary() -> frozenset[str]:
     """Spanish's words, normalised; read once a process (empty, and asked again, while Tesseract is missing)."""
     global _DICTIONARY
     if _DICTIONARY:

@@ -7,7 +7,7 @@ from classifiers import prepare, spelling
 
 @pytest.fixture(autouse=True, scope="module")
 def dictionary():
-    if not spelling._dictionary():
+    if not spelling.dictionary():
         pytest.fail("Tesseract's Spanish word list is missing: `make deps` installs tesseract-ocr-spa")
 
 
@@ -47,5 +47,5 @@ def test_the_classifier_reads_the_mended_words():
 
 
 def test_without_a_dictionary_the_text_is_read_as_it_came(monkeypatch):
-    monkeypatch.setattr(spelling, "_dictionary", lambda: frozenset())
+    monkeypatch.setattr(spelling, "dictionary", lambda: frozenset())
     assert spelling.mended("el dlnero de septiempbre") == "el dlnero de septiempbre"

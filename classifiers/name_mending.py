@@ -1,0 +1,121 @@
+"""A petitioner's name as OCR left it, mended where the letter itself or the common names decide.
+
+Two kinds of damage:
+- a word misread as a common name's near twin: an ñ the name has not ("Enciñas"), a spelling Spanish never writes
+  one letter off ("Montañy" for Montaño), a given name one letter off that is no Spanish word ("Jaría" for María);
+- letters a drum streak or a stain took out of a word ("Rocío eno Yocupicio", "Julieta María Mo no Durazo"). People
+  build their e-mail address from their name (rocio.moreno85@...), so a word of an address that ends with what is
+  left ("eno"), or starts and ends with the two pieces ("Mo" … "no"), is the word lost, when only one such word fits.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from pathlib import Path
+
+from classifiers import emails, fuzzy, spelling
+from classifiers.features import normalise
+from classifiers.gazetteer import fold
+
+# Given names and surnames common in Mexico and in Sonora (general knowledge, not read from any letter), used only
+# to mend a word of a name OCR misread: never to add an accent a letter left out.
+COMMON_NAMES = Path(__file__).with_name("nombres_comunes.csv")
+
+# What Spanish spelling never writes: an ñ before a consonant or at a word's end, two accents, a letter thrice.
+_UNSPANISH = re.compile(r"ñ(?![aeiouáéíóú])|[áéíóú]\w*[áéíóú]|(\w)\1\1")
+
+
+@functools.cache
+def _common(kind: str | None = None) -> dict[str, str]:
+    """Common names by their folded spelling: all of them, or only given names ("nombre") or surnames."""
+    with COMMON_NAMES.open(encoding="utf-8", newline="") as f:
+        return {fold(row["name"].lower()): row["name"] for row in csv.DictReader(f) if kind in (None, row["kind"])}
+
+
+def mended(name: str, text: str) -> str:
+    """`name` with each word OCR misread as a common name's near twin put right: an ñ where the name has an n
+    ("Enciñas"), a spelling Spanish never writes one letter off ("Montañy" for Montaño), a given name one letter
+    off one common given name that is no Spanish word ("Jaría"). Names the list lacks are many, so a word spelt as
+    Spanish spells is left as written, and so is one the letter writes twice the same way (accents and ñ counted:
+    "Enciñas" once and "Encinas" in the signature is a slip, not a spelling)."""
+    common = _common()
+    words = name.split()
+    given = len(words) - 2 if len(words) >= 3 else 1  # surnames last: "María López Ruiz", "María López"
+    lower = text.lower()
+    for n, word in enumerate(words):
+        key = fold(word.lower())
+        written = len(re.findall(r"(?<![^\W_])" + re.escape(word.lower()) + r"(?![^\W_])", lower))
+        if word in common.values() or written > 1 or len(key) < 4:
+            continue
+        right = common.get(key)
+        close = []
+        if right and any(a == "ñ" and b == "n" for a, b in zip(word.lower(), right.lower())):
+            close = [key]
+        elif right is None and len(key) >= 6 and _UNSPANISH.search(word.lower()):
+            close = _one_letter_off(key, common)
+        elif right is None and n < given and normalise(key) not in spelling.dictionary():
+            close = _one_letter_off(key, _common("nombre"))
+        if len(close) == 1:
+            words[n] = common[close[0]] if not word.isupper() else common[close[0]].upper()
+    return " ".join(words)
+
+
+def _one_letter_off(key: str, names: dict[str, str]) -> list[str]:
+    return [c for c in names if len(c) == len(key) and fuzzy.distance(c, key) == 1]
+
+
+# --- letters lost inside a word ----------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_]+")
+_PIECES = re.compile(r"(?<![^\W\d_])([A-ZÁÉÍÓÚÑ][a-záéíóúñ]{0,2}[ \t]+)?([a-záéíóúñ]{2,12})(?=[ \t]+[A-ZÁÉÍÓÚÑ])")
+_NAME_BEFORE = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+[ \t]+$")
+_ADDRESS = re.compile(r"[^\s@]*(?:[a-z]{2}[._][a-z]{2}|@)[^\s@]*")
+# Small words that stand between capitalised words as written: "María de la Luz", "Hermosillo y Cajeme".
+_JOINING = {"de", "del", "la", "las", "los", "y", "e", "o", "u", "con", "por", "para", "en", "al", "que", "san",
+            "van", "von", "da", "di", "mc", "mac", "a"}
+MIN_LEFT = 3  # letters: what is left of a word, in one piece, must be this long to say which word it was
+
+
+def filled(text: str) -> tuple[str, dict[str, str]]:
+    """`text` with the words a streak cut to pieces inside a name filled in from the letter's e-mail addresses, and
+    {word filled in: the pieces read}; the text as it came and {} when nothing fits."""
+    words = _address_words(text)
+    if not words:
+        return text, {}
+    found: dict[str, str] = {}
+
+    def fill(m: re.Match) -> str:
+        head, tail = fold(m.group(1) or "").strip(), fold(m.group(2))
+        if not _NAME_BEFORE.search(text, max(0, m.start() - 40), m.start()) or (not head and tail in _JOINING):
+            return m.group()
+        fits = {w for w in words if w.endswith(tail) and w.startswith(head)
+                and len(w) > len(head) + len(tail) and (head or len(tail) >= MIN_LEFT)}
+        if len(fits) != 1:
+            return m.group()
+        word = fits.pop().capitalize()
+        found[word] = m.group()
+        return word
+
+    mended_text = _PIECES.sub(fill, text)
+    return mended_text, found
+
+
+def _address_words(text: str) -> set[str]:
+    """The words the letter's e-mail addresses, as read, are made of ("cio.moreno854h tmail" → moreno), providers
+    and their endings left out."""
+    providers = {p for d in emails.DOMAINS for p in d.split(".")}
+    return {w for token in _ADDRESS.findall(fold(text)) for w in _WORD.findall(token)
+            if len(w) >= 4 and not any(fuzzy.distance(w, p) <= 1 for p in providers if len(p) >= 4)
+            and w not in {"mail", "correo"}}
+
+
+def marked(name: dict | None, pieces: dict[str, str]) -> dict | None:
+    """The name field, with what was read in place of the words filled in (`read_as`, so the review page marks it
+    to check against the scan) and a score no higher than a mended name's."""
+    words = (name or {}).get("value", "").split()
+    if not any(word in pieces for word in words):
+        return name
+    read = " ".join(pieces.get(word, word) for word in (name.get("read_as") or name["value"]).split())
+    return {**name, "score": round(min(name["score"], 0.9) - 0.05, 2), "read_as": read}

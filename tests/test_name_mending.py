@@ -1,0 +1,68 @@
+"""A petitioner's name as OCR left it: letters a streak took out filled in from the letter's own e-mail, a given
+name one letter off put right, a speck after the surnames left out; and nothing made up where the letter does not
+decide."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifiers import name_mending
+from classifiers.extraction import extract_fields
+
+
+def opening(name: str, email: str = "") -> str:
+    contact = f", correo {email}" if email else ""
+    return ("Hermosillo, Sonora, a 19 de julio de 2025\nC. SECRETARIO DE DESARROLLO SOCIAL\nPRESENTE\n\n"
+            f"La que suscribe, {name}, con domicilio en Calle Galeana 92, Pitiquito, Sonora{contact}, por medio "
+            "de la presente solicito una despensa.\n")
+
+
+def signed(name: str, email: str) -> str:
+    return f"Solicito una despensa para mi familia.\n\nATENTAMENTE\n\n{name}\nCorreo: {email}\n"
+
+
+@pytest.mark.parametrize("text, expected, read", [
+    # the end of a word left ("Mor" under a streak), the word whole in the e-mail OCR also damaged
+    (opening("Rocío eno Yocupicio", "cio.moreno854h tmail.co"), "Rocío Moreno Yocupicio", "Rocío eno Yocupicio"),
+    # its start and its end left, in a signature block
+    (signed("Julieta María Mo no Durazo", "julieta.moreno1@hotmail.com"), "Julieta María Moreno Durazo",
+     "Julieta María Mo no Durazo"),
+])
+def test_a_word_a_streak_cut_is_filled_in_from_the_letter_s_e_mail(text, expected, read):
+    name = extract_fields(text)["name"]
+    assert name["value"] == expected
+    assert name["read_as"] == read and name["score"] <= 0.85  # marked for the reviewer to check against the scan
+
+
+@pytest.mark.parametrize("text", [
+    opening("Rocío eno Yocupicio"),                                        # no e-mail: nothing says which word
+    opening("Rocío eno Yocupicio", "rocio.moreno85@hotmail.com, otro.sereno@gmail.com"),  # two words fit
+    opening("Rocío no Yocupicio", "rocio.moreno85@hotmail.com"),           # two letters alone say too little
+])
+def test_no_word_is_made_up_where_the_letter_does_not_decide_it(text):
+    assert "Moreno" not in (extract_fields(text).get("name") or {}).get("value", "")
+
+
+def test_small_words_between_capitalised_ones_stay_as_written():
+    text = "María de la Luz Pérez y Cajeme, correo luz.delaluz@gmail.com"
+    assert name_mending.filled(text) == (text, {})
+
+
+@pytest.mark.parametrize("read, expected", [
+    ("Julieta Jaría Moreno Durazo", "Julieta María Moreno Durazo"),  # a given name one letter off, no Spanish word
+    ("Hécfor Manuel Durazo Ruiz", "Héctor Manuel Durazo Ruiz"),
+    ("Dalia Moreno Durazo", "Dalia Moreno Durazo"),                  # a Spanish word (a flower) is left as written
+    ("Julieta Moreno Maríe", "Julieta Moreno Maríe"),                # a surname is never taken for a given name
+])
+def test_a_given_name_one_letter_off_a_common_one_is_put_right(read, expected):
+    name = extract_fields(signed(read, "contacto@hotmail.com"))["name"]
+    assert name["value"] == expected
+    assert name.get("read_as") == (read if read != expected else None)
+
+
+@pytest.mark.parametrize("signature, expected", [
+    ("Julieta María Moreno Durazo Ñ", "Julieta María Moreno Durazo"),  # a speck read as a capital
+    ("Julieta María Moreno D.", "Julieta María Moreno D"),             # an initial (its stop) stays
+])
+def test_a_lone_capital_after_the_surnames_is_a_speck_unless_it_is_an_initial(signature, expected):
+    assert extract_fields(signed(signature, "contacto@hotmail.com"))["name"]["value"] == expected
