@@ -26,9 +26,9 @@ _WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-
 # A provider's name with its ending ("hotmail.com", "gmai1.com", "yahoo.com.mx"), maybe glued to what came before.
 _DOMAIN_TAIL = re.compile(r"([A-Za-z0-9!|()©®&._%+\-]+)\.((?:c[o0]m|corn|net|es|me)(?:\.(?:mx|rnx))?)(?![A-Za-z0-9])")
 # What is left of an "@" at the end of the address's own part: "(0", "(9", "(2", "4W", "GM", "E+", "G4", "(", "0",
-# "Q", and an 8 or 9 after the address's digits ("moreno398hotmail": see _without_remains). An address holds no
+# "Q", and a 6, 8 or 9 after the address's digits ("moreno398hotmail", "montano9 16 hotmail": see _without_remains). An address holds no
 # bracket, so a digit after one is the "@"'s swirl, not the address's.
-_AT_REMAINS = re.compile(r"[(\[{<]?[04]?[A-Z&+]{1,2}$|[A-Z][04]$|[(\[{<]\d?$|[04OQ]$|(?<=\d)[89]$")
+_AT_REMAINS = re.compile(r"[(\[{<]?[04]?[A-Z&+]{1,2}$|[A-Z][04]$|[(\[{<]\d?$|[04OQ]$|(?<=\d)[689]$")
 _CUE = re.compile(r"\b(correo(\s+electronico)?|e-?mail|mail)\b\s*:?\s*(es\s+)?$")
 _WORDS = {"de", "del", "el", "la", "en", "es", "mi", "su", "a", "al", "y", "o", "con", "por", "para", "correo",
           "electronico", "email", "mail", "cuenta", "al", "que", "un", "una"}
@@ -163,7 +163,7 @@ def _without_remains(own: str) -> tuple[str, bool]:
         return own, False
     if re.search(r"[A-Z]", remains.group()) and not own[:remains.start()].islower():
         return own, False                          # capitals in an address written in capitals are its own
-    if remains.group() in ("8", "9"):              # an "@" read as a digit, or the address's own digit?
+    if remains.group() in ("6", "8", "9"):         # an "@" read as a digit, or the address's own digit?
         digits = len(re.search(r"\d*$", own).group())
         if digits - 1 in (2, 4) and digits not in (2, 4):
             return own[:-1], True

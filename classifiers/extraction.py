@@ -21,7 +21,7 @@ from classifiers.dates import find_dates, find_letter_date
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-12-07e"
+RULES_VERSION = "extraccion-2026-12-07f"
 
 
 # --- municipality and locality ---------------------------------------------------------------------------------
@@ -260,7 +260,7 @@ def extract_fields(text: str) -> dict[str, dict]:
         "addressee": names.find_addressee(text, addressee_end),
         "curp": found_curp,
         "phone": identifiers.find_phones(text, folded, curp_spans + [(s, e) for s, e, _ in dates]),
-        "email": emails.find_emails(text, names.repeated_words(name and name["value"], folded)),
+        "email": emails.find_emails(text, names.trusted_words(name and name["value"], folded)),
         "municipality": _municipality(text, folded, cues, addressee_end, dates),
         "locality": _locality(text, cues, addressee_end),
         "letter_date": find_letter_date(folded, dates),

@@ -34,6 +34,11 @@ def _common(kind: str | None = None) -> dict[str, str]:
         return {fold(row["name"].lower()): row["name"] for row in csv.DictReader(f) if kind in (None, row["kind"])}
 
 
+def is_common(word: str) -> bool:
+    """Whether `word` is spelt as a common given name or surname (accents and case aside)."""
+    return fold(word.lower()) in _common()
+
+
 def mended(name: str, text: str) -> str:
     """`name` with each word OCR misread as a common name's near twin put right: an ñ where the name has an n
     ("Enciñas"), a spelling Spanish never writes one letter off ("Montañy" for Montaño), a given name one letter
@@ -90,8 +95,9 @@ def filled(text: str) -> tuple[str, dict[str, str]]:
         head, tail = fold(m.group(1) or "").strip(), fold(m.group(2))
         if not _NAME_BEFORE.search(text, max(0, m.start() - 40), m.start()) or (not head and tail in _JOINING):
             return m.group()
-        fits = {w for w in words if w.endswith(tail) and w.startswith(head)
-                and len(w) > len(head) + len(tail) and (head or len(tail) >= MIN_LEFT)}
+        fits = _fitting(words, head, tail)
+        if not fits and len(head) == 1:
+            fits = _fitting(words, "", tail)       # "Rocío Y eno Yocupicio": a speck read as a capital before it
         if len(fits) != 1:
             return m.group()
         word = fits.pop().capitalize()
@@ -100,6 +106,12 @@ def filled(text: str) -> tuple[str, dict[str, str]]:
 
     mended_text = _PIECES.sub(fill, text)
     return mended_text, found
+
+
+def _fitting(words: set[str], head: str, tail: str) -> set[str]:
+    """The words that start with `head` and end with `tail`, with letters lost between (one piece: long enough)."""
+    return {w for w in words if w.endswith(tail) and w.startswith(head) and len(w) > len(head) + len(tail)
+            and (head or len(tail) >= MIN_LEFT)}
 
 
 def _address_words(text: str) -> set[str]:

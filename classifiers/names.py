@@ -233,7 +233,8 @@ def curp_places(curp: str | None) -> dict[int, str]:
 
 def _vote(name: str, readings: list[str], folded: str) -> str:
     """`name` with each word another reading of the same length spells otherwise replaced by the spelling the
-    letter's text holds more often (a word, the e-mail's own part)."""
+    letter's text holds more often (a word, the e-mail's own part), or, as often, by a common name's spelling
+    ("Durezo" in the opening, "Durazo" signed)."""
     words = name.split()
     for reading in readings:
         other = reading.split()
@@ -241,9 +242,10 @@ def _vote(name: str, readings: list[str], folded: str) -> str:
             continue
         for n, (mine, theirs) in enumerate(zip(words, other)):
             if mine != theirs and fuzzy.similarity(fold(mine), fold(theirs)) >= 0.6:
+                same = _occurrences(theirs, folded) == _occurrences(mine, folded)
                 if _occurrences(theirs, folded) > _occurrences(mine, folded) or (
-                        fold(mine) == fold(theirs) and _occurrences(theirs, folded) == _occurrences(mine, folded)
-                        and _accents(theirs) > _accents(mine)):
+                        same and fold(mine) == fold(theirs) and _accents(theirs) > _accents(mine)) or (
+                        same and name_mending.is_common(theirs) and not name_mending.is_common(mine)):
                     words[n] = theirs
     return " ".join(words)
 
@@ -291,8 +293,9 @@ def _title(line: str, at: int, following: str) -> str:
     return title.strip(" .,")
 
 
-def repeated_words(name: str | None, folded: str) -> set[str]:
-    """The words of `name` (folded) that the letter writes more than once: readings that agree, safe to repair
-    another reading with."""
+def trusted_words(name: str | None, folded: str) -> set[str]:
+    """The words of `name` (folded) safe to repair another reading with (an e-mail's "veyonica"): those the letter
+    writes more than once (readings that agree) and those spelt as a common name."""
     words = {fold(w) for w in (name or "").split() if len(w) > 3 and fold(w) not in PARTICLES}
-    return {w for w in words if len(re.findall(r"\b" + re.escape(w) + r"\b", folded)) > 1}
+    return {w for w in words if len(re.findall(r"\b" + re.escape(w) + r"\b", folded)) > 1
+            or name_mending.is_common(w)}

@@ -372,7 +372,9 @@ def test_a_town_below_the_address_label_stays_the_address_when_ocr_makes_each_li
     ("hector.ruiz8E+hotmail.com", "hector.ruiz8@hotmail.com"),          # as "E+"
     ("veronica.quintero76G4yahoo.com.mx", "veronica.quintero76@yahoo.com.mx"),  # as "G4"
     ("manuel. moreno398hotmail.com", "manuel.moreno39@hotmail.com"),    # as "8" after two digits: three is rare
+    ("jorge.montano9 16 hotmail.com", "jorge.montano91@hotmail.com"),  # as "6", spaces around it
     ("moreno98hotmail.com", "moreno98@hotmail.com"),                    # "@" dropped: two digits stay
+    ("moreno96hotmail.com", "moreno96@hotmail.com"),
     ("ana.lopez1998hotmail.com", "ana.lopez1998@hotmail.com"),          # a year stays whole
 ])
 def test_more_of_what_ocr_leaves_of_an_at_sign(written, expected):

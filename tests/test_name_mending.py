@@ -66,3 +66,23 @@ def test_a_given_name_one_letter_off_a_common_one_is_put_right(read, expected):
 ])
 def test_a_lone_capital_after_the_surnames_is_a_speck_unless_it_is_an_initial(signature, expected):
     assert extract_fields(signed(signature, "contacto@hotmail.com"))["name"]["value"] == expected
+
+
+def test_a_speck_read_as_a_capital_before_the_pieces_goes_with_them():
+    name = extract_fields(opening("Rocío Y eno Yocupicio", "rocio.moreno85@hotmail.com"))["name"]
+    assert name["value"] == "Rocío Moreno Yocupicio" and name["read_as"] == "Rocío Y eno Yocupicio"
+
+
+def test_an_e_mail_word_one_letter_off_a_common_name_of_the_petitioner_takes_the_name_s_spelling():
+    # the name is written once (signed), but it is spelt as a common name: the address's slip is the one to mend
+    text = signed("Verónica Carmen Martínez Ruiz", "veyonica.martinez 14(0gmail.com")
+    assert extract_fields(text)["email"]["value"] == "veronica.martinez14@gmail.com"
+    # a name word the list lacks, written once, cannot say which of the two readings slipped: the address stays
+    rare = signed("Verónica Carmen Martínex Ruiz", "martinez.veronica14@gmail.com")
+    assert extract_fields(rare)["email"]["value"] == "martinez.veronica14@gmail.com"
+
+
+def test_two_readings_of_a_surname_as_often_written_take_the_common_spelling():
+    text = ("C. SECRETARIO DE DESARROLLO SOCIAL\nPRESENTE\n\nEl que suscribe, Rubén Martín Acosta Durezo, con "
+            "domicilio en Calle Galeana 146, Nogales, Sonora.\n\nATENTAMENTE\n\nRubén Martín Acosta Durazo\n")
+    assert extract_fields(text)["name"]["value"] == "Rubén Martín Acosta Durazo"
