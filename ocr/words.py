@@ -20,11 +20,15 @@ DOUBTFUL = 50.0  # below this confidence a token must be shaped like a word (or 
 NOISE_LINE = 45.0  # mean confidence below which a line with no dictionary word is taken for debris
 WORD_SHAPED = 0.5  # a doubtful line with at least this share of word-shaped tokens is kept, dictionary or not
 SYMBOL_DOUBT = 75.0  # a token of symbols that are not punctuation stays only when read with this confidence
+DIGIT_SHARE = 0.6  # a doubtful line this much digits may be a phone, a date or a folio: it stays for extraction
 
 _EDGES = "¿¡\"'«»()[]{}.,;:!?…-–—/*"
 _PUNCTUATION = set(".,;:-–—¿?¡!()\"'«»/_…")
 _STRAY = set("<>|{}[]$%€£¥§*+=~^#@&\\`´¨°¬©®")
 _VOWELS = set("aeiouáéíóúüyAEIOUÁÉÍÓÚÜY")
+_ADDRESS_PART = re.compile(r"mail|\.com|\.mx", re.I)
+_IDENTIFIER_CUES = {"tel", "tél", "teléfono", "telefono", "cel", "celular", "curp", "rfc", "ine", "correo", "email",
+                    "e-mail", "cp", "c.p", "no", "núm", "num", "folio"}
 
 
 def core(token: str) -> str:
@@ -51,17 +55,30 @@ def legible(words: Iterable[Word], lexicon: frozenset[str]) -> tuple[Word, ...]:
 
 
 def _noise(line: list[Word], lexicon: frozenset[str]) -> bool:
-    """A line Tesseract made up from debris: read with low confidence and holding no word of the language, no
-    number and no identifier (a line of a stain's texture or of streak clumps that cleanup let through).
+    """A line Tesseract made up from debris: read with low confidence and holding no word of the language and
+    nothing extraction reads (a line of a stain's texture or of streak clumps that cleanup let through).
 
     Tesseract's word list holds many short non-words ("aaa", "ans", "ira"): a streak clump read as "IRA A IR E A
     er A EN" is all dictionary, so a doubtful line must also hold a dictionary word of four letters or more."""
     if not lexicon or sum(w.confidence * len(w.text) for w in line) >= NOISE_LINE * sum(len(w.text) for w in line):
         return False
-    if any("@" in w.text or any(c.isdigit() for c in w.text) for w in line):
+    if _holds_identifier(line):
         return False
     long_word = any(len(core(w.text)) >= 4 and is_word(w.text, lexicon) for w in line)
     return (not long_word or lexicon_share(line, lexicon) < 0.3) and _shaped_share(line) < WORD_SHAPED
+
+
+def _holds_identifier(line: list[Word]) -> bool:
+    """Whether a line may hold what extraction reads, slips and all: an e-mail (an "@", a provider's ".com"), a
+    cue for a phone, a CURP or a number ("Tel.", "CURP:"), or mostly digits (a phone, a date, a folio). Debris has
+    digits too, scattered among its letters and symbols ("$ 4104 44 049146 4 4 dE ¿4401 .eolras"): a digit alone
+    does not make a line worth reading."""
+    if any("@" in w.text or _ADDRESS_PART.search(w.text) for w in line):
+        return True
+    if any(core(w.text).rstrip(".:") in _IDENTIFIER_CUES for w in line):
+        return True
+    characters = [c for w in line for c in w.text if c.isalnum()]
+    return bool(characters) and sum(c.isdigit() for c in characters) >= DIGIT_SHARE * len(characters)
 
 
 def _shaped_share(line: list[Word]) -> float:

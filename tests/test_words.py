@@ -35,3 +35,15 @@ def test_a_doubtful_line_with_a_phone_or_a_word_of_the_language_stays():
 
 def test_a_confident_line_stays_whatever_it_says():
     assert kept_lines(line("IE A E A TI", 90.0, 1)) == ["IE A E A TI"]
+
+
+def test_digits_scattered_in_debris_do_not_keep_it():
+    debris = line("$ 4104 44 049146 4 4 dE ¿4401 .eolras » teM4 y.» A ¿ st pH.oI", 36.0, 2)
+    assert kept_lines(line("Solicito apoyo para vivienda", 92.0, 1), debris) == ["Solicito apoyo para vivienda"]
+
+
+def test_a_doubtful_line_that_may_hold_an_identifier_stays_for_extraction():
+    kept = ["bripo: hectc” .1razo98(0 gmail.com",  # an e-mail whose "@" OCR lost
+            "CURP: DURE 'OSO09HCHRZCOG",            # a CURP after its cue
+            "+52 644 469 8997 Ás"]                  # mostly digits: a phone
+    assert kept_lines(*[line(text, 20.0, n) for n, text in enumerate(kept, 1)]) == kept
