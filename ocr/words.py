@@ -20,6 +20,7 @@ DOUBTFUL = 50.0  # below this confidence a token must be shaped like a word (or 
 NOISE_LINE = 45.0  # mean confidence below which a line with no dictionary word is taken for debris
 WORD_SHAPED = 0.5  # a doubtful line with at least this share of word-shaped tokens is kept, dictionary or not
 SYMBOL_DOUBT = 75.0  # a token of symbols that are not punctuation stays only when read with this confidence
+LONG_WORD = 5  # letters: a dictionary word this long in a doubtful line says it is text (debris: "ES ve qero agro")
 DIGIT_SHARE = 0.6  # a doubtful line this much digits may be a phone, a date or a folio: it stays for extraction
 
 _EDGES = "¿¡\"'«»()[]{}.,;:!?…-–—/*"
@@ -58,13 +59,14 @@ def _noise(line: list[Word], lexicon: frozenset[str]) -> bool:
     """A line Tesseract made up from debris: read with low confidence and holding no word of the language and
     nothing extraction reads (a line of a stain's texture or of streak clumps that cleanup let through).
 
-    Tesseract's word list holds many short non-words ("aaa", "ans", "ira"): a streak clump read as "IRA A IR E A
-    er A EN" is all dictionary, so a doubtful line must also hold a dictionary word of four letters or more."""
+    Tesseract's word list holds many short non-words ("aaa", "ans", "ira", and of four letters "stos", "dass",
+    "qero"): a streak clump read as "IRA A IR E A er A EN" is all dictionary, so a doubtful line must also hold a
+    dictionary word of LONG_WORD letters or more."""
     if not lexicon or sum(w.confidence * len(w.text) for w in line) >= NOISE_LINE * sum(len(w.text) for w in line):
         return False
     if _holds_identifier(line):
         return False
-    long_word = any(len(core(w.text)) >= 4 and is_word(w.text, lexicon) for w in line)
+    long_word = any(len(core(w.text)) >= LONG_WORD and is_word(w.text, lexicon) for w in line)
     return (not long_word or lexicon_share(line, lexicon) < 0.3) and _shaped_share(line) < WORD_SHAPED
 
 

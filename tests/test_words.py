@@ -47,3 +47,10 @@ def test_a_doubtful_line_that_may_hold_an_identifier_stays_for_extraction():
             "CURP: DURE 'OSO09HCHRZCOG",            # a CURP after its cue
             "+52 644 469 8997 Ás"]                  # mostly digits: a phone
     assert kept_lines(*[line(text, 20.0, n) for n, text in enumerate(kept, 1)]) == kept
+
+
+def test_short_non_words_of_the_word_list_do_not_keep_a_line_of_debris():
+    lexicon = LEXICON | {"qero", "agro", "stos"}  # Tesseract's list holds such four-letter non-words
+    debris = line("ES ve qero $4 agro 4.00% est 4 IN ADE A Y vo", 31.0, 2)
+    text = line("Solicito apoyo para vivienda", 92.0, 1)
+    assert words.text_of(words.legible(text + debris, lexicon)) == "Solicito apoyo para vivienda"
