@@ -26,15 +26,28 @@ DOUBTFUL_SCORE = 0.75  # the most a field read from such characters scores: belo
 def character_confidences(text: str, words: Sequence[Sequence]) -> np.ndarray:
     """Each character of one page's `text` with its word's confidence (NaN on spaces and where no word lines up).
 
-    The page's text is its kept words joined by white space (ocr.words.text_of), so the words that line up are the
-    text's tokens in order; a garbage word the text left out matches no token where it comes and is skipped."""
+    The page's text is its kept words joined by white space (ocr.words.text_of), closing punctuation against the
+    word before it, so the words that line up make up the text's tokens in order, one or more a token ("Durazo" and
+    "," make "Durazo,"); a garbage word the text left out matches no token where it comes and is skipped."""
     confidence = np.full(len(text), np.nan, np.float32)
     tokens = list(re.finditer(r"\S+", text))
-    at = 0
+    at = filled = 0  # the token being lined up, and how much of it the words so far make up
     for word in words:
-        if at < len(tokens) and str(word[0]) == tokens[at].group():
-            confidence[tokens[at].start():tokens[at].end()] = float(word[1])
-            at += 1
+        piece = str(word[0])
+        if at >= len(tokens):
+            break
+        if not piece:
+            continue
+        token = tokens[at].group()
+        if not token.startswith(piece, filled):
+            if not (filled and token.startswith(piece)):
+                continue                                  # a garbage word the text left out
+            filled = 0                                    # a garbage word that began the token: start it again
+        start = tokens[at].start() + filled
+        confidence[start:start + len(piece)] = float(word[1])
+        filled += len(piece)
+        if filled == len(token):
+            at, filled = at + 1, 0
     return confidence
 
 

@@ -24,6 +24,7 @@ LONG_WORD = 5  # letters: a dictionary word this long in a doubtful line says it
 DIGIT_SHARE = 0.6  # a doubtful line this much digits may be a phone, a date or a folio: it stays for extraction
 
 _EDGES = "¿¡\"'«»()[]{}.,;:!?…-–—/*"
+_CLOSING = set(",.;:?!)]»”…")  # punctuation that closes what comes before it, with no space between
 _PUNCTUATION = set(".,;:-–—¿?¡!()\"'«»/_…")
 _STRAY = set("<>|{}[]$%€£¥§*+=~^#@&\\`´¨°¬©®")
 _VOWELS = set("aeiouáéíóúüyAEIOUÁÉÍÓÚÜY")
@@ -108,7 +109,10 @@ def _garbage(word: Word) -> bool:
 
 
 def text_of(words: Iterable[Word]) -> str:
-    """Words joined by spaces within a line, lines by newlines, paragraphs by a blank line (Tesseract's layout)."""
+    """Words joined by spaces within a line, lines by newlines, paragraphs by a blank line (Tesseract's layout).
+
+    Closing punctuation Tesseract read as a word of its own (old prints set a space before ";", "?" and often ","
+    and ".") is written against the word before it, as Spanish writes it: "Tremebundo ," is "Tremebundo,"."""
     lines: list[str] = []
     current: list[str] = []
     key = paragraph = None
@@ -118,7 +122,10 @@ def text_of(words: Iterable[Word]) -> str:
             current = []
         if word.line != key and paragraph is not None and word.line[:2] != paragraph:
             lines.append("")
-        current.append(word.text)
+        if current and word.line == key and word.text and set(word.text) <= _CLOSING:
+            current[-1] += word.text
+        else:
+            current.append(word.text)
         key, paragraph = word.line, word.line[:2]
     if current:
         lines.append(" ".join(current))

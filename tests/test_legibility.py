@@ -42,6 +42,17 @@ def test_each_character_takes_its_words_confidence_and_garbage_words_are_skipped
     assert np.isnan(confidence[text.index(" ")])
 
 
+def test_punctuation_read_as_a_word_of_its_own_lines_up_with_the_word_it_closes():
+    # Tesseract's words "Rosa", "," (a word of its own), garbage "L", "La", "casa", "."; the text "Rosa, La casa."
+    words = [["Me", 95.0], ["llamo", 95.0], ["Rosa", 40.0], [",", 80.0], ["L", 12.0], ["La", 95.0], ["casa", 60.0],
+             [".", 90.0]]
+    text = "Me llamo Rosa, La casa."
+    confidence = legibility.character_confidences(text, words)
+    assert confidence[text.index("Rosa")] == 40.0 and confidence[text.index(",")] == 80.0
+    assert confidence[text.index("La")] == 95.0 and confidence[text.index("casa")] == 60.0
+    assert confidence[text.index(".")] == 90.0
+
+
 def test_a_name_read_from_doubtful_words_is_marked_and_one_read_well_is_not():
     doubtful = {"Pérez": 48.0, "Valenzuela,": 55.0, "Valenzuela": 52.0, "PEVR800101MSRRLS02,": 20.0}
     fields = marked(LETTER, [(LETTER, words_of(LETTER, doubtful, garbage_before="La"))])

@@ -54,3 +54,8 @@ def test_short_non_words_of_the_word_list_do_not_keep_a_line_of_debris():
     debris = line("ES ve qero $4 agro 4.00% est 4 IN ADE A Y vo", 31.0, 2)
     text = line("Solicito apoyo para vivienda", 92.0, 1)
     assert words.text_of(words.legible(text + debris, lexicon)) == "Solicito apoyo para vivienda"
+
+
+def test_closing_punctuation_read_apart_is_written_against_the_word_before_it():
+    read = line("Tremebundo , y no me ; Francesa ? ¿ Sí ( dijo )", 90.0, 1)
+    assert kept_lines(read) == ["Tremebundo, y no me; Francesa? ¿ Sí ( dijo)"]
