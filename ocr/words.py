@@ -96,7 +96,8 @@ def _shaped_share(line: list[Word]) -> float:
 def _garbage(word: Word) -> bool:
     token = word.text
     if not any(c.isalnum() for c in token):
-        return word.confidence < SYMBOL_DOUBT and not set(token) <= _PUNCTUATION
+        # punctuation alone read doubtfully is mostly a speck: a grain's dot, a streak's dash
+        return word.confidence < (DOUBTFUL if set(token) <= _PUNCTUATION else SYMBOL_DOUBT)
     if word.confidence >= DOUBTFUL:
         return False
     if "@" in token or any(c.isdigit() for c in token):

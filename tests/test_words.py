@@ -59,3 +59,11 @@ def test_short_non_words_of_the_word_list_do_not_keep_a_line_of_debris():
 def test_closing_punctuation_read_apart_is_written_against_the_word_before_it():
     read = line("Tremebundo , y no me ; Francesa ? ¿ Sí ( dijo )", 90.0, 1)
     assert kept_lines(read) == ["Tremebundo, y no me; Francesa? ¿ Sí ( dijo)"]
+
+
+def test_punctuation_alone_read_doubtfully_is_a_speck_and_read_surely_stays():
+    read = [Word("calles", 90.0, (0, 0, 9, 18), (1, 1, 1)), Word("-", 34.0, (10, 0, 9, 18), (1, 1, 1)),
+            Word("de", 90.0, (20, 0, 9, 18), (1, 1, 1)), Word("la", 90.0, (30, 0, 9, 18), (1, 1, 1)),
+            Word("ciudad", 90.0, (40, 0, 9, 18), (1, 1, 1)), Word(".", 44.0, (50, 0, 9, 18), (1, 1, 1)),
+            Word("—", 88.0, (60, 0, 9, 18), (1, 1, 1)), Word("Sí", 90.0, (70, 0, 9, 18), (1, 1, 1))]
+    assert words.text_of(words.legible(read, LEXICON)) == "calles de la ciudad — Sí"
