@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from ocr import rasterize, searchable, textlayer
+from ocr import pdf_pages, rasterize, searchable, textlayer
 from ocr.cleanup import separator
 from ocr.page import OcrPage, SourceInfo
 from ocr.reader import OcrOptions, read_page
@@ -38,7 +38,7 @@ def read_document(path: Path, info: SourceInfo, options: OcrOptions, pool: PageP
     read in parallel, with at most `pool.workers` of this document's pages held in memory at once.
     """
     skip = set(skip)
-    layers = rasterize.text_layers(path) if info.media_type == PDF else []
+    layers = pdf_pages.text_layers(path) if info.media_type == PDF else []
     textual = {n for n, text in enumerate(layers, 1) if n not in skip and textlayer.usable(text)}
     sheets = {n for n in textual if options.separators and separator.is_sheet_text(layers[n - 1])}
     images = rasterize.iter_pages(path, info, dpi, max_pixels, skip | textual, timeout=page_timeout)

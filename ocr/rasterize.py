@@ -1,28 +1,20 @@
-"""Owner of poppler's readers (pdf2image, pdftotext), pypdf reading and image decoding (Pillow; OpenCV for a plain
-PNG or JPEG): identify a stored file and yield its pages, and any text layer they carry, one at a time. Writing PDFs
-(pdfunite included) is ocr/searchable's."""
+"""Owner of image decoding (Pillow; OpenCV for a plain PNG or JPEG): identify a stored file, check it against the
+limits and yield its pages one at a time. A PDF's own reading (pypdf, poppler's readers) is ocr/pdf_pages', called
+from here; writing PDFs (pdfunite included) is ocr/searchable's."""
 
 from __future__ import annotations
 
-import math
-import re
 import struct
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
 import cv2
 import numpy as np
-import pdf2image
-import pdf2image.exceptions
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from ocr.page import PageImage, SourceInfo
-from watch_folders.errors import ContentMismatch, CorruptFile, EncryptedPdf, ImageTooLarge, PageSizeAbsurd, TooManyPages
-
-# pypdf is imported where a PDF is read, not here: with the cryptography package it pulls in, importing it took
-# ~0.1-0.2 s of every `peticiones ocr` start-up, while scans of images never need it.
+from watch_folders.errors import ContentMismatch, CorruptFile, ImageTooLarge, PageSizeAbsurd, TooManyPages
 
 # We enforce our own pixel limit (ImageTooLarge) before decoding, so Pillow's bomb check would only get in the way.
 Image.MAX_IMAGE_PIXELS = None
@@ -36,10 +28,6 @@ MIN_SIDE = 32  # pixels: narrower than one line of text; under 4 px OpenCV's cle
 # 70 px of the short side and the text melts away: a 200 x 11 inch page came out "blank", a 1 x 600 inch one crashed.
 MAX_ASPECT = 15
 _DEEP_GREY = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")  # modes whose samples are wider than 8 bits
-_PAGE_KEY = re.compile(r"Page\s+(\d+) size")  # pdfinfo -f/-l: "Page    3 size:  612 x 792 pts (letter)"
-_PAGE_SIZE = re.compile(r"([-+\d.e]+) x ([-+\d.e]+) pts")
-EOF_SEARCH = 1 << 20  # bytes from the end where %%EOF is looked for: pypdf's reach (it gives up past 1 MiB)
-_UNFINISHED_UPDATE = re.compile(rb"\d+\s+\d+\s+obj\b|\bxref\s|\btrailer\s*<<|\bstartxref\b")
 
 SIGNATURES = (
     (b"%PDF-", "application/pdf"),
@@ -66,7 +54,9 @@ def inspect(path: Path, max_pages: int, max_pixels: int, dpi: int = 300) -> Sour
     (rendered at `dpi`, for PDFs); raise a RejectedInput if not."""
     media_type = sniff(path)
     if media_type == "application/pdf":
-        pages = _inspect_pdf(path, max_pages, max_pixels, dpi)
+        from ocr import pdf_pages  # it reads the limits here: imported when a PDF comes
+
+        pages = pdf_pages.inspect(path, max_pages, max_pixels, dpi)
     else:
         pages = _inspect_image(path, max_pages, max_pixels)
     if pages == 0:
@@ -74,92 +64,22 @@ def inspect(path: Path, max_pages: int, max_pixels: int, dpi: int = 300) -> Sour
     return SourceInfo(media_type, pages)
 
 
-def _check_count(pages: int, max_pages: int) -> None:
+def check_count(pages: int, max_pages: int) -> None:
     if pages > max_pages:  # before any page is looked at: counting them is cheap, measuring each is not
         raise TooManyPages(f"{pages} páginas > {max_pages}")
 
 
-def _check_end(path: Path) -> None:
-    """Refuse a truncated PDF: a truncated transfer loses the trailer, and readers "repair" such files by silently
-    dropping pages. Bytes after the last %%EOF are accepted as pypdf and poppler accept them (a scanner's padding,
-    a mail gateway's footer), up to pypdf's own reach of EOF_SEARCH, unless they hold the start of an update that
-    was cut off (objects or a cross-reference table with no %%EOF of their own)."""
-    with open(path, "rb") as handle:
-        handle.seek(max(0, path.stat().st_size - EOF_SEARCH))
-        tail = handle.read()
-    end = tail.rfind(b"%%EOF")
-    if end < 0:
-        raise CorruptFile("PDF sin marca de fin (%%EOF): archivo truncado")
-    if _UNFINISHED_UPDATE.search(tail, end + 5):
-        raise CorruptFile("PDF con una actualización cortada después de su marca de fin: archivo truncado")
-
-
-def _inspect_pdf(path: Path, max_pages: int, max_pixels: int, dpi: int) -> int:
-    _check_end(path)
-    from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
-
-    try:
-        with open(path, "rb") as handle:  # not the path: pypdf would read the whole file into memory
-            reader = PdfReader(handle, strict=False)
-            if reader.is_encrypted and not reader.decrypt(""):
-                raise EncryptedPdf("PDF con contraseña de apertura")
-            pages = len(reader.pages)
-    except (FileNotDecryptedError,) as error:
-        raise EncryptedPdf(str(error)) from error
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
-        raise CorruptFile(f"PDF ilegible: {error}") from error
-    _check_count(pages, max_pages)
-    info = _pdfinfo(path, pages)
-    if info.get("Pages") != pages:
-        raise CorruptFile(f"número de páginas inconsistente ({info.get('Pages')} / {pages})")
-    for number, (width, height) in enumerate(_page_sizes(info, pages), 1):
-        shown = _physical(width, height)
-        if not (math.isfinite(width) and math.isfinite(height)) or min(width, height) <= 0:
-            _refuse(number, shown)
-        page_dpi = _render_dpi((width, height), dpi, max_pixels)
-        _check_shape(number, round(width * page_dpi), round(height * page_dpi), shown)
-        if max(width, height) * page_dpi > MAX_SIDE:  # too long even at 1 dpi: hundreds of metres
-            _refuse(number, shown)
-    return pages
-
-
-def _pdfinfo(path: Path, pages: int, timeout: float = 60) -> dict:
-    try:
-        return pdf2image.pdfinfo_from_path(str(path), timeout=timeout, first_page=1, last_page=max(pages, 1))
-    except (pdf2image.exceptions.PDFPageCountError, pdf2image.exceptions.PDFSyntaxError, ValueError) as error:
-        raise CorruptFile(f"poppler no puede leer el PDF: {error}") from error
-
-
-def _page_sizes(info: dict, pages: int) -> list[tuple[float, float]]:
-    """Each page's (width, height) in inches as poppler renders it. pypdf's boxes differ: poppler makes an empty
-    MediaBox Letter and turns an inverted one around, and neither reads /UserUnit."""
-    sizes = {}
-    for key, value in info.items():
-        if (number := _PAGE_KEY.fullmatch(key)) and (size := _PAGE_SIZE.match(value)):
-            sizes[int(number[1])] = (float(size[1]) / 72, float(size[2]) / 72)
-    if sorted(sizes) != list(range(1, pages + 1)):
-        raise CorruptFile(f"poppler no dio el tamaño de todas las páginas ({len(sizes)} de {pages})")
-    return [sizes[n] for n in range(1, pages + 1)]
-
-
-def _render_dpi(size: tuple[float, float], dpi: int, max_pixels: int) -> int:
-    """`dpi`, or less for a poster-sized page (not bad input) so that it fits the pixel limit and Tesseract's."""
-    width, height = size
-    return max(1, int(min(dpi, math.sqrt(max_pixels / max(width * height, 1e-6)), MAX_SIDE / max(width, height, 1e-6))))
-
-
-def _check_shape(number: int, width: int, height: int, shown: str) -> None:
+def check_shape(number: int, width: int, height: int, shown: str) -> None:
     short, long = sorted((width, height))
     if short < MIN_SIDE or long > MAX_ASPECT * short:
-        _refuse(number, shown)
+        refuse(number, shown)
 
 
-def _refuse(number: int, shown: str) -> NoReturn:
+def refuse(number: int, shown: str) -> NoReturn:
     raise PageSizeAbsurd(number, shown)
 
 
-def _physical(width: float, height: float) -> str:
+def physical(width: float, height: float) -> str:
     """A page's size in inches as staff measure it: "21 × 27.9 cm", "5.08 × 0.279 m"."""
     unit, factor = ("m", 0.0254) if max(width, height) >= 40 else ("cm", 2.54)
     return " × ".join(f"{v:.3g}" if v < 1000 else f"{v:,.0f}" for v in (width * factor, height * factor)) + f" {unit}"
@@ -169,7 +89,7 @@ def _inspect_image(path: Path, max_pages: int, max_pixels: int) -> int:
     try:
         with Image.open(path) as image:
             frames = getattr(image, "n_frames", 1)
-            _check_count(frames, max_pages)
+            check_count(frames, max_pages)
             # Each frame of a TIFF has its own size (a later one past the limits failed the document mid-way);
             # an APNG's frames share its canvas, and seeking one would decode it.
             for index in range(frames if image.format != "PNG" else 1):
@@ -190,7 +110,7 @@ def _inspect_image(path: Path, max_pages: int, max_pixels: int) -> int:
 
 def _check_frame(image: Image.Image, number: int, max_pixels: int) -> None:
     width, height = image.size
-    _check_shape(number, width, height, f"{width} × {height} píxeles")
+    check_shape(number, width, height, f"{width} × {height} píxeles")
     if width * height > max_pixels or max(width, height) > MAX_SIDE:
         raise ImageTooLarge(f"página {number}: {width}x{height} píxeles")
 
@@ -199,20 +119,9 @@ def iter_pages(path: Path, info: SourceInfo, dpi: int, max_pixels: int, skip: se
           timeout: float = 120) -> Iterator[PageImage]:
     """Yield the pages not in `skip`, one at a time, so memory does not grow with the page count."""
     if info.media_type == "application/pdf":
-        sizes = _page_sizes(_pdfinfo(path, info.page_count, timeout), info.page_count)
-        for number in range(1, info.page_count + 1):
-            if number in skip:
-                continue
-            page_dpi = _render_dpi(sizes[number - 1], dpi, max_pixels)
-            try:
-                rendered = pdf2image.convert_from_path(
-                    str(path), dpi=page_dpi, first_page=number, last_page=number, timeout=timeout
-                )
-            except (pdf2image.exceptions.PDFPageCountError, pdf2image.exceptions.PDFSyntaxError) as error:
-                raise CorruptFile(f"página {number}: {error}") from error
-            if not rendered:
-                raise CorruptFile(f"página {number}: poppler no produjo imagen")
-            yield PageImage(number, _pixels(rendered[0]), page_dpi)
+        from ocr import pdf_pages
+
+        yield from pdf_pages.iter_pages(path, info.page_count, dpi, max_pixels, skip, timeout)
         return
     try:
         with Image.open(path) as image:
@@ -224,14 +133,14 @@ def iter_pages(path: Path, info: SourceInfo, dpi: int, max_pixels: int, skip: se
                 pixels = _plain_pixels(path, image) if info.page_count == 1 else None
                 if pixels is None:
                     wide = _sixteen_bit(image)  # asked before decoding: PNG tells it only in the undecoded tiles
-                    pixels = _pixels(_upright(image), wide)
+                    pixels = pixels_of(_upright(image), wide)
                 yield PageImage(index + 1, pixels, _image_dpi(image))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise CorruptFile(f"imagen ilegible: {error}") from error
 
 
 def _plain_pixels(path: Path, image: Image.Image) -> np.ndarray | None:
-    """What `_pixels(_upright(image))` gives, decoded by OpenCV, for an 8-bit grey or colour PNG or JPEG with nothing
+    """What `pixels_of(_upright(image))` gives, decoded by OpenCV, for an 8-bit grey or colour PNG or JPEG with nothing
     to turn or compose (what scanners write); None for any other, left to Pillow. OpenCV decodes into the array
     itself: Pillow's decode and copy into numpy took ~20% more CPU (88 against 72 ms a petitions_dev page)."""
     if image.format not in ("PNG", "JPEG") or image.mode not in ("L", "RGB") or "transparency" in image.info:
@@ -246,7 +155,7 @@ def _plain_pixels(path: Path, image: Image.Image) -> np.ndarray | None:
         return None
     if pixels.ndim == 2:
         return pixels
-    return np.ascontiguousarray(pixels[..., 0]) if _is_gray(pixels) else pixels  # already BGR
+    return np.ascontiguousarray(pixels[..., 0]) if is_gray(pixels) else pixels  # already BGR
 
 
 def _pixels_last(path: Path, start: int) -> bool:
@@ -279,7 +188,7 @@ def _sixteen_bit(image: Image.Image) -> bool:
     return any(";16" in str(tile.args) for tile in image.tile)
 
 
-def _pixels(image: Image.Image, wide: bool = False) -> np.ndarray:
+def pixels_of(image: Image.Image, wide: bool = False) -> np.ndarray:
     """Grayscale or BGR pixels (colour is kept for stamp removal), transparency composed on white.
 
     `wide`: the file holds 16-bit samples, which Pillow decodes to their high bytes when in colour or with alpha.
@@ -297,7 +206,7 @@ def _pixels(image: Image.Image, wide: bool = False) -> np.ndarray:
     if image.mode in ("1", "LA"):
         return np.asarray(image.convert("L"))
     rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
-    if _is_gray(rgb):
+    if is_gray(rgb):
         return np.ascontiguousarray(rgb[..., 0])  # a grey page stored as colour: a third of the memory
     return np.ascontiguousarray(rgb[..., ::-1])
 
@@ -335,7 +244,7 @@ def _widened(image: Image.Image) -> Image.Image:
     return Image.fromarray(np.concatenate(channels, axis=-1), image.mode)
 
 
-def _is_gray(rgb: np.ndarray) -> bool:
+def is_gray(rgb: np.ndarray) -> bool:
     sample = rgb[::8, ::8].astype(np.int16)
     return int(np.abs(sample[..., 0] - sample[..., 1]).max()) <= 8 and int(np.abs(sample[..., 1] - sample[..., 2]).max()) <= 8
 
@@ -364,14 +273,3 @@ def _image_dpi(image: Image.Image) -> int:
     if 50 <= dpi <= 1200 and long_side / dpi <= LONGEST_SHEET_IN:
         return dpi
     return min(max(round(long_side / USUAL_SHEET_IN), 100), 600)
-
-
-def text_layers(path: Path, timeout: float = 120) -> list[str]:
-    """The text each PDF page already carries ("" for a plain scan), from one poppler run over the whole file."""
-    try:
-        result = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                                timeout=timeout, check=True)
-    except (subprocess.SubprocessError, OSError):
-        return []
-    # pdftotext ends every page with a form feed, so the last piece after the split is empty.
-    return result.stdout.decode("utf-8", errors="replace").split("\f")[:-1]

@@ -149,7 +149,7 @@ def test_a_message_that_cannot_be_a_petition_is_quarantined_with_its_reason(ctx,
 
 
 def test_the_pdf_made_of_a_message_is_made_again_if_it_is_gone(ctx, tmp_path):
-    from ocr import rasterize
+    from ocr import pdf_pages
     from pipeline.stages import readable_file
 
     document_id = drop(ctx, "otra.eml", bytes(message()))
@@ -159,7 +159,7 @@ def test_the_pdf_made_of_a_message_is_made_again_if_it_is_gone(ctx, tmp_path):
     assert made.name == "correo.pdf" and made.parent.name == str(document_id)
     made.unlink()  # derived, like every file under procesado/
     again = readable_file(ctx, document)
-    assert again == made and "silla de ruedas" in rasterize.text_layers(again)[0]
+    assert again == made and "silla de ruedas" in pdf_pages.text_layers(again)[0]
 
 
 def test_an_email_petition_is_answered_once_with_its_reception_folio(ctx, tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ from PIL import ExifTags, Image
 from pypdf import PdfWriter
 from pypdf.generic import RectangleObject
 
-from ocr import rasterize
+from ocr import pdf_pages, rasterize
 from ocr.document import PagePool, read_document
 from ocr.reader import OcrOptions
 from watch_folders.errors import ContentMismatch, CorruptFile, ImageTooLarge, PageSizeAbsurd, TooManyPages
@@ -171,8 +171,8 @@ def test_an_empty_mediabox_is_read_as_poppler_reads_it(tmp_path):
 def test_a_long_poster_is_rendered_within_tesseracts_side_limit():
     # 5 m x 36 cm would be 60,000 px wide at 300 dpi; Tesseract refuses sides past 32767. (Rendering it takes ~25 s,
     # so the resolution is checked, not the render.)
-    assert rasterize._render_dpi((200, 14), 300, 120_000_000) == 163
-    assert rasterize._render_dpi((200, 100), 300, 120_000_000) == 77  # there the pixel limit is the tighter
+    assert pdf_pages._render_dpi((200, 14), 300, 120_000_000) == 163
+    assert pdf_pages._render_dpi((200, 100), 300, 120_000_000) == 77  # there the pixel limit is the tighter
 
 
 @pytest.mark.parametrize("size, refused", [
@@ -271,7 +271,7 @@ def test_a_plain_png_or_jpeg_is_decoded_by_opencv_as_pillow_decodes_it_and_any_o
         assert (rasterize._plain_pixels(path, image) is not None) == plain
         stored = image.size
     with Image.open(path) as image:
-        pillow = rasterize._pixels(rasterize._upright(image), rasterize._sixteen_bit(image))
+        pillow = rasterize.pixels_of(rasterize._upright(image), rasterize._sixteen_bit(image))
     assert page.pixels.shape == pillow.shape and np.array_equal(page.pixels, pillow)
     if kind.startswith("turned"):
         assert page.pixels.shape[:2] == stored  # turned a quarter from how it is stored (width, height)
