@@ -240,7 +240,7 @@ def _petitioner(text: str, folded: str, cues: list[Cue],
     found_curp, curp_spans = curp.find_curp(text, name and name["value"])
     if found_curp and found_curp.get("valid"):
         name = names.find_name(name_text, folded, cues, addressee_end, found_curp["value"])
-    return name_mending.marked(name, pieces), found_curp, curp_spans
+    return name_mending.marked(name, pieces, text), found_curp, curp_spans
 
 
 # --- the whole letter ------------------------------------------------------------------------------------------

@@ -123,11 +123,12 @@ def _address_words(text: str) -> set[str]:
             and w not in {"mail", "correo"}}
 
 
-def marked(name: dict | None, pieces: dict[str, str]) -> dict | None:
+def marked(name: dict | None, pieces: dict[str, str], text: str) -> dict | None:
     """The name field, with what was read in place of the words filled in (`read_as`, so the review page marks it
-    to check against the scan) and a score no higher than a mended name's."""
+    to check against the scan) and a score no higher than a mended name's; as it was when the letter's own `text`
+    writes it whole somewhere (the signature had it, the opening lost letters of it)."""
     words = (name or {}).get("value", "").split()
-    if not any(word in pieces for word in words):
+    if not any(word in pieces for word in words) or fold(" ".join(words)) in " ".join(fold(text).split()):
         return name
     read = " ".join(pieces.get(word, word) for word in (name.get("read_as") or name["value"]).split())
     return {**name, "score": round(min(name["score"], 0.9) - 0.05, 2), "read_as": read}

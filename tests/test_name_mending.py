@@ -86,3 +86,9 @@ def test_two_readings_of_a_surname_as_often_written_take_the_common_spelling():
     text = ("C. SECRETARIO DE DESARROLLO SOCIAL\nPRESENTE\n\nEl que suscribe, Rubén Martín Acosta Durezo, con "
             "domicilio en Calle Galeana 146, Nogales, Sonora.\n\nATENTAMENTE\n\nRubén Martín Acosta Durazo\n")
     assert extract_fields(text)["name"]["value"] == "Rubén Martín Acosta Durazo"
+
+
+def test_a_name_the_letter_writes_whole_elsewhere_is_not_marked_as_filled_in():
+    text = opening("Rocío eno Yocupicio", "rocio.moreno85@hotmail.com") + "\nATENTAMENTE\n\nRocío Moreno Yocupicio\n"
+    name = extract_fields(text)["name"]
+    assert name["value"] == "Rocío Moreno Yocupicio" and "read_as" not in name
