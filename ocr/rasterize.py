@@ -102,6 +102,10 @@ def _inspect_image(path: Path, max_pages: int, max_pixels: int) -> int:
                 # again when the page is read).
                 image.verify()
             else:
+                if image.format == "JPEG":
+                    # every byte read and entropy-decoded, but drawn at an eighth of the size: truncation and
+                    # corrupt data still fail here, at ~10 ms an A4 page instead of ~27 (it is decoded again to read)
+                    image.draft(image.mode, (max(1, image.size[0] // 8), max(1, image.size[1] // 8)))
                 image.load()  # decodes the first frame: truncated or corrupt data fails here, not in the worker
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise CorruptFile(f"imagen ilegible: {error}") from error

@@ -60,10 +60,12 @@ def test_the_content_decides_not_the_name(tmp_path):
         rasterize.inspect(text_named_pdf, 10, 10**8)
 
 
-def test_a_truncated_image_is_corrupt(tmp_path):
-    path = tmp_path / "cortada.png"
+@pytest.mark.parametrize("suffix, keep", [(".png", 2000), (".jpg", 0.5), (".jpg", -200)])
+def test_a_truncated_image_is_corrupt(tmp_path, suffix, keep):
+    path = tmp_path / f"cortada{suffix}"
     small_page("Hola").save(path)
-    path.write_bytes(path.read_bytes()[:2000])
+    data = path.read_bytes()
+    path.write_bytes(data[:keep] if isinstance(keep, int) else data[:int(len(data) * keep)])
     with pytest.raises(CorruptFile):
         rasterize.inspect(path, 10, 10**8)
 
