@@ -2,13 +2,14 @@
 (truncation, password, page count, each page's size as poppler renders it), its pages yielded one at a time, and
 the text each already carries.
 
-A page that only draws one scan over the whole sheet, at the resolution it would be rendered at, is read from the
-scan itself. Rendering such a page (pdftoppm at the scan's own resolution) blurs it as a 2×2 box filter would: on
-petitions_dev's pages the rendered image differed from the embedded JPEG by 4.5 grey levels on average (up to 207
-on the strokes' edges), its sharpness (variance of the Laplacian) fell from 1673 to 685, and recognition lost
-words (one-keystroke share 0.43 from the scans' own pixels, 0.30 from the renders). Taking the JPEG out costs a
-decode instead of a render. A page that draws anything else, is turned, masked or placed inside the sheet, or holds
-an image of another kind, is rendered as before: what a reader shows is what is read.
+A page that only draws one scan over the whole sheet, at the usual resolution or coarser, is read from the scan
+itself, at the scan's own resolution. Rendering such a page (pdftoppm) blurs it: at the scan's own resolution as a
+2×2 box filter would (petitions_dev: 4.5 grey levels off the embedded JPEG on average, up to 207 on the strokes'
+edges; sharpness, the Laplacian's variance, 1673 -> 685; one-keystroke share 0.43 from the scans' own pixels, 0.30
+from the renders), and a coarser scan (office scanners often write 200 dpi) upsampled. Taking a JPEG out costs a
+decode instead of a render. A page that draws anything else, is turned, masked or placed inside the sheet, or
+holds an image of another kind or finer than the usual resolution, is rendered as before: what a reader shows is
+what is read.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ _PAGE_KEY = re.compile(r"Page\s+(\d+) size")  # pdfinfo -f/-l: "Page    3 size: 
 _PAGE_SIZE = re.compile(r"([-+\d.e]+) x ([-+\d.e]+) pts")
 EOF_SEARCH = 1 << 20  # bytes from the end where %%EOF is looked for: pypdf's reach (it gives up past 1 MiB)
 _UNFINISHED_UPDATE = re.compile(rb"\d+\s+\d+\s+obj\b|\bxref\s|\btrailer\s*<<|\bstartxref\b")
-RESOLUTION_SLACK = 0.02  # a scan's own resolution may differ this much from the render's (the sheet's rounding)
+RESOLUTION_SLACK = 0.02  # a scan's two resolutions may differ this much (the sheet's size rounded to points)
+LOWEST_SCAN_DPI = 100  # a scan coarser than this is rendered at the usual resolution, as any other page
 PLACEMENT_SLACK = 0.5  # points: how far a scan's corners may lie from the sheet's
 _DRAWING = {b"q", b"Q", b"cm", b"Do"}  # a page that only places and draws its scan
 _COLOURS = {"/DeviceGray": 1, "/DeviceRGB": 3, "/CalGray": 1, "/CalRGB": 3}
@@ -122,9 +124,8 @@ def iter_pages(path: Path, count: int, dpi: int, max_pixels: int, skip: set[int]
             if number in skip:
                 continue
             page_dpi = _render_dpi(sizes[number - 1], dpi, max_pixels)
-            pixels = _scan_of(pages[number - 1], page_dpi) if len(pages) == count else None
-            yield PageImage(number, pixels if pixels is not None else _rendered(path, number, page_dpi, timeout),
-                            page_dpi)
+            scan = _scan_of(pages[number - 1], page_dpi) if len(pages) == count else None
+            yield PageImage(number, *(scan or (_rendered(path, number, page_dpi, timeout), page_dpi)))
 
 
 def _rendered(path: Path, number: int, dpi: int, timeout: float) -> np.ndarray:
@@ -151,9 +152,11 @@ def _reader_pages(handle) -> list:
         return []
 
 
-def _scan_of(page, dpi: int) -> np.ndarray | None:
-    """The pixels of a pypdf `page` that is one scan over the whole sheet at `dpi` (grey, or BGR colour), or None
-    when the page must be rendered."""
+def _scan_of(page, dpi: int) -> tuple[np.ndarray, int] | None:
+    """(pixels, resolution) of a pypdf `page` that is one scan over the whole sheet at `dpi` or less (grey, or BGR
+    colour), or None when the page must be rendered. A scan finer than `dpi` is rendered down to it (a 600-dpi scan
+    read whole would cost four times the work); a coarser one is read at its own resolution: rendered up, 12
+    petitions_dev letters scanned at 200 dpi read worse (CER 0.0975 against 0.0944 from the scans themselves)."""
     from pypdf.generic import ContentStream
 
     try:
@@ -165,19 +168,22 @@ def _scan_of(page, dpi: int) -> np.ndarray | None:
         if len(drawn) != 1 or any(operator not in _DRAWING for _, operator in operations):
             return None
         image = page["/Resources"]["/XObject"][drawn[0][0]].get_object()
-        if not _covers_sheet(operations, page.mediabox, image, dpi):
+        resolution = _covers_sheet(operations, page.mediabox, image)
+        if resolution is None or not LOWEST_SCAN_DPI <= resolution <= dpi * (1 + RESOLUTION_SLACK):
             return None
         pixels = _decoded(image)
     except Exception:  # noqa: BLE001 - anything unexpected in the page's drawing: the renderer knows better
         return None
-    if pixels is not None and pixels.ndim == 3 and rasterize.is_gray(pixels):
-        return np.ascontiguousarray(pixels[..., 0])  # a grey page stored as colour, as a render of it would be
-    return pixels
+    if pixels is None:
+        return None
+    if pixels.ndim == 3 and rasterize.is_gray(pixels):
+        pixels = np.ascontiguousarray(pixels[..., 0])  # a grey page stored as colour, as a render of it would be
+    return pixels, resolution
 
 
-def _covers_sheet(operations: list, box, image, dpi: int) -> bool:
-    """Whether the one image is placed upright over exactly the sheet (the product of the page's `cm` matrices
-    maps the unit square onto the media box) at `dpi`."""
+def _covers_sheet(operations: list, box, image) -> int | None:
+    """The image's resolution when it is placed upright over exactly the sheet (the product of the page's `cm`
+    matrices maps the unit square onto the media box) at one resolution across and down; else None."""
     a, b, c, d, e, f = 1.0, 0.0, 0.0, 1.0, 0.0, 0.0
     for operands, operator in operations:
         if operator == b"cm":
@@ -186,11 +192,11 @@ def _covers_sheet(operations: list, box, image, dpi: int) -> bool:
                                 e2 * a + f2 * c + e, e2 * b + f2 * d + f)
     left, bottom, width, height = float(box.left), float(box.bottom), float(box.width), float(box.height)
     if abs(b) > 1e-6 or abs(c) > 1e-6 or a <= 0 or d <= 0:
-        return False  # turned, mirrored or sheared
+        return None  # turned, mirrored or sheared
     if max(abs(e - left), abs(f - bottom), abs(a - width), abs(d - height)) > PLACEMENT_SLACK:
-        return False
-    own = (int(image["/Width"]) / (width / 72), int(image["/Height"]) / (height / 72))
-    return all(abs(resolution - dpi) <= RESOLUTION_SLACK * dpi for resolution in own)
+        return None
+    across, down = int(image["/Width"]) / (width / 72), int(image["/Height"]) / (height / 72)
+    return round(across) if abs(across - down) <= RESOLUTION_SLACK * down else None
 
 
 def _decoded(image) -> np.ndarray | None:
