@@ -45,7 +45,7 @@ def mended(name: str, text: str) -> str:
     off one common given name that is no Spanish word ("Jaría"). Names the list lacks are many, so a word spelt as
     Spanish spells is left as written, and so is one the letter writes twice the same way (accents and ñ counted:
     "Enciñas" once and "Encinas" in the signature is a slip, not a spelling)."""
-    common = _common()
+    common, spanish = _common(), spelling.dictionary()  # without Tesseract's word list, no given name is mended
     words = name.split()
     given = len(words) - 2 if len(words) >= 3 else 1  # surnames last: "María López Ruiz", "María López"
     lower = text.lower()
@@ -60,7 +60,7 @@ def mended(name: str, text: str) -> str:
             close = [key]
         elif right is None and len(key) >= 6 and _UNSPANISH.search(word.lower()):
             close = _one_letter_off(key, common)
-        elif right is None and n < given and normalise(key) not in spelling.dictionary():
+        elif right is None and n < given and spanish and normalise(key) not in spanish:
             close = _one_letter_off(key, _common("nombre"))
         if len(close) == 1:
             words[n] = common[close[0]] if not word.isupper() else common[close[0]].upper()

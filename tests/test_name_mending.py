@@ -92,3 +92,11 @@ def test_a_name_the_letter_writes_whole_elsewhere_is_not_marked_as_filled_in():
     text = opening("Rocío eno Yocupicio", "rocio.moreno85@hotmail.com") + "\nATENTAMENTE\n\nRocío Moreno Yocupicio\n"
     name = extract_fields(text)["name"]
     assert name["value"] == "Rocío Moreno Yocupicio" and "read_as" not in name
+
+
+def test_without_the_word_list_no_given_name_is_mended(monkeypatch):
+    from classifiers import spelling
+
+    monkeypatch.setattr(spelling, "dictionary", lambda: frozenset())  # Tesseract's Spanish data missing
+    name = extract_fields(signed("Julieta Jaría Moreno Durazo", "contacto@hotmail.com"))["name"]
+    assert name["value"] == "Julieta Jaría Moreno Durazo" and "read_as" not in name
