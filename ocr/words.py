@@ -29,8 +29,8 @@ _PUNCTUATION = set(".,;:-–—¿?¡!()\"'«»/_…")
 _STRAY = set("<>|{}[]$%€£¥§*+=~^#@&\\`´¨°¬©®")
 _VOWELS = set("aeiouáéíóúüyAEIOUÁÉÍÓÚÜY")
 _ADDRESS_PART = re.compile(r"mail|\.com|\.mx", re.I)
-_IDENTIFIER_CUES = {"tel", "tél", "teléfono", "telefono", "cel", "celular", "curp", "rfc", "ine", "correo", "email",
-                    "e-mail", "cp", "c.p", "no", "núm", "num", "folio"}
+_IDENTIFIER_CUES = {"tel", "tel.", "tél.", "teléfono", "telefono", "cel", "cel.", "celular", "curp", "rfc", "ine",
+                    "correo", "email", "e-mail", "cp", "c.p.", "no.", "núm.", "num.", "folio"}  # "no." but not "no"
 
 
 def core(token: str) -> str:
@@ -78,7 +78,7 @@ def _holds_identifier(line: list[Word]) -> bool:
     does not make a line worth reading."""
     if any("@" in w.text or _ADDRESS_PART.search(w.text) for w in line):
         return True
-    if any(core(w.text).rstrip(".:") in _IDENTIFIER_CUES for w in line):
+    if any(w.text.lower().strip("¿¡\"'«»(:,;") in _IDENTIFIER_CUES for w in line):
         return True
     characters = [c for w in line for c in w.text if c.isalnum()]
     return bool(characters) and sum(c.isdigit() for c in characters) >= DIGIT_SHARE * len(characters)

@@ -67,3 +67,9 @@ def test_punctuation_alone_read_doubtfully_is_a_speck_and_read_surely_stays():
             Word("ciudad", 90.0, (40, 0, 9, 18), (1, 1, 1)), Word(".", 44.0, (50, 0, 9, 18), (1, 1, 1)),
             Word("—", 88.0, (60, 0, 9, 18), (1, 1, 1)), Word("Sí", 90.0, (70, 0, 9, 18), (1, 1, 1))]
     assert words.text_of(words.legible(read, LEXICON)) == "calles de la ciudad — Sí"
+
+
+def test_the_word_no_is_no_cue_for_a_number():
+    debris = line("E no $ 4 A¿ ss 7 Ás", 30.0, 2)  # "No." cues a number; "no" is a word, in debris as anywhere
+    assert kept_lines(line("Solicito apoyo para vivienda", 92.0, 1), debris) == ["Solicito apoyo para vivienda"]
+    assert kept_lines(line("No. 4 Ás", 30.0, 1)) == ["No. 4 Ás"]
