@@ -30,6 +30,7 @@ _DOMAIN_TAIL = re.compile(r"([A-Za-z0-9!|()©®&._%+\-]+)\.((?:c[o0]m|corn|net|e
 # bracket, so a digit after one is the "@"'s swirl, not the address's.
 _AT_REMAINS = re.compile(r"[(\[{<]?[04]?[A-Z&+]{1,2}$|[A-Z][04]$|[(\[{<]\d?$|[04OQ]$|(?<=\d)[689]$")
 _CUE = re.compile(r"\b(correo(\s+electronico)?|e-?mail|mail)\b\s*:?\s*(es\s+)?$")
+_ADDRESS_PART = re.compile(r"[a-z]+[._][a-z]+(?:[._][a-z]+)*")  # "jesus.bojorquez": a name part, lower case
 _WORDS = {"de", "del", "el", "la", "en", "es", "mi", "su", "a", "al", "y", "o", "con", "por", "para", "correo",
           "electronico", "email", "mail", "cuenta", "al", "que", "un", "una"}
 
@@ -65,14 +66,16 @@ def _split_glued(chunk: str) -> tuple[str, str, float] | None:
 
 def _extend_left(text: str, start: int) -> int:
     """Where the address's own part begins when OCR put spaces inside it: after a full stop or an underscore
-    ("hector. ruiz8"), between digits ("montano9 1"), or after an e-mail cue on the same line."""
+    ("hector. ruiz8"), between digits ("montano9 1"), before the digits that end an address's name part
+    ("jesus.bojorquez 156"), or after an e-mail cue on the same line."""
     while start >= 2 and text[start - 1] == " ":
         before = re.search(r"[A-Za-z0-9._%+\-]+$", text[:start - 1])
         if not before:
             break
         alone = re.match(r"\S+", text[start:])
         if text[start - 2] in "._-" or text[start] in "._-" or (text[start - 2].isdigit() and text[start].isdigit()) \
-                or (alone and _AT_REMAINS.fullmatch(alone.group()) and before.group().islower()):
+                or (alone and _AT_REMAINS.fullmatch(alone.group()) and before.group().islower()) \
+                or (text[start].isdigit() and _ADDRESS_PART.fullmatch(before.group())):
             start = before.start()
             continue
         line = text[text.rfind("\n", 0, before.start()) + 1:before.start()]

@@ -386,3 +386,11 @@ def test_a_letter_left_of_a_colonia_name_is_not_taken_for_one():
     # "Col. Centro" read "Col. G tro": a one-letter colonia is what OCR left, not a name for the reviewer to keep
     assert "locality" not in extract_fields("con domicilio en Calle Galeana 9% Col. G tro, Pitiquito, Sonora")
     assert extract_fields("domicilio en Calle Galeana 92, Col. Centro, Pitiquito")["locality"]["value"] == "Centro"
+
+
+def test_an_address_split_before_its_digits_is_joined_without_a_cue_on_its_line():
+    # the cue ("correo") lost on the line before; OCR split "bojorquez15" and read the "@" as a 6
+    text = "Kino 401, San Pedro de la Cueva, Sonora, teléfono 6312101597,\njesus.bojorquez 156 hotmail. com, por medio"
+    assert extract_fields(text)["email"]["value"] == "jesus.bojorquez15@hotmail.com"
+    # a word and a number before a provider, with no name part, stay apart: "Tengo 15" is no address
+    assert "email" not in extract_fields("Tengo 15 gmail.com amigos")
