@@ -74,7 +74,9 @@ def _one_letter_off(key: str, names: dict[str, str]) -> list[str]:
 # --- letters lost inside a word ----------------------------------------------------------------------------------
 
 _WORD = re.compile(r"[^\W\d_]+")
-_PIECES = re.compile(r"(?<![^\W\d_])([A-ZÁÉÍÓÚÑ][a-záéíóúñ]{0,2}[ \t]+)?([a-záéíóúñ]{2,12})(?=[ \t]+[A-ZÁÉÍÓÚÑ])")
+# pieces between a capitalised word and the next: a head of up to three letters, capitalised, and a tail in lower case
+_PIECES = re.compile(r"(?<![^\W\d_])([A-ZÁÉÍÓÚÑ][a-záéíóúñ]{0,2}[ \t]+)?([a-záéíóúñ]{2,12})"
+                     r"(?=[ \t]+[A-ZÁÉÍÓÚÑ])")
 _NAME_BEFORE = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+[ \t]+$")
 _ADDRESS = re.compile(r"[^\s@]*(?:[a-z]{2}[._][a-z]{2}|@)[^\s@]*")
 # Small words that stand between capitalised words as written: "María de la Luz", "Hermosillo y Cajeme".

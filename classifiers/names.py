@@ -52,7 +52,8 @@ def _read_name(segment: str) -> str | None:
             break                                  # a full stop after a word ends the sentence
     while words and fold(words[-1]) in PARTICLES:
         words.pop()
-    if len(words) > 3 and len(words[-1]) == 1 and not re.search(r"(?<![^\W\d_])" + re.escape(words[-1]) + r"\.", segment):
+    initial = re.compile(r"(?<![^\W\d_])" + re.escape(words[-1]) + r"\.") if words else None
+    if len(words) > 3 and len(words[-1]) == 1 and not initial.search(segment):
         words.pop()                                # a speck after the surnames read as a capital ("Durazo Ñ")
     if sum(w[:1].isupper() and w[1:].islower() for w in words) >= 2:
         # A name written in capitals and small letters: capitals before it are the margin's noise ("AI Héctor...").

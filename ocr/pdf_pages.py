@@ -112,10 +112,12 @@ def _page_sizes(info: dict, pages: int) -> list[tuple[float, float]]:
 def _render_dpi(size: tuple[float, float], dpi: int, max_pixels: int) -> int:
     """`dpi`, or less for a poster-sized page (not bad input) so that it fits the pixel limit and Tesseract's."""
     width, height = size
-    return max(1, int(min(dpi, math.sqrt(max_pixels / max(width * height, 1e-6)), rasterize.MAX_SIDE / max(width, height, 1e-6))))
+    return max(1, int(min(dpi, math.sqrt(max_pixels / max(width * height, 1e-6)),
+                          rasterize.MAX_SIDE / max(width, height, 1e-6))))
 
 
-def iter_pages(path: Path, count: int, dpi: int, max_pixels: int, skip: set[int], timeout: float) -> Iterator[PageImage]:
+def iter_pages(path: Path, count: int, dpi: int, max_pixels: int, skip: set[int],
+               timeout: float) -> Iterator[PageImage]:
     """Yield the PDF's pages not in `skip`, one at a time: each read from its scan when it is one, else rendered."""
     sizes = _page_sizes(_pdfinfo(path, count, timeout), count)
     with open(path, "rb") as handle:

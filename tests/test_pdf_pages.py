@@ -81,8 +81,8 @@ def test_a_page_that_is_not_one_scan_over_the_sheet_at_its_resolution_is_rendere
                                                                                     size, shape):
     width, height = size
     pixels = cv2.resize(scan_pixels(), size, interpolation=cv2.INTER_NEAREST)
-    path = scan_pdf(tmp_path / "other.pdf", zlib.compress(pixels.tobytes()), "/ColorSpace/DeviceGray/Filter/FlateDecode",
-                    width, height, drawing, page_keys)
+    path = scan_pdf(tmp_path / "other.pdf", zlib.compress(pixels.tobytes()),
+                    "/ColorSpace/DeviceGray/Filter/FlateDecode", width, height, drawing, page_keys)
     page = first_page(path)
     assert page.pixels.shape == shape
     # a render of this page (what any reader shows), not the image's own pixels
