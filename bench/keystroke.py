@@ -39,6 +39,10 @@ Measured (fold seed 0; --ocr-dir with petitions_dev's OCR text), one-keystroke s
       (0.91; "deportaron" read "reportaron", "Pesqueira" read "pesquera"); capitals kept, any letter for any:
       0.292 / 0.338 (0.87). bench.classify: macro-F1 0.509 -> 0.506, acc@50% 0.738 -> 0.725, top-3 0.761 ->
       0.764, ECE 0.029 -> 0.033 (noise about 0.01).
+  OCR text with fewer debris lines and stray punctuation (ocr/words.py), PDFs read from their scans
+      (ocr/pdf_pages.py), profiles fitted on petitions_dev's and fields_dev's readings: petitions_dev 0.433 / 0.400
+      (1.08); fields_dev 0.167 / 0.233 (0.71, 5 letters against 7); simulation 0.301 / 0.335 (0.8994), suggested
+      0.380 / 0.429, right 0.793 / 0.781.
 
 Models are cached under the temp folder, keyed by the training rows and the classifier's code. When the shared
 data is absent the benchmark says so and exits 0. The last line printed is one JSON object with every figure.
