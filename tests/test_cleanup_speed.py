@@ -1,4 +1,5 @@
-"""The cleanup's shortcuts give what the long way gave: 16-bit labels, and hysteresis marks kept at half size."""
+"""The cleanup's shortcuts give what the long way gave: 16-bit labels, hysteresis marks kept at half size, and the
+lines found before deskew telling a flat page."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ocr.cleanup import components, geometry, ink, lines
+from ocr.cleanup import components, dewarp, geometry, ink, lines
 
 
 def specks(shape: tuple[int, int], seed: int = 0) -> np.ndarray:
@@ -59,3 +60,51 @@ def test_marks_within_an_area_are_the_full_marks_there(shape):
     # the reading made of them: with even sides the faint parts go white by the stretch's lookup, not the mask
     expected = ink.as_image(contrast, within, 90.0)
     assert (expected < 255).any() and np.array_equal(marks.image_within(area, 90.0), expected)
+
+
+LEVEL_SHAPE = (1200, 900)  # the level page's (height, width) once turned and deskewed
+
+
+def level_marks(bend: float = 0.0) -> np.ndarray:
+    """Centres (x, y) of eight lines of 30 letters on the level page, each line waving by `bend` letter heights."""
+    x = 80 + 24.0 * np.arange(30)
+    return np.concatenate([np.stack([x, 150 + 110 * row + bend * 20 * np.sin(x / 120)], axis=1) for row in range(8)])
+
+
+def as_found(centres: np.ndarray, shape: tuple[int, int], turn: int, skew: float) -> tuple[lines.TextLines, tuple]:
+    """The lines as `lines.find` reports them on the page before it was turned by `turn` and deskewed by `skew`:
+    the level centres taken back through the deskew and the turn; (found, that page's shape)."""
+    matrix = geometry.skew_matrix(shape, skew)
+    back = cv2.invertAffineTransform(matrix) if matrix is not None else np.float64([[1, 0, 0], [0, 1, 0]])
+    x, y = (back[:, :2] @ centres.T + back[:, 2:]).astype(np.float64)
+    height, width = shape
+    if turn == 90:  # the level page is the earlier one turned clockwise: undo it
+        x, y, shape = y, width - 1 - x, (width, height)
+    elif turn == 180:
+        x, y = width - 1 - x, height - 1 - y
+    elif turn == 270:
+        x, y, shape = height - 1 - y, x, (width, height)
+    vertical = turn in (90, 270)
+    boxes = np.stack([y - 10, x - 10, np.full_like(x, 20), np.full_like(x, 20)] if vertical else
+                     [x - 10, y - 10, np.full_like(x, 20), np.full_like(x, 20)], axis=1)
+    chains = np.repeat(np.arange(8), 30)
+    return lines.TextLines(np.zeros((1, 1), np.uint8), 8, len(x), 20.0, vertical, None, boxes, chains), shape
+
+
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_lines_found_before_the_turn_and_deskew_are_moved_where_the_level_page_has_them(turn):
+    centres = level_marks()
+    found, shape = as_found(centres, LEVEL_SHAPE, turn, 3.0)
+    moved = dewarp._moved(found, shape, turn, 3.0)
+    assert not moved.vertical
+    assert np.abs(moved.boxes[:, :2] + moved.boxes[:, 2:] / 2 - centres).max() < 1e-6
+
+
+def test_a_flat_skewed_page_is_known_flat_from_its_first_lines_and_a_curled_one_is_not():
+    found, shape = as_found(level_marks(), LEVEL_SHAPE, 0, -2.5)
+    assert dewarp.surely_flat(found, shape, 0, -2.5)
+    curled, shape = as_found(level_marks(bend=0.6), LEVEL_SHAPE, 0, -2.5)
+    assert not dewarp.surely_flat(curled, shape, 0, -2.5)
+    # the search on the level page flattens the curled one: the shortcut never skips what `field` would do
+    level, _ = as_found(level_marks(bend=0.6), LEVEL_SHAPE, 0, 0.0)
+    assert dewarp.field(level, LEVEL_SHAPE) is not None

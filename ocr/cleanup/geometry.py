@@ -19,11 +19,18 @@ def deskew(gray: np.ndarray, angle: float, min_angle: float = 0.3) -> np.ndarray
 
     Below `min_angle` Tesseract's own line finding copes and resampling would only soften the glyphs.
     """
-    if abs(angle) < min_angle:
+    matrix = skew_matrix(gray.shape, angle, min_angle)
+    if matrix is None:
         return gray
-    height, width = gray.shape
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), -angle, 1.0)
-    return cv2.warpAffine(gray, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+    return cv2.warpAffine(gray, matrix, (gray.shape[1], gray.shape[0]), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def skew_matrix(shape: tuple[int, int], angle: float, min_angle: float = 0.3) -> np.ndarray | None:
+    """The affine matrix `deskew` turns a page of `shape` with, None when it leaves the page as it is."""
+    if abs(angle) < min_angle:
+        return None
+    height, width = shape
+    return cv2.getRotationMatrix2D((width / 2, height / 2), -angle, 1.0)
 
 
 
