@@ -1,5 +1,5 @@
-"""The cleanup's shortcuts give what the long way gave: 16-bit labels, hysteresis marks kept at half size, and the
-lines found before deskew telling a flat page."""
+"""The cleanup's shortcuts give what the long way gave: 16-bit labels, hysteresis marks kept at half size, the
+lines found before deskew telling a flat page, and the page image's paper tone taken at an eighth of its size."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ocr.cleanup import components, dewarp, geometry, ink, lines
+from ocr.cleanup import components, dewarp, geometry, ink, lines, tone
 
 
 def specks(shape: tuple[int, int], seed: int = 0) -> np.ndarray:
@@ -108,3 +108,17 @@ def test_a_flat_skewed_page_is_known_flat_from_its_first_lines_and_a_curled_one_
     # the search on the level page flattens the curled one: the shortcut never skips what `field` would do
     level, _ = as_found(level_marks(bend=0.6), LEVEL_SHAPE, 0, 0.0)
     assert dewarp.field(level, LEVEL_SHAPE) is not None
+
+
+def test_the_page_images_paper_tone_at_an_eighth_is_the_quarter_sizes_and_flattens_a_shadow():
+    rng = np.random.default_rng(3)
+    lit = np.linspace(140, 235, 1700)[None, :] * np.ones((2200, 1))  # a shadow across the sheet
+    page = (lit + rng.normal(0, 4, lit.shape)).clip(0, 255).astype(np.uint8)
+    for row in range(200, 2000, 60):  # lines of letter-sized strokes
+        for column in range(150, 1550, 30):
+            page[row:row + 25, column:column + 4] = 40
+    paper, quarter = tone._paper(page).astype(int), tone._background(page).astype(int)
+    assert np.abs(paper - quarter).mean() < 2
+    flat = tone.normalise(page)
+    assert flat[150, 100] > 230 and flat[150, 1600] > 230 and flat[1000, 1600] > 230  # the shadow gone
+    assert flat[210, 151] < 100 and flat[210, 1501] < 100  # the strokes still dark at both ends
