@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
 from sqlalchemy import select
 
 from pipeline import runner
@@ -105,3 +106,20 @@ def test_a_word_list_asked_for_while_tesseract_was_missing_is_read_once_it_is_ba
         assert tesseract.lexicon("spa") == frozenset()
     words = tesseract.lexicon("spa")
     assert {"silla", "ruedas", "despensa"} <= words and len(words) > 100_000
+
+
+def test_the_word_list_is_kept_between_processes_and_read_back_the_same(tmp_path, monkeypatch):
+    from ocr import tesseract
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(tesseract, "_LEXICONS", {})
+    unpacked = tesseract.lexicon("spa")
+    [kept] = (tmp_path / "peticiones").glob("lexico-spa-*.txt")
+    assert len(unpacked) > 90_000 and kept.stat().st_size > 500_000
+    monkeypatch.setattr(tesseract, "_LEXICONS", {})  # another process: the list is read back, not unpacked
+    monkeypatch.setattr(tesseract, "_unpacked_lexicon", lambda *args: pytest.fail("unpacked again"))
+    assert tesseract.lexicon("spa") == unpacked
+    kept.write_text("", encoding="utf-8")  # a list that came back empty is not believed
+    monkeypatch.setattr(tesseract, "_LEXICONS", {})
+    monkeypatch.setattr(tesseract, "_unpacked_lexicon", lambda *args: frozenset({"silla"}))
+    assert tesseract.lexicon("spa") == {"silla"}
