@@ -1,5 +1,6 @@
 """The cleanup's shortcuts give what the long way gave: 16-bit labels, hysteresis marks kept at half size, the
-lines found before deskew telling a flat page, and the page image's paper tone taken at an eighth of its size."""
+lines found before deskew telling a flat page, the page image's paper tone taken at an eighth of its size, and the
+chains of marks joined by array passes."""
 
 from __future__ import annotations
 
@@ -122,3 +123,31 @@ def test_the_page_images_paper_tone_at_an_eighth_is_the_quarter_sizes_and_flatte
     flat = tone.normalise(page)
     assert flat[150, 100] > 230 and flat[150, 1600] > 230 and flat[1000, 1600] > 230  # the shadow gone
     assert flat[210, 151] < 100 and flat[210, 1501] < 100  # the strokes still dark at both ends
+
+
+def union_find(count: int, a: np.ndarray, b: np.ndarray) -> list[int]:
+    """The long way: each node's component as its smallest node."""
+    parent = list(range(count))
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            node = parent[node]
+        return node
+
+    for left, right in zip(a.tolist(), b.tolist()):
+        left, right = root(left), root(right)
+        parent[max(left, right)] = min(left, right)
+    return [root(node) for node in range(count)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_chains_of_marks_are_the_union_finds_components(seed):
+    rng = np.random.default_rng(seed)
+    count = int(rng.integers(1, 2500))
+    if seed % 2:  # lines: long chains of neighbours, numbered in no order, some links missing
+        a = np.arange(count - 1)[rng.random(count - 1) > 0.05]
+        order = rng.permutation(count)
+        a, b = order[a], order[a + 1]
+    else:
+        a, b = rng.integers(0, count, count // 2), rng.integers(0, count, count // 2)
+    assert lines._components(count, a, b).tolist() == union_find(count, a, b)
