@@ -123,3 +123,19 @@ def test_the_word_list_is_kept_between_processes_and_read_back_the_same(tmp_path
     monkeypatch.setattr(tesseract, "_LEXICONS", {})
     monkeypatch.setattr(tesseract, "_unpacked_lexicon", lambda *args: frozenset({"silla"}))
     assert tesseract.lexicon("spa") == {"silla"}
+
+
+def test_tesseracts_tsv_gives_its_words_with_their_places_and_lines_and_nothing_else():
+    from ocr import tesseract
+
+    header = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
+    rows = ["4\t1\t1\t1\t1\t0\t270\t363\t789\t88\t-1\t",  # a line's own row: no word
+            "5\t1\t1\t1\t1\t1\t270\t408\t144\t43\t95.83\t Cajeme, ",
+            "5\t1\t1\t1\t1\t2\t429\t405\t133\t27\tx\tSonora",  # no confidence
+            "5\t1\t1\t1\t1\t3\t579\t401\t17\t21\t96.2\t",  # no text
+            "5\t1\t1\t2\t3\t1\t612\t391\t42\t29\t40",  # cut short
+            "5\t1\t2\t1\t1\t1\t669\t388\t40\t30\t61.5\t26"]
+    words = tesseract._parse_tsv("\n".join([header, *rows, ""]))
+    assert [(w.text, w.confidence, w.box, w.line) for w in words] == [
+        ("Cajeme,", 95.83, (270, 408, 144, 43), (1, 1, 1)), ("26", 61.5, (669, 388, 40, 30), (2, 1, 1))]
+    assert tesseract._parse_tsv("") == () and tesseract._parse_tsv("level\tconf\n5\t90") == ()
