@@ -134,7 +134,7 @@ def _lay_out(gray: np.ndarray, dpi: int, steps: frozenset[str], sideways: bool |
         skew = 0.0
     separate = image is not gray
     gray = geometry.deskew(geometry.rotate(gray, rotation), skew)
-    image = geometry.deskew(geometry.rotate(image, rotation), skew) if separate else gray
+    image = geometry.deskew_on_white(geometry.rotate(image, rotation), skew) if separate else gray
     if "normalise" in steps:
         gray = tone.normalise(gray)
         image = image if separate else gray

@@ -1,6 +1,6 @@
 """The cleanup's shortcuts give what the long way gave: 16-bit labels, hysteresis marks kept at half size, the
-lines found before deskew telling a flat page, the page image's paper tone taken at an eighth of its size, and the
-chains of marks joined by array passes."""
+lines found before deskew telling a flat page, the page image's paper tone taken at an eighth of its size, the
+chains of marks joined by array passes, and the reading deskewed only where its writing goes."""
 
 from __future__ import annotations
 
@@ -151,3 +151,16 @@ def test_chains_of_marks_are_the_union_finds_components(seed):
     else:
         a, b = rng.integers(0, count, count // 2), rng.integers(0, count, count // 2)
     assert lines._components(count, a, b).tolist() == union_find(count, a, b)
+
+
+@pytest.mark.parametrize("angle", [0.31, 2.35, -4.1, 9.5])
+def test_the_reading_deskewed_where_its_writing_goes_is_the_whole_deskew(angle):
+    reading = np.full((900, 700), 255, np.uint8)
+    rng = np.random.default_rng(4)
+    reading[200:600, 100:600] = rng.integers(0, 256, (400, 500))  # writing to the corners of its box
+    reading[400:420, 0:30] = 0  # and a mark at the page's edge
+    level = geometry.deskew_on_white(reading, angle)
+    assert np.array_equal(level, geometry.deskew(reading, angle))
+    assert (level[:100] == 255).all() and (level < 255).any()
+    blank = np.full((50, 40), 255, np.uint8)
+    assert np.array_equal(geometry.deskew_on_white(blank, angle), blank)
