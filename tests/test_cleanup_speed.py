@@ -164,3 +164,13 @@ def test_the_reading_deskewed_where_its_writing_goes_is_the_whole_deskew(angle):
     assert (level[:100] == 255).all() and (level < 255).any()
     blank = np.full((50, 40), 255, np.uint8)
     assert np.array_equal(geometry.deskew_on_white(blank, angle), blank)
+
+
+def test_a_lines_running_median_is_numpys_median_of_each_window():
+    rng = np.random.default_rng(5)
+    for length in (1, 4, 5, 6, 37):
+        centres = rng.normal(500, 30, length)
+        padded = np.pad(centres, 2, mode="edge")
+        expected = (np.median(np.lib.stride_tricks.sliding_window_view(padded, 5), axis=1) if length >= 5
+                    else np.full(length, np.median(centres)))
+        assert np.array_equal(dewarp._running_median(centres, 5), expected)
