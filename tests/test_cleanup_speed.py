@@ -109,6 +109,9 @@ def test_a_flat_skewed_page_is_known_flat_from_its_first_lines_and_a_curled_one_
     # the search on the level page flattens the curled one: the shortcut never skips what `field` would do
     level, _ = as_found(level_marks(bend=0.6), LEVEL_SHAPE, 0, 0.0)
     assert dewarp.field(level, LEVEL_SHAPE) is not None
+    # lines still running down a page left unturned tell nothing of its bend: the search is made
+    sideways, shape = as_found(level_marks(), LEVEL_SHAPE, 90, 0.0)
+    assert dewarp.surely_flat(sideways, shape, 90, 0.0) and not dewarp.surely_flat(sideways, shape, 0, 0.0)
 
 
 def test_the_page_images_paper_tone_at_an_eighth_is_the_quarter_sizes_and_flattens_a_shadow():

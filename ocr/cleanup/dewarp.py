@@ -65,6 +65,8 @@ def surely_flat(before: TextLines, shape: tuple[int, int], turn: int, skew: floa
     if before.boxes is None:
         return False
     moved = _moved(before, shape, turn, skew)
+    if moved.vertical:  # the page was not turned to its lines (orientation switched off): the search must tell
+        return False
     return bend(_line_shifts(moved, shape[1] if turn % 180 == 0 else shape[0])) < (
         SURELY_FLAT * LEAST_BEND * moved.height)
 
