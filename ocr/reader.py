@@ -125,8 +125,8 @@ def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
 
 def _lay_out(gray: np.ndarray, dpi: int, steps: frozenset[str], sideways: bool | None = None) -> _Layout:
     """The page turned by how its lines run, deskewed, lighting flattened, straightened, and judged which way up."""
-    image, turn, scale = _reading(gray, dpi, steps, sideways)
-    surveyed, read = survey.survey(image), image
+    image, turn, scale, found = _reading(gray, dpi, steps, sideways)
+    surveyed, read, shape = survey.survey(image), image, image.shape
     rotation, skew = survey.text_lines(surveyed, turn=turn)
     if "orientation" not in steps:
         rotation = 0
@@ -134,14 +134,17 @@ def _lay_out(gray: np.ndarray, dpi: int, steps: frozenset[str], sideways: bool |
         skew = 0.0
     separate = image is not gray
     gray = geometry.deskew(geometry.rotate(gray, rotation), skew)
-    image = geometry.deskew(geometry.rotate(image, rotation), skew) if separate else gray
+    image = geometry.deskew_on_white(geometry.rotate(image, rotation), skew) if separate else gray
     if "normalise" in steps:
         gray = tone.normalise(gray)
         image = image if separate else gray
+    cleared = image
     if "frame" in steps and separate:
-        image = frame.cleared(image, frame.find(gray), scale)
-    if "dewarp" in steps and separate:
-        image, gray = _flattened(image, gray, (dpi or 300) * scale)
+        cleared = frame.cleared(image, frame.find(gray), scale)
+    if "dewarp" in steps and separate and not (  # the lines found on the reading tell a flat page without a search
+            cleared is image and found is not None and dewarp.surely_flat(found, shape, rotation, skew)):
+        cleared, gray = _flattened(cleared, gray, (dpi or 300) * scale)
+    image = cleared
     layout = _Layout(image, gray, rotation, skew, scale)
     # Which way up is judged last, on level and straight lines: a curl's waves blur the x-height band the cue
     # reads (a wavy letter was read upside down first, then turned by four sample readings).
@@ -200,28 +203,30 @@ def _turned(layout: _Layout, turn: int) -> _Layout:
 
 
 def _reading(gray: np.ndarray, dpi: int, steps: frozenset[str],
-             sideways: bool | None = None) -> tuple[np.ndarray, int | None, int]:
-    """(what recognition reads, the quarter turn its lines ask for or None to let the survey judge, its scale).
+             sideways: bool | None = None) -> tuple[np.ndarray, int | None, int, lines.TextLines | None]:
+    """(what recognition reads, the quarter turn its lines ask for or None to let the survey judge, its scale,
+    its text lines when they were searched for and found).
 
     Print smaller than SMALL_TEXT is read at twice the size: the cleanup's filters and Tesseract both lose such
     letters' strokes (a 7-point letter scanned at 150 dpi lost a third of its words; twice the size, none).
     """
     if "writing" not in steps:
-        return gray, None, 1
+        return gray, None, 1, None
     prepared = reading.prepare(gray, dpi, only_lines="lines" in steps, sideways=sideways)
     scale = 1
     if prepared.lines is not None and prepared.lines.height < SMALL_TEXT:
         scale = 2
         prepared = reading.prepare(geometry.enlarged(gray, 2), (dpi or 300) * 2, only_lines="lines" in steps,
                                    sideways=sideways)
-    return prepared.image, 270 if prepared.sideways else 0, scale
+    return prepared.image, 270 if prepared.sideways else 0, scale, prepared.lines
 
 
 def _flattened(image: np.ndarray, gray: np.ndarray, dpi: int) -> tuple[np.ndarray, np.ndarray]:
     """The reading and the page image with their text lines straightened, when the sheet was curled or folded.
 
     The lines are searched for again on the level reading: the lines found before deskew, moved as the page was
-    turned, cost fields_dev 0.003 of CER (their marks' boxes are a skewed letter's) for 4% of the time."""
+    turned, cost fields_dev 0.003 of CER (their marks' boxes are a skewed letter's) for 4% of the time. They only
+    tell the pages that surely do not bend, which need no search (`dewarp.surely_flat`)."""
     found = lines.find(image < 200, dpi)
     rows = dewarp.field(found, image.shape) if found is not None else None
     if rows is None:

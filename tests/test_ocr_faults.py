@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
 from sqlalchemy import select
 
 from pipeline import runner
@@ -105,3 +106,36 @@ def test_a_word_list_asked_for_while_tesseract_was_missing_is_read_once_it_is_ba
         assert tesseract.lexicon("spa") == frozenset()
     words = tesseract.lexicon("spa")
     assert {"silla", "ruedas", "despensa"} <= words and len(words) > 100_000
+
+
+def test_the_word_list_is_kept_between_processes_and_read_back_the_same(tmp_path, monkeypatch):
+    from ocr import tesseract
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(tesseract, "_LEXICONS", {})
+    unpacked = tesseract.lexicon("spa")
+    [kept] = (tmp_path / "peticiones").glob("lexico-spa-*.txt")
+    assert len(unpacked) > 90_000 and kept.stat().st_size > 500_000
+    monkeypatch.setattr(tesseract, "_LEXICONS", {})  # another process: the list is read back, not unpacked
+    monkeypatch.setattr(tesseract, "_unpacked_lexicon", lambda *args: pytest.fail("unpacked again"))
+    assert tesseract.lexicon("spa") == unpacked
+    kept.write_text("", encoding="utf-8")  # a list that came back empty is not believed
+    monkeypatch.setattr(tesseract, "_LEXICONS", {})
+    monkeypatch.setattr(tesseract, "_unpacked_lexicon", lambda *args: frozenset({"silla"}))
+    assert tesseract.lexicon("spa") == {"silla"}
+
+
+def test_tesseracts_tsv_gives_its_words_with_their_places_and_lines_and_nothing_else():
+    from ocr import tesseract
+
+    header = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
+    rows = ["4\t1\t1\t1\t1\t0\t270\t363\t789\t88\t-1\t",  # a line's own row: no word
+            "5\t1\t1\t1\t1\t1\t270\t408\t144\t43\t95.83\t Cajeme, ",
+            "5\t1\t1\t1\t1\t2\t429\t405\t133\t27\tx\tSonora",  # no confidence
+            "5\t1\t1\t1\t1\t3\t579\t401\t17\t21\t96.2\t",  # no text
+            "5\t1\t1\t2\t3\t1\t612\t391\t42\t29\t40",  # cut short
+            "5\t1\t2\t1\t1\t1\t669\t388\t40\t30\t61.5\t26"]
+    words = tesseract._parse_tsv("\n".join([header, *rows, ""]))
+    assert [(w.text, w.confidence, w.box, w.line) for w in words] == [
+        ("Cajeme,", 95.83, (270, 408, 144, 43), (1, 1, 1)), ("26", 61.5, (669, 388, 40, 30), (2, 1, 1))]
+    assert tesseract._parse_tsv("") == () and tesseract._parse_tsv("level\tconf\n5\t90") == ()

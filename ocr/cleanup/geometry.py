@@ -19,11 +19,46 @@ def deskew(gray: np.ndarray, angle: float, min_angle: float = 0.3) -> np.ndarray
 
     Below `min_angle` Tesseract's own line finding copes and resampling would only soften the glyphs.
     """
-    if abs(angle) < min_angle:
+    matrix = skew_matrix(gray.shape, angle, min_angle)
+    if matrix is None:
         return gray
-    height, width = gray.shape
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), -angle, 1.0)
-    return cv2.warpAffine(gray, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+    return cv2.warpAffine(gray, matrix, (gray.shape[1], gray.shape[0]), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def deskew_on_white(image: np.ndarray, angle: float, min_angle: float = 0.3) -> np.ndarray:
+    """`deskew` of an image that is white but for its writing (the reading): the same pixels, with only the rows
+    the writing turns into worked out (white rows stay white: every weight of the interpolation falls on white).
+
+    A letter's writing spans a half to four fifths of the sheet: ~3.5 of the warp's 11.5 ms a page spared."""
+    matrix = skew_matrix(image.shape, angle, min_angle)
+    if matrix is None:
+        return image
+    height, width = image.shape
+    rows = np.flatnonzero(image.min(axis=1) < 255)  # numpy's minimum: cv2.reduce along rows took 20 ms
+    if not rows.size:
+        return image.copy()
+    columns = np.flatnonzero(image[rows[0]:rows[-1] + 1].min(axis=0) < 255)
+    # a pixel's interpolation reads the next pixel too: the writing's box grown by one all round
+    xs = np.array([columns[0] - 1, columns[-1] + 1, columns[0] - 1, columns[-1] + 1], np.float64)
+    ys = np.array([rows[0] - 1, rows[0] - 1, rows[-1] + 1, rows[-1] + 1], np.float64)
+    turned = matrix[1, 0] * xs + matrix[1, 1] * ys + matrix[1, 2]
+    top, bottom = max(0, int(np.floor(turned.min())) - 1), min(height, int(np.ceil(turned.max())) + 2)
+    level = np.full_like(image, 255)
+    if bottom > top:
+        # the band's own matrix: the inverse map from its first row, as warpAffine works each row out from its own
+        inverse = cv2.invertAffineTransform(matrix)
+        inverse[:, 2] += inverse[:, 1] * top
+        level[top:bottom] = cv2.warpAffine(image, inverse, (width, bottom - top),
+                                           flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderValue=255)
+    return level
+
+
+def skew_matrix(shape: tuple[int, int], angle: float, min_angle: float = 0.3) -> np.ndarray | None:
+    """The affine matrix `deskew` turns a page of `shape` with, None when it leaves the page as it is."""
+    if abs(angle) < min_angle:
+        return None
+    height, width = shape
+    return cv2.getRotationMatrix2D((width / 2, height / 2), -angle, 1.0)
 
 
 

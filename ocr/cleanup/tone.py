@@ -40,8 +40,23 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
 
 def normalise(gray: np.ndarray) -> np.ndarray:
     """Flatten uneven illumination and stretch contrast, keeping grey levels for Tesseract's own binariser."""
-    flattened = cv2.divide(gray, cv2.max(_background(gray), 1), scale=255)  # cv2.max: np.maximum took 4 ms
+    flattened = cv2.divide(gray, cv2.max(_paper(gray), 1), scale=255)  # cv2.max: np.maximum took 4 ms
     return cv2.normalize(flattened, None, 0, 255, cv2.NORM_MINMAX)
+
+
+def _paper(gray: np.ndarray) -> np.ndarray:
+    """The paper's tone around each pixel of a page: `_background`'s median over ~85 px of the page, taken on an
+    eighth-size copy made by halvings (OpenCV's fast path) with a window of 11.
+
+    The page image's lighting only (recognition reads its own image): the quarter-size median took ~14 of
+    normalise's 22 ms on an A4 page, this ~6; grey levels move by 1.4 on average, none where the paper is even.
+    """
+    small = gray
+    for _ in range(3):
+        if min(small.shape) < 2:
+            break
+        small = cv2.resize(small, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    return cv2.resize(cv2.medianBlur(small, 11), (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
 
 
 def _background(gray: np.ndarray) -> np.ndarray:
