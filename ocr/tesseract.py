@@ -150,7 +150,10 @@ def _read_lexicon(language: str, timeout: float) -> frozenset[str]:
     source = folder / f"{language}.traineddata" if folder else None
     if source is None or not source.is_file():
         return frozenset()
-    kept = _kept_lexicon(source)
+    try:
+        kept = _kept_lexicon(source)
+    except (OSError, RuntimeError):  # no home to keep it in (HOME unset, no passwd entry): unpacked every time
+        return _unpacked_lexicon(source, language, timeout)
     with contextlib.suppress(OSError):
         words = frozenset(kept.read_text(encoding="utf-8").split())
         if words:

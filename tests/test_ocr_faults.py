@@ -125,6 +125,20 @@ def test_the_word_list_is_kept_between_processes_and_read_back_the_same(tmp_path
     assert tesseract.lexicon("spa") == {"silla"}
 
 
+def test_without_a_home_to_keep_it_in_the_word_list_is_unpacked_every_time(monkeypatch):
+    from pathlib import Path
+
+    from ocr import tesseract
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    monkeypatch.setattr(tesseract, "_LEXICONS", {})
+    assert {"silla", "ruedas"} <= tesseract.lexicon("spa")
+
+
 def test_tesseracts_tsv_gives_its_words_with_their_places_and_lines_and_nothing_else():
     from ocr import tesseract
 
