@@ -20,6 +20,11 @@ SAMPLE = 0.32  # side of the square sample, as a share of the page's longer side
 UPRIGHT_LETTERS = 30.0  # legible_letters of a whole page's reading that only a page the right way up gives
 UPRIGHT_SHARE = 0.5  # ... together with this share of dictionary words
 BETTER = 1.3  # a turn must hold this many times the dictionary letters of the current one to win
+# Mean word confidence of a reading only a page laid out the right way gives: read the wrong way, no page of
+# petitions_dev, fields_dev or FONDUE scored above 46 (an upside-down letter 39, a flip 0, sideways samples 34
+# and 45); a page holding only "ATENTAMENTE", read "MENTAMENTE" at 88 (no dictionary word), took three sideways
+# sample readings (~0.28 s) to stay upright.
+SURE = 85.0
 
 
 def doubtful(reading: Recognition, lexicon: frozenset[str]) -> bool:
@@ -34,6 +39,11 @@ def doubtful(reading: Recognition, lexicon: frozenset[str]) -> bool:
         return False
     return not (lexicon and wordlist.legible_letters(reading.words, lexicon) >= UPRIGHT_LETTERS
                 and wordlist.lexicon_share(reading.words, lexicon) >= UPRIGHT_SHARE)
+
+
+def sure(reading: Recognition) -> bool:
+    """Whether Tesseract read a page so surely (SURE) that its lines cannot have been laid out the wrong way."""
+    return reading.confidence is not None and reading.confidence >= SURE
 
 
 def sample(image: np.ndarray) -> np.ndarray:

@@ -160,7 +160,8 @@ def _upright(layout: _Layout, result: tesseract.Recognition, gray: np.ndarray, d
 
     Upside down is what the cue gets wrong most (folds, curls and streaks blur the x-height band it reads): the
     page is read whole once more, flipped, and kept that way if that reading is one only an upright page gives.
-    Otherwise the other way of the lines is laid out afresh (its own text lines, deskew and straightening):
+    The best so far is kept when it is one only an upright page gives, or one Tesseract is sure of
+    (orientation.sure). Otherwise the other way of the lines is laid out afresh (its own text lines, deskew and straightening):
     vertical drum streaks line up too, and a short letter under many of them was taken for a page on its side.
     Those candidates are told apart from the best so far by a sample of their writing; a winner is read whole and
     kept if it reads better.
@@ -179,7 +180,7 @@ def _upright(layout: _Layout, result: tesseract.Recognition, gray: np.ndarray, d
     retry = recognise(flipped)
     if better(legible(retry), legible(result)):
         best, reading = flipped, retry
-    if legible(reading) >= orientation.UPRIGHT_LETTERS:
+    if legible(reading) >= orientation.UPRIGHT_LETTERS or orientation.sure(reading):
         return best, reading
     if "writing" in steps:
         other = _lay_out(gray, dpi, steps, sideways=layout.rotation % 180 == 0)

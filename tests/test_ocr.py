@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageChops, ImageDraw
 
-from ocr import rasterize
+from ocr import orientation, rasterize
 from ocr.cleanup import survey, tone
 from ocr.document import PagePool, read_document
 from ocr.page import PageImage, SourceInfo
@@ -40,13 +40,29 @@ def test_rotated_and_skewed_pages_come_out_upright(rotate, skew):
     assert result.error_code is None
 
 
+def counted_readings(fake_tesseract, tmp_path):
+    """A file with a line per time Tesseract reads an image (not `--list-langs`, asked once a process when the
+    word list is first read: by whichever test comes first)."""
+    runs = tmp_path / "runs"
+    fake_tesseract(f'case "$1" in --*) ;; *) echo run >> "{runs}";; esac; exec /usr/bin/tesseract "$@"')
+    return runs
+
+
 @pytest.mark.parametrize("rotate", [90, 180, 270])
 def test_a_turned_page_is_turned_before_it_is_read_so_tesseract_runs_once(rotate, fake_tesseract, tmp_path):
-    runs = tmp_path / "runs"
-    fake_tesseract(f'echo run >> "{runs}"; exec /usr/bin/tesseract "$@"')
+    runs = counted_readings(fake_tesseract, tmp_path)
     result = read_page(page(render_page(LETTERS[0], rotate=rotate)), OPTIONS)
     assert result.rotation == (360 - rotate) % 360 and "silla de ruedas" in result.text
     assert runs.read_text().count("run") == 1, "no reading of the page the wrong way up, no orientation pass"
+
+
+def test_a_page_read_surely_without_a_word_of_the_dictionary_is_not_searched_sideways(fake_tesseract, tmp_path):
+    # One word no dictionary holds (a misread "ATENTAMENTE"), read at a confidence no page the wrong way gave: the
+    # page is read flipped once, as every doubtful page, but its sideways layouts are not sampled.
+    runs = counted_readings(fake_tesseract, tmp_path)
+    result = read_page(page(render_page("MENTAMENTE")), OPTIONS)
+    assert result.rotation == 0 and "MENTAMENTE" in result.text and result.confidence >= orientation.SURE
+    assert runs.read_text().count("run") == 2, "the page and its flip, no sideways samples"
 
 
 @pytest.mark.parametrize("rotate", [0, 90, 180, 270])
