@@ -232,10 +232,10 @@ def _petitioner(text: str, folded: str, cues: list[Cue],
                 addressee_end: int) -> tuple[dict | None, dict | None, list[tuple[int, int]]]:
     """(name, CURP, the spans read as a CURP). The name is read with the words a streak cut to pieces filled in
     from the letter's e-mail (name_mending.filled), and the CURP's initials pick among its readings."""
-    name_text, pieces = name_mending.filled(text)
+    name_text, pieces = name_mending.filled(text, folded)
     if pieces:
-        folded, cues = fold(name_text), find_cues(fold(name_text))
-        addressee_end = layout.addressee_end(folded)
+        folded = fold(name_text)
+        cues, addressee_end = find_cues(folded), layout.addressee_end(folded)
     name = names.find_name(name_text, folded, cues, addressee_end)
     found_curp, curp_spans = curp.find_curp(text, name and name["value"])
     if found_curp and found_curp.get("valid"):

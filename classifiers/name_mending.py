@@ -85,10 +85,11 @@ _JOINING = {"de", "del", "la", "las", "los", "y", "e", "o", "u", "con", "por", "
 MIN_LEFT = 3  # letters: what is left of a word, in one piece, must be this long to say which word it was
 
 
-def filled(text: str) -> tuple[str, dict[str, str]]:
-    """`text` with the words a streak cut to pieces inside a name filled in from the letter's e-mail addresses, and
-    {word filled in: the pieces read}; the text as it came and {} when nothing fits."""
-    words = _address_words(text)
+def filled(text: str, folded: str) -> tuple[str, dict[str, str]]:
+    """`text` (`folded`: the same, folded) with the words a streak cut to pieces inside a name filled in from the
+    letter's e-mail addresses, and {word filled in: the pieces read}; the text as it came and {} when nothing
+    fits."""
+    words = _address_words(folded)
     if not words:
         return text, {}
     found: dict[str, str] = {}
@@ -116,12 +117,15 @@ def _fitting(words: set[str], head: str, tail: str) -> set[str]:
             and (head or len(tail) >= MIN_LEFT)}
 
 
-def _address_words(text: str) -> set[str]:
-    """The words the letter's e-mail addresses, as read, are made of ("cio.moreno854h tmail" → moreno), providers
-    and their endings left out."""
-    providers = {p for d in emails.DOMAINS for p in d.split(".")}
-    return {w for token in _ADDRESS.findall(fold(text)) for w in _WORD.findall(token)
-            if len(w) >= 4 and not any(fuzzy.distance(w, p) <= 1 for p in providers if len(p) >= 4)
+# The providers' names and their endings, as an address's words that name no person ("hotmail", "com").
+_PROVIDER_WORDS = frozenset(part for domain in emails.DOMAINS for part in domain.split(".") if len(part) >= 4)
+
+
+def _address_words(folded: str) -> set[str]:
+    """The words the letter's e-mail addresses, as read (`folded`), are made of ("cio.moreno854h tmail" →
+    moreno), providers and their endings left out."""
+    return {w for token in _ADDRESS.findall(folded) for w in _WORD.findall(token)
+            if len(w) >= 4 and not any(fuzzy.distance(w, p) <= 1 for p in _PROVIDER_WORDS)
             and w not in {"mail", "correo"}}
 
 

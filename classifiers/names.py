@@ -52,8 +52,8 @@ def _read_name(segment: str) -> str | None:
             break                                  # a full stop after a word ends the sentence
     while words and fold(words[-1]) in PARTICLES:
         words.pop()
-    initial = re.compile(r"(?<![^\W\d_])" + re.escape(words[-1]) + r"\.") if words else None
-    if len(words) > 3 and len(words[-1]) == 1 and not initial.search(segment):
+    if len(words) > 3 and len(words[-1]) == 1 and not re.search(r"(?<![^\W\d_])" + re.escape(words[-1]) + r"\.",
+                                                                segment):
         words.pop()                                # a speck after the surnames read as a capital ("Durazo Ñ")
     if sum(w[:1].isupper() and w[1:].islower() for w in words) >= 2:
         # A name written in capitals and small letters: capitals before it are the margin's noise ("AI Héctor...").
@@ -243,10 +243,10 @@ def _vote(name: str, readings: list[str], folded: str) -> str:
             continue
         for n, (mine, theirs) in enumerate(zip(words, other)):
             if mine != theirs and fuzzy.similarity(fold(mine), fold(theirs)) >= 0.6:
-                same = _occurrences(theirs, folded) == _occurrences(mine, folded)
-                if _occurrences(theirs, folded) > _occurrences(mine, folded) or (
-                        same and fold(mine) == fold(theirs) and _accents(theirs) > _accents(mine)) or (
-                        same and name_mending.is_common(theirs) and not name_mending.is_common(mine)):
+                ours, their = _occurrences(mine, folded), _occurrences(theirs, folded)
+                if their > ours or (their == ours and (
+                        (fold(mine) == fold(theirs) and _accents(theirs) > _accents(mine))
+                        or (name_mending.is_common(theirs) and not name_mending.is_common(mine)))):
                     words[n] = theirs
     return " ".join(words)
 
