@@ -62,15 +62,11 @@ def inspect(path: Path, max_pages: int, max_pixels: int, dpi: int) -> int:
     """The PDF's page count, once it is known whole, readable without a password and every page of a sheet's
     shape at `dpi`; raise a RejectedInput if not."""
     _check_end(path)
-    from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
     try:
         with open(path, "rb") as handle:  # not the path: pypdf would read the whole file into memory
-            reader = PdfReader(handle, strict=False)
-            if reader.is_encrypted and not reader.decrypt(""):
-                raise EncryptedPdf("PDF con contraseña de apertura")
-            pages = len(reader.pages)
+            pages = len(_reader(handle).pages)
     except (FileNotDecryptedError,) as error:
         raise EncryptedPdf(str(error)) from error
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
@@ -141,15 +137,20 @@ def _rendered(path: Path, number: int, dpi: int, timeout: float) -> np.ndarray:
     return rasterize.pixels_of(rendered[0])
 
 
-def _reader_pages(handle) -> list:
-    """pypdf's pages of the open file; none when pypdf cannot read them (every page is then rendered)."""
+def _reader(handle):
+    """pypdf's reader of the open file, opened with the empty password a PDF without one to open it has."""
     from pypdf import PdfReader
 
+    reader = PdfReader(handle, strict=False)
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise EncryptedPdf("PDF con contraseña de apertura")
+    return reader
+
+
+def _reader_pages(handle) -> list:
+    """pypdf's pages of the open file; none when pypdf cannot read them (every page is then rendered)."""
     try:
-        reader = PdfReader(handle, strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            return []
-        return list(reader.pages)
+        return list(_reader(handle).pages)
     except Exception:  # noqa: BLE001 - a PDF pypdf cannot read is poppler's to render, as before
         return []
 
@@ -159,13 +160,11 @@ def _scan_of(page, dpi: int) -> tuple[np.ndarray, int] | None:
     colour), or None when the page must be rendered. A scan finer than `dpi` is rendered down to it (a 600-dpi scan
     read whole would cost four times the work); a coarser one is read at its own resolution: rendered up, 12
     petitions_dev letters scanned at 200 dpi read worse (CER 0.0975 against 0.0944 from the scans themselves)."""
-    from pypdf.generic import ContentStream
-
     try:
         if page.get("/Annots") or page.get("/Rotate", 0) % 360:
             return None
         contents = page.get_contents()
-        operations = ContentStream(contents, page.pdf).operations if contents is not None else []
+        operations = contents.operations if contents is not None else []  # pypdf parses it as a ContentStream
         drawn = [operands for operands, operator in operations if operator == b"Do"]
         if len(drawn) != 1 or any(operator not in _DRAWING for _, operator in operations):
             return None

@@ -57,13 +57,11 @@ class _Layout:
         a tenth less time than the whole sheet."""
         margin = WRITING_MARGIN * self.scale
         height, width = self.image.shape
-        # the darkest pixel of each row and column: a fifth of the time of comparing every pixel first
-        rows = np.flatnonzero(self.image.min(axis=1) < 200)
-        if not rows.size:
+        box = geometry.ink_box(self.image, 200)
+        if box is None:
             return 0, 0, height, width
-        columns = np.flatnonzero(self.image[rows[0]:rows[-1] + 1].min(axis=0) < 200)
-        return (max(0, rows[0] - margin), max(0, columns[0] - margin), min(height, rows[-1] + 1 + margin),
-                min(width, columns[-1] + 1 + margin))
+        top, left, bottom, right = box
+        return max(0, top - margin), max(0, left - margin), min(height, bottom + margin), min(width, right + margin)
 
     def flipped(self) -> _Layout:
         same = self.image is self.gray
@@ -126,7 +124,7 @@ def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
 def _lay_out(gray: np.ndarray, dpi: int, steps: frozenset[str], sideways: bool | None = None) -> _Layout:
     """The page turned by how its lines run, deskewed, lighting flattened, straightened, and judged which way up."""
     image, turn, scale, found = _reading(gray, dpi, steps, sideways)
-    surveyed, read, shape = survey.survey(image), image, image.shape
+    surveyed, read = survey.survey(image), image
     rotation, skew = survey.text_lines(surveyed, turn=turn)
     if "orientation" not in steps:
         rotation = 0
@@ -138,13 +136,12 @@ def _lay_out(gray: np.ndarray, dpi: int, steps: frozenset[str], sideways: bool |
     if "normalise" in steps:
         gray = tone.normalise(gray)
         image = image if separate else gray
-    cleared = image
+    level = image
     if "frame" in steps and separate:
-        cleared = frame.cleared(image, frame.find(gray), scale)
+        image = frame.cleared(image, frame.find(gray), scale)
     if "dewarp" in steps and separate and not (  # the lines found on the reading tell a flat page without a search
-            cleared is image and found is not None and dewarp.surely_flat(found, shape, rotation, skew)):
-        cleared, gray = _flattened(cleared, gray, (dpi or 300) * scale)
-    image = cleared
+            image is level and dewarp.surely_flat(found, read.shape, rotation, skew)):
+        image, gray = _flattened(image, gray, (dpi or 300) * scale)
     layout = _Layout(image, gray, rotation, skew, scale)
     # Which way up is judged last, on level and straight lines: a curl's waves blur the x-height band the cue
     # reads (a wavy letter was read upside down first, then turned by four sample readings).

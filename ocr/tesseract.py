@@ -163,7 +163,7 @@ def _read_lexicon(language: str, timeout: float) -> frozenset[str]:
         with contextlib.suppress(OSError):
             kept.parent.mkdir(parents=True, exist_ok=True)
             scratch = kept.with_name(f"{kept.name}.{os.getpid()}.{threading.get_ident()}")
-            scratch.write_text("\n".join(sorted(words)), encoding="utf-8")
+            scratch.write_text("\n".join(words), encoding="utf-8")
             os.replace(scratch, kept)  # whole or not at all: another process may be reading it
     return words
 

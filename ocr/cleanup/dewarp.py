@@ -56,13 +56,13 @@ def field(found: TextLines, shape: tuple[int, int]) -> np.ndarray | None:
     return rows
 
 
-def surely_flat(before: TextLines, shape: tuple[int, int], turn: int, skew: float) -> bool:
+def surely_flat(before: TextLines | None, shape: tuple[int, int], turn: int, skew: float) -> bool:
     """Whether the page's lines, as found before it was turned by `turn` and deskewed by `skew` (`shape` then),
     bend by less than SURELY_FLAT of what `field` flattens: then searching them again on the level page is
     not needed to leave it as it is (on petitions_dev, fields_dev and FONDUE the moved lines' bend was within
     0.6-1.7 times the level page's, and no page bent between 0.9 and 2.2 LEAST_BENDs: two thirds of the pages are
     known flat this way, sparing ~20 ms of search a page)."""
-    if before.boxes is None:
+    if before is None or before.boxes is None:
         return False
     moved = _moved(before, shape, turn, skew)
     if moved.vertical:  # the page was not turned to its lines (orientation switched off): the search must tell

@@ -34,13 +34,13 @@ def deskew_on_white(image: np.ndarray, angle: float, min_angle: float = 0.3) -> 
     if matrix is None:
         return image
     height, width = image.shape
-    rows = np.flatnonzero(image.min(axis=1) < 255)  # numpy's minimum: cv2.reduce along rows took 20 ms
-    if not rows.size:
+    box = ink_box(image, 255)
+    if box is None:
         return image.copy()
-    columns = np.flatnonzero(image[rows[0]:rows[-1] + 1].min(axis=0) < 255)
+    first_row, first_column, end_row, end_column = box
     # a pixel's interpolation reads the next pixel too: the writing's box grown by one all round
-    xs = np.array([columns[0] - 1, columns[-1] + 1, columns[0] - 1, columns[-1] + 1], np.float64)
-    ys = np.array([rows[0] - 1, rows[0] - 1, rows[-1] + 1, rows[-1] + 1], np.float64)
+    xs = np.array([first_column - 1, end_column, first_column - 1, end_column], np.float64)
+    ys = np.array([first_row - 1, first_row - 1, end_row, end_row], np.float64)
     turned = matrix[1, 0] * xs + matrix[1, 1] * ys + matrix[1, 2]
     top, bottom = max(0, int(np.floor(turned.min())) - 1), min(height, int(np.ceil(turned.max())) + 2)
     level = np.full_like(image, 255)
@@ -79,3 +79,14 @@ def halved_max(image: np.ndarray) -> np.ndarray:
     small_h, small_w = round(height * 0.5), round(width * 0.5)
     return cv2.copyMakeBorder(pooled, 0, small_h - pooled.shape[0], 0, small_w - pooled.shape[1],
                               cv2.BORDER_REPLICATE)
+
+
+def ink_box(image: np.ndarray, below: int) -> tuple[int, int, int, int] | None:
+    """(top, left, bottom, right), bottom and right exclusive, of the pixels darker than `below`; None if none is.
+    From each row's and column's darkest pixel: a fifth of the time of comparing every pixel first (cv2.reduce
+    along rows took 20 ms)."""
+    rows = np.flatnonzero(image.min(axis=1) < below)
+    if not rows.size:
+        return None
+    columns = np.flatnonzero(image[rows[0]:rows[-1] + 1].min(axis=0) < below)
+    return rows[0], columns[0], rows[-1] + 1, columns[-1] + 1
