@@ -177,8 +177,8 @@ def _scan_of(page, dpi: int) -> tuple[np.ndarray, int] | None:
         return None
     if pixels is None:
         return None
-    if pixels.ndim == 3 and rasterize.is_gray(pixels):
-        pixels = np.ascontiguousarray(pixels[..., 0])  # a grey page stored as colour, as a render of it would be
+    if pixels.ndim == 3:
+        pixels = rasterize.grey_if_grey(pixels)  # a grey page stored as colour, as a render of it would be
     return pixels, resolution
 
 

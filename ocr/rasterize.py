@@ -159,7 +159,7 @@ def _plain_pixels(path: Path, image: Image.Image) -> np.ndarray | None:
         return None
     if pixels.ndim == 2:
         return pixels
-    return np.ascontiguousarray(pixels[..., 0]) if is_gray(pixels) else pixels  # already BGR
+    return grey_if_grey(pixels)  # already BGR
 
 
 def _pixels_last(path: Path, start: int) -> bool:
@@ -246,6 +246,11 @@ def _widened(image: Image.Image) -> Image.Image:
     if samples.shape[-1] > colours:
         channels.append(_to_8bit(samples[..., colours:], 1))  # alpha on its own range: 12-bit opaque is 4095
     return Image.fromarray(np.concatenate(channels, axis=-1), image.mode)
+
+
+def grey_if_grey(bgr: np.ndarray) -> np.ndarray:
+    """A BGR page that is grey stored as colour, as one channel: its red, the one `pixels_of` keeps of RGB."""
+    return np.ascontiguousarray(bgr[..., 2]) if is_gray(bgr) else bgr
 
 
 def is_gray(rgb: np.ndarray) -> bool:

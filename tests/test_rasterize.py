@@ -241,6 +241,9 @@ def _save(kind: str, path):
         _sample("RGB" if "colour" in kind else "L").save(path, quality=90)
     elif kind == "grey-as-colour.png":
         _sample("L").convert("RGB").save(path)
+    elif kind == "tinted-grey.png":  # a grey scan with a slight cast: its channels a few levels apart
+        grey = np.asarray(_sample("L")).astype(np.int16)
+        Image.fromarray(np.dstack([grey + 4, grey, grey - 4]).clip(0, 255).astype(np.uint8)).save(path)
     elif kind in ("turned.jpg", "turned.png"):
         save_oriented(_sample("RGB"), path, 6)
     elif kind == "turned-late.png":
@@ -261,7 +264,7 @@ def _save(kind: str, path):
 
 @pytest.mark.parametrize("kind, plain", [
     ("grey.png", True), ("colour.jpg", True), ("grey.jpg", True), ("colour.png", True),
-    ("grey-as-colour.png", True), ("turned.jpg", False), ("turned.png", False), ("turned-late.png", False),
+    ("grey-as-colour.png", True), ("tinted-grey.png", True), ("turned.jpg", False), ("turned.png", False), ("turned-late.png", False),
     ("16-bit.png", False), ("48-bit.png", False), ("palette.png", False), ("transparent.png", False),
     ("4-bit.png", False),
 ])
