@@ -9,9 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from ocr.cleanup import geometry, ink, lines
+
+CELL = 4.0  # letter heights: the side of the square over which the writing's own contrast is taken
+CELL_PIXELS = 8  # quarter-size pixels of writing in a cell for it to tell its contrast (fewer hold the page's)
+LOCAL_SHARE = 0.8  # the percentile of the writing's pixels' contrast taken as its level in a cell
+FAINTER = 0.9  # of the page's level: a page whose writing nowhere prints fainter keeps one level
 
 
 @dataclass(frozen=True)
@@ -39,10 +45,44 @@ def prepare(gray: np.ndarray, dpi: int, only_lines: bool = True, sideways: bool 
     if found is None:
         return _every_mark(contrast, marks.full(), sideways)
     level = max(found.level, 2.0 * ink.MIN_CONTRAST)
+    local = _local_level(half, marks.strong, found, contrast.shape, level)
     marks = ink.relative_to(contrast, level, half)
     mask, small = _for_lines(marks)
     found = lines.find(mask, dpi, vertical=sideways, small=small) or found
+    if local is not None:
+        # each place's contrast as a share of the writing's there: judged against one level of 255, it is judged
+        # against its own (the floors of `relative_to` never bind, the local level being 2 MIN_CONTRAST or more).
+        # The lines were found among the marks the page's level keeps: fainter debris then joins no line.
+        evened = cv2.divide(contrast, local, scale=255.0)
+        marks, level = ink.relative_to(evened, 255.0, geometry.halved_max(evened)), 255.0
     return Reading(marks.image_within(found.runs, level), sideways, found)
+
+
+def _local_level(half: np.ndarray, strong: np.ndarray, found: lines.TextLines, shape: tuple[int, int],
+                 level: float) -> np.ndarray | None:
+    """The writing's contrast place by place (uint8, `shape`), where some of it prints fainter than `level`; None
+    where none does. `half`: the contrast at half size; `strong`: the first pass's marks there.
+
+    Toner fades across a sheet, and the edge of a drum streak or a fold's shadow lightens the letters beside it:
+    judged against the page's level, their thin parts fell under the hysteresis' low share and the letters broke
+    ("q·ıe" for "que"), which Tesseract misread. Each cell of CELL line heights takes the LOCAL_SHARE percentile
+    of its writing's pixels (the first pass's marks on lines), never more than the page's level.
+    """
+    # taken at a quarter of the page's size, each pixel the darkest of its 2×2 block: a quarter of the pixels
+    writing = geometry.halved_max(cv2.bitwise_and(half, half, mask=cv2.bitwise_and(strong, found.runs)))
+    rows, columns = (max(1, round(side / (CELL * found.height / 4))) for side in writing.shape)
+    ys, xs = np.nonzero(writing)
+    # cells that tile the page exactly, as the grid's interpolation to full size spreads them
+    cells = (ys * rows // writing.shape[0]) * columns + xs * columns // writing.shape[1]
+    histograms = np.bincount(cells * 256 + writing[ys, xs], minlength=rows * columns * 256).reshape(-1, 256)
+    counts = np.cumsum(histograms, axis=1)
+    told = counts[:, -1] >= CELL_PIXELS
+    percentile = np.argmax(counts >= LOCAL_SHARE * counts[:, -1:], axis=1)
+    grid = np.where(told, np.clip(percentile, 2 * ink.MIN_CONTRAST, level), level)
+    if grid.min() > FAINTER * level:
+        return None
+    grid = np.rint(grid).astype(np.uint8).reshape(rows, columns)
+    return cv2.resize(grid, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
 
 
 def _every_mark(contrast: np.ndarray, marks: np.ndarray, sideways: bool) -> Reading:
