@@ -1,8 +1,8 @@
 """E-mail addresses in a letter's text, with the "@" and the domain OCR mangled put back.
 
-Tesseract reads "@" as "0", "4", "8", "(0", "(9", "(G", "GM", "E+", "G4", "W", "©", "Q" or "(a)", or drops it; it puts spaces inside an
-address ("hector. ruiz8", "hotmail. com"), a comma for a full stop, and slips inside the domain ("gmai1.com",
-"hotmall.com"). Most people in Mexico write from a handful of providers, so a domain close to a known one is that
+Tesseract reads "@" as "0", "4", "8", "(0", "(9", "(G", "GM", "E+", "G4", "W", "©", "€", "Q" or "(a)", or drops it;
+it puts spaces inside an address ("hector. ruiz8", "hotmail. com"), a comma for a full stop, and slips inside the
+domain ("gmai1.com", "hotmall.com"). Most people in Mexico write from a handful of providers, so a domain close to a known one is that
 one, and what stands glued before it is the address's own part with the "@"'s remains at its end.
 """
 
@@ -19,7 +19,7 @@ DOMAINS = ("gmail.com", "hotmail.com", "hotmail.es", "yahoo.com.mx", "yahoo.com"
            "protonmail.com", "proton.me", "gmx.com")
 _PROVIDERS = tuple(sorted({d.split(".")[0] for d in DOMAINS}))
 
-_AT_SPELLED = re.compile(r"\s?(?:\((?:a|at|arroba)\)|\[(?:a|at|arroba)\]|[©®])\s?", re.I)
+_AT_SPELLED = re.compile(r"\s?(?:\((?:a|at|arroba)\)|\[(?:a|at|arroba)\]|[©®€])\s?", re.I)
 _SPACED_AT = re.compile(r"(?<=[\w.])[ \t]*@[ \t]*(?=\w)")
 _SPACED_DOT = re.compile(r"(?<=[a-z0-9])[ \t]?[.,][ \t]?(?=(?:com|net|org|edu|gob|mx|es|me)\b)", re.I)
 _WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")

@@ -19,6 +19,7 @@ _WRAPPED_DIGITS = re.compile(r"(?<=\d)\n(?=\d)")  # same length, so offsets stil
 _PHONE_CUE = re.compile(r"(tel|cel|telefono|celular|whats|wa\b|contacto|movil|numero|llamar|fax|lada)[^\n]{0,25}$")
 # A phone cue, then a run of digits and separators: where OCR misread "+52" as digits ("7152644 681 7999"), the run
 # holds more than ten digits and the number is its last ten.
+TRAILING = (2, 3)  # digits glued after a number (a speck, the next word's remains) that still leave its first ten
 _CUED_RUN = re.compile(r"\b(?:tel|cel|telefono|celular|whatsapp|movil)\w*[^\d\n]{0,12}([\d][\d \-.()]{9,24}\d)")
 
 
@@ -53,7 +54,8 @@ def find_phones(text: str, folded: str, avoid: list[tuple[int, int]]) -> dict | 
 
 def _after_cue(cleaned: str, folded: str, text: str, avoid: list[tuple[int, int]]) -> list[tuple[str, str, float, str]]:
     """The last ten digits of a longer run right after a phone cue, when they make a valid number: what a misread
-    country code leaves ("teléfono 7152644 681 7999" for "+52 644 681 7999"). Scored low, with what was read."""
+    country code leaves ("teléfono 7152644 681 7999" for "+52 644 681 7999"); else its first ten, when two or three
+    digits were glued after them. Scored low, with what was read."""
     found = []
     for match in _CUED_RUN.finditer(folded):
         start, end = match.span(1)
@@ -64,6 +66,9 @@ def _after_cue(cleaned: str, folded: str, text: str, avoid: list[tuple[int, int]
         if not extra or (len(extra) == 1 and extra != "1") or any(a < end and start < b for a, b in avoid):
             continue
         number = _valid_number(digits[-10:])
+        if number is None and len(extra) in TRAILING:
+            # what followed the number glued to it ("6312101597400"): its first ten, when only they make a number
+            number = _valid_number(digits[:10])
         if number is not None:
             found.append((phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
                           phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL), 0.6,

@@ -153,6 +153,7 @@ def test_a_number_in_a_street_address_is_not_a_phone():
     ("patricia.felix34(2gmail.com", "patricia.felix34@gmail.com"),
     ("jose.ruiz85GMhotmail.com", "jose.ruiz85@hotmail.com"),
     ("jose.ruiz85©gmail.com", "jose.ruiz85@gmail.com"),
+    ("jesus.bojorquez 15€ hotmail.com", "jesus.bojorquez15@hotmail.com"),
     ("jose.ruiz85Qgmail.com", "jose.ruiz85@gmail.com"),
     ("jose. ruiz85V hotmail.com", "jose.ruiz85@hotmail.com"),
     ("jose.ruiz85@gmai1.com", "jose.ruiz85@gmail.com"),
@@ -346,6 +347,13 @@ def test_a_country_code_misread_as_digits_leaves_the_last_ten_after_the_cue():
     assert "phone" not in extract_fields("Teléfono 12 528 9858, correo patricia@gmail.com")
     # One digit too many is one OCR added somewhere in the number: no phone rather than a wrong one.
     assert "phone" not in extract_fields("Sonora, teléfono 63121014597, correo jesus@hotmail.com")
+
+
+def test_digits_glued_after_a_number_leave_its_first_ten():
+    phone = extract_fields("Sonora, teléfono 6312101597400\njesus@hotmail.com, por medio")["phone"]
+    assert phone["value"] == "+526312101597" and phone["read_as"] == "6312101597400" and phone["score"] < 0.8
+    # four or more: not a number with a speck after it
+    assert "phone" not in extract_fields("Sonora, teléfono 63121015974001, correo jesus@hotmail.com")
 
 
 def test_the_17th_character_leans_to_the_first_one_renapo_gives():
