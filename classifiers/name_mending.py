@@ -77,22 +77,32 @@ _WORD = re.compile(r"[^\W\d_]+")
 # pieces between a capitalised word and the next: a head of up to three letters, capitalised, and a tail in lower case
 _PIECES = re.compile(r"(?<![^\W\d_])([A-ZÁÉÍÓÚÑ][a-záéíóúñ]{0,2}[ \t]+)?([a-záéíóúñ]{2,12})"
                      r"(?=[ \t]+[A-ZÁÉÍÓÚÑ])")
+# a capitalised word between name words that may be a word's first letter and its end, glued ("Meno" for Moreno)
+_GLUED = re.compile(r"(?<![^\W\d_])([A-ZÁÉÍÓÚÑ])([a-záéíóúñ]{3,11})(?=[ \t]+[A-ZÁÉÍÓÚÑ])")
 _NAME_BEFORE = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+[ \t]+$")
 _ADDRESS = re.compile(r"[^\s@]*(?:[a-z]{2}[._][a-z]{2}|@)[^\s@]*")
 # Small words that stand between capitalised words as written: "María de la Luz", "Hermosillo y Cajeme".
 _JOINING = {"de", "del", "la", "las", "los", "y", "e", "o", "u", "con", "por", "para", "en", "al", "que", "san",
             "van", "von", "da", "di", "mc", "mac", "a"}
+GLUED_LOST = 2  # letters a glued word must have lost (one off is a spelling: Mena, Menna)
 MIN_LEFT = 3  # letters: what is left of a word, in one piece, must be this long to say which word it was
 
 
 def filled(text: str, folded: str) -> tuple[str, dict[str, str]]:
     """`text` (`folded`: the same, folded) with the words a streak cut to pieces inside a name filled in from the
     letter's e-mail addresses, and {word filled in: the pieces read}; the text as it came and {} when nothing
-    fits."""
+    fits. The pieces may stand apart ("Mo no") or glued ("Meno")."""
     words = _address_words(folded)
     if not words:
         return text, {}
     found: dict[str, str] = {}
+
+    def taken(fits: set[str], m: re.Match) -> str:
+        if len(fits) != 1:
+            return m.group()
+        word = fits.pop().capitalize()
+        found[word] = m.group()
+        return word
 
     def fill(m: re.Match) -> str:
         head, tail = fold(m.group(1) or "").strip(), fold(m.group(2))
@@ -101,14 +111,19 @@ def filled(text: str, folded: str) -> tuple[str, dict[str, str]]:
         fits = _fitting(words, head, tail)
         if not fits and len(head) == 1:
             fits = _fitting(words, "", tail)       # "Rocío Y eno Yocupicio": a speck read as a capital before it
-        if len(fits) != 1:
-            return m.group()
-        word = fits.pop().capitalize()
-        found[word] = m.group()
-        return word
+        return taken(fits, m)
 
-    mended_text = _PIECES.sub(fill, text)
-    return mended_text, found
+    def glued(m: re.Match) -> str:
+        # A word nobody is called, one address word with two letters or more between its first letter and its
+        # end: the streak's two sides read as one word (Tesseract's word list has "meno", so it cannot judge).
+        if not _NAME_BEFORE.search(pieced, max(0, m.start() - 40), m.start()) or is_common(m.group()) \
+                or fold(m.group().lower()) in words:
+            return m.group()
+        fits = _fitting(words, fold(m.group(1).lower()), fold(m.group(2)))
+        return taken({w for w in fits if len(w) >= len(m.group()) + GLUED_LOST} if len(fits) == 1 else fits, m)
+
+    pieced = _PIECES.sub(fill, text)
+    return _GLUED.sub(glued, pieced), found
 
 
 def _fitting(words: set[str], head: str, tail: str) -> set[str]:

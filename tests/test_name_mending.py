@@ -28,6 +28,8 @@ def signed(name: str, email: str) -> str:
     # its start and its end left, in a signature block
     (signed("Julieta María Mo no Durazo", "julieta.moreno1@hotmail.com"), "Julieta María Moreno Durazo",
      "Julieta María Mo no Durazo"),
+    # the two sides of the streak read as one word
+    (opening("Rocío Meno Yocupicio", "cio.moreno8548h tmail.cc"), "Rocío Moreno Yocupicio", "Rocío Meno Yocupicio"),
 ])
 def test_a_word_a_streak_cut_is_filled_in_from_the_letter_s_e_mail(text, expected, read):
     name = extract_fields(text)["name"]
@@ -39,6 +41,9 @@ def test_a_word_a_streak_cut_is_filled_in_from_the_letter_s_e_mail(text, expecte
     opening("Rocío eno Yocupicio"),                                        # no e-mail: nothing says which word
     opening("Rocío eno Yocupicio", "rocio.moreno85@hotmail.com, otro.sereno@gmail.com"),  # two words fit
     opening("Rocío no Yocupicio", "rocio.moreno85@hotmail.com"),           # two letters alone say too little
+    opening("Rocío Meno Yocupicio", "rocio.meno@gmail.com, otro.moreno@gmail.com"),  # read as an address writes it
+    opening("Rocío Mreno Yocupicio", "rocio.moreno85@hotmail.com"),        # one letter off may be a spelling
+    opening("Rocío Mena Yocupicio", "rocio.moreno85@hotmail.com"),         # its end is not the address word's
 ])
 def test_no_word_is_made_up_where_the_letter_does_not_decide_it(text):
     assert "Moreno" not in (extract_fields(text).get("name") or {}).get("value", "")
