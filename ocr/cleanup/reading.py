@@ -2,7 +2,9 @@
 
 Two passes, because what counts as debris depends on the text: marks that may be writing (`ink.candidates`) give
 a first set of text lines; the contrast of the marks on those lines is the page's text level; the marks are taken
-again relative to it (`ink.relative_to`), and the lines found again among them. Only marks on lines are kept.
+again relative to it (`ink.relative_to`), and the lines found again among them. Only marks on lines are kept, and
+those are taken once more against the writing's own contrast place by place (`_local_level`), where some of it
+prints fainter than the page's level.
 """
 
 from __future__ import annotations
