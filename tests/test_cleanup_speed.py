@@ -34,6 +34,14 @@ def test_more_marks_than_16_bits_hold_are_labelled_in_32():
     assert count == 90_001 and labels.dtype == np.int32 and labels.max() == 90_000
 
 
+def test_labels_painted_by_opencvs_lookup_are_numpys_take():
+    mask = specks((300, 400), seed=3)
+    table = np.random.default_rng(3).integers(0, 256, components.labelled(mask)[0]).astype(np.uint8)
+    for labels in (components.labelled(mask)[1], cv2.connectedComponents(mask, ltype=cv2.CV_32S)[1]):
+        painted = components.painted(table, labels)
+        assert painted.dtype == np.uint8 and (painted == table[labels]).all()
+
+
 @pytest.mark.parametrize("shape", [(240, 320), (241, 320), (240, 321)])
 def test_half_size_marks_are_the_full_marks_halved(shape):
     rng = np.random.default_rng(1)
