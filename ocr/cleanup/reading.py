@@ -39,9 +39,9 @@ def prepare(gray: np.ndarray, dpi: int, only_lines: bool = True, sideways: bool 
         return _every_mark(contrast, marks.full(), False)
     mask, small = _for_lines(marks)
     if sideways is None:
-        sideways, found = lines.turned(mask, dpi, contrast, small=small)
+        sideways, found = lines.turned(mask, dpi, half, small=small)
     else:
-        found = lines.find(mask, dpi, vertical=sideways, contrast=contrast, small=small)
+        found = lines.find(mask, dpi, vertical=sideways, half_contrast=half, small=small)
     if found is None:
         return _every_mark(contrast, marks.full(), sideways)
     level = max(found.level, 2.0 * ink.MIN_CONTRAST)
