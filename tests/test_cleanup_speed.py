@@ -34,6 +34,32 @@ def test_more_marks_than_16_bits_hold_are_labelled_in_32():
     assert count == 90_001 and labels.dtype == np.int32 and labels.max() == 90_000
 
 
+def test_labels_painted_by_opencvs_lookup_are_numpys_take():
+    mask = specks((300, 400), seed=3)
+    table = np.random.default_rng(3).integers(0, 256, components.labelled(mask)[0]).astype(np.uint8)
+    for labels in (components.labelled(mask)[1], cv2.connectedComponents(mask, ltype=cv2.CV_32S)[1]):
+        painted = components.painted(table, labels)
+        assert painted.dtype == np.uint8 and (painted == table[labels]).all()
+
+
+def dilated_halving(image: np.ndarray) -> np.ndarray:
+    """halved_max the long way: a 2×2 dilation taken every other pixel, an odd side's last row or column repeated."""
+    height, width = image.shape
+    spread = cv2.dilate(image, np.ones((2, 2), np.uint8), anchor=(0, 0), borderType=cv2.BORDER_REPLICATE)
+    pooled = np.ascontiguousarray(spread[:height - height % 2:2, :width - width % 2:2])
+    small_h, small_w = round(height * 0.5), round(width * 0.5)
+    return cv2.copyMakeBorder(pooled, 0, small_h - pooled.shape[0], 0, small_w - pooled.shape[1],
+                              cv2.BORDER_REPLICATE)
+
+
+@pytest.mark.parametrize("shape", [(240, 320), (241, 321), (3, 7), (6, 3)])
+def test_the_half_size_max_by_pairs_of_rows_and_of_bytes_is_the_dilation_taken_every_other_pixel(shape):
+    image = np.random.default_rng(4).integers(0, 256, shape).astype(np.uint8)
+    assert (geometry.halved_max(image) == dilated_halving(image)).all()
+    view = image[1:, 1:]  # strided, and its sides' parity swapped
+    assert (geometry.halved_max(view) == dilated_halving(view.copy())).all()
+
+
 @pytest.mark.parametrize("shape", [(240, 320), (241, 320), (240, 321)])
 def test_half_size_marks_are_the_full_marks_halved(shape):
     rng = np.random.default_rng(1)

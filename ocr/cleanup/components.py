@@ -22,6 +22,23 @@ def with_stats(mask: np.ndarray, connectivity: int = 8) -> tuple[int, np.ndarray
     return count, labels, stats
 
 
+def painted(table: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """`table[labels]`: each pixel given its label's value (`table`: uint8, one entry per label).
+
+    16-bit labels are looked up by OpenCV's LUT, which takes 16-bit pixels from OpenCV 5 on (~0.7 ms on a half-size
+    A4 page against ~5 for numpy's take, which first widens every label to 64 bits); 32-bit labels, or an OpenCV
+    whose LUT takes only 8-bit pixels, keep numpy's take (clip: no label checked against the table, every one is
+    in it)."""
+    if labels.dtype == np.uint16:
+        full = np.zeros(1 << 16, np.uint8)
+        full[:table.size] = table
+        try:
+            return cv2.LUT(labels, full)
+        except cv2.error:
+            pass
+    return np.take(table, labels, mode="clip")
+
+
 def _in_16_bits(label, mask: np.ndarray, connectivity: int):
     try:
         return label(mask, connectivity=connectivity, ltype=cv2.CV_16U)

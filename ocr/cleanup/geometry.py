@@ -69,13 +69,27 @@ def enlarged(gray: np.ndarray, factor: int) -> np.ndarray:
     return cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
 
 
+# the larger of a 16-bit value's two bytes, for each value: two neighbouring 8-bit pixels read as one
+_LARGER_BYTE = np.maximum(np.arange(1 << 16) & 255, np.arange(1 << 16) >> 8).astype(np.uint8)
+
+
 def halved_max(image: np.ndarray) -> np.ndarray:
-    """Half size (rounded as cv2.resize rounds), each pixel the largest of its 2×2 block: a one-pixel stroke stays."""
+    """Half size (rounded as cv2.resize rounds), each pixel the largest of its 2×2 block: a one-pixel stroke stays.
+
+    Each pair of rows' maximum by OpenCV, then each pair of columns' as the larger byte of the pair read as one
+    16-bit pixel, by OpenCV's LUT (16-bit pixels from OpenCV 5 on): ~1.5 ms on an A4 page against ~3 for a 2×2
+    dilation taken every other pixel, the way kept for other OpenCVs and other pixel types."""
     height, width = image.shape
-    # a 2×2 dilation anchored at each block's first pixel, then every other pixel: OpenCV's vectorised max, a third
-    # of the time of four strided numpy maxima (~2 ms against ~6 on an A4 page)
-    spread = cv2.dilate(image, np.ones((2, 2), np.uint8), anchor=(0, 0), borderType=cv2.BORDER_REPLICATE)
-    pooled = np.ascontiguousarray(spread[:height - height % 2:2, :width - width % 2:2])
+    even = image[:height - height % 2, :width - width % 2]
+    pooled = None
+    if image.dtype == np.uint8 and even.size:
+        try:
+            pooled = cv2.LUT(cv2.max(even[0::2], even[1::2]).view(np.uint16), _LARGER_BYTE)
+        except cv2.error:  # an OpenCV whose LUT takes only 8-bit pixels
+            pass
+    if pooled is None:
+        spread = cv2.dilate(image, np.ones((2, 2), np.uint8), anchor=(0, 0), borderType=cv2.BORDER_REPLICATE)
+        pooled = np.ascontiguousarray(spread[:height - height % 2:2, :width - width % 2:2])
     small_h, small_w = round(height * 0.5), round(width * 0.5)
     return cv2.copyMakeBorder(pooled, 0, small_h - pooled.shape[0], 0, small_w - pooled.shape[1],
                               cv2.BORDER_REPLICATE)

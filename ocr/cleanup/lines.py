@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocr.cleanup import components, geometry
+from ocr.cleanup import components
 
 SCALE = 0.5
 SMALLEST_MM, LARGEST_MM = 0.8, 12.0  # heights of a letter's mark: 6-point print to a large heading (10-140 px)
@@ -41,7 +41,7 @@ class TextLines:
     marks: int  # marks that belong to a line
     height: float  # median height of those marks across the line, full-size pixels
     vertical: bool  # the lines run down the page: it lies on its side
-    level: float | None = None  # the writing's contrast, when `find` was given the page's contrast
+    level: float | None = None  # the writing's contrast, when `find` was given the page's
     boxes: np.ndarray | None = None  # (n, 4) float: along, across, length, height of each mark, full-size pixels
     chains: np.ndarray | None = None  # (n,) int: the line each mark belongs to
 
@@ -73,13 +73,13 @@ class _Marks:
             self._thickness = thickest[1:]
         return self._thickness
 
-    def peaks(self, contrast: np.ndarray) -> np.ndarray:
-        """Each mark's darkest pixel in `contrast`."""
-        if self._peaks is None or self._peaks[0] is not contrast:
+    def peaks(self, half_contrast: np.ndarray) -> np.ndarray:
+        """Each mark's darkest pixel in `half_contrast` (the page's contrast at half size, as the marks are)."""
+        if self._peaks is None or self._peaks[0] is not half_contrast:
             peak = np.zeros(len(self.stats) + 1, np.uint8)
             inside = self._inside()
-            np.maximum.at(peak, self.labels.ravel()[inside], geometry.halved_max(contrast).ravel()[inside])
-            self._peaks = contrast, peak[1:]
+            np.maximum.at(peak, self.labels.ravel()[inside], half_contrast.ravel()[inside])
+            self._peaks = half_contrast, peak[1:]
         return self._peaks[1]
 
     def _inside(self) -> np.ndarray:
@@ -89,29 +89,29 @@ class _Marks:
         return self._where
 
 
-def find(mask: np.ndarray | None, dpi: int, vertical: bool = False, contrast: np.ndarray | None = None,
+def find(mask: np.ndarray | None, dpi: int, vertical: bool = False, half_contrast: np.ndarray | None = None,
          small: np.ndarray | None = None) -> TextLines | None:
     """The text lines running across the page (or down it, with `vertical`); None when no marks line up.
 
-    Given the page's `contrast`, the lines also tell the writing's contrast: the median of their marks' darkest
-    pixels, each mark weighted by the length of its line, so that the long lines of a letter outweigh the short
-    runs that a stain's texture can still form. `small`: the mask already halved as `_halved` does it (then
-    `mask` is not needed).
+    Given the page's contrast at half size (`half_contrast`, as `geometry.halved_max` halves it), the lines also
+    tell the writing's contrast: the median of their marks' darkest pixels, each mark weighted by the length of its
+    line, so that the long lines of a letter outweigh the short runs that a stain's texture can still form.
+    `small`: the mask already halved as `_halved` does it (then `mask` is not needed).
     """
-    return _find(_Marks.of(mask, small), dpi, vertical, contrast)
+    return _find(_Marks.of(mask, small), dpi, vertical, half_contrast)
 
 
-def turned(mask: np.ndarray | None, dpi: int, contrast: np.ndarray | None = None, margin: float = 1.3,
+def turned(mask: np.ndarray | None, dpi: int, half_contrast: np.ndarray | None = None, margin: float = 1.3,
            small: np.ndarray | None = None) -> tuple[bool, TextLines | None]:
     """Whether the text runs down the page (down must line up `margin` times the marks across), and its lines."""
     marks = _Marks.of(mask, small)
-    across, down = _find(marks, dpi, False, contrast), _find(marks, dpi, True, contrast)
+    across, down = _find(marks, dpi, False, half_contrast), _find(marks, dpi, True, half_contrast)
     score = lambda lines: lines.marks * lines.height if lines else 0.0  # noqa: E731
     sideways = score(down) > margin * score(across)
     return sideways, down if sideways else across
 
 
-def _find(found: _Marks, dpi: int, vertical: bool, contrast: np.ndarray | None) -> TextLines | None:
+def _find(found: _Marks, dpi: int, vertical: bool, half_contrast: np.ndarray | None) -> TextLines | None:
     stats, small = found.stats, found.small
     if vertical:  # the same code reads lines down the page: swap the axes of every box
         along0, across0, along, across = (stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_LEFT],
@@ -145,9 +145,9 @@ def _find(found: _Marks, dpi: int, vertical: bool, contrast: np.ndarray | None) 
     members = _with_short_words(box, np.isin(chain, good), small.shape, vertical)
     runs = _draw(box[members], small.shape, vertical)
     level = None
-    if contrast is not None:
+    if half_contrast is not None:
         weight = np.bincount(chain, minlength=len(box))[chain[members]]
-        level = _weighted_median(found.peaks(contrast)[marks[members]].astype(np.float64), weight.astype(np.float64))
+        level = _weighted_median(found.peaks(half_contrast)[marks[members]].astype(np.float64), weight.astype(np.float64))
     return TextLines(runs, int(good.size), int(members.sum()), float(np.median(box[members, 3])) / SCALE, vertical,
                      level, box[members] / SCALE, chain[members])
 

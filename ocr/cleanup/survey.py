@@ -49,7 +49,7 @@ def _letter_sized(mask: np.ndarray) -> np.ndarray:
     if not huge.any():
         return mask
     kept = np.where(huge, 0, 255).astype(np.uint8)
-    return cv2.bitwise_and(mask, np.take(kept, labels, mode="clip"))  # clip: no index checked, half the time
+    return cv2.bitwise_and(mask, components.painted(kept, labels))
 
 
 def is_blank(page: Survey, min_marks: int = 6) -> bool:
