@@ -17,7 +17,9 @@ import numpy as np
 from ocr.cleanup import geometry, ink, lines
 
 CELL = 4.0  # letter heights: the side of the square over which the writing's own contrast is taken
-CELL_PIXELS = 8  # quarter-size pixels of writing in a cell for it to tell its contrast (fewer hold the page's)
+# quarter-size pixels of writing in a cell for it to tell its contrast (fewer hold the page's): with 8, the few
+# marks of a watermark's edge or a streak's specks that joined a line set a cell's level and printed as letters
+CELL_PIXELS = 48
 LOCAL_SHARE = 0.8  # the percentile of the writing's pixels' contrast taken as its level in a cell
 FAINTER = 0.9  # of the page's level: a page whose writing nowhere prints fainter keeps one level
 
