@@ -147,7 +147,8 @@ def _find(found: _Marks, dpi: int, vertical: bool, half_contrast: np.ndarray | N
     level = None
     if half_contrast is not None:
         weight = np.bincount(chain, minlength=len(box))[chain[members]]
-        level = _weighted_median(found.peaks(half_contrast)[marks[members]].astype(np.float64), weight.astype(np.float64))
+        peaks = found.peaks(half_contrast)[marks[members]]
+        level = _weighted_median(peaks.astype(np.float64), weight.astype(np.float64))
     return TextLines(runs, int(good.size), int(members.sum()), float(np.median(box[members, 3])) / SCALE, vertical,
                      level, box[members] / SCALE, chain[members])
 
