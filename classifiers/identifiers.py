@@ -17,9 +17,9 @@ _AS_DIGIT = str.maketrans("lI|!OoSB", "11110058")
 _SPECKS = re.compile(r"(?<=\d)[%*'\"`´¨°~]+(?=[\s\-.]*\d)")  # "622% 149 9582": a speck read after a digit
 _WRAPPED_DIGITS = re.compile(r"(?<=\d)\n(?=\d)")  # same length, so offsets still point into the text
 _PHONE_CUE = re.compile(r"(tel|cel|telefono|celular|whats|wa\b|contacto|movil|numero|llamar|fax|lada)[^\n]{0,25}$")
+TRAILING = (2, 3)  # digits glued after a number (a speck, the next word's remains) that still leave its first ten
 # A phone cue, then a run of digits and separators: where OCR misread "+52" as digits ("7152644 681 7999"), the run
 # holds more than ten digits and the number is its last ten.
-TRAILING = (2, 3)  # digits glued after a number (a speck, the next word's remains) that still leave its first ten
 _CUED_RUN = re.compile(r"\b(?:tel|cel|telefono|celular|whatsapp|movil)\w*[^\d\n]{0,12}([\d][\d \-.()]{9,24}\d)")
 
 

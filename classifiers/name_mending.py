@@ -120,7 +120,9 @@ def filled(text: str, folded: str) -> tuple[str, dict[str, str]]:
                 or fold(m.group().lower()) in words:
             return m.group()
         fits = _fitting(words, fold(m.group(1).lower()), fold(m.group(2)))
-        return taken({w for w in fits if len(w) >= len(m.group()) + GLUED_LOST} if len(fits) == 1 else fits, m)
+        if len(fits) == 1 and len(next(iter(fits))) < len(m.group()) + GLUED_LOST:
+            return m.group()                       # one letter lost: a spelling of its own, not a cut word
+        return taken(fits, m)
 
     pieced = _PIECES.sub(fill, text)
     return _GLUED.sub(glued, pieced), found

@@ -58,7 +58,8 @@ def prepare(gray: np.ndarray, dpi: int, only_lines: bool = True, sideways: bool 
         # against its own (the floors of `relative_to` never bind, the local level being 2 MIN_CONTRAST or more).
         # The lines were found among the marks the page's level keeps: fainter debris then joins no line.
         evened = cv2.divide(contrast, local, scale=255.0)
-        marks, level = ink.relative_to(evened, 255.0, geometry.halved_max(evened)), 255.0
+        return Reading(ink.relative_to(evened, 255.0, geometry.halved_max(evened)).image_within(found.runs, 255.0),
+                       sideways, found)
     return Reading(marks.image_within(found.runs, level), sideways, found)
 
 
