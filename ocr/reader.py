@@ -14,7 +14,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ocr import orientation, searchable, tesseract
+from ocr import codes, orientation, searchable, tesseract
 from ocr import words as wordlist
 from ocr.cleanup import bed, dewarp, frame, geometry, lines, reading, separator, sheet, survey, tone
 from ocr.page import OcrPage, PageImage, Word
@@ -27,7 +27,7 @@ SMALL_TEXT = 18  # px: text lines whose letters are smaller than this are read a
 # Each step stays only while bench/ocr --ablation shows it lowers CER. Dropped that way: upscaling of low-resolution
 # scans (no gain, and pages read 4x slower).
 STEPS = frozenset({"stamps", "sheet", "borders", "writing", "lines", "orientation", "deskew", "frame", "dewarp",
-                   "normalise", "words"})
+                   "normalise", "words", "codes"})
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,14 @@ def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
     except (OcrTimeout, OcrFailed) as error:
         return _page(page.number, layout.gray, started, options, dpi, rotation=layout.rotation, skew=layout.skew,
                      error=error)
-    kept = wordlist.legible(result.words, lexicon) if "words" in steps else result.words
+    read = result.words
+    if "codes" in steps:
+        try:
+            read = codes.reread(read, layout.image, layout.scale, (dpi or 300) * layout.scale, options.language,
+                                options.timeout)
+        except (OcrTimeout, OcrFailed):
+            pass  # the page's own reading stands
+    kept = wordlist.legible(read, lexicon) if "words" in steps else read
     confidence, gray = result.confidence, layout.gray
     pdf = None
     if options.pdf:
@@ -118,7 +125,7 @@ def read_page(page: PageImage, options: OcrOptions) -> OcrPage:
         pdf = searchable.with_text_layer(searchable.image_page(gray, dpi), result.pdf, shift)
     return OcrPage(page.number, wordlist.text_of(kept), confidence, layout.rotation, layout.skew, gray.shape[1],
                    gray.shape[0], False, confidence is None or confidence < LOW_CONFIDENCE,
-                   time.monotonic() - started, result.words, pdf)
+                   time.monotonic() - started, read, pdf)
 
 
 def _lay_out(gray: np.ndarray, dpi: int, steps: frozenset[str], sideways: bool | None = None) -> _Layout:

@@ -1,0 +1,118 @@
+"""A CURP the page's reading got wrong, read again on its own.
+
+Tesseract reads a page's lines through its Spanish language model, and a CURP is no word: on a streaked or blurred
+page the model's guesses land on it ("BOGY310625…" for "BOGY810625…", "…RZRO5" for "…RZR03"). Cut out and read
+alone as one line, at the reading's size and at twice it, the same characters often come out right. Which reading
+is right is not Tesseract's confidence but the CURP's own grammar (check digit, birth date, state), judged by
+classifiers.curp: a second reading replaces the first only when it reads as a sound CURP and the first does not.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ocr import tesseract
+from ocr.page import Word
+
+SIZES = (1, 2)  # the reading's own size, then twice it: each mends slips the other makes
+LINE = 7  # Tesseract's page segmentation for a single line of text
+MARGIN = 0.4  # of the line's height, white round the cut-out (Tesseract wants room round the letters)
+SURE = 0.9  # a CURP read with look-alike repairs only (O for 0) scores above this and is not read again
+
+
+def reread(words: tuple[Word, ...], image: np.ndarray, scale: int, dpi: int, language: str,
+           timeout: float) -> tuple[Word, ...]:
+    """`words` with each CURP that does not read surely read again from `image` (the reading, `scale` times the
+    size of the page image the boxes are in), and replaced when the readings agree on another sound CURP."""
+    from classifiers import curp  # the judge of a CURP's grammar; imported here, classifiers import ocr
+
+    doubtful = []
+    for line in _lines(words):
+        text, starts = _joined([words[i] for i in line])
+        field, spans = curp.find_curp(text)
+        if spans and not (field and field.get("valid") and field["score"] >= SURE):
+            covered = [i for i, start in zip(line, starts) if any(s <= start < e for s, e in _merged(spans))]
+            doubtful.append((covered, field if field and field.get("valid") else None))
+    if not doubtful:
+        return words
+    cuts = [_cut([words[i] for i in covered], image, scale) for covered, _ in doubtful]
+    images = [cut if size == 1 else cv2.resize(cut, None, fx=size, fy=size, interpolation=cv2.INTER_CUBIC)
+              for cut in cuts for size in SIZES]
+    readings = iter(tesseract.recognise_lines(images, [dpi * size for _ in cuts for size in SIZES], language,
+                                              timeout))
+    replaced: dict[int, Word | None] = {}
+    for covered, first in doubtful:
+        again = [next(readings) for _ in SIZES]
+        found = _voted(first, again, curp)
+        if found is not None:
+            run = [words[i] for i in covered]
+            replaced.update({i: None for i in covered})
+            replaced[covered[0]] = Word(found.text, found.confidence, _box(run), run[0].line)
+    if not replaced:
+        return words
+    return tuple(replaced.get(i, w) for i, w in enumerate(words) if replaced.get(i, w) is not None)
+
+
+def _voted(first: dict | None, again: list[tesseract.Recognition], curp) -> Word | None:
+    """The second readings' text, as one word, when the CURP most readings (the first included) agree on is one
+    of theirs and not the first's; None when the first stands or two CURPs tie."""
+    votes: dict[str, tuple[int, float]] = {}
+    texts: dict[str, tesseract.Recognition] = {}
+    if first is not None:
+        votes[first["value"]] = (1, first["score"])
+    for reading in again:
+        field, _ = curp.find_curp(" ".join(w.text for w in reading.words))
+        if field and field.get("valid"):
+            count, score = votes.get(field["value"], (0, 0.0))
+            votes[field["value"]] = (count + 1, max(score, field["score"]))
+            texts.setdefault(field["value"], reading)
+    ranked = sorted(votes, key=votes.get, reverse=True)
+    if not ranked or (first is not None and ranked[0] == first["value"]) \
+            or (len(ranked) > 1 and votes[ranked[1]] == votes[ranked[0]]):
+        return None
+    reading = texts[ranked[0]]
+    return Word(" ".join(w.text for w in reading.words), reading.confidence or 0.0, (0, 0, 0, 0))
+
+
+def _box(run: list[Word]) -> tuple[int, int, int, int]:
+    left, top = min(w.box[0] for w in run), min(w.box[1] for w in run)
+    right, bottom = max(w.box[0] + w.box[2] for w in run), max(w.box[1] + w.box[3] for w in run)
+    return left, top, right - left, bottom - top
+
+
+def _cut(run: list[Word], image: np.ndarray, scale: int) -> np.ndarray:
+    """The run's part of the reading, with white round it."""
+    left, top, width, height = _box(run)
+    pad = round(MARGIN * height)
+    cut = image[max(0, (top - pad) * scale):(top + height + pad) * scale,
+                max(0, (left - pad) * scale):(left + width + pad) * scale]
+    return cut if cut.size else np.full((8, 8), 255, np.uint8)
+
+
+def _lines(words: tuple[Word, ...]) -> list[list[int]]:
+    """Indices of the words of each line, in reading order."""
+    lines: dict[tuple[int, int, int], list[int]] = {}
+    for i, word in enumerate(words):
+        lines.setdefault(word.line, []).append(i)
+    return list(lines.values())
+
+
+def _joined(line: list[Word]) -> tuple[str, list[int]]:
+    """A line's words joined by spaces, and where each starts."""
+    starts, at = [], 0
+    for word in line:
+        starts.append(at)
+        at += len(word.text) + 1
+    return " ".join(w.text for w in line), starts
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans joined."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
