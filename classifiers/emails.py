@@ -65,10 +65,11 @@ def _split_glued(chunk: str) -> tuple[str, str, float] | None:
     return best
 
 
-def _extend_left(text: str, start: int) -> int:
+def _extend_left(text: str, start: int, name_words: set[str] = frozenset()) -> int:
     """Where the address's own part begins when OCR put spaces inside it: after a full stop or an underscore
     ("hector. ruiz8"), between digits ("montano9 1"), before the digits that end an address's name part
-    ("jesus.bojorquez 156"), or after an e-mail cue on the same line."""
+    ("jesus.bojorquez 156"), across words of the petitioner's name whose full stop was lost ("jesus bojorquez 15"),
+    or after an e-mail cue on the same line."""
     while start >= 2 and text[start - 1] == " ":
         before = re.search(r"[A-Za-z0-9._%+\-]+$", text[:start - 1])
         if not before:
@@ -76,7 +77,8 @@ def _extend_left(text: str, start: int) -> int:
         alone = re.match(r"\S+", text[start:])
         if text[start - 2] in "._-" or text[start] in "._-" or (text[start - 2].isdigit() and text[start].isdigit()) \
                 or (alone and _AT_REMAINS.fullmatch(alone.group()) and before.group().islower()) \
-                or (text[start].isdigit() and _ADDRESS_PART.fullmatch(before.group())):
+                or (text[start].isdigit() and _ADDRESS_PART.fullmatch(before.group())) \
+                or (before.group().islower() and _name_words_apart(before.group(), text[start:], name_words)):
             start = before.start()
             continue
         line = text[text.rfind("\n", 0, before.start()) + 1:before.start()]
@@ -84,6 +86,24 @@ def _extend_left(text: str, start: int) -> int:
             start = before.start()                 # "correo maria lopez @ ..."
         break
     return start
+
+
+def _name_words_apart(before: str, after: str, name_words: set[str]) -> bool:
+    """Whether `before` ends in a word of the petitioner's name and `after` starts with another or with digits: an
+    address's "jesus.bojorquez15" read with its full stop lost ("jesus bojorquez 15")."""
+    last, first = re.search(r"[a-z]+$", fold(before)), re.match(r"[a-z]+|\d", fold(after))
+    return bool(last and first and last.group() in name_words and (first.group().isdigit()
+                                                                  or first.group() in name_words))
+
+
+_DOT_SUPPLIED = 0.7  # an address whose full stop was put back: the review page marks it to check
+
+
+def _dots_lost(own: str, name_words: set[str]) -> str:
+    """The address's own part as read, with a full stop for the space between two words of the petitioner's name."""
+    pieces = own.split(" ")
+    return "".join(("." if n and piece[:1].isalpha() and _name_words_apart(pieces[n - 1], piece, name_words)
+                    else " " if n else "") + piece for n, piece in enumerate(pieces))
 
 
 def _clean_local(local: str, name_words: set[str]) -> str:
@@ -134,9 +154,12 @@ def find_emails(text: str, name_words: set[str] | None = None) -> dict | None:
     for m in _WELL_FORMED.finditer(norm):
         local, _, domain = m.group().rstrip(".").partition("@")
         known = _known_domain(domain)
-        start = _extend_left(norm, m.start())
+        start = _extend_left(norm, m.start(), name_words)
         score = 0.95 if not known or known[1] == 1.0 else 0.85
-        local = _clean_local(norm[start:m.start()] + local, name_words)
+        read = norm[start:m.start()] + local
+        if _dots_lost(read, name_words) != read:
+            score = min(score, _DOT_SUPPLIED)
+        local = _clean_local(_dots_lost(read, name_words), name_words)
         found.append((start, f"{local}@{known[0] if known else domain.lower()}", score, m.end()))
         taken.append((start, m.end()))
     for m in _DOMAIN_TAIL.finditer(norm):
@@ -206,8 +229,9 @@ def _missing_at(norm: str, m: re.Match, name_words: set[str]) -> tuple[int, str,
         if not known or not own:
             return None
         own_start, glued, domain = m.start(), True, known[0]
-    start = _extend_left(norm, own_start)
-    written, remains = _without_remains(norm[start:own_start] + own)
+    start = _extend_left(norm, own_start, name_words)
+    read = norm[start:own_start] + own
+    written, remains = _without_remains(_dots_lost(read, name_words))
     local = _clean_local(written, name_words)
     if len(local) < 2 or not re.search(r"[a-z]", local) or local in _WORDS or not re.fullmatch(r"[a-z0-9._%+\-]+",
                                                                                                 local):
@@ -215,4 +239,6 @@ def _missing_at(norm: str, m: re.Match, name_words: set[str]) -> tuple[int, str,
     if not (glued or remains or re.search(r"[\d._\-]", local)):
         return None                                # "una cuenta de gmail.com": a word, not an address
     score = (0.85 if remains else 0.75) * (1.0 if sim == 1.0 else 0.95)
+    if _dots_lost(read, name_words) != read:
+        score = min(score, _DOT_SUPPLIED)
     return start, f"{local}@{domain}", score, m.end()

@@ -178,6 +178,18 @@ def test_the_name_read_twice_repairs_the_emails_own_part():
     assert extract_fields(text)["email"]["value"] == "hector.bojorquez91@yahoo.com.mx"
 
 
+@pytest.mark.parametrize("written", ["hector bojorquez 914 hotmail.com", "hector bojorquez91@hotmail.com"])
+def test_a_full_stop_lost_between_two_words_of_the_name_is_put_back_and_marked(written):
+    email = extract_fields(letter(CURP_A, contact=f", correo {written}"))["email"]
+    assert email["value"] == "hector.bojorquez91@hotmail.com"
+    assert email["score"] <= 0.7 and email["read_as"] == written
+
+
+def test_words_that_are_not_the_petitioners_name_get_no_full_stop():
+    email = extract_fields(letter(CURP_A, contact=", correo hector roja91@hotmail.com"))["email"]
+    assert email["value"] == "hectorroja91@hotmail.com"
+
+
 @pytest.mark.parametrize("text", [
     "Mi folio es 2026-00123 y el oficio 0gmail quedó pendiente.",
     "Ya no tengo cuenta de gmail.com ni de hotmail.com desde hace un año.",
