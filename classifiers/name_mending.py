@@ -80,6 +80,8 @@ _PIECES = re.compile(r"(?<![^\W\d_])([A-ZÁÉÍÓÚÑ][a-záéíóúñ]{0,2}[ \t
 # a capitalised word between name words that may be a word's first letter and its end, glued ("Meno" for Moreno)
 _GLUED = re.compile(r"(?<![^\W\d_])([A-ZÁÉÍÓÚÑ])([a-záéíóúñ]{3,11})(?=[ \t]+[A-ZÁÉÍÓÚÑ])")
 _NAME_BEFORE = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+[ \t]+$")
+# a word in small letters between name words: a capital whose strokes a streak took may be read as a small letter
+_SMALL = re.compile(r"(?<![^\W\d_])([a-záéíóúñ])([a-záéíóúñ]{3,11})(?=[ \t]+[A-ZÁÉÍÓÚÑ])")
 _ADDRESS = re.compile(r"[^\s@]*(?:[a-z]{2}[._][a-z]{2}|@)[^\s@]*")
 # Small words that stand between capitalised words as written: "María de la Luz", "Hermosillo y Cajeme".
 _JOINING = {"de", "del", "la", "las", "los", "y", "e", "o", "u", "con", "por", "para", "en", "al", "que", "san",
@@ -91,10 +93,9 @@ MIN_LEFT = 3  # letters: what is left of a word, in one piece, must be this long
 def filled(text: str, folded: str) -> tuple[str, dict[str, str]]:
     """`text` (`folded`: the same, folded) with the words a streak cut to pieces inside a name filled in from the
     letter's e-mail addresses, and {word filled in: the pieces read}; the text as it came and {} when nothing
-    fits. The pieces may stand apart ("Mo no") or glued ("Meno")."""
+    fits. The pieces may stand apart ("Mo no") or glued ("Meno"). A word in small letters between name words that
+    is one common name but for its first letter is that name: the capital's strokes were lost ("daría")."""
     words = _address_words(folded)
-    if not words:
-        return text, {}
     found: dict[str, str] = {}
 
     def taken(fits: set[str], m: re.Match) -> str:
@@ -106,7 +107,7 @@ def filled(text: str, folded: str) -> tuple[str, dict[str, str]]:
 
     def fill(m: re.Match) -> str:
         head, tail = fold(m.group(1) or "").strip(), fold(m.group(2))
-        if not _NAME_BEFORE.search(text, max(0, m.start() - 40), m.start()) or (not head and tail in _JOINING):
+        if not _NAME_BEFORE.search(capitals, max(0, m.start() - 40), m.start()) or (not head and tail in _JOINING):
             return m.group()
         fits = _fitting(words, head, tail)
         if not fits and len(head) == 1:
@@ -124,7 +125,23 @@ def filled(text: str, folded: str) -> tuple[str, dict[str, str]]:
             return m.group()                       # one letter lost: a spelling of its own, not a cut word
         return taken(fits, m)
 
-    pieced = _PIECES.sub(fill, text)
+    def capital(m: re.Match) -> str:
+        # "Julieta daría Mo no Durazo": one common name, and only one, is the word with another first letter
+        if not _NAME_BEFORE.search(text, max(0, m.start() - 40), m.start()) or fold(m.group()) in _JOINING \
+                or is_common(m.group()):
+            return m.group()
+        rest = fold(m.group(2))
+        fits = {key for key in _common() if len(key) == len(rest) + 1 and key[1:] == rest}
+        if len(fits) != 1:
+            return m.group()
+        word = _common()[fits.pop()]
+        found[word] = m.group()
+        return word
+
+    capitals = _SMALL.sub(capital, text)  # first: the pieces after it need a capitalised name word before them
+    if not words:
+        return capitals, found
+    pieced = _PIECES.sub(fill, capitals)
     return _GLUED.sub(glued, pieced), found
 
 

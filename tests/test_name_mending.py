@@ -37,6 +37,26 @@ def test_a_word_a_streak_cut_is_filled_in_from_the_letter_s_e_mail(text, expecte
     assert name["read_as"] == read and name["score"] <= 0.85  # marked for the reviewer to check against the scan
 
 
+@pytest.mark.parametrize("text, expected, read", [
+    # the M's strokes under a streak, read as a small d; the next word's pieces filled in from the e-mail after it
+    (signed("Julieta daría Mo no Durazo", "julieta.moreno1@hotmail.com"), "Julieta María Moreno Durazo",
+     "Julieta daría Mo no Durazo"),
+    (opening("Héctor Manuel surazo Ruiz"), "Héctor Manuel Durazo Ruiz", "Héctor Manuel surazo Ruiz"),
+])
+def test_a_capital_read_as_a_small_letter_inside_a_name_is_put_back(text, expected, read):
+    name = extract_fields(text)["name"]
+    assert name["value"] == expected
+    assert name["read_as"] == read and name["score"] <= 0.85
+
+
+@pytest.mark.parametrize("text", [
+    opening("María de la Luz Romero"),            # a joining word stays
+    opening("Rosa pide Ayuda Social"),            # "pide" is no common name with another first letter
+])
+def test_small_words_between_capitalised_ones_that_are_no_name_stay(text):
+    assert name_mending.filled(text, fold(text))[1] == {}
+
+
 @pytest.mark.parametrize("text", [
     opening("Rocío eno Yocupicio"),                                        # no e-mail: nothing says which word
     opening("Rocío eno Yocupicio", "rocio.moreno85@hotmail.com, otro.sereno@gmail.com"),  # two words fit
