@@ -180,6 +180,20 @@ def field_report(found: list[Letter], texts: dict[str, str]) -> dict:
     return report
 
 
+def ablated_fields(found: list[Letter], steps: dict[str, dict[str, str]]) -> dict:
+    """The petitioner's fields read from OCR text with each cleanup step switched off (a step such as `codes` may
+    leave the CER as it was and still decide a field), printed."""
+    from bench.fields import FIELDS, field_accuracy
+
+    print(f"    {'sin el paso':26s}" + "".join(f"{column:>13s}" for column in (*FIELDS, "all_five")))
+    shares = {}
+    for name, texts in steps.items():
+        report = field_accuracy([(texts[letter.name], letter.truth, letter.meta) for letter in found])
+        shares[name] = {column: report["ocr"][column] for column in (*FIELDS, "all_five")}
+        print(f"    {name:26s}" + "".join(f"{shares[name][column]:13.3f}" for column in (*FIELDS, "all_five")))
+    return shares
+
+
 def keystroke_report(found: list[Letter], texts: dict[str, str]) -> dict | None:
     """bench.keystroke.one_keystroke on peticiones' OCR text and the clean text, printed; None without the module."""
     try:
@@ -204,7 +218,11 @@ def readings(set_name: str, found: list[Letter], results: dict) -> dict:
         return {}
     texts = results["peticiones"]["texts"]
     if set_name == "fields":
-        return {"fields": field_report(found, texts)}
+        report = field_report(found, texts)
+        steps = {name: result["texts"] for name, result in results.items() if name.startswith("peticiones sin ")}
+        if steps:
+            report["ablation"] = ablated_fields(found, steps)
+        return {"fields": report}
     if set_name == "petitions":
         report = keystroke_report(found, texts)
         return {"keystroke": report} if report else {}

@@ -4,7 +4,8 @@ Tesseract reads a page's lines through its Spanish language model, and a CURP is
 page the model's guesses land on it ("BOGY310625…" for "BOGY810625…", "…RZRO5" for "…RZR03"). Cut out and read
 alone as one line, at the reading's size and at twice it, the same characters often come out right. Which reading
 is right is not Tesseract's confidence but the CURP's own grammar (check digit, birth date, state), judged by
-classifiers.curp: a second reading replaces the first only when it reads as a sound CURP and the first does not.
+classifiers.curp, and agreement: the sound CURP most readings give wins, then the one that needed fewer repairs.
+The check digit alone cannot choose: a 3 read for an 8 at a place of even weight still passes it.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ def reread(words: tuple[Word, ...], image: np.ndarray, scale: int, dpi: int, lan
         text, starts = _joined([words[i] for i in line])
         field, spans = curp.find_curp(text)
         if spans and not (field and field.get("valid") and field["score"] >= SURE):
-            covered = [i for i, start in zip(line, starts) if any(s <= start < e for s, e in _merged(spans))]
+            merged = _merged(spans)
+            covered = [i for i, start in zip(line, starts)  # the words the runs read as a CURP overlap
+                       if any(start < e and s < start + len(words[i].text) for s, e in merged)]
             doubtful.append((covered, field if field and field.get("valid") else None))
     if not doubtful:
         return words
@@ -48,15 +51,16 @@ def reread(words: tuple[Word, ...], image: np.ndarray, scale: int, dpi: int, lan
         if found is not None:
             run = [words[i] for i in covered]
             replaced.update({i: None for i in covered})
-            replaced[covered[0]] = Word(found.text, found.confidence, _box(run), run[0].line)
+            replaced[covered[0]] = Word(" ".join(w.text for w in found.words), found.confidence or 0.0, _box(run),
+                                        run[0].line)
     if not replaced:
         return words
     return tuple(replaced.get(i, w) for i, w in enumerate(words) if replaced.get(i, w) is not None)
 
 
-def _voted(first: dict | None, again: list[tesseract.Recognition], curp) -> Word | None:
-    """The second readings' text, as one word, when the CURP most readings (the first included) agree on is one
-    of theirs and not the first's; None when the first stands or two CURPs tie."""
+def _voted(first: dict | None, again: list[tesseract.Recognition], curp) -> tesseract.Recognition | None:
+    """The second reading to keep: one that gives the CURP most readings (the first included) agree on, or with
+    as many votes the best score, when that CURP is not the first's; None when the first stands or two tie."""
     votes: dict[str, tuple[int, float]] = {}
     texts: dict[str, tesseract.Recognition] = {}
     if first is not None:
@@ -71,8 +75,7 @@ def _voted(first: dict | None, again: list[tesseract.Recognition], curp) -> Word
     if not ranked or (first is not None and ranked[0] == first["value"]) \
             or (len(ranked) > 1 and votes[ranked[1]] == votes[ranked[0]]):
         return None
-    reading = texts[ranked[0]]
-    return Word(" ".join(w.text for w in reading.words), reading.confidence or 0.0, (0, 0, 0, 0))
+    return texts[ranked[0]]
 
 
 def _box(run: list[Word]) -> tuple[int, int, int, int]:

@@ -41,7 +41,8 @@ def test_several_lines_are_read_in_one_tesseract_run(monkeypatch):
 
 
 @pytest.mark.parametrize("wrong", ["BOGY310625MSLJIRLO5",  # sound but for a repair, and the wrong CURP
-                                   "BOGY81O6Z5MSLJRLO8"])  # no sound reading at all
+                                   "BOGY81O6Z5MSLJRLO8",  # no sound reading at all
+                                   "(BOGY310625MSLJIRLO5"])  # the CURP starts inside the word
 def test_a_misread_curp_is_read_again_from_the_image(wrong):
     image = _line(f"CURP: {TRUE}")
     words = _misread(image, wrong)
@@ -65,9 +66,9 @@ def _reading(text: str) -> tesseract.Recognition:
 def test_the_readings_vote_then_fewer_repairs_decide_and_a_tie_keeps_the_first():
     first = {"value": "BOGY310625MSLJRL05", "score": 0.86, "valid": True}
     agreeing = codes._voted(first, [_reading("BOGY810625MSLJRL05"), _reading("BOGY81O625MSLJRL05")], curp)
-    assert agreeing is not None and curp.find_curp(agreeing.text)[0]["value"] == TRUE
+    assert agreeing is not None and curp.find_curp(agreeing.words[0].text)[0]["value"] == TRUE
     # one vote each (the other second reading is no CURP): the reading that needed fewer repairs
     cleaner = codes._voted(first, [_reading(TRUE), _reading("XXXX")], curp)
-    assert cleaner is not None and cleaner.text == TRUE
+    assert cleaner is not None and cleaner.words[0].text == TRUE
     assert codes._voted(dict(first, score=0.97), [_reading(TRUE), _reading("XXXX")], curp) is None  # a tie
     assert codes._voted(first, [_reading("BOGY310625MSLJRL05"), _reading(TRUE)], curp) is None  # the first wins
