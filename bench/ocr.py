@@ -29,7 +29,9 @@ CER <= 0.65x OCRmyPDF's (letter sets), pages/s >= 0.95x bare tesseract's (every 
 From peticiones' OCR text, in the same run: on `fields`, bench.fields.field_accuracy (each petitioner field
 and all five right, from OCR text and from clean text); on `petitions`, bench.keystroke.one_keystroke (the
 share of letters a reviewer routes with one keystroke, from OCR and from clean text), when that module is there.
-`--ablation` also reads each set in this process with one step of ocr.reader.STEPS switched off at a time.
+`--ablation` also reads each set in this process with one step of ocr.reader.STEPS switched off at a time; on
+`fields` it prints the petitioner's fields read from each of those readings too (a step may decide fields and
+leave the CER as it was: `codes` reads CURPs again).
 `--keep DIR` writes DIR/SET/SYSTEM/NAME.txt per letter (what bench.fields and bench.keystroke read as --ocr-dir).
 The last line printed is one JSON object with every figure.
 
