@@ -27,6 +27,14 @@ _NOT_NAMES = {"gobernador", "gobernadora", "secretario", "secretaria", "director
               "municipal", "ayuntamiento", "asunto", "solicitud", "sufragio", "efectivo", "reeleccion", "colonia",
               "ciudad", "constitucional", "apoyo", "programa", "direccion", "atencion", "ciudadania", "gracias",
               "mexico", "solicitante", "bendiga", "saludos", "ejido", "comunidad", "localidad", "son"}
+# Closing words, whose OCR'd remains are no name ("ATENTA EA," for a doubled, streaked ATENTAMENTE)
+_CLOSINGS = ("atentamente", "cordialmente", "respetuosamente")
+
+
+def _closing(word: str) -> bool:
+    """Whether a folded word is the start of a closing word, or a closing word two slips off."""
+    return len(word) >= 4 and any(closing.startswith(word) or (len(word) >= 8 and fuzzy.distance(word, closing) <= 2)
+                                  for closing in _CLOSINGS)
 
 
 def _read_name(segment: str) -> str | None:
@@ -60,7 +68,7 @@ def _read_name(segment: str) -> str | None:
         while words and len(words[0]) > 1 and words[0].isupper() and fold(words[0]) not in _NAME_ABBREVIATIONS:
             words.pop(0)
     core = [w for w in words if fold(w) not in PARTICLES]
-    if not 2 <= len(core) <= 6 or any(fold(w) in _NOT_NAMES for w in core):
+    if not 2 <= len(core) <= 6 or any(fold(w) in _NOT_NAMES or _closing(fold(w)) for w in core):
         return None
     if sum(len(w.rstrip(".")) == 1 for w in core) * 2 > len(core):
         return None  # mostly initials: a spaced-out word ("P R E S E N T E"), not a person
