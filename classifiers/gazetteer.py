@@ -93,9 +93,21 @@ def canonical(name: str) -> str | None:
 
 
 # Where a municipality's name stands in an address: before ", Sonora" / "Son.", or after "municipio de", "vecina de".
-_BEFORE_STATE = re.compile(r"((?:[^\W\d_][\w|!]*[ \t]+){0,3}[^\W\d_][\w|!]*)[ \t]*,?[ \t]*(?:son\b|sonora\b)")
+_BEFORE_STATE = re.compile(r"((?:[^\W\d_][\w|!]*[ \t]+){0,4}[^\W\d_][\w|!]*)[ \t]*,?[ \t]*(?:son\b|sonora\b)")
 _AFTER_CUE = re.compile(r"\b(?:municipio\s+de|municipio\s*:|vecin[oa]s?\s+de|vivo\s+en|radico\s+en|resido\s+en)"
                         r"\s+((?:[\w|!]+[ \t]+){0,3}[\w|!]+)")
+
+
+LONG_NAME = 15  # letters: a name this long ("san pedro de la cueva") is told from the others with three slips in it
+
+
+def _taken(read: str, name: str, names: tuple[str, ...]) -> bool:
+    """Whether `read` is `name` misread: two slips off it, or three off a long name that no other name is as close
+    to."""
+    slips = fuzzy.distance(read, name)
+    if slips <= 2:
+        return True
+    return slips == 3 and len(name) >= LONG_NAME and sum(fuzzy.distance(read, other) <= 3 for other in names) == 1
 
 
 def misread(folded: str, start: int = 0) -> list[tuple[int, int, str, float]]:
@@ -117,7 +129,7 @@ def misread(folded: str, start: int = 0) -> list[tuple[int, int, str, float]]:
                     break                                  # written right: the cue ruler has it
                 plain = fuzzy.unglyph(phrase)
                 hit = fuzzy.closest(plain, names, cutoff=0.8) if len(plain) >= 5 else None
-                if hit and fuzzy.distance(plain, hit[0]) <= 2 and (best is None or 0.95 * hit[1] > best[3]):
+                if hit and _taken(plain, hit[0], names) and (best is None or 0.95 * hit[1] > best[3]):
                     best = (a, b, _codes_by_folded_name()[hit[0]], 0.95 * hit[1])   # never as sure as written
             if best:
                 found.append(best)

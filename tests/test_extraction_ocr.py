@@ -219,6 +219,16 @@ def test_a_word_merely_like_a_municipality_is_not_one():
     assert "municipality" not in extract_fields("Tengo una huerta, Sonora es mi tierra. Vivo en Hermosa colonia.")
 
 
+def test_a_long_municipality_name_read_with_three_slips_is_still_found():
+    text = ("C. SECRETARIO DE DESARROLLO SOCIAL\nPRESENTE\n\nEl que suscribe, "
+            "Jesús Bojórquez Romero, con domicilio en Blvd. Kino 401, Col. Balderrama, Sin Pedro de la Cuevir Sonora, "
+            "solicito una despensa.\n")
+    field = extract_fields(text)["municipality"]
+    assert field["value"] == "San Pedro de la Cueva" and field["read_as"] == "Sin Pedro de la Cuevir"
+    # a short name three slips off is no name: "Vrez" would be Ures twice over
+    assert "municipality" not in extract_fields("Solicito una despensa. Domicilio: Calle 5, Bnorex, Sonora.")
+
+
 def test_a_colonia_named_after_a_town_before_the_municipality():
     field = extract_fields("Solicito apoyo. Domicilio: Calle Galeana 146, 4. Cajeme, Nogales, Sonora.")["municipality"]
     assert field["value"] == "Nogales"
