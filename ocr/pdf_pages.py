@@ -128,8 +128,10 @@ def iter_pages(path: Path, count: int, dpi: int, max_pixels: int, skip: set[int]
 
 def _rendered(path: Path, number: int, dpi: int, timeout: float) -> np.ndarray:
     try:
+        # the crop box, as viewers show the page and as pdfinfo measures it (the pixel limit is checked on that
+        # size): the media box of a page cropped to a stamp's size may be a poster's
         rendered = pdf2image.convert_from_path(str(path), dpi=dpi, first_page=number, last_page=number,
-                                               timeout=timeout)
+                                               timeout=timeout, use_cropbox=True)
     except (pdf2image.exceptions.PDFPageCountError, pdf2image.exceptions.PDFSyntaxError) as error:
         raise CorruptFile(f"página {number}: {error}") from error
     if not rendered:
@@ -161,8 +163,8 @@ def _scan_of(page, dpi: int) -> tuple[np.ndarray, int] | None:
     read whole would cost four times the work); a coarser one is read at its own resolution: rendered up, 12
     petitions_dev letters scanned at 200 dpi read worse (CER 0.0975 against 0.0944 from the scans themselves)."""
     try:
-        if page.get("/Annots") or page.get("/Rotate", 0) % 360:
-            return None
+        if page.get("/Annots") or page.get("/Rotate", 0) % 360 or not _same_box(page.cropbox, page.mediabox):
+            return None  # a cropped page is rendered: the scan holds what the crop hides
         contents = page.get_contents()
         operations = contents.operations if contents is not None else []  # pypdf parses it as a ContentStream
         drawn = [operands for operands, operator in operations if operator == b"Do"]
@@ -180,6 +182,10 @@ def _scan_of(page, dpi: int) -> tuple[np.ndarray, int] | None:
     if pixels.ndim == 3:
         pixels = rasterize.grey_if_grey(pixels)  # a grey page stored as colour, as a render of it would be
     return pixels, resolution
+
+
+def _same_box(one, other) -> bool:
+    return all(abs(float(a) - float(b)) <= PLACEMENT_SLACK for a, b in zip(one, other))
 
 
 def _covers_sheet(operations: list, box, image) -> int | None:

@@ -98,3 +98,23 @@ def test_a_scan_coarser_than_the_usual_resolution_is_read_at_its_own_and_a_far_c
     page = first_page(scan_pdf(tmp_path / "50.pdf", zlib.compress(coarse.tobytes()),
                                "/ColorSpace/DeviceGray/Filter/FlateDecode", 100, 137))
     assert page.dpi == 300 and page.pixels.shape == (825, 600)
+
+
+def test_a_cropped_scan_is_read_as_a_reader_shows_it_and_the_crop_hides_the_rest(tmp_path):
+    pixels = np.full((825, 600), 235, np.uint8)
+    pixels[:300] = 0  # the sheet's top, black, which the crop box leaves out (PDF boxes count from the bottom)
+    path = scan_pdf(tmp_path / "crop.pdf", zlib.compress(pixels.tobytes()), "/ColorSpace/DeviceGray/Filter/FlateDecode",
+                    600, 825, page_keys="/CropBox[0 0 144 99]")
+    page = first_page(path)
+    assert abs(page.pixels.shape[0] - 412.5) <= 1 and page.pixels.shape[1] == 600  # the crop box at 300 dpi
+    assert page.pixels.min() > 200  # nothing of what the crop hides
+
+
+def test_a_page_cropped_to_a_stamp_on_a_poster_is_rendered_at_the_crop_s_size(tmp_path):
+    # the pixel limit is checked on the size pdfinfo gives, the crop box's: the media box rendered instead would be
+    # 200 inches a side, 3.6 billion pixels at 300 dpi
+    path = scan_pdf(tmp_path / "poster.pdf", zlib.compress(scan_pixels().tobytes()),
+                    "/ColorSpace/DeviceGray/Filter/FlateDecode", 600, 825, sheet=(14400, 14400),
+                    page_keys="/CropBox[0 0 144 198]")
+    page = first_page(path)
+    assert page.pixels.shape == (825, 600)
