@@ -21,7 +21,7 @@ from classifiers.dates import find_dates, find_letter_date
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-12-07m"
+RULES_VERSION = "extraccion-2026-12-07n"
 
 
 # --- municipality and locality ---------------------------------------------------------------------------------
@@ -42,6 +42,7 @@ def _municipality(text: str, folded: str, cues: list[Cue], addressee_end: int,
     known = gazetteer.municipalities()
     places = [c for c in cues if c.label == "PLACE"]
     best: dict[str, float] = {}
+    addressed: set[str] = set()  # towns an address gives ("con domicilio en …"), where the petitioner lives
     # Names OCR misread ("yavojoa, Sonora") stand in as cues, their score scaled by how alike they are.
     likeness: dict[int, tuple[float, str]] = {}
     read_as: dict[str, str | None] = {}
@@ -68,6 +69,8 @@ def _municipality(text: str, folded: str, cues: list[Cue], addressee_end: int,
             gap = cue.start - place.end
             if 0 <= gap <= 120 and _same_address(folded, place.end, cue.start):
                 score = max(score, _PLACE_SCORES[place.kind] - (0.04 if gap > 25 else 0))
+        if score:
+            addressed.add(cue.kind)
         if dateline:
             score = max(score, 0.82)
         if re.match(r"\s*,?\s*(son\b|sonora\b)", folded[cue.end:cue.end + 12]):
@@ -85,7 +88,9 @@ def _municipality(text: str, folded: str, cues: list[Cue], addressee_end: int,
             best[cue.kind] = max(best.get(cue.kind, 0.0), score) + (0.02 if cue.kind in best else 0.0)
     if not best:
         return None
-    ranked = sorted(best.items(), key=lambda kv: -kv[1])
+    # Where the petitioner lives before where the letter was written, even when OCR misread the address's town
+    # (its score is scaled down by how alike the reading is): the two differ in many letters.
+    ranked = sorted(best.items(), key=lambda kv: (kv[0] not in addressed, -kv[1]))
     code, score = ranked[0]
     field = {"value": known[code].name, "code": code, "score": round(min(score, 0.97), 2)}
     if read_as.get(code):

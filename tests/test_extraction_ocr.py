@@ -225,6 +225,11 @@ def test_a_long_municipality_name_read_with_three_slips_is_still_found():
             "solicito una despensa.\n")
     field = extract_fields(text)["municipality"]
     assert field["value"] == "San Pedro de la Cueva" and field["read_as"] == "Sin Pedro de la Cuevir"
+    # the letter written in another town: where the petitioner lives comes first, though OCR misread it
+    dated = extract_fields("Nogales, Sonora, a 14 de mayo de 2025\n" + text)["municipality"]
+    assert dated["value"] == "San Pedro de la Cueva" and dated["alternatives"][0][0] == "Nogales"
+    assert extract_fields("Nogales, Sonora, a 14 de mayo de 2025\nSolicito una despensa.\n")["municipality"][
+        "value"] == "Nogales"  # with no address, the dateline's town
     # a short name three slips off is no name: "Vrez" would be Ures twice over
     assert "municipality" not in extract_fields("Solicito una despensa. Domicilio: Calle 5, Bnorex, Sonora.")
 
