@@ -32,9 +32,10 @@ _CLOSINGS = ("atentamente", "cordialmente", "respetuosamente")
 
 
 def _closing(word: str) -> bool:
-    """Whether a folded word is the start of a closing word, or a closing word two slips off."""
-    return len(word) >= 4 and any(closing.startswith(word) or (len(word) >= 8 and fuzzy.distance(word, closing) <= 2)
-                                  for closing in _CLOSINGS)
+    """Whether a folded word is the start of a closing word or five letters of it in a row ("Entam"), or a closing
+    word two slips off."""
+    return len(word) >= 4 and any(closing.startswith(word) or (len(word) >= 5 and word in closing)
+                                  or (len(word) >= 8 and fuzzy.distance(word, closing) <= 2) for closing in _CLOSINGS)
 
 
 def _read_name(segment: str) -> str | None:

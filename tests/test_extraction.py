@@ -289,7 +289,7 @@ def test_a_signature_above_the_phone_without_a_closing_word():
     assert fields["request"]["value"] == "despensa"
 
 
-@pytest.mark.parametrize("closing", ["ATENTA joa\nATENTA EA,", "Atentamen Te", "CORDIAL MENTE"])
+@pytest.mark.parametrize("closing", ["ATENTA joa\nATENTA EA,", "Atentamen Te", "CORDIAL MENTE", "Entam Ñ"])
 def test_what_ocr_leaves_of_a_closing_word_is_no_signature(closing):
     letter = f"Solicito una despensa porque no tengo trabajo, vivo en Bacum, Son.\n\n{closing}\n\n______\n"
     assert "name" not in extract_fields(letter)
