@@ -157,9 +157,10 @@ def find_emails(text: str, name_words: set[str] | None = None) -> dict | None:
         start = _extend_left(norm, m.start(), name_words)
         score = 0.95 if not known or known[1] == 1.0 else 0.85
         read = norm[start:m.start()] + local
-        if _dots_lost(read, name_words) != read:
+        dotted = _dots_lost(read, name_words)
+        if dotted != read:
             score = min(score, _DOT_SUPPLIED)
-        local = _clean_local(_dots_lost(read, name_words), name_words)
+        local = _clean_local(dotted, name_words)
         found.append((start, f"{local}@{known[0] if known else domain.lower()}", score, m.end()))
         taken.append((start, m.end()))
     for m in _DOMAIN_TAIL.finditer(norm):
@@ -231,7 +232,8 @@ def _missing_at(norm: str, m: re.Match, name_words: set[str]) -> tuple[int, str,
         own_start, glued, domain = m.start(), True, known[0]
     start = _extend_left(norm, own_start, name_words)
     read = norm[start:own_start] + own
-    written, remains = _without_remains(_dots_lost(read, name_words))
+    dotted = _dots_lost(read, name_words)
+    written, remains = _without_remains(dotted)
     local = _clean_local(written, name_words)
     if len(local) < 2 or not re.search(r"[a-z]", local) or local in _WORDS or not re.fullmatch(r"[a-z0-9._%+\-]+",
                                                                                                 local):
@@ -239,6 +241,6 @@ def _missing_at(norm: str, m: re.Match, name_words: set[str]) -> tuple[int, str,
     if not (glued or remains or re.search(r"[\d._\-]", local)):
         return None                                # "una cuenta de gmail.com": a word, not an address
     score = (0.85 if remains else 0.75) * (1.0 if sim == 1.0 else 0.95)
-    if _dots_lost(read, name_words) != read:
+    if dotted != read:
         score = min(score, _DOT_SUPPLIED)
     return start, f"{local}@{domain}", score, m.end()
