@@ -266,6 +266,9 @@ def _curp_like(chars: str, cued: bool) -> bool:
 def find_curp(text: str, name: str | None = None) -> tuple[dict | None, list[tuple[int, int]]]:
     """The letter's CURP, {"value", "score", "valid", ...} (invalid ones with their "error"), and the spans of
     everything read as a CURP (so that its digits are not taken for a phone)."""
+    digits = sum(c.isdigit() for c in text)
+    if digits < 4 and not (digits and _CUE.search(fold(text))):
+        return None, []                      # no run could be read as a CURP (see _curp_like): a quick way out
     letters = name_letters(name)
     spans: list[tuple[int, int]] = []
     invalid = None
