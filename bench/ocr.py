@@ -165,9 +165,9 @@ def print_ratios(found: dict) -> None:
 
 def field_report(found: list[Letter], texts: dict[str, str]) -> dict:
     """bench.fields.field_accuracy on peticiones' OCR text and the clean text of each letter, printed."""
-    from bench.fields import FIELDS, field_accuracy
+    from bench.fields import FIELDS
 
-    report = field_accuracy([(texts[letter.name], letter.truth, letter.meta) for letter in found])
+    report = _fields_of(found, texts)
     report.pop("per_letter_ocr")
     print(f"  datos del peticionario ({report['letters']} cartas):")
     columns = (*FIELDS, "name_folded", "all_five")
@@ -185,15 +185,22 @@ def field_report(found: list[Letter], texts: dict[str, str]) -> dict:
 def ablated_fields(found: list[Letter], steps: dict[str, dict[str, str]]) -> dict:
     """The petitioner's fields read from OCR text with each cleanup step switched off (a step such as `codes` may
     leave the CER as it was and still decide a field), printed."""
-    from bench.fields import FIELDS, field_accuracy
+    from bench.fields import FIELDS
 
     print(f"    {'sin el paso':26s}" + "".join(f"{column:>13s}" for column in (*FIELDS, "all_five")))
     shares = {}
     for name, texts in steps.items():
-        report = field_accuracy([(texts[letter.name], letter.truth, letter.meta) for letter in found])
+        report = _fields_of(found, texts)
         shares[name] = {column: report["ocr"][column] for column in (*FIELDS, "all_five")}
         print(f"    {name:26s}" + "".join(f"{shares[name][column]:13.3f}" for column in (*FIELDS, "all_five")))
     return shares
+
+
+def _fields_of(found: list[Letter], texts: dict[str, str]) -> dict:
+    """bench.fields.field_accuracy of each letter's OCR text against its truth."""
+    from bench.fields import field_accuracy
+
+    return field_accuracy([(texts[letter.name], letter.truth, letter.meta) for letter in found])
 
 
 def keystroke_report(found: list[Letter], texts: dict[str, str]) -> dict | None:

@@ -34,6 +34,15 @@ def _common(kind: str | None = None) -> dict[str, str]:
         return {fold(row["name"].lower()): row["name"] for row in csv.DictReader(f) if kind in (None, row["kind"])}
 
 
+@functools.cache
+def _by_rest() -> dict[str, list[str]]:
+    """Common names by their folded spelling without its first letter ("aria": María)."""
+    rests: dict[str, list[str]] = {}
+    for key, name in _common().items():
+        rests.setdefault(key[1:], []).append(name)
+    return rests
+
+
 def is_common(word: str) -> bool:
     """Whether `word` is spelt as a common given name or surname (accents and case aside)."""
     return fold(word.lower()) in _common()
@@ -130,11 +139,10 @@ def filled(text: str, folded: str) -> tuple[str, dict[str, str]]:
         if not _NAME_BEFORE.search(text, max(0, m.start() - 40), m.start()) or fold(m.group()) in _JOINING \
                 or is_common(m.group()):
             return m.group()
-        rest = fold(m.group(2))
-        fits = {key for key in _common() if len(key) == len(rest) + 1 and key[1:] == rest}
+        fits = _by_rest().get(fold(m.group(2)), [])
         if len(fits) != 1:
             return m.group()
-        word = _common()[fits.pop()]
+        word = fits[0]
         found[word] = m.group()
         return word
 

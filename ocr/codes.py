@@ -15,6 +15,7 @@ import numpy as np
 
 from ocr import tesseract
 from ocr.page import Word
+from ocr.words import lines_of
 
 SIZES = (1, 2)  # the reading's own size, then twice it: each mends slips the other makes
 LINE = 7  # Tesseract's page segmentation for a single line of text
@@ -29,7 +30,7 @@ def reread(words: tuple[Word, ...], image: np.ndarray, scale: int, dpi: int, lan
     from classifiers import curp  # the judge of a CURP's grammar; imported here, classifiers import ocr
 
     doubtful = []
-    for line in _lines(words):
+    for line in lines_of(words).values():
         text, starts = _joined([words[i] for i in line])
         field, spans = curp.find_curp(text)
         if spans and not (field and field.get("valid") and field["score"] >= SURE):
@@ -91,14 +92,6 @@ def _cut(run: list[Word], image: np.ndarray, scale: int) -> np.ndarray:
     cut = image[max(0, (top - pad) * scale):(top + height + pad) * scale,
                 max(0, (left - pad) * scale):(left + width + pad) * scale]
     return cut if cut.size else np.full((8, 8), 255, np.uint8)
-
-
-def _lines(words: tuple[Word, ...]) -> list[list[int]]:
-    """Indices of the words of each line, in reading order."""
-    lines: dict[tuple[int, int, int], list[int]] = {}
-    for i, word in enumerate(words):
-        lines.setdefault(word.line, []).append(i)
-    return list(lines.values())
 
 
 def _joined(line: list[Word]) -> tuple[str, list[int]]:

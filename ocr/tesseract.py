@@ -76,11 +76,8 @@ def recognise_lines(images: list[np.ndarray], dpis: list[int], language: str, ti
     with tempfile.TemporaryDirectory(prefix="peticiones-ocr-", dir=_SCRATCH) as folder:
         paths = []
         for number, (image, dpi) in enumerate(zip(images, dpis)):
-            path = os.path.join(folder, f"linea{number}.tif")
-            if not cv2.imwrite(path, image, (cv2.IMWRITE_TIFF_COMPRESSION, 1, cv2.IMWRITE_TIFF_XDPI, dpi,
-                                             cv2.IMWRITE_TIFF_YDPI, dpi)):
-                raise OcrFailed("no se pudo preparar la imagen para tesseract")
-            paths.append(path)
+            paths.append(_written(os.path.join(folder, f"linea{number}.tif"), image,
+                                  (cv2.IMWRITE_TIFF_XDPI, dpi, cv2.IMWRITE_TIFF_YDPI, dpi)))
         listing, base = os.path.join(folder, "lineas.txt"), os.path.join(folder, "salida")
         Path(listing).write_text("\n".join(paths) + "\n", encoding="utf-8")
         _run(listing, base, "", language, "--psm 7 -c tessedit_create_tsv=1", timeout)
@@ -96,10 +93,14 @@ def recognise_lines(images: list[np.ndarray], dpis: list[int], language: str, ti
 @contextlib.contextmanager
 def _staged(gray: np.ndarray) -> Iterator[tuple[str, str]]:
     with tempfile.TemporaryDirectory(prefix="peticiones-ocr-", dir=_SCRATCH) as folder:
-        image = os.path.join(folder, "pagina.tif")
-        if not cv2.imwrite(image, gray, (cv2.IMWRITE_TIFF_COMPRESSION, 1)):  # 1: no compression
-            raise OcrFailed("no se pudo preparar la imagen para tesseract")
-        yield image, os.path.join(folder, "salida")
+        yield _written(os.path.join(folder, "pagina.tif"), gray), os.path.join(folder, "salida")
+
+
+def _written(path: str, image: np.ndarray, params: tuple = ()) -> str:
+    """`image` written to `path` as an uncompressed TIFF, for Tesseract to read."""
+    if not cv2.imwrite(path, image, (cv2.IMWRITE_TIFF_COMPRESSION, 1, *params)):  # 1: no compression
+        raise OcrFailed("no se pudo preparar la imagen para tesseract")
+    return path
 
 
 def _run(image: str, base: str, extension: str, language: str, config: str, timeout: float) -> None:

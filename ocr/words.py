@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from ocr.page import Word
 
@@ -46,13 +46,18 @@ def is_word(token: str, lexicon: frozenset[str]) -> bool:
     return word in lexicon or _unaccented(word) in lexicon or (len(word) <= 2 and word.isalpha())
 
 
+def lines_of(words: Sequence[Word]) -> dict[tuple[int, int, int], list[int]]:
+    """The indices of the words of each line (Tesseract's block, paragraph and line), in reading order."""
+    lines: dict[tuple[int, int, int], list[int]] = {}
+    for i, word in enumerate(words):
+        lines.setdefault(word.line, []).append(i)
+    return lines
+
+
 def legible(words: Iterable[Word], lexicon: frozenset[str]) -> tuple[Word, ...]:
     """The words that belong in the page's text: garbage tokens out, and whole lines of noise out."""
     words = tuple(words)
-    lines: dict[tuple[int, int, int], list[Word]] = {}
-    for word in words:
-        lines.setdefault(word.line, []).append(word)
-    noise = {key for key, line in lines.items() if _noise(line, lexicon)}
+    noise = {key for key, line in lines_of(words).items() if _noise([words[i] for i in line], lexicon)}
     return tuple(word for word in words if word.line not in noise and not _garbage(word))
 
 
