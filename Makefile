@@ -15,9 +15,14 @@ BENCH_PACKAGES := unpaper ghostscript fonts-liberation fonts-freefont-ttf
 run: deps
 	$(BIN)/peticiones serve
 
+# One pytest worker per core (pytest-xdist): the suite is CPU-bound, one core busy at a time when run serially (20 min
+# of 22 on 2 cores). Workers take tests as they free up (worksteal), so the long end-to-end tests do not queue behind
+# each other; at most 8, each loads the models and may start its own PostgreSQL. `make test TEST_WORKERS=0` runs it in
+# one process.
+TEST_WORKERS ?= auto
 test: deps
 	@$(MAKE) --no-print-directory system PACKAGES="$(TEST_PACKAGES)"
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 8 --dist worksteal $(PYTEST_ARGS)
 
 deps: system $(INSTALLED)
 
