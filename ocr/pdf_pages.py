@@ -230,11 +230,53 @@ def _decoded(image) -> np.ndarray | None:
 
 
 def text_layers(path: Path, timeout: float = 120) -> list[str]:
-    """The text each PDF page already carries ("" for a plain scan), from one poppler run over the whole file."""
+    """The text each PDF page already carries ("" for a plain scan), from one poppler run over the whole file; a
+    cropped page's text is only what its crop box shows, as its render is."""
     try:
         result = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
                                 timeout=timeout, check=True)
     except (subprocess.SubprocessError, OSError):
         return []
     # pdftotext ends every page with a form feed, so the last piece after the split is empty.
-    return result.stdout.decode("utf-8", errors="replace").split("\f")[:-1]
+    layers = result.stdout.decode("utf-8", errors="replace").split("\f")[:-1]
+    if any(text.strip() for text in layers):      # a scan carries no text: nothing a crop could hide
+        for number, area in _crop_areas(path, len(layers), timeout).items():
+            layers[number - 1] = _text_in(path, number, area, timeout) if area else ""
+    return layers
+
+
+_BOX = re.compile(r"Page\s+(\d+) (MediaBox|CropBox|rot):\s+(.*)")
+
+
+def _crop_areas(path: Path, pages: int, timeout: float) -> dict[int, tuple[float, ...] | None]:
+    """Pages whose crop box hides part of the media box: (x, y, width, height) of what shows, in points from the
+    media box's top left corner (pdftotext's -x/-y/-W/-H at 72 dpi); None for a turned one (read by OCR instead)."""
+    try:
+        result = subprocess.run(["pdfinfo", "-box", "-f", "1", "-l", str(max(pages, 1)), str(path)],
+                                capture_output=True, timeout=timeout, check=True)
+    except (subprocess.SubprocessError, OSError):
+        return {}
+    boxes: dict[int, dict[str, list[float]]] = {}
+    for number, kind, value in _BOX.findall(result.stdout.decode("utf-8", errors="replace")):
+        boxes.setdefault(int(number), {})[kind] = [float(v) for v in value.split()]
+    areas: dict[int, tuple[float, ...] | None] = {}
+    for number, box in boxes.items():
+        media, crop = box.get("MediaBox"), box.get("CropBox")
+        if not media or not crop or all(abs(a - b) <= PLACEMENT_SLACK for a, b in zip(media, crop)):
+            continue
+        turned = box.get("rot", [0.0])[0] % 360
+        areas[number] = None if turned else (crop[0] - media[0], media[3] - crop[3], crop[2] - crop[0],
+                                             crop[3] - crop[1])
+    return areas
+
+
+def _text_in(path: Path, number: int, area: tuple[float, ...], timeout: float) -> str:
+    """Page `number`'s text within `area` (see _crop_areas); "" when poppler cannot give it."""
+    x, y, width, height = (str(max(0, round(v))) for v in area)
+    try:
+        result = subprocess.run(["pdftotext", "-enc", "UTF-8", "-f", str(number), "-l", str(number), "-r", "72",
+                                 "-x", x, "-y", y, "-W", width, "-H", height, str(path), "-"],
+                                capture_output=True, timeout=timeout, check=True)
+    except (subprocess.SubprocessError, OSError):
+        return ""
+    return result.stdout.decode("utf-8", errors="replace").split("\f")[0]

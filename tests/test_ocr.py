@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageChops, ImageDraw
 
-from ocr import orientation, rasterize
+from ocr import orientation, pdf_pages, rasterize
 from ocr.cleanup import survey, tone
 from ocr.document import PagePool, read_document
 from ocr.page import PageImage, SourceInfo
@@ -190,17 +190,34 @@ def test_a_pdf_with_a_good_text_layer_is_not_ocrd(tmp_path):
     assert result.pdf.startswith(b"%PDF")
 
 
-def _text_pdf(path, text: str) -> None:
-    """A born-digital PDF: real text drawn with a standard font, as a word processor would export it."""
+def test_a_cropped_page_s_text_layer_is_what_its_crop_box_shows(tmp_path):
+    hidden, shown = "Texto oculto por el recorte de la pagina", "Solicito una silla de ruedas para mi madre"
+    source = tmp_path / "recortado.pdf"
+    _text_pdf(source, hidden, page_keys="/CropBox [0 0 595 400]", below=shown)  # PDF boxes count from the bottom
+    [text] = pdf_pages.text_layers(source)
+    assert shown in text and "oculto" not in text
+    _text_pdf(source, hidden, page_keys="/CropBox [0 0 595 400] /Rotate 90", below=shown)
+    assert pdf_pages.text_layers(source) == [""]  # turned and cropped: left to OCR, which reads the crop as shown
+    _text_pdf(source, hidden, below=shown)
+    [text] = pdf_pages.text_layers(source)
+    assert shown in text and hidden in text  # nothing cropped: all of it
+
+
+def _text_pdf(path, text: str, page_keys: str = "", below: str = "") -> None:
+    """A born-digital PDF: real text drawn with a standard font, as a word processor would export it (and `below`
+    near the page's foot)."""
     import textwrap
 
     lines = textwrap.wrap(text, 80)
     content = "BT /F1 11 Tf 60 780 Td 14 TL " + " ".join(
         f"({line.encode('latin-1', 'replace').decode('latin-1')}) Tj T*" for line in lines) + " ET"
+    if below:
+        content += f" BT /F1 11 Tf 60 100 Td ({below}) Tj ET"
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] {page_keys} /Contents 4 0 R"
+        " /Resources << /Font << /F1 5 0 R >> >> >>",
         f"<< /Length {len(content.encode('latin-1'))} >>\nstream\n{content}\nendstream",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
