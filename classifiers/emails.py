@@ -1,10 +1,10 @@
 """E-mail addresses in a letter's text, with the "@" and the domain OCR mangled put back.
 
-Tesseract reads "@" as "0", "4", "8", "(0", "(9", "(G", "GM", "E+", "G4", "W", "©", "€", "Q" or "(a)", or drops it;
-it puts spaces inside an address ("hector. ruiz8", "hotmail. com"), a comma for a full stop, and slips inside the
-domain ("gmai1.com", "hotmall.com"). Most people in Mexico write from a handful of providers, so a domain close to
-a known one is that one, and what stands glued before it is the address's own part with the "@"'s remains at its
-end.
+Tesseract reads "@" as "0", "4", "8", "(0", "(9", "(G", "GM", "E+", "G4", "K2", "W", "©", "€", "Q" or "(a)", or
+drops it; it puts spaces inside an address ("hector. ruiz8", "hotmail. com"), a comma for a full stop, and slips
+inside the domain ("gmai1.com", "hotmall.com"). Most people in Mexico write from a handful of providers, so a domain
+close to a known one is that one, and what stands glued before it is the address's own part with the "@"'s remains
+at its end.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ _SPACED_AT = re.compile(r"(?<=[\w.])[ \t]*@[ \t]*(?=\w)")
 _SPACED_DOT = re.compile(r"(?<=[a-z0-9])[ \t]?[.,][ \t]?(?=(?:com|net|org|edu|gob|mx|es|me)\b)", re.I)
 _WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 # A provider's name with its ending ("hotmail.com", "gmai1.com", "yahoo.com.mx"), maybe glued to what came before.
-_DOMAIN_TAIL = re.compile(r"([A-Za-z0-9!|()©®&._%+\-]+)\.((?:c[o0]m|corn|net|es|me)(?:\.(?:mx|rnx))?)(?![A-Za-z0-9])")
+_DOMAIN_TAIL = re.compile(r"([A-Za-z0-9!|()©®&._%+\-]+)\.((?:c[o0]m|corn|net|es|me)(?:\.(?:mx|rnx))?)(?![A-Za-z0-9])",
+                          re.I)  # "yahoo.com.mX": a capital read in the ending is still the ending
 # What is left of an "@" at the end of the address's own part: "(0", "(9", "(2", "4W", "GM", "E+", "G4", "(", "0",
 # "Q", and a 6, 8 or 9 after the address's digits ("moreno398hotmail", "montano9 16 hotmail": see _without_remains). An address holds no
 # bracket, so a digit after one is the "@"'s swirl, not the address's.
-_AT_REMAINS = re.compile(r"[(\[{<]?[04]?[A-Z&+]{1,2}$|[A-Z][04]$|[(\[{<]\d?$|[04OQ]$|(?<=\d)[689]$")
+_AT_REMAINS = re.compile(r"[(\[{<]?[04]?[A-Z&+]{1,2}$|[A-Z]\d$|[(\[{<]\d?$|[04OQ]$|(?<=\d)[689]$")
 _CUE = re.compile(r"\b(correo(\s+electronico)?|e-?mail|mail)\b\s*:?\s*(es\s+)?$")
 _ADDRESS_PART = re.compile(r"[a-z]+[._][a-z]+(?:[._][a-z]+)*")  # "jesus.bojorquez": a name part, lower case
 _WORDS = {"de", "del", "el", "la", "en", "es", "mi", "su", "a", "al", "y", "o", "con", "por", "para", "correo",

@@ -21,7 +21,7 @@ from classifiers.dates import find_dates, find_letter_date
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-12-07o"
+RULES_VERSION = "extraccion-2026-12-07p"
 
 
 # --- municipality and locality ---------------------------------------------------------------------------------

@@ -152,6 +152,8 @@ def test_a_number_in_a_street_address_is_not_a_phone():
     ("jose.ruiz85(0hotmail.com", "jose.ruiz85@hotmail.com"),
     ("patricia.felix34(2gmail.com", "patricia.felix34@gmail.com"),
     ("jose.ruiz85GMhotmail.com", "jose.ruiz85@hotmail.com"),
+    ("patricia.felix34K2gmail.com", "patricia.felix34@gmail.com"),  # a capital and a digit: the "@"'s remains
+    ("julieta.moreno660yahoo.com.mX", "julieta.moreno66@yahoo.com.mx"),  # a capital in the ending
     ("jose.ruiz85©gmail.com", "jose.ruiz85@gmail.com"),
     ("jesus.bojorquez 15€ hotmail.com", "jesus.bojorquez15@hotmail.com"),
     ("jose.ruiz85Qgmail.com", "jose.ruiz85@gmail.com"),
