@@ -252,6 +252,19 @@ def _runs(text: str) -> list[tuple[int, int, str, bool]]:
     return runs
 
 
+def cued_code(text: str) -> int | None:
+    """Where something read after a "CURP" cue on the same line starts, when it holds as many capitals and digits
+    as most of a CURP ("CURP: DURE: 'OB09HCHRZCOG", which punctuation breaks into no run); None when nothing does."""
+    for cue in _CUE.finditer(fold(text)):
+        rest = text[cue.end():].split("\n")[0][:30]
+        if sum(c.isupper() or c.isdigit() for c in rest) >= _CUED_CHARACTERS:
+            return cue.end()
+    return None
+
+
+_CUED_CHARACTERS = 12  # capitals and digits after a cue that make it a CURP OCR broke up, not "mi CURP y mi INE"
+
+
 def _curp_like(chars: str, cued: bool) -> bool:
     """Whether a run looks enough like a CURP to read it as one: the birth date mostly digits (a run of capitalised
     words or a folio does not), and capitals and digits elsewhere unless it is all lower case."""

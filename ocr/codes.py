@@ -21,6 +21,7 @@ SIZES = (1, 2)  # the reading's own size, then twice it: each mends slips the ot
 LINE = 7  # Tesseract's page segmentation for a single line of text
 MARGIN = 0.4  # of the line's height, white round the cut-out (Tesseract wants room round the letters)
 SURE = 0.9  # a CURP read with look-alike repairs only (O for 0) scores above this and is not read again
+CUED_REACH = 22  # characters after a CURP cue read again when they hold no run: a CURP and a slip or two
 
 
 def reread(words: tuple[Word, ...], image: np.ndarray, scale: int, dpi: int, language: str,
@@ -33,6 +34,8 @@ def reread(words: tuple[Word, ...], image: np.ndarray, scale: int, dpi: int, lan
     for line in lines_of(words).values():
         text, starts = _joined([words[i] for i in line])
         field, spans = curp.find_curp(text)
+        if not spans and (after := curp.cued_code(text)) is not None:
+            spans = [(after, after + CUED_REACH)]  # a CURP cue with a code after it that is no run: read what follows
         if spans and not (field and field.get("valid") and field["score"] >= SURE):
             merged = _merged(spans)
             covered = [i for i, start in zip(line, starts)  # the words the runs read as a CURP overlap

@@ -72,3 +72,18 @@ def test_the_readings_vote_then_fewer_repairs_decide_and_a_tie_keeps_the_first()
     assert cleaner is not None and cleaner.words[0].text == TRUE
     assert codes._voted(dict(first, score=0.97), [_reading(TRUE), _reading("XXXX")], curp) is None  # a tie
     assert codes._voted(first, [_reading("BOGY310625MSLJRL05"), _reading(TRUE)], curp) is None  # the first wins
+
+
+def test_a_curp_that_punctuation_broke_into_no_run_is_read_again_after_its_cue():
+    image = _line(f"CURP: {TRUE}")
+    words = _misread(image, "BOGY8'106:25MSLJRL05")  # no run of characters a CURP could be
+    assert curp.find_curp(" ".join(w.text for w in words)) == (None, [])
+    mended = codes.reread(words, image, 1, 300, "spa", 60)
+    assert curp.find_curp(" ".join(w.text for w in mended))[0]["value"] == TRUE
+
+
+def test_a_cue_followed_by_words_is_not_read_again(monkeypatch):
+    image = _line("Anexo copia de mi CURP y de mi INE vigente")
+    words = tesseract.recognise(image, "spa", 60, psm=7).words
+    monkeypatch.setattr(tesseract, "recognise_lines", lambda *args: pytest.fail("read again"))
+    assert codes.reread(words, image, 1, 300, "spa", 60) == words
