@@ -93,7 +93,7 @@ def canonical(name: str) -> str | None:
 
 
 # Where a municipality's name stands in an address: before ", Sonora" / "Son.", or after "municipio de", "vecina de".
-_BEFORE_STATE = re.compile(r"((?:[^\W\d_][\w|!]*[ \t]+){0,4}[^\W\d_][\w|!]*)[ \t]*,?[ \t]*(?:son\b|sonora\b)")
+_BEFORE_STATE = re.compile(r"((?:[^\W\d_][\w|!]*[ \t]+){0,4}[^\W\d_][\w|!]*)[ \t]*[,.]?[ \t]*(?:son\b|sonora\b)")
 _AFTER_CUE = re.compile(r"\b(?:municipio\s+de|municipio\s*:|vecin[oa]s?\s+de|vivo\s+en|radico\s+en|resido\s+en)"
                         r"\s+((?:[\w|!]+[ \t]+){0,3}[\w|!]+)")
 

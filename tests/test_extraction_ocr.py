@@ -236,6 +236,23 @@ def test_a_long_municipality_name_read_with_three_slips_is_still_found():
     assert "municipality" not in extract_fields("Solicito una despensa. Domicilio: Calle 5, Bnorex, Sonora.")
 
 
+@pytest.mark.parametrize("dateline, expected", [
+    ("San Luis Rio Colorado, SONOtá, a 19 de febrero de 2026", "San Luis Río Colorado"),  # the state misread
+    ("Nogales, Sohor a 13 de diciembre de 2025", "Nogales"),
+    ("Sun Lurs Río Colorado. Sonora. a 16 de agosto de 2026", "San Luis Río Colorado"),  # full stops, the town misread
+    ("..-Hermosilto, Sonora, a 18 de marzo de 2026", "Hermosillo"),  # the town misread above the addressee
+])
+def test_a_dateline_ocr_misread_still_gives_its_town(dateline, expected):
+    text = f"{dateline}\nC. SECRETARIO DE DESARROLLO SOCIAL\nPRESENTE\n\nSolicito una despensa para mi familia.\n"
+    assert extract_fields(text)["municipality"]["value"] == expected
+
+
+def test_a_town_with_a_word_other_than_the_state_before_a_date_is_no_dateline():
+    text = ("C. SECRETARIO DE DESARROLLO SOCIAL\nDEL GOBIERNO DEL ESTADO\nHermosillo, domingo 3 de mayo de 2026\n"
+            "PRESENTE\n\nSolicito una despensa para mi familia.\n")
+    assert "municipality" not in extract_fields(text)  # within the addressee's block, and "domingo" is no Sonora
+
+
 def test_a_colonia_named_after_a_town_before_the_municipality():
     field = extract_fields("Solicito apoyo. Domicilio: Calle Galeana 146, 4. Cajeme, Nogales, Sonora.")["municipality"]
     assert field["value"] == "Nogales"
