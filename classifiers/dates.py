@@ -40,6 +40,15 @@ def find_dates(folded: str) -> list[tuple[int, int, datetime.date]]:
     return sorted(dates)
 
 
+# A day and a month with the year lost to OCR ("13 de diciembre de 20; 5"): no date, but a dateline's mark.
+_DAY_MONTH = re.compile(r"\b[0-3]?[0-9oil]\s*(?:de\s+)?" + _MONTH + r"\b")
+
+
+def date_starts(folded: str, dates: list[tuple[int, int, datetime.date]]) -> list[int]:
+    """Where each date begins, and each day and month whose year OCR left unreadable."""
+    return sorted({start for start, _, _ in dates} | {m.start() for m in _DAY_MONTH.finditer(folded)})
+
+
 def find_letter_date(folded: str, dates: list[tuple[int, int, datetime.date]]) -> dict | None:
     """The date the letter was written, {"value": ISO date, "score"}: a dateline or a date alone on a line at the
     head or foot of the letter."""

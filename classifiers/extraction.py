@@ -17,11 +17,11 @@ import unicodedata
 
 from classifiers import curp, emails, fuzzy, gazetteer, identifiers, layout, name_mending, names
 from classifiers.cues import Cue, find_cues
-from classifiers.dates import find_dates, find_letter_date
+from classifiers.dates import date_starts, find_dates, find_letter_date
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-12-07q"
+RULES_VERSION = "extraccion-2026-12-07r"
 
 
 # --- municipality and locality ---------------------------------------------------------------------------------
@@ -61,11 +61,12 @@ def _municipality(text: str, folded: str, cues: list[Cue], addressee_end: int,
             cues = cues + [Cue("MUNI", code, start, end, fold(known[code].name))]
             likeness[start] = (similarity, text[start:end])
     cues = sorted(cues, key=lambda c: c.start)
+    starts = date_starts(folded, dates)
     for cue in cues:
         if cue.label != "MUNI":
             continue
         line_end = layout.line_end(folded, cue.end)
-        dateline = any(cue.end <= s < line_end and _dateline_gap(folded, cue.end, s) for s, _, _ in dates)
+        dateline = any(cue.end <= s < line_end and _dateline_gap(folded, cue.end, s) for s in starts)
         if cue.start < addressee_end and not dateline:
             continue                                       # the office's address, not the sender's
         before = folded[max(0, cue.start - 16):cue.start]
