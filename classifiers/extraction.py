@@ -15,13 +15,13 @@ import itertools
 import re
 import unicodedata
 
-from classifiers import curp, emails, fuzzy, gazetteer, identifiers, layout, name_mending, names
+from classifiers import curp, emails, gazetteer, identifiers, layout, name_mending, names
 from classifiers.cues import Cue, find_cues
-from classifiers.dates import date_starts, find_dates, find_letter_date
+from classifiers.dates import date_starts, find_dates, find_letter_date, place_to_date
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-12-07r"
+RULES_VERSION = "extraccion-2026-12-07s"
 
 
 # --- municipality and locality ---------------------------------------------------------------------------------
@@ -34,16 +34,6 @@ _STREET_BEFORE = re.compile(r"\b(calle|c\.|av|avenida|blvd|boulevard|bulevar|col
                             r"mercado|villa)(\s+del?)?\W*$")
 _LOCALITY_BEFORE = re.compile(r"\b(ejido|localidad|comunidad|poblado|rancheria|rancho|campo)\W*$")
 _BEFORE_NEXT_MUNI = re.compile(r"\s*,\s*(?=[^\W\d_][^,\n]{2,30},?\s*(son\b|sonora\b))")
-# Between a dateline's town and its date: the state, maybe misread ("Sohor", "SONOtá"), then "a" or "a los".
-_DATELINE_GAP = re.compile(r"[\s,.]*(?:([^\W\d_]+)[\s,.]+)?(a\s+)?(los\s+)?$")
-_STATE_SLIPS = 2  # "sohor", "songra", "sonota": Sonora misread in a dateline
-
-
-def _dateline_gap(folded: str, start: int, end: int) -> bool:
-    """Whether `folded[start:end]`, between a town and a date, is what a dateline puts there ("Nogales, Sonora, a")."""
-    gap = _DATELINE_GAP.match(folded, start, end)
-    state = gap and gap.group(1)
-    return bool(gap) and (not state or state in ("son", "mexico") or fuzzy.distance(state, "sonora") <= _STATE_SLIPS)
 
 
 def _municipality(text: str, folded: str, cues: list[Cue], addressee_end: int,
@@ -66,7 +56,7 @@ def _municipality(text: str, folded: str, cues: list[Cue], addressee_end: int,
         if cue.label != "MUNI":
             continue
         line_end = layout.line_end(folded, cue.end)
-        dateline = any(cue.end <= s < line_end and _dateline_gap(folded, cue.end, s) for s in starts)
+        dateline = any(cue.end <= s < line_end and place_to_date(folded[cue.end:s]) for s in starts)
         if cue.start < addressee_end and not dateline:
             continue                                       # the office's address, not the sender's
         before = folded[max(0, cue.start - 16):cue.start]

@@ -248,6 +248,22 @@ def test_a_dateline_ocr_misread_still_gives_its_town(dateline, expected):
     assert extract_fields(text)["municipality"]["value"] == expected
 
 
+@pytest.mark.parametrize("dateline, expected", [
+    ("Guaymas, Sonora: 17 de marzo de 2026", "2026-03-17"),  # a colon for the comma
+    ("Navojoa. Sonora. a 16 de agosto de 2026", "2026-08-16"),  # full stops for the commas
+    ("Cajem Sonota 15de septiembre de 2026", "2026-09-15"),  # the state misread, no comma
+    ("Gr ynlas, Soñora, a 26 de julio de ¿025", "2025-07-26"),  # the year's 2 read "¿"
+    ("Hermosillo, Sonpra, a 17 de septiembre de ¿2025", "2025-09-17"),  # a speck before the year
+])
+def test_a_dateline_ocr_misread_still_dates_the_letter(dateline, expected):
+    text = f"{dateline}\nC. SECRETARIO DE DESARROLLO SOCIAL\nPRESENTE\n\nSolicito una despensa para mi familia.\n"
+    assert extract_fields(text)["letter_date"]["value"] == expected
+
+
+def test_a_date_after_a_word_in_the_text_is_no_letter_date():
+    assert "letter_date" not in extract_fields("Solicito una despensa.\nLo que pedí el dia 3 de mayo de 2026 no llegó.")
+
+
 def test_a_town_with_a_word_other_than_the_state_before_a_date_is_no_dateline():
     text = ("C. SECRETARIO DE DESARROLLO SOCIAL\nDEL GOBIERNO DEL ESTADO\nHermosillo, domingo 3 de mayo de 2026\n"
             "PRESENTE\n\nSolicito una despensa para mi familia.\n")
