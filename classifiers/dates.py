@@ -53,7 +53,7 @@ def _state(word: str) -> bool:
 
 
 def place_to_date(gap: str) -> bool:
-    """Whether `gap` (folded), between a dateline's town and its date, is what a dateline puts there ("…, Sonora, a")."""
+    """Whether `gap` (folded), between a dateline's town and its date, is what a dateline puts there (", Sonora, a")."""
     m = _PLACE_TO_DATE.match(gap)
     return bool(m) and (not m.group(1) or _state(m.group(1)))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from classifiers import fuzzy, gazetteer, name_mending
+from classifiers import dates, fuzzy, gazetteer, name_mending
 from classifiers.cues import Cue
 from classifiers.curp import name_letters as curp_name_letters
 from classifiers.gazetteer import fold
@@ -73,6 +73,8 @@ def _read_name(segment: str) -> str | None:
         return None
     if sum(len(w.rstrip(".")) == 1 for w in core) * 2 > len(core):
         return None  # mostly initials: a spaced-out word ("P R E S E N T E"), not a person
+    if all(len(w.rstrip(".")) <= 2 for w in core) or fold(words[0]) in PARTICLES:
+        return None  # no word of a name's length ("O Yo"), or a block's "DEL GOBIERNO…" misread ("Del Gore Re")
     if fold(" ".join(words)) in gazetteer.place_names():
         return None
     return " ".join(w.lower() if fold(w) in PARTICLES and n else w[0].upper() + w[1:].lower()
@@ -269,17 +271,23 @@ def _accents(word: str) -> int:
 
 
 def find_addressee(text: str, addressee_end: int) -> dict | None:
-    """The official the letter is addressed to, {"value", "score"} plus the "title" line when there is one."""
+    """The official the letter is addressed to, {"value", "score"} plus the "title" line when there is one; a title
+    OCR misread is still one (see _mended_title)."""
     name = title = None
     lines = text[:addressee_end].split("\n")
     for n, line in enumerate(lines):
+        folded = fold(line)
         if not line.strip():
             continue
-        found = TITLES.search(fold(line))
-        if found:
-            title = title or _title(line, found.start(), lines[n + 1] if n + 1 < len(lines) else "")
+        at = _title_at(folded)
+        if at is not None:
+            office = _mended_title(_title(line, at, lines[n + 1] if n + 1 < len(lines) else ""))
+            title = title or (office if len(office) <= _LONGEST_TITLE else None)
             continue
-        name = name or _read_name(line)
+        # A dateline is no one, its date read ("Cajem Sonota 15de septiembre") or lost ("San Luis Río Coiorado,
+        # sonora")
+        if not name and not dates.date_starts(folded, dates.find_dates(folded)) and not gazetteer.misread(folded):
+            name = _read_name(line)
     if not name and title:                 # "C. Gobernador del Estado de Sonora": the office is who it is addressed to
         return {"value": re.sub(r"^(c|lic|ing|dr|dra|mtro|mtra)\.\s*", "", title, flags=re.I), "score": 0.6}
     if not name:
@@ -288,6 +296,53 @@ def find_addressee(text: str, addressee_end: int) -> dict | None:
     if title:
         field["title"] = title
     return field
+
+
+# The words of an office's title, to know a title OCR misread ("SFCRETARTO DE DESARROLLO SCUIAL") and mend it.
+_TITLE_WORDS = ("gobernador", "gobernadora", "secretario", "secretaria", "subsecretario", "subsecretaria", "director",
+                "directora", "coordinador", "coordinadora", "presidente", "presidenta", "delegado", "delegada",
+                "titular", "encargado", "encargada")
+_OFFICE_WORDS = _TITLE_WORDS + ("desarrollo", "social", "gobierno", "estado", "sonora", "municipal", "general")
+_TITLE_SLIPS = 2  # in a word of six letters or more
+_NOT_OFFICES = {"presente", "presentes"}  # two slips off "presidente", and in every letter
+_LONGEST_TITLE = 90  # characters: a longer "title" is a sentence naming an office ("…que realizó la delegada…")
+
+
+def _office_word(word: str, words: tuple[str, ...]) -> str | None:
+    """The one word of `words` a folded `word` is, as written or a few slips off; None when none or two are."""
+    if word in words:
+        return word
+    if len(word) < 6 or word in _NOT_OFFICES:
+        return None
+    close = [w for w in words if fuzzy.distance(word, w) <= _TITLE_SLIPS]
+    return close[0] if len(close) == 1 else None
+
+
+def _title_at(folded: str) -> int | None:
+    """Where a title starts in a folded line ("secretario de …"), found as written or a few slips off; None."""
+    found = TITLES.search(folded)
+    if found:
+        return found.start()
+    for word in re.finditer(r"[^\W\d_]+", folded):
+        if _office_word(word.group(), _TITLE_WORDS):
+            return word.start()
+    return None
+
+
+def _mended_title(title: str) -> str:
+    """A title with what OCR put before it ("-, ", "CC) ") left out and each word a few slips off an office's word
+    spelt as that word, in the case it was read in."""
+    words = title.split()
+    while words and len(re.sub(r"[^\w]", "", words[0])) <= 2 and fold(words[0]).rstrip(".") not in _HONORIFICS:
+        words.pop(0)
+    mended = []
+    for word in words:
+        key = fold(word)
+        known = _office_word(key, _OFFICE_WORDS) if key.isalpha() else None
+        if known and known != key:
+            word = known.upper() if word.isupper() else known.capitalize() if word[:1].isupper() else known
+        mended.append(word)
+    return " ".join(mended)
 
 
 def _title(line: str, at: int, following: str) -> str:

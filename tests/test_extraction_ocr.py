@@ -240,7 +240,7 @@ def test_a_long_municipality_name_read_with_three_slips_is_still_found():
     ("San Luis Rio Colorado, SONOtá, a 19 de febrero de 2026", "San Luis Río Colorado"),  # the state misread
     ("Nogales, Sohor a 13 de diciembre de 2025", "Nogales"),
     ("Navojoa, Sonora, a 13 de diciembre de 20; 5", "Navojoa"),  # the year unreadable: a day and month still date it
-    ("Sun Lurs Río Colorado. Sonora. a 16 de agosto de 2026", "San Luis Río Colorado"),  # full stops, the town misread
+    ("Sun Lurs Río Colorado. Sonora. a 16 de agosto de 2026", "San Luis Río Colorado"),  # full stops, town misread
     ("..-Hermosilto, Sonora, a 18 de marzo de 2026", "Hermosillo"),  # the town misread above the addressee
 ])
 def test_a_dateline_ocr_misread_still_gives_its_town(dateline, expected):
@@ -261,7 +261,7 @@ def test_a_dateline_ocr_misread_still_dates_the_letter(dateline, expected):
 
 
 def test_a_date_after_a_word_in_the_text_is_no_letter_date():
-    assert "letter_date" not in extract_fields("Solicito una despensa.\nLo que pedí el dia 3 de mayo de 2026 no llegó.")
+    assert "letter_date" not in extract_fields("Solicito una despensa.\nLo que pedí el dia 3 de mayo de 2026 no vino.")
 
 
 def test_a_town_with_a_word_other_than_the_state_before_a_date_is_no_dateline():
@@ -465,3 +465,27 @@ def test_an_address_split_before_its_digits_is_joined_without_a_cue_on_its_line(
     assert extract_fields(text)["email"]["value"] == "jesus.bojorquez15@hotmail.com"
     # a word and a number before a provider, with no name part, stay apart: "Tengo 15" is no address
     assert "email" not in extract_fields("Tengo 15 gmail.com amigos")
+
+
+@pytest.mark.parametrize("block, expected", [
+    ("C. SFCRETARTO DE DESARROLLO SOCIAL", "SECRETARIO DE DESARROLLO SOCIAL"),  # title words two slips off
+    ("C. SECRETARIO DE DESARROLLO SCUIAL", "SECRETARIO DE DESARROLLO SOCIAL"),
+    ("CC) SECRETARIO DE DESARROLLO SOCIAL", "SECRETARIO DE DESARROLLO SOCIAL"),  # specks before the title
+    ("-, Secretaria de Desarrollo Social", "Secretaria de Desarrollo Social"),
+])
+def test_an_addressee_title_ocr_misread_is_mended(block, expected):
+    text = f"Hermosillo, Sonora, a 3 de mayo de 2026\n{block}\nPRESENTE\n\nSolicito una despensa.\n"
+    assert extract_fields(text)["addressee"]["value"] == expected
+
+
+@pytest.mark.parametrize("dateline", ["Cajem Sonota 15de septiembre de 2026", "San Luis Río Coiorado, sonora, a, de"])
+def test_a_misread_dateline_is_not_taken_for_the_addressee(dateline):
+    text = f"{dateline}\nC. SECRETARIO DE DESARROLLO SOCIAL\nPRESENTE\n\nSolicito una despensa.\n"
+    assert extract_fields(text)["addressee"]["value"] == "SECRETARIO DE DESARROLLO SOCIAL"
+
+
+def test_presente_and_specks_in_the_block_are_no_addressee():
+    text = "A quien corresponda.\nCiudad de México.\nPresente.\nSolicito una despensa.\n"
+    assert "addressee" not in extract_fields(text)  # "presente" is two slips off "presidente", and no office
+    text = "O Yo\nDEL GORE RE<DLL ES TADA\nPRESENTE\nSolicito una despensa.\n"
+    assert "addressee" not in extract_fields(text)
