@@ -11,7 +11,6 @@ names.py, dates in dates.py; the places and the request asked for, here.
 from __future__ import annotations
 
 import datetime
-import itertools
 import re
 import unicodedata
 
@@ -21,7 +20,7 @@ from classifiers.dates import date_starts, find_dates, find_letter_date, place_t
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-12-07t"
+RULES_VERSION = "extraccion-2026-12-07u"
 
 
 # --- municipality and locality ---------------------------------------------------------------------------------
@@ -126,7 +125,8 @@ def _locality(text: str, cues: list[Cue], addressee_end: int) -> dict | None:
     for cue in cues:
         if cue.label != "LOCALITY" or cue.start < addressee_end:
             continue
-        segment = re.sub(r"^[\s.:]*(?:(?:de|del)\s+)?", "", text[cue.end:cue.end + 80])
+        # "Col, Balderrama": OCR's comma for the abbreviation's full stop
+        segment = re.sub(r"^[\s.:,]*(?:(?:de|del)\s+)?", "", text[cue.end:cue.end + 80])
         first, _, rest = segment.partition("\n")
         words, stop = _place_words(first)
         if words and stop is None and rest and _wrapped(text, cue.end):
@@ -134,7 +134,7 @@ def _locality(text: str, cues: list[Cue], addressee_end: int) -> dict | None:
             # goes on with other words ("Tipo de apoyo:", "Total de ...") is a new line, not the rest of the name.
             more, stop = _place_words(rest.split("\n")[0])
             if stop in (None, ",", "."):
-                words += itertools.takewhile(lambda w: fold(w) not in gazetteer.municipality_names(), more)
+                words += _before_town(more)
         words = _without_town(words)
         while words and fold(words[-1]) in _LOC_ARTICLES | {"de", "del"}:
             words.pop()
@@ -169,6 +169,15 @@ def _without_town(words: list[str]) -> list[str]:
         rest = fold(" ".join(words[i + 1:]))
         if fold(words[i]) in {"de", "del"} and (rest in gazetteer.place_names() or rest in _TOWN_ABBREVIATIONS):
             return words[:i]
+    return words
+
+
+def _before_town(words: list[str]) -> list[str]:
+    """The words before the first municipality's name among them ("Santa Cruz", two words, included)."""
+    towns = gazetteer.municipality_names()
+    for start in range(len(words)):
+        if any(fold(" ".join(words[start:start + size])) in towns for size in range(1, 5)):
+            return words[:start]
     return words
 
 

@@ -383,6 +383,10 @@ def test_a_neighbours_committee_letter_names_its_contact_and_is_addressed_to_an_
     ("Rosa Valenzuela\nCol. Centro\nNavojoa, Son.\n\nSolicito una silla de ruedas.", "Centro"),
     ("Solicito una silla de ruedas para mi esposo, somos vecinos de la colonia Centro\nNavojoa, Sonora, a 3 de mayo",
      "Centro"),
+    # a municipality of two words on the next line ends it too
+    ("Jorge Montaño Martínez\nDomicilio: Calle Sinaloa 225 entre Juárez y Morelos, Col. Balderrama\nSanta Cruz, "
+     "Sonora\nTel. 642 977 2336", "Balderrama"),
+    ("con domicilio en Blvd. Kino 401, Col, Balderrama, San Pedro de la Cueva, Sonora", "Balderrama"),  # "Col,"
 ])
 def test_a_locality_split_by_the_margin_is_read_whole(text, locality):
     assert extract_fields(text)["locality"]["value"] == locality
