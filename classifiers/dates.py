@@ -44,7 +44,7 @@ def find_dates(folded: str) -> list[tuple[int, int, datetime.date]]:
 
 # Between a dateline's town and its date: the state, maybe misread ("Sohor", "SONOtá", "Sonpra"), then "a" or "a los";
 # commas, full stops or a colon between them ("Guaymas, Sonora: 17 de marzo", "Navojoa. Sonora. a 1 de…").
-_PLACE_TO_DATE = re.compile(r"[\s,.:;]*(?:([^\W\d_]+)([\s,.:;]+))?(a\s+)?(los\s+)?$")
+_PLACE_TO_DATE = re.compile(r"[\s,.:;]*(?:((?!(?:a|los)\b)[^\W\d_]+)([\s,.:;]+))?(a\s+)?(los\s+)?$")
 _STATE_SLIPS = 2
 
 

@@ -240,6 +240,7 @@ def test_a_long_municipality_name_read_with_three_slips_is_still_found():
     ("San Luis Rio Colorado, SONOtá, a 19 de febrero de 2026", "San Luis Río Colorado"),  # the state misread
     ("Nogales, Sohor a 13 de diciembre de 2025", "Nogales"),
     ("Navojoa, Sonora, a 13 de diciembre de 20; 5", "Navojoa"),  # the year unreadable: a day and month still date it
+    ("Huatabampo, a 13 de diciembre de 2025", "Huatabampo"),  # no state at all
     ("Sun Lurs Río Colorado. Sonora. a 16 de agosto de 2026", "San Luis Río Colorado"),  # full stops, town misread
     ("..-Hermosilto, Sonora, a 18 de marzo de 2026", "Hermosillo"),  # the town misread above the addressee
 ])
