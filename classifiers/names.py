@@ -312,8 +312,8 @@ def _office_word(word: str, words: tuple[str, ...]) -> str | None:
     """The one word of `words` a folded `word` is, as written or a few slips off; None when none or two are."""
     if word in words:
         return word
-    if len(word) < 6 or word in _NOT_OFFICES:
-        return None
+    if len(word) < 6 or word in _NOT_OFFICES or name_mending.is_common(word):
+        return None                        # "Delgado" is a surname, not "delegado" misread
     close = [w for w in words if fuzzy.distance(word, w) <= _TITLE_SLIPS]
     return close[0] if len(close) == 1 else None
 

@@ -485,6 +485,14 @@ def test_a_misread_dateline_is_not_taken_for_the_addressee(dateline):
     assert extract_fields(text)["addressee"]["value"] == "SECRETARIO DE DESARROLLO SOCIAL"
 
 
+def test_a_surname_one_slip_off_a_title_is_the_official_s_name():
+    text = "C. JUAN DELGADO PÉREZ\nSECRETARIO DE DESARROLLO SOCIAL\nPRESENTE\n\nSolicito una despensa.\n"
+    assert extract_fields(text)["addressee"] == {"value": "Juan Delgado Pérez", "score": 0.7,
+                                                 "title": "SECRETARIO DE DESARROLLO SOCIAL"}
+    text = "C. ANA MARÍA DELGADA\nSECRETARIA DE DESARROLLO SOCIAL\nPRESENTE\n\nSolicito una despensa.\n"
+    assert extract_fields(text)["addressee"]["value"] == "Ana María Delgada"
+
+
 def test_presente_and_specks_in_the_block_are_no_addressee():
     text = "A quien corresponda.\nCiudad de México.\nPresente.\nSolicito una despensa.\n"
     assert "addressee" not in extract_fields(text)  # "presente" is two slips off "presidente", and no office
