@@ -129,10 +129,17 @@ class Cue:
     text: str
 
 
+_PUNCTUATION_RUN = re.compile(r"(?:[^\w\s]|_){16,}")  # "_" too: signature lines
+
+
 def find_cues(folded: str) -> list[Cue]:
     """Cue words (NAME, PLACE, LOCALITY, REQUEST) and municipalities (MUNI, id = INEGI code) in `folded`, in order."""
     nlp = _pipeline()
+    # A name wrapped onto the next line is still one name. A long run of punctuation ("........" leaders, a rule of
+    # dashes) holds no cue, and spaCy's tokenizer takes time growing with its square (100,000 dots: 95 s): blanked,
+    # the same length, so that every cue keeps its place.
+    plain = _PUNCTUATION_RUN.sub(lambda m: " " * len(m.group()), folded.replace("\n", " "))
     # spaCy's tokenizer keeps caches that are not safe to mutate from two threads; the work holds the GIL anyway.
     with _run_lock:
-        doc = nlp(folded.replace("\n", " "))           # a name wrapped onto the next line is still one name
+        doc = nlp(plain)
     return [Cue(e.label_, e.ent_id_, e.start_char, e.end_char, e.text) for e in doc.ents]

@@ -23,9 +23,12 @@ _PROVIDERS = tuple(sorted({d.split(".")[0] for d in DOMAINS}))
 _AT_SPELLED = re.compile(r"\s?(?:\((?:a|at|arroba)\)|\[(?:a|at|arroba)\]|[©®€])\s?", re.I)
 _SPACED_AT = re.compile(r"(?<=[\w.])[ \t]*@[ \t]*(?=\w)")
 _SPACED_DOT = re.compile(r"(?<=[a-z0-9])[ \t]?[.,][ \t]?(?=(?:com|net|org|edu|gob|mx|es|me)\b)", re.I)
-_WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+# Parts bounded as addresses are (64 characters before the "@", 63 a label): an unbounded run was tried from every
+# character of a long token, and a page of "x.x.x…" took seconds per thousand characters.
+_WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,6}"
+                          r"\.[A-Za-z]{2,24}")
 # A provider's name with its ending ("hotmail.com", "gmai1.com", "yahoo.com.mx"), maybe glued to what came before.
-_DOMAIN_TAIL = re.compile(r"([A-Za-z0-9!|()©®&._%+\-]+)\.((?:c[o0]m|corn|net|es|me)(?:\.(?:mx|rnx))?)(?![A-Za-z0-9])",
+_DOMAIN_TAIL = re.compile(r"([A-Za-z0-9!|()©®&._%+\-]{1,80})\.((?:c[o0]m|corn|net|es|me)(?:\.(?:mx|rnx))?)(?![A-Za-z0-9])",
                           re.I)  # "yahoo.com.mX": a capital read in the ending is still the ending
 # What is left of an "@" at the end of the address's own part: "(0", "(9", "(2", "4W", "GM", "E+", "G4", "(", "0",
 # "Q", and a 6, 8 or 9 after the address's digits ("moreno398hotmail", "montano9 16 hotmail": see _without_remains). An address holds no

@@ -93,7 +93,10 @@ def canonical(name: str) -> str | None:
 
 
 # Where a municipality's name stands in an address: before ", Sonora" / "Son.", or after "municipio de", "vecina de".
-_BEFORE_STATE = re.compile(r"((?:[^\W\d_][\w|!]*[ \t]+){0,4}[^\W\d_][\w|!]*)[ \t]*[,.]?[ \t]*(?:son\b|sonora\b)")
+# Words and the spaces between them bounded (an unbounded run was tried from every letter of a long token, and two
+# runs of spaces side by side split a long gap every way: both quadratic).
+_BEFORE_STATE = re.compile(r"((?:[^\W\d_][\w|!]{0,30}[ \t]{1,8}){0,4}[^\W\d_][\w|!]{0,30})[ \t]{0,8}(?:[,.][ \t]{0,8})?"
+                           r"(?:son\b|sonora\b)")
 _AFTER_CUE = re.compile(r"\b(?:municipio\s+de|municipio\s*:|vecin[oa]s?\s+de|vivo\s+en|radico\s+en|resido\s+en)"
                         r"\s+((?:[\w|!]+[ \t]+){0,3}[\w|!]+)")
 

@@ -91,7 +91,7 @@ _GLUED = re.compile(r"(?<![^\W\d_])([A-ZÁÉÍÓÚÑ])([a-záéíóúñ]{3,11})(
 _NAME_BEFORE = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+[ \t]+$")
 # a word in small letters between name words: a capital whose strokes a streak took may be read as a small letter
 _SMALL = re.compile(r"(?<![^\W\d_])([a-záéíóúñ])([a-záéíóúñ]{3,11})(?=[ \t]+[A-ZÁÉÍÓÚÑ])")
-_ADDRESS = re.compile(r"[^\s@]*(?:[a-z]{2}[._][a-z]{2}|@)[^\s@]*")
+_ADDRESS = re.compile(r"[^\s@]{0,64}(?:[a-z]{2}[._][a-z]{2}|@)[^\s@]{0,64}")  # bounded: see emails._WELL_FORMED
 # Small words that stand between capitalised words as written: "María de la Luz", "Hermosillo y Cajeme".
 _JOINING = {"de", "del", "la", "las", "los", "y", "e", "o", "u", "con", "por", "para", "en", "al", "que", "san",
             "van", "von", "da", "di", "mc", "mac", "a"}

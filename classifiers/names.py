@@ -323,6 +323,8 @@ def _title_at(folded: str) -> int | None:
     found = TITLES.search(folded)
     if found:
         return found.start()
+    if len(folded) > _LONGEST_TITLE + 30:  # a paragraph's line: not worth comparing each word (a page can be long)
+        return None
     for word in re.finditer(r"[^\W\d_]+", folded):
         if _office_word(word.group(), _TITLE_WORDS):
             return word.start()

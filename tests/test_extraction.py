@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from stdnum.mx import curp as stdnum_curp
 
-from classifiers.extraction import extract_fields
+from classifiers.extraction import READ_CHARS, extract_fields
 from classifiers.gazetteer import GAZETTEER, municipalities
 
 
@@ -401,3 +401,25 @@ def test_a_locality_split_by_the_margin_is_read_whole(text, locality):
 ])
 def test_the_town_after_a_colonia_is_left_to_the_municipality(text, locality):
     assert extract_fields(text)["locality"]["value"] == locality
+
+
+def test_a_document_of_a_million_characters_gives_its_letter_s_fields():
+    # a 500-page PDF with a text layer: spaCy refused the whole of it (over a million characters), so the document
+    # got no fields at all; the letter comes first
+    letter = ("Hermosillo, Sonora, a 3 de mayo de 2026\nC. SECRETARIO DE DESARROLLO SOCIAL\nPRESENTE\n\n"
+              "Solicito una silla de ruedas.\n\nAtentamente\nRosa Ruiz Félix\nTel. 662 123 4567\n")
+    attachment = "\f".join("Anexo técnico, página %d. Informe de obra y presupuesto del ejercicio.\n" % n * 30
+                           for n in range(600))
+    fields = extract_fields(letter + "\f" + attachment)
+    assert len(letter + attachment) > 1_000_000
+    assert fields["name"]["value"] == "Rosa Ruiz Félix" and fields["phone"]["national"] == "662 123 4567"
+
+
+@pytest.mark.timeout(30)  # each takes about a second; the search grew with the square of a run (95 s for the dots)
+@pytest.mark.parametrize("run", ["x" * 90_000, "." * 90_000, "-" * 90_000, "(" * 90_000, "_" * 90_000,
+                                 "x." * 45_000, "a" + " " * 90_000 + "b", "1 " * 45_000])
+def test_a_page_of_one_endless_token_is_read_in_bounded_time(run):
+    text = f"Solicito una despensa.\n{run}\nAtentamente\nRosa Ruiz Félix\n"
+    assert len(text) < READ_CHARS  # all of it read
+    fields = extract_fields(text)
+    assert "email" not in fields and "curp" not in fields
