@@ -28,6 +28,9 @@ from ocr import tesseract  # the owner of Tesseract, and of its word list
 
 LANGUAGE = "spa"
 MIN_LENGTH = 5  # letters: shorter words lie one slip from too many others ("casa": cada, cama, capa, caza...)
+# The word list's longest words have 16 letters ("hispanohablantes"), Spanish's 23; a longer "word" is no misread
+# one, and its one-slip neighbours are 27 times its length strings of its length: a 30,000-letter token took 88 s.
+MAX_LENGTH = 30
 _TOKEN = re.compile(r"\S+")
 _EDGE = re.compile(r"^([^\w]*)(.*?)([^\w]*)$", re.DOTALL)
 _SENTENCE_END = frozenset(".!?:")
@@ -63,7 +66,7 @@ def _mended_line(line: str) -> str:
 def _mended_token(token: str) -> str:
     before, core, after = _EDGE.match(token).groups()
     plain = normalise(core)
-    if len(plain) < MIN_LENGTH or not plain.isalpha() or core.isupper():
+    if not MIN_LENGTH <= len(plain) <= MAX_LENGTH or not plain.isalpha() or core.isupper():
         return token
     words = dictionary()
     if plain in words:

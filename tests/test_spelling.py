@@ -41,6 +41,13 @@ def test_what_is_not_clearly_a_misread_stays_as_written(word):
     assert spelling.mended(f"el {word} de hoy") == f"el {word} de hoy"
 
 
+@pytest.mark.timeout(30)  # its one-slip neighbours took 88 s to list (27 times 30,000 strings of 30,000 letters)
+def test_a_token_longer_than_any_spanish_word_stays_as_written():
+    token = "solicitud" * 3_400
+    assert spelling.mended(f"el {token} de hoy") == f"el {token} de hoy"
+    assert spelling.mended("el hispanohablntes de hoy") == "el hispanohablantes de hoy"  # the word list's longest
+
+
 def test_the_classifier_reads_the_mended_words():
     prepared = prepare.prepare("Solicito saber el dlnero gastado en remover escombros del sismo de septiempbre.")
     assert "dinero" in prepared and "septiembre" in prepared and "septiempbre" not in prepared
