@@ -73,3 +73,18 @@ def test_a_page_image_comes_at_full_resolution_on_demand(ctx, client):
     assert refused.status_code == 422 and "La resolución de la imagen sólo puede ser «alta»" in refused.text
     shown = client.get(f"/documentos/{document_id}").text
     assert f'data-full="/documentos/{document_id}/paginas/1.png?resolucion=alta"' in shown
+
+
+def test_the_first_page_image_is_asked_for_at_once_and_each_holds_its_place(ctx, client):
+    # the image is rendered on its first request: without its size the frame stood empty, then the page jumped
+    from storage.tables import Page
+
+    document_id = document_in_review(ctx)  # page 1: 1000 x 1400
+    with ctx.sessions.begin() as session:
+        session.add(Page(document_id=document_id, number=2, text="Anexo.", confidence=80.0, width=1000, height=700,
+                         words=[]))
+    shown = client.get(f"/documentos/{document_id}").text
+    first = shown.split(f'/documentos/{document_id}/paginas/1.png" alt')[1].split(">")[0]
+    second = shown.split(f'/documentos/{document_id}/paginas/2.png" alt')[1].split(">")[0]
+    assert 'width="1000" height="1400"' in first and 'loading="eager"' in first
+    assert 'width="1000" height="700"' in second and 'loading="lazy"' in second
