@@ -255,6 +255,8 @@ def _runs(text: str) -> list[tuple[int, int, str, bool]]:
 def cued_code(text: str) -> int | None:
     """Where something read after a "CURP" cue on the same line starts, when it holds as many capitals and digits
     as most of a CURP ("CURP: DURE: 'OB09HCHRZCOG", which punctuation breaks into no run); None when nothing does."""
+    if sum(c.isupper() or c.isdigit() for c in text) < _CUED_CHARACTERS:
+        return None                          # asked of every line of every page: most have too few to fold it
     for cue in _CUE.finditer(fold(text)):
         rest = text[cue.end():].split("\n")[0][:30]
         if sum(c.isupper() or c.isdigit() for c in rest) >= _CUED_CHARACTERS:

@@ -10,7 +10,6 @@ names.py, dates in dates.py; the places and the request asked for, here.
 
 from __future__ import annotations
 
-import datetime
 import re
 import unicodedata
 
@@ -35,8 +34,8 @@ _LOCALITY_BEFORE = re.compile(r"\b(ejido|localidad|comunidad|poblado|rancheria|r
 _BEFORE_NEXT_MUNI = re.compile(r"\s*,\s*(?=[^\W\d_][^,\n]{2,30},?\s*(son\b|sonora\b))")
 
 
-def _municipality(text: str, folded: str, cues: list[Cue], addressee_end: int,
-                  dates: list[tuple[int, int, datetime.date]]) -> dict | None:
+def _municipality(text: str, folded: str, cues: list[Cue], addressee_end: int, date_marks: list[int],
+                  misread: list[tuple[int, int, str, float]]) -> dict | None:
     known = gazetteer.municipalities()
     places = [c for c in cues if c.label == "PLACE"]
     best: dict[str, float] = {}
@@ -45,17 +44,16 @@ def _municipality(text: str, folded: str, cues: list[Cue], addressee_end: int,
     likeness: dict[int, tuple[float, str]] = {}
     read_as: dict[str, str | None] = {}
     # From the letter's start: a dateline above the addressee counts, not the office's address (skipped below).
-    for start, end, code, similarity in gazetteer.misread(folded):
+    for start, end, code, similarity in misread:
         if not any(c.label == "MUNI" and c.start < end and start < c.end for c in cues):
             cues = cues + [Cue("MUNI", code, start, end, fold(known[code].name))]
             likeness[start] = (similarity, text[start:end])
     cues = sorted(cues, key=lambda c: c.start)
-    starts = date_starts(folded, dates)
     for cue in cues:
         if cue.label != "MUNI":
             continue
         line_end = layout.line_end(folded, cue.end)
-        dateline = any(cue.end <= s < line_end and place_to_date(folded[cue.end:s]) for s in starts)
+        dateline = any(cue.end <= s < line_end and place_to_date(folded[cue.end:s]) for s in date_marks)
         if cue.start < addressee_end and not dateline:
             continue                                       # the office's address, not the sender's
         before = folded[max(0, cue.start - 16):cue.start]
@@ -277,14 +275,16 @@ def extract_fields(text: str) -> dict[str, dict]:
     cues = find_cues(folded)
     addressee_end = layout.addressee_end(folded)
     dates = find_dates(folded)
+    date_marks = date_starts(folded, dates)  # dates, and days and months whose year OCR lost
+    misread = gazetteer.misread(folded)      # towns OCR misread before "Sonora" or after a cue, from the start
     name, found_curp, curp_spans = _petitioner(text, folded, cues, addressee_end)
     fields: dict[str, dict | None] = {
         "name": name,
-        "addressee": names.find_addressee(text, addressee_end),
+        "addressee": names.find_addressee(text, addressee_end, date_marks + [start for start, *_ in misread]),
         "curp": found_curp,
         "phone": identifiers.find_phones(text, folded, curp_spans + [(s, e) for s, e, _ in dates]),
         "email": emails.find_emails(text, names.trusted_words(name and name["value"], folded)),
-        "municipality": _municipality(text, folded, cues, addressee_end, dates),
+        "municipality": _municipality(text, folded, cues, addressee_end, date_marks, misread),
         "locality": _locality(text, cues, addressee_end),
         "letter_date": find_letter_date(folded, dates),
         "request": _request(text, cues, addressee_end),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from classifiers import dates, fuzzy, gazetteer, name_mending
+from classifiers import fuzzy, gazetteer, name_mending
 from classifiers.cues import Cue
 from classifiers.curp import name_letters as curp_name_letters
 from classifiers.gazetteer import fold
@@ -270,12 +270,15 @@ def _accents(word: str) -> int:
     return sum(a != b for a, b in zip(word, fold(word).upper() if word.isupper() else fold(word)))
 
 
-def find_addressee(text: str, addressee_end: int) -> dict | None:
+def find_addressee(text: str, addressee_end: int, datelines: list[int] = ()) -> dict | None:
     """The official the letter is addressed to, {"value", "score"} plus the "title" line when there is one; a title
-    OCR misread is still one (see _mended_title)."""
+    OCR misread is still one (see _mended_title). `datelines`: where in `text` a date, or a town OCR misread before
+    "Sonora", begins (a line holding one is a dateline, no one's name)."""
     name = title = None
     lines = text[:addressee_end].split("\n")
+    line_start = 0
     for n, line in enumerate(lines):
+        start, line_start = line_start, line_start + len(line) + 1
         folded = fold(line)
         if not line.strip():
             continue
@@ -286,7 +289,7 @@ def find_addressee(text: str, addressee_end: int) -> dict | None:
             continue
         # A dateline is no one, its date read ("Cajem Sonota 15de septiembre") or lost ("San Luis Río Coiorado,
         # sonora")
-        if not name and not dates.date_starts(folded, dates.find_dates(folded)) and not gazetteer.misread(folded):
+        if not name and not any(start <= mark < start + len(line) for mark in datelines):
             name = _read_name(line)
     if not name and title:                 # "C. Gobernador del Estado de Sonora": the office is who it is addressed to
         return {"value": re.sub(r"^(c|lic|ing|dr|dra|mtro|mtra)\.\s*", "", title, flags=re.I), "score": 0.6}

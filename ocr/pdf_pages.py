@@ -262,7 +262,7 @@ def _crop_areas(path: Path, pages: int, timeout: float) -> dict[int, tuple[float
     areas: dict[int, tuple[float, ...] | None] = {}
     for number, box in boxes.items():
         media, crop = box.get("MediaBox"), box.get("CropBox")
-        if not media or not crop or all(abs(a - b) <= PLACEMENT_SLACK for a, b in zip(media, crop)):
+        if not media or not crop or _same_box(media, crop):
             continue
         turned = box.get("rot", [0.0])[0] % 360
         areas[number] = None if turned else (crop[0] - media[0], media[3] - crop[3], crop[2] - crop[0],
