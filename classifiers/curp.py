@@ -61,7 +61,8 @@ _RARE_DIFFERENTIATOR = 0.6
 # digit pass), but a rival to one that repairs other places to pass it. Without it, a CURP whose check digit alone was
 # wrong had an "A" it did not need read as a 4 until the check digit passed: valid, and someone born in 1900.
 _CHECK_SLIP = _SWAP
-_SUPPLIED_SCORE = 0.7  # a CURP whose check digit was lost and computed: below the review page's «verificar»
+_SUPPLIED_SCORE = 0.7  # a CURP whose check digit was lost and computed, or that only the name told from a slip of the
+# check digit: below the review page's «verificar»
 
 
 def _fits(c: str, kind: str) -> bool:
@@ -99,7 +100,8 @@ def _options(c: str, kind: str, upper_run: bool) -> list[tuple[str, float]]:
             add(char, cost)
         if kind == "A" and plain in "O0":           # the same glyph: 0 before 2000, O after
             add("O" if plain == "0" else "0", 0.3)
-        if plain not in found or (c.islower() and upper_run):  # cannot stand here, or a small letter among capitals
+        # cannot stand here, a small letter among capitals, or a state code's letter (33 codes: a slip rarely makes one)
+        if plain not in found or (c.islower() and upper_run):
             for char in _LETTER_FOR.get(c, "") + _LETTER_FOR.get(plain, ""):
                 add(char, _SWAP)
     return sorted(found.items(), key=lambda kv: kv[1])
@@ -151,16 +153,17 @@ def _readings(raw: str) -> list[tuple[str, float]]:
     return []
 
 
-def _candidates(raw: str, letters: dict[int, str]) -> tuple[dict[str, float], list[float], float, set[str]]:
+def _candidates(raw: str, letters: dict[int, str]) -> tuple[dict[str, float], list[float], tuple[float, str],
+                                                            set[str]]:
     """Sound CURPs `raw` may be read as, with the cost of each reading, up to the budget and the margin above it;
-    the costs of all the readings tried, sound or not; the cost of the cheapest reading sound but for its check
-    digit, plus that of the check digit's slip (infinite when there is none); and the sound ones whose cheapest
+    the costs of all the readings tried, sound or not; the cheapest reading sound but for its check digit, with its
+    cost plus that of the check digit's slip (infinite when there is none); and the sound ones whose cheapest
     reading took the check digit for the character lost (nothing checked them)."""
     upper_run = sum(c.isupper() for c in raw) >= sum(c.islower() for c in raw)
     sound: dict[str, float] = {}
     unchecked: set[str] = set()
     tried: list[float] = []
-    slipped = float("inf")
+    slipped = (float("inf"), "")
     for reading, base in _readings(raw):
         places = []
         for i, c in enumerate(reading):
@@ -188,8 +191,8 @@ def _candidates(raw: str, letters: dict[int, str]) -> tuple[dict[str, float], li
                         unchecked.add(value)
                     else:
                         unchecked.discard(value)
-                if cost + base + _CHECK_SLIP < slipped and _sound(_with_check_digit(value)):
-                    slipped = cost + base + _CHECK_SLIP
+                if cost + base + _CHECK_SLIP < slipped[0] and _sound(_with_check_digit(value)):
+                    slipped = (cost + base + _CHECK_SLIP, _with_check_digit(value))
     return sound, tried, slipped, unchecked
 
 
@@ -293,7 +296,8 @@ def find_curp(text: str, name: str | None = None) -> tuple[dict | None, list[tup
         found = _decide(sound, tried, slipped, letters)
         if found:
             field = _valid(*found[:1], chars, *found[1:])
-            if found[0] in unchecked:
+            if found[0] in unchecked or slipped[0] < found[1] + _MARGIN:
+                # nothing checked it, or only the name told it from a slip of the check digit: for the reviewer
                 field["score"] = min(field["score"], _SUPPLIED_SCORE)
             return field, spans
         if invalid is None and (len(chars) == 18 or cued):
@@ -309,18 +313,24 @@ def find_curp(text: str, name: str | None = None) -> tuple[dict | None, list[tup
     return invalid, spans
 
 
-def _decide(sound: dict[str, float], tried: list[float], slipped: float,
+def _decide(sound: dict[str, float], tried: list[float], slipped: tuple[float, str],
             letters: dict[int, str]) -> tuple[str, float, int, bool] | None:
     """The cheapest reading when no other comes within the margin, or, among those that do, the one alone in
     sharing most places with the petitioner's name: (value, cost, readings as dear, whether the name decided).
     None when a slip of the check digit alone (`slipped`) explains the text about as well: the repairs that made
-    the check digit pass are then chance."""
+    the check digit pass are then chance, unless they are what the name says ("NOMJ…" for Moreno Montaño's
+    "MOMJ…") and the slip's reading is not."""
     ranked = sorted(sound.items(), key=lambda kv: kv[1])
     if not ranked or ranked[0][1] > _MAX_COST:
         return None
     best, cost = ranked[0]
-    if slipped < cost + _MARGIN:
-        return None
+    if slipped[0] < cost + _MARGIN:
+        if not letters or len(ranked) > 1 and ranked[1][1] < cost + _MARGIN:
+            return None
+        rivals = sum(c < cost + _MARGIN for c in tried)
+        if rivals > _RIVALS or _agreement(best, letters) <= _agreement(slipped[1], letters):
+            return None
+        return best, cost, rivals, True
     # One reading in ten passes the check digit by chance: among many readings as dear, one that passes proves little.
     rivals = sum(c < cost + _MARGIN for c in tried)
     if rivals > _RIVALS:
@@ -330,12 +340,17 @@ def _decide(sound: dict[str, float], tried: list[float], slipped: float,
         return best, cost, rivals, False
     if not letters:
         return None                          # two readings as likely: the check digit cannot tell them apart
-    agreement = {value: sum(value[i] == c for i, c in letters.items()) for value in close}
+    agreement = {value: _agreement(value, letters) for value in close}
     top = max(agreement.values())
     chosen = [value for value in close if agreement[value] == top]
     if len(chosen) > 1:
         return None
     return chosen[0], sound[chosen[0]], rivals, True
+
+
+def _agreement(value: str, letters: dict[int, str]) -> int:
+    """How many of the places the petitioner's name decides `value` holds as the name says."""
+    return sum(value[i] == c for i, c in letters.items())
 
 
 def _valid(value: str, raw: str, cost: float, rivals: int, by_name: bool) -> dict:

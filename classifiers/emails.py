@@ -1,14 +1,16 @@
 """E-mail addresses in a letter's text, with the "@" and the domain OCR mangled put back.
 
 Tesseract reads "@" as "0", "4", "8", "(0", "(9", "(G", "GM", "E+", "G4", "K2", "W", "©", "€", "Q" or "(a)", or
-drops it; it puts spaces inside an address ("hector. ruiz8", "hotmail. com"), a comma for a full stop, and slips
-inside the domain ("gmai1.com", "hotmall.com"). Most people in Mexico write from a handful of providers, so a domain
+drops it; it puts spaces inside an address ("hector. ruiz8", "hotmai l.com"), a comma for a full stop, slips inside
+the domain ("gmai1.com", "hotmall.com", "gmail.c0m") and glyphs inside the address's words ("m0reno", "rnoreno"). Most people in Mexico write from a handful of providers, so a domain
 close to a known one is that one, and what stands glued before it is the address's own part with the "@"'s remains
 at its end.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 
 from classifiers import fuzzy
@@ -23,10 +25,13 @@ _PROVIDERS = tuple(sorted({d.split(".")[0] for d in DOMAINS}))
 _AT_SPELLED = re.compile(r"\s?(?:\((?:a|at|arroba)\)|\[(?:a|at|arroba)\]|[©®€])\s?", re.I)
 _SPACED_AT = re.compile(r"(?<=[\w.])[ \t]*@[ \t]*(?=\w)")
 _SPACED_DOT = re.compile(r"(?<=[a-z0-9])[ \t]?[.,][ \t]?(?=(?:com|net|org|edu|gob|mx|es|me)\b)", re.I)
+_ZERO_ENDING = re.compile(r"(?<=[.,]c)0(?=m(?![A-Za-z0-9]))", re.I)  # "gmail.c0m"
+# What follows an "@" when OCR split it with spaces ("@g mail.com", "@hotmai l.com", "@gmail.c om"): up to three pieces
+_SPLIT_DOMAIN = re.compile(r"(?<=@)[A-Za-z0-9.,\-]{1,30}(?:[ \t][A-Za-z0-9.,\-]{1,30}){1,2}")
 # Parts bounded as addresses are (64 characters before the "@", 63 a label): an unbounded run was tried from every
 # character of a long token, and a page of "x.x.x…" took seconds per thousand characters.
 _WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,6}"
-                          r"\.[A-Za-z]{2,24}")
+                          r"\.[A-Za-z]{1,24}")  # one letter: what OCR left of "yahoo.com.mx" ("yahoo.com.m")
 # A provider's name with its ending ("hotmail.com", "gmai1.com", "yahoo.com.mx"), maybe glued to what came before.
 _DOMAIN_TAIL = re.compile(r"([A-Za-z0-9!|()©®&._%+\-]{1,80})\.((?:c[o0]m|corn|net|es|me)(?:\.(?:mx|rnx))?)(?![A-Za-z0-9])",
                           re.I)  # "yahoo.com.mX": a capital read in the ending is still the ending
@@ -69,25 +74,34 @@ def _split_glued(chunk: str) -> tuple[str, str, float] | None:
     return best
 
 
+_PART = 80  # characters looked at on each side of a space inside an address (a part holds at most 64)
+
+
 def _extend_left(text: str, start: int, name_words: set[str] = frozenset()) -> int:
     """Where the address's own part begins when OCR put spaces inside it: after a full stop or an underscore
     ("hector. ruiz8"), between digits ("montano9 1"), before the digits that end an address's name part
     ("jesus.bojorquez 156"), across words of the petitioner's name whose full stop was lost ("jesus bojorquez 15"),
     or after an e-mail cue on the same line."""
+    if start >= 2 and text[start - 1] in "._-" and text[start - 2] == " ":
+        start -= 1                                 # "jesus .moreno30@": the part before the space is the address's
     while start >= 2 and text[start - 1] == " ":
-        before = re.search(r"[A-Za-z0-9._%+\-]+$", text[:start - 1])
+        # windows round the space, not the text's rest: this is asked for every address-like match of a long text
+        window = max(0, start - 1 - _PART)
+        before = re.search(r"[A-Za-z0-9._%+\-]+$", text[window:start - 1])
         if not before:
             break
-        alone = re.match(r"\S+", text[start:])
+        ahead, before_start = text[start:start + _PART], window + before.start()
+        alone = re.match(r"\S+", ahead)
         if text[start - 2] in "._-" or text[start] in "._-" or (text[start - 2].isdigit() and text[start].isdigit()) \
                 or (alone and _AT_REMAINS.fullmatch(alone.group()) and before.group().islower()) \
                 or (text[start].isdigit() and _ADDRESS_PART.fullmatch(before.group())) \
-                or (before.group().islower() and _name_words_apart(before.group(), text[start:], name_words)):
-            start = before.start()
+                or (before.group().islower() and _name_words_apart(before.group(), ahead, name_words)) \
+                or _name_split(before.group(), ahead, name_words):
+            start = before_start
             continue
-        line = text[text.rfind("\n", 0, before.start()) + 1:before.start()]
+        line = text[max(text.rfind("\n", 0, before_start) + 1, before_start - _PART):before_start]
         if _CUE.search(fold(line)) and fold(before.group()) not in _WORDS and before.group().islower():
-            start = before.start()                 # "correo maria lopez @ ..."
+            start = before_start                   # "correo maria lopez @ ..."
         break
     return start
 
@@ -98,6 +112,12 @@ def _name_words_apart(before: str, after: str, name_words: set[str]) -> bool:
     last, first = re.search(r"[a-z]+$", fold(before)), re.match(r"[a-z]+|\d", fold(after))
     return bool(last and first and last.group() in name_words and (first.group().isdigit()
                                                                   or first.group() in name_words))
+
+
+def _name_split(before: str, after: str, name_words: set[str]) -> bool:
+    """Whether a space OCR put inside a word of the petitioner's name separates `before` from `after` ("y olanda")."""
+    first = re.match(r"[a-z]+", fold(after))
+    return bool(first and re.fullmatch(r"[a-z]+", fold(before)) and fold(before) + first.group() in name_words)
 
 
 _DOT_SUPPLIED = 0.7  # an address whose full stop was put back: the review page marks it to check
@@ -111,11 +131,15 @@ def _dots_lost(own: str, name_words: set[str]) -> str:
 
 
 def _clean_local(local: str, name_words: set[str]) -> str:
-    """The address's own part without spaces, digits OCR'd as letters inside a number put back, and a part one
-    letter off a word of the petitioner's name (read twice in the letter) taken from the name."""
+    """The address's own part without spaces, digits OCR'd as letters inside a number put back and the other way
+    round inside a word, and a part one letter or glyph off a word of the petitioner's name (read twice in the
+    letter) taken from the name."""
     local = re.sub(r"\s", "", local).lower()
     local = re.sub(r"(?<=\d)[o](?=\d)", "0", local)
     local = re.sub(r"(?<=\d)[il|](?=\d)|(?<=\d)[il|]$", "1", local)
+    local = re.sub(r"(?<=[a-z])0(?=[a-z])", "o", local)   # "m0reno": a digit inside a word is a letter's glyph
+    local = re.sub(r"(?<=[a-z])[1|](?=[a-z])", "l", local)
+    local = "".join(_name_glyphs(piece, name_words) for piece in re.split(r"([._\-])", local))
     parts = re.split(r"([._\-]|\d+)", local)
     if len(parts[0]) > 3 and parts[0] not in name_words and parts[0][1:] in name_words:
         parts[0] = parts[0][1:]                    # "yjose.durazo96": a speck before José's address
@@ -132,15 +156,62 @@ def _clean_local(local: str, name_words: set[str]) -> str:
     return "".join(parts)
 
 
+def _joined_domain(m: re.Match) -> str | None:
+    """The pieces after an "@" without the spaces OCR put between them, when together they start with a known
+    provider's domain, closer to it than the first piece alone."""
+    pieces = m.group().split()
+    alone = _known_domain(pieces[0].rstrip(".,"))
+    for count in range(2, len(pieces) + 1):
+        joined = "".join(pieces[:count])
+        domain = re.match(r"[A-Za-z0-9\-]+(?:[.,][A-Za-z0-9\-]+)+", joined)
+        known = domain and _known_domain(domain.group())
+        if known and (not alone or known[1] > alone[1]):   # "yahoo.co m.mx": closer joined than alone
+            return joined + "".join(" " + piece for piece in pieces[count:])
+    return None
+
+
+def _kept_of(read: str, by: str) -> list[int]:
+    """For each character of `by`, which character of `read` it stands for: itself when `by` is `read` with spaces
+    taken out, else the first (one glyph for several: "(a)" for "@")."""
+    kept, i = [], 0
+    for c in by:
+        while i < len(read) and read[i] != c:
+            i += 1
+        if i == len(read):
+            return [0] * len(by)
+        kept.append(i)
+        i += 1
+    return kept
+
+
+def _name_glyphs(piece: str, name_words: set[str]) -> str:
+    """A piece of an address's own part whose glyphs undone spell a word of the petitioner's name ("rnoreno",
+    "1eyva58", "moren030" for "moreno30"), with that word; else as it is."""
+    number = re.search(r"\d*$", piece).group()
+    head = piece[:len(piece) - len(number)]
+    if len(head) < 2 or head in name_words or not re.search(r"[a-z]", head):
+        return piece
+    if fuzzy.unglyph(head) in name_words:
+        return fuzzy.unglyph(head) + number
+    if number[:1] in ("0", "1") and fuzzy.unglyph(head + number[0]) in name_words:
+        return fuzzy.unglyph(head + number[0]) + number[1:]     # "moren030": the name's o, then 30
+    return piece
+
+
 def _normalised(text: str) -> tuple[str, list[int]]:
-    """`text` with "(a)", "©" and the like as "@" and the spaces around "@" and a domain's full stop gone; and
+    """`text` with "(a)", "©" and the like as "@", the spaces around "@" and inside a provider's domain gone; and
     for each character of the result, where it stood in `text`."""
     places = list(range(len(text) + 1))
-    for pattern, by in ((_AT_SPELLED, "@"), (_SPACED_AT, "@"), (_SPACED_DOT, ".")):
+    rules = ((_AT_SPELLED, lambda m: "@"), (_SPACED_AT, lambda m: "@"), (_SPACED_DOT, lambda m: "."),
+             (_ZERO_ENDING, lambda m: "o"), (_SPLIT_DOMAIN, _joined_domain))
+    for pattern, replace in rules:
         pieces, kept, last = [], [], 0
         for m in pattern.finditer(text):
+            by = replace(m)
+            if by is None:
+                continue
             pieces += [text[last:m.start()], by]
-            kept += places[last:m.start()] + [places[m.start()]]
+            kept += places[last:m.start()] + [places[m.start() + i] for i in _kept_of(m.group(), by)]
             last = m.end()
         pieces.append(text[last:])
         kept += places[last:]
@@ -167,8 +238,11 @@ def find_emails(text: str, name_words: set[str] | None = None) -> dict | None:
         local = _clean_local(dotted, name_words)
         found.append((start, f"{local}@{known[0] if known else domain.lower()}", score, m.end()))
         taken.append((start, m.end()))
+    taken.sort()
+    starts, reach = [a for a, _ in taken], list(itertools.accumulate((b for _, b in taken), max))
     for m in _DOMAIN_TAIL.finditer(norm):
-        if any(a <= m.start() < b for a, b in taken):
+        before = bisect.bisect_right(starts, m.start())
+        if before and reach[before - 1] > m.start():   # inside an address found whole
             continue
         guess = _missing_at(norm, m, name_words)
         if guess:

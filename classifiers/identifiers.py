@@ -11,9 +11,13 @@ import phonenumbers
 # --- phone ------------------------------------------------------------------------------------------------
 
 _MOBILE_ONE = re.compile(r"(\+\s?52[\s\-]*)1(?=[\s\-]*\(?\d{2,3})")    # "+52 1 662...": the pre-2019 mobile 1
-_DIGIT_LOOKALIKE = re.compile(     # "662-2l3-45-6O", "662 2l3 O9 87": glyphs touching digits are OCR'd digits
-    r"(?<=\d)[lI|!OoSB](?=[\d\-. ]*\d)|(?<=\d[\-. ])[lI|!OoSB](?=\d)|(?<=\d)[lI|!OoSB](?![^\W\d_])")
-_AS_DIGIT = str.maketrans("lI|!OoSB", "11110058")
+# Glyphs Tesseract reads for digits: l I | ! for 1, O o for 0, S for 5, B for 8, G b for 6, Z z for 2, g q for 9.
+_LOOKALIKES = "lI|!OoSBGbZzgq"
+_AS_DIGIT = str.maketrans(_LOOKALIKES, "11110058662299")
+_DIGIT_LOOKALIKE = re.compile(     # "662-2l3-45-6O", "662 2l3 O9 87": glyphs touching digits are OCR'd digits;
+    # "(G62) 819": one that starts a number, before a run of digits and separators
+    rf"(?<=\d)[{_LOOKALIKES}](?=[\d\-. ]*\d)|(?<=\d[\-. ])[{_LOOKALIKES}](?=\d)|(?<=\d)[{_LOOKALIKES}](?![^\W\d_])"
+    rf"|(?<![^\W\d_])[{_LOOKALIKES}](?=\d[\d\-. ()]{{5}})")
 _SPECKS = re.compile(r"(?<=\d)[%*'\"`´¨°~]+(?=[\s\-.]*\d)")  # "622% 149 9582": a speck read after a digit
 _WRAPPED_DIGITS = re.compile(r"(?<=\d)\n(?=\d)")  # same length, so offsets still point into the text
 _PHONE_CUE = re.compile(r"(tel|cel|telefono|celular|whats|wa\b|contacto|movil|numero|llamar|fax|lada)[^\n]{0,25}$")

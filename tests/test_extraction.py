@@ -423,3 +423,10 @@ def test_a_page_of_one_endless_token_is_read_in_bounded_time(run):
     assert len(text) < READ_CHARS  # all of it read
     fields = extract_fields(text)
     assert "email" not in fields and "curp" not in fields
+
+
+@pytest.mark.timeout(10)  # each takes under a second; the split provider's address looked back over the whole text
+@pytest.mark.parametrize("run", ["x@hotmai l.co m " * 6_000, "x@hotmail.com y.hotmail.com " * 3_400])
+def test_a_page_of_thousands_of_addresses_is_read_in_bounded_time(run):
+    fields = extract_fields(f"Solicito una despensa.\n{run}\nAtentamente\nRosa Ruiz Félix\n")
+    assert fields["email"]["value"] == "x@hotmail.com"
