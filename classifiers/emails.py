@@ -2,9 +2,9 @@
 
 Tesseract reads "@" as "0", "4", "8", "(0", "(9", "(G", "GM", "E+", "G4", "K2", "W", "©", "€", "Q" or "(a)", or
 drops it; it puts spaces inside an address ("hector. ruiz8", "hotmai l.com"), a comma for a full stop, slips inside
-the domain ("gmai1.com", "hotmall.com", "gmail.c0m") and glyphs inside the address's words ("m0reno", "rnoreno"). Most people in Mexico write from a handful of providers, so a domain
-close to a known one is that one, and what stands glued before it is the address's own part with the "@"'s remains
-at its end.
+the domain ("gmai1.com", "hotmall.com", "gmail.c0m") and glyphs inside the address's words ("m0reno", "rnoreno").
+Most people in Mexico write from a handful of providers, so a domain close to a known one is that one, and what
+stands glued before it is the address's own part with the "@"'s remains at its end.
 """
 
 from __future__ import annotations

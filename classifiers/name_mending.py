@@ -50,11 +50,13 @@ def is_common(word: str) -> bool:
 
 def mended(name: str, text: str) -> str:
     """`name` with each word OCR misread as a common name's near twin put right: an ñ where the name has an n
-    ("Enciñas"), a spelling Spanish never writes one letter off ("Montañy" for Montaño), a given name one letter
-    off one common given name that is no Spanish word ("Jaría"). Names the list lacks are many, so a word spelt as
-    Spanish spells is left as written, and so is one the letter writes twice the same way (accents and ñ counted:
-    "Enciñas" once and "Encinas" in the signature is a slip, not a spelling)."""
+    ("Enciñas"), a word one letter off a common name the letter's e-mail address spells ("Mantaño" beside
+    jorge.montano91@…), a spelling Spanish never writes one letter off ("Montañy" for Montaño), a given name one
+    letter off one common given name that is no Spanish word ("Jaría"). Names the list lacks are many, so a word
+    spelt as Spanish spells is left as written, and so is one the letter writes twice the same way (accents and ñ
+    counted: "Enciñas" once and "Encinas" in the signature is a slip, not a spelling)."""
     common, spanish = _common(), spelling.dictionary()  # without Tesseract's word list, no given name is mended
+    typed = {w for w in _address_words(fold(text)) if w in common}  # the e-mail's words that are common names
     words = name.split()
     given = len(words) - 2 if len(words) >= 3 else 1  # surnames last: "María López Ruiz", "María López"
     lower = text.lower()
@@ -67,6 +69,8 @@ def mended(name: str, text: str) -> str:
         close = []
         if right and any(a == "ñ" and b == "n" for a, b in zip(word.lower(), right.lower())):
             close = [key]
+        elif right is None and (typed_close := [w for w in typed if fuzzy.distance(w, key) == 1]):
+            close = typed_close                    # read twice: "Mantaño" signed, "jorge.montano91@…" typed
         elif right is None and len(key) >= 6 and _UNSPANISH.search(word.lower()):
             close = _one_letter_off(key, common)
         elif right is None and n < given and spanish and normalise(key) not in spanish:
@@ -116,8 +120,12 @@ def filled(text: str, folded: str) -> tuple[str, dict[str, str]]:
 
     def fill(m: re.Match) -> str:
         head, tail = fold(m.group(1) or "").strip(), fold(m.group(2))
-        if not _NAME_BEFORE.search(capitals, max(0, m.start() - 40), m.start()) or (not head and tail in _JOINING):
+        before = _NAME_BEFORE.search(capitals, max(0, m.start() - 40), m.start())
+        if not before or (not head and tail in _JOINING):
             return m.group()
+        whole = fold(before.group().strip().lower()) + tail
+        if not head and (whole in words or is_common(whole)):
+            return m.group()                       # "Juli eta": one word split by a space, not two with letters lost
         fits = _fitting(words, head, tail)
         if not fits and len(head) == 1:
             fits = _fitting(words, "", tail)       # "Rocío Y eno Yocupicio": a speck read as a capital before it

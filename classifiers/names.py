@@ -12,6 +12,7 @@ from classifiers.gazetteer import fold
 from classifiers.layout import TITLES
 
 _TOKEN = re.compile(r"[^\W\d_]+\.?|\S")
+_GLYPH_IN_WORD = re.compile(r"(?<=[^\W\d_])[01|](?=[^\W\d_])")  # "Fé1ix", "Ram0n": a name holds no digit
 _HONORIFICS = {"c", "sr", "sra", "srita", "profr", "profra", "prof", "don", "dona", "lic", "ing", "dr", "dra",
                "mtro", "mtra", "arq", "c.c", "ciudadano", "ciudadana"}
 PARTICLES = {"de", "del", "la", "las", "los", "y"}
@@ -41,7 +42,7 @@ def _closing(word: str) -> bool:
 def _read_name(segment: str) -> str | None:
     """A person's name at the start of `segment` (after an optional honorific), title-cased; None if none."""
     words: list[str] = []
-    tokens = _TOKEN.findall(segment[:160])
+    tokens = _TOKEN.findall(_GLYPH_IN_WORD.sub(lambda m: "o" if m.group() == "0" else "l", segment[:160]))
     i = 0
     # "." too: OCR reads the comma after "suscribe" as a full stop ("El que suseribe. Jesus Bojorquez Romero.")
     while i < len(tokens) and (tokens[i] in ",.:;-_" or fold(tokens[i]).rstrip(".") in _HONORIFICS):
@@ -49,6 +50,10 @@ def _read_name(segment: str) -> str | None:
     for token in tokens[i:i + 9]:
         bare = token.rstrip(".")
         key = fold(bare)
+        if words and bare.isalpha() and bare.islower() and fold(words[-1]) not in PARTICLES \
+                and name_mending.is_common(words[-1] + bare) and not name_mending.is_common(words[-1]):
+            words[-1] += token     # "Mor eno", "Valenzue la": a space OCR put inside a name (not "Ana Rosa les pide")
+            continue
         if not bare.isalpha() or key in _STOP:
             break
         if key in PARTICLES:

@@ -546,3 +546,38 @@ def test_presente_and_specks_in_the_block_are_no_addressee():
     assert "addressee" not in extract_fields(text)  # "presente" is two slips off "presidente", and no office
     text = "O Yo\nDEL GORE RE<DLL ES TADA\nPRESENTE\nSolicito una despensa.\n"
     assert "addressee" not in extract_fields(text)
+
+
+@pytest.mark.parametrize("signed, expected", [
+    ("Jesús Mor eno Montaño", "Jesús Moreno Montaño"),          # a space OCR put inside a word of the name
+    ("Rubén Valenzue la Félix", "Rubén Valenzuela Félix"),      # its second piece a particle's spelling
+    ("Patricia Fé1ix Encinas", "Patricia Félix Encinas"),       # a digit for a letter inside a word
+    ("Ana Rosa Leyva", "Ana Rosa Leyva"),
+])
+def test_a_signed_name_ocr_split_or_glyphed_is_read_whole(signed, expected):
+    text = f"Solicito una despensa para mi familia.\n\nATENTAMENTE\n\n{signed}\nTel. 662 123 4567\n"
+    assert extract_fields(text)["name"]["value"] == expected
+
+
+def test_a_common_name_before_a_small_word_is_not_joined_to_it():
+    fields = extract_fields("Yo, Ana Rosa les solicito una despensa para mi familia.\n")
+    assert fields["name"]["value"] == "Ana Rosa"
+
+
+@pytest.mark.parametrize("email, expected", [
+    ("jorge.montano91@hotmail.com", "Jorge Montaño Martínez"),  # the typed address spells the common surname
+    ("jorge.m91@hotmail.com", "Jorge Mantaño Martínez"),        # nothing else spells it: left as read
+])
+def test_a_word_of_the_name_one_letter_off_the_common_name_its_email_spells_is_mended(email, expected):
+    text = (f"Solicito una despensa para mi familia. Mi correo es {email}.\n\nATENTAMENTE\n\n"
+            "Jorge Mantaño Martínez\nTel. 662 123 4567\n")
+    name = extract_fields(text)["name"]
+    assert name["value"] == expected
+    if expected != "Jorge Mantaño Martínez":
+        assert name["read_as"] == "Jorge Mantaño Martínez" and name["score"] < 0.9
+
+
+def test_a_word_split_by_a_space_is_not_filled_in_from_the_email_as_a_word_with_letters_lost():
+    text = ("La que suscribe, Juli eta Salazar Ruiz, con domicilio en Calle Kino 12, Col. Centro, Hermosillo, "
+            "Sonora, correo julieta.salazar12@hotmail.com, solicito una despensa.\n\nATENTAMENTE\n\n")
+    assert extract_fields(text)["name"]["value"] == "Julieta Salazar Ruiz"
