@@ -31,8 +31,11 @@ def distance(a: str, b: str) -> int:
 
 def closest(word: str, choices: list[str] | tuple[str, ...], cutoff: float) -> tuple[str, float] | None:
     """The choice most like `word` with its similarity, when it reaches `cutoff` and no other choice ties it."""
+    # rapidfuzz's cutoff dropped what reaches it exactly: 0.8 let "altor" (one slip off "altar", 0.8) through to
+    # nothing. Asked a step lower, and what falls short of the cutoff dropped here.
     found = process.extract(word, choices, scorer=Levenshtein.normalized_similarity, limit=2,
-                            score_cutoff=cutoff)
+                            score_cutoff=cutoff - 0.01)
+    found = [hit for hit in found if hit[1] >= cutoff - 1e-9]
     if not found or (len(found) > 1 and found[1][1] >= found[0][1]):
         return None
     return found[0][0], found[0][1]
