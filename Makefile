@@ -66,6 +66,7 @@ bench: deps
 	$(BIN)/python -m bench.classify
 	$(BIN)/python -m bench.scale
 	$(BIN)/python -m bench.review
+	$(BIN)/python -m bench.damage
 
 # Retrain the shipped classifier from the seed corpus (the result is committed in models/peticiones).
 model: deps

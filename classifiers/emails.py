@@ -79,8 +79,8 @@ _PART = 80  # characters looked at on each side of a space inside an address (a 
 
 def _extend_left(text: str, start: int, name_words: set[str] = frozenset()) -> int:
     """Where the address's own part begins when OCR put spaces inside it: after a full stop or an underscore
-    ("hector. ruiz8"), between digits ("montano9 1"), before the digits that end an address's name part
-    ("jesus.bojorquez 156"), across words of the petitioner's name whose full stop was lost ("jesus bojorquez 15"),
+    ("hector. ruiz8"), between digits ("montano9 1"), after an address's name part ("jesus.bojorquez 156",
+    "julieta.salaz ar12"), across words of the petitioner's name whose full stop was lost ("jesus bojorquez 15"),
     or after an e-mail cue on the same line."""
     if start >= 2 and text[start - 1] in "._-" and text[start - 2] == " ":
         start -= 1                                 # "jesus .moreno30@": the part before the space is the address's
@@ -94,12 +94,14 @@ def _extend_left(text: str, start: int, name_words: set[str] = frozenset()) -> i
         alone = re.match(r"\S+", ahead)
         if text[start - 2] in "._-" or text[start] in "._-" or (text[start - 2].isdigit() and text[start].isdigit()) \
                 or (alone and _AT_REMAINS.fullmatch(alone.group()) and before.group().islower()) \
-                or (text[start].isdigit() and _ADDRESS_PART.fullmatch(before.group())) \
+                or ((text[start].isdigit() or text[start].islower()) and _ADDRESS_PART.fullmatch(before.group())) \
                 or (before.group().islower() and _name_words_apart(before.group(), ahead, name_words)) \
                 or _name_split(before.group(), ahead, name_words):
             start = before_start
             continue
         line = text[max(text.rfind("\n", 0, before_start) + 1, before_start - _PART):before_start]
+        if not line.strip():                       # "correo\nmaria lopez@…": the cue ends the line above
+            line = text[max(0, before_start - _PART):before_start]
         if _CUE.search(fold(line)) and fold(before.group()) not in _WORDS and before.group().islower():
             start = before_start                   # "correo maria lopez @ ..."
         break

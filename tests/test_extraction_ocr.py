@@ -205,6 +205,7 @@ def test_the_name_read_twice_repairs_the_emails_own_part():
     ("hector.bojorquez91@yahoo.com.m", "hector.bojorquez91@yahoo.com.mx"),   # the ending's last letter lost
     ("hector .bojorquez91@gmail.com", "hector.bojorquez91@gmail.com"),      # a space before the full stop
     ("h ector.bojorquez91@gmail.com", "hector.bojorquez91@gmail.com"),      # a space inside the name's word
+    ("hector.bojorq uez91@gmail.com", "hector.bojorquez91@gmail.com"),      # after the address's name part
 ])
 def test_glyphs_and_spaces_ocr_puts_inside_an_address_are_undone(written, expected):
     email = extract_fields(letter(CURP_A, contact=f", correo {written}"))["email"]
@@ -220,6 +221,16 @@ def test_glyphs_and_spaces_ocr_puts_inside_an_address_are_undone(written, expect
 ])
 def test_the_name_decides_glyphs_at_a_words_edge(written, expected):
     text = letter(CURP_A, name="Ramón Moreno López", contact=f", correo {written}")
+    assert extract_fields(text)["email"]["value"] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Solicito una despensa. Mi teléfono es 662 123 4567 y mi correo\nmaria lopez85@gmail.com, gracias.",
+     "marialopez85@gmail.com"),
+    ("Solicito una despensa. Pueden escribirme a maria.lo pez85@gmail.com, gracias.",   # after an address's part
+     "maria.lopez85@gmail.com"),
+])
+def test_a_space_inside_an_address_is_closed_after_a_cue_on_the_line_above_or_an_address_part(text, expected):
     assert extract_fields(text)["email"]["value"] == expected
 
 
@@ -450,6 +461,24 @@ def test_the_field_benchmark_compares_ocr_and_clean_readings_by_the_formats_rule
     assert report["ocr"]["name"] == 0.5 and report["ocr"]["name_folded"] == 1.0   # strict and folded
     assert report["ocr"]["all_five"] == 0.5 and report["all_five_vs_target"] == round(0.5 / 0.6, 3)
     assert report["ratio_ocr_to_clean"]["email"] == 0.5 and report["targets_met"] is False
+
+
+def test_the_damage_sweep_reads_each_field_again_damaged_and_counts_right_and_wrong():
+    from bench.damage import damaged, sweep
+
+    truth = {"name": "Héctor Luis Bojórquez Yocupicio", "curp": CURP_A, "phone": "6444018024",
+             "phone_text": "644 401 8024", "email": "hector.bojorquez91@yahoo.com.mx", "municipality": "Altar"}
+    text = letter(CURP_A, contact=", teléfono 644 401 8024, correo hector.bojorquez91@yahoo.com.mx")
+    report = sweep([(text, truth)], per_kind=2)
+    assert set(report) == {"name", "curp", "phone", "email", "municipality"}
+    for field, kinds in report.items():
+        assert kinds["ninguno"] == {"n": 1, "right": 1.0, "wrong": 0.0}     # the reference: the letter as written
+        assert all(0 <= row["right"] + row["wrong"] <= 1 for row in kinds.values())
+    assert report["curp"]["minúsculas"]["right"] == 1.0
+    assert report["phone"]["dígito perdido"]["wrong"] == 0.0               # nine digits make no phone
+    spellings = damaged("curp", CURP_A, random.Random(1), 3)
+    assert all(s != CURP_A and len(s) == 18 for s in spellings["letra por otra"])
+    assert all(len(s) == 17 for s in spellings["carácter perdido"])
 
 
 def test_a_country_code_misread_as_digits_leaves_the_last_ten_after_the_cue():
