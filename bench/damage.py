@@ -15,7 +15,7 @@ truth: worse than none, which the reviewer types). The last line printed is one 
 
 Measured on 2026-12-07 (30 letters, `--per-kind 4`: 12 to 120 spellings a row), extraction before (a8c86e4) ->
 after that day's repairs, share read right (wrong):
-  name          letra por otra 0.14 (0.82) -> 0.28 (0.69); letra perdida 0.03 -> 0.24; espacio dentro 0.04 -> 0.95
+  name          letra por otra 0.14 (0.82) -> 0.25 (0.72); letra perdida 0.03 -> 0.24; espacio dentro 0.04 -> 0.95
   curp          letra por otra 0.82 (0.18) -> 0.88 (0.12); dos letras por otras 0.62 (0.38) -> 0.78 (0.23)
   phone         letra por dígito 0.28 -> 0.65
   email         0 por o, 1 por l, rn por m 0.00 -> 1.00; espacio dentro 0.47 (0.28) -> 1.00 (0.00); letra perdida

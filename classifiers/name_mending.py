@@ -69,7 +69,8 @@ def mended(name: str, text: str) -> str:
         close = []
         if right and any(a == "ñ" and b == "n" for a, b in zip(word.lower(), right.lower())):
             close = [key]
-        elif right is None and (typed_close := [w for w in typed if fuzzy.distance(w, key) == 1]):
+        elif right is None and normalise(key) not in spanish \
+                and (typed_close := [w for w in typed if fuzzy.distance(w, key) == 1]):
             close = typed_close                    # read twice: "Mantaño" signed, "jorge.montano91@…" typed
         elif right is None and len(key) >= 6 and _UNSPANISH.search(word.lower()):
             close = _one_letter_off(key, common)

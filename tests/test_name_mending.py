@@ -62,7 +62,7 @@ def test_small_words_between_capitalised_ones_that_are_no_name_stay(text):
     opening("Rocío eno Yocupicio", "rocio.moreno85@hotmail.com, otro.sereno@gmail.com"),  # two words fit
     opening("Rocío no Yocupicio", "rocio.moreno85@hotmail.com"),           # two letters alone say too little
     opening("Rocío Meno Yocupicio", "rocio.meno@gmail.com, otro.moreno@gmail.com"),  # read as an address writes it
-    opening("Rocío Mreno Yocupicio", "rocio.moreno85@hotmail.com"),        # one letter off may be a spelling
+    opening("Rocío Morena Yocupicio", "rocio.moreno85@hotmail.com"),       # one letter off, but a word: a spelling
     opening("Rocío Mena Yocupicio", "rocio.moreno85@hotmail.com"),         # its end is not the address word's
 ])
 def test_no_word_is_made_up_where_the_letter_does_not_decide_it(text):
@@ -126,3 +126,9 @@ def test_without_the_word_list_no_given_name_is_mended(monkeypatch):
     monkeypatch.setattr(spelling, "dictionary", lambda: frozenset())  # Tesseract's Spanish data missing
     name = extract_fields(signed("Julieta Jaría Moreno Durazo", "contacto@hotmail.com"))["name"]
     assert name["value"] == "Julieta Jaría Moreno Durazo" and "read_as" not in name
+
+
+def test_a_word_one_letter_off_the_common_name_the_email_types_is_that_name():
+    # "Mreno" is no word: read twice, once signed and once typed in the address, the address's common name wins
+    name = extract_fields(opening("Rocío Mreno Yocupicio", "rocio.moreno85@hotmail.com"))["name"]
+    assert name["value"] == "Rocío Moreno Yocupicio" and name["read_as"] == "Rocío Mreno Yocupicio"
