@@ -16,14 +16,17 @@ truth: worse than none, which the reviewer types). The last line printed is one 
 Measured on 2026-12-07 (30 letters, `--per-kind 4`: 12 to 120 spellings a row), extraction before (a8c86e4) ->
 after that day's repairs, share read right (wrong):
   name          letra por otra 0.14 (0.82) -> 0.25 (0.72); letra perdida 0.03 -> 0.24; espacio dentro 0.04 -> 0.95
-  curp          letra por otra 0.82 (0.18) -> 0.88 (0.12); dos letras por otras 0.62 (0.38) -> 0.78 (0.23)
-  phone         letra por dígito 0.28 -> 0.65
+  curp          letra por otra 0.82 (0.18) -> 0.88 (0.12); dos letras por otras 0.62 (0.38) -> 0.78 (0.23);
+                carácter perdido 0.14 -> 0.68
+  phone         letra por dígito 0.28 -> 0.86 (0.10 wrong before and after: a 3 read as B is an 8's glyph)
   email         0 por o, 1 por l, rn por m 0.00 -> 1.00; espacio dentro 0.47 (0.28) -> 1.00 (0.00); letra perdida
                 del dominio 0.96 -> 1.00
   municipality  letra por otra 0.88 -> 0.93; espacio dentro 0.91 -> 0.93
 Every other row was already 0.99-1.00, or is as low before and after.
-What stays low cannot be decided from the letter: a digit lost from a phone, a name's accents (the letter may write
-it without them), a letter changed in a word of the name that the e-mail does not spell and no common name is near.
+What stays low cannot be decided from the letter: a digit lost from a phone or a CURP's birth date, a name's
+accents (the letter may write it without them), a letter changed in a word of the name that the e-mail does not
+spell and no common name is near. The CURP's "carácter perdido" wrong share (0.33) is mostly the invalid reading
+shown as read; a lost character is supplied only when one reading alone also holds the name's seven places.
 """
 
 from __future__ import annotations

@@ -296,8 +296,9 @@ def find_curp(text: str, name: str | None = None) -> tuple[dict | None, list[tup
         found = _decide(sound, tried, slipped, letters)
         if found:
             field = _valid(*found[:1], chars, *found[1:])
-            if found[0] in unchecked or slipped[0] < found[1] + _MARGIN:
-                # nothing checked it, or only the name told it from a slip of the check digit: for the reviewer
+            if found[0] in unchecked or slipped[0] < found[1] + _MARGIN or found[2] > _RIVALS:
+                # nothing checked it, or only the name told it from a slip of the check digit or from readings as
+                # dear: for the reviewer
                 field["score"] = min(field["score"], _SUPPLIED_SCORE)
             return field, spans
         if invalid is None and (len(chars) == 18 or cued):
@@ -318,8 +319,8 @@ def _decide(sound: dict[str, float], tried: list[float], slipped: tuple[float, s
     """The cheapest reading when no other comes within the margin, or, among those that do, the one alone in
     sharing most places with the petitioner's name: (value, cost, readings as dear, whether the name decided).
     None when a slip of the check digit alone (`slipped`) explains the text about as well: the repairs that made
-    the check digit pass are then chance, unless they are what the name says ("NOMJ…" for Moreno Montaño's
-    "MOMJ…") and the slip's reading is not."""
+    the check digit pass are then chance, unless they make every place the name decides what it says ("NOMJ…"
+    for Jesús Moreno Montaño's "MOMJ…") and the slip's reading does not."""
     ranked = sorted(sound.items(), key=lambda kv: kv[1])
     if not ranked or ranked[0][1] > _MAX_COST:
         return None
@@ -328,14 +329,17 @@ def _decide(sound: dict[str, float], tried: list[float], slipped: tuple[float, s
         if not letters or len(ranked) > 1 and ranked[1][1] < cost + _MARGIN:
             return None
         rivals = sum(c < cost + _MARGIN for c in tried)
-        if rivals > _RIVALS or _agreement(best, letters) <= _agreement(slipped[1], letters):
+        agreed = _agreement(best, letters)
+        if rivals > _RIVALS or agreed < len(letters) or agreed <= _agreement(slipped[1], letters):
             return None
         return best, cost, rivals, True
-    # One reading in ten passes the check digit by chance: among many readings as dear, one that passes proves little.
+    # One reading in ten passes the check digit by chance: among many readings as dear, one that passes proves little,
+    # unless it alone also holds every place the petitioner's name decides (a character lost: "OMJ77…" for "MOMJ77…").
     rivals = sum(c < cost + _MARGIN for c in tried)
-    if rivals > _RIVALS:
-        return None
     close = [value for value, c in ranked if c < cost + _MARGIN]
+    if rivals > _RIVALS:
+        named = [value for value in close if letters and _agreement(value, letters) == len(letters)]
+        return (named[0], sound[named[0]], rivals, True) if len(named) == 1 else None
     if len(close) == 1:
         return best, cost, rivals, False
     if not letters:
