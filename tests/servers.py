@@ -10,6 +10,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -107,7 +108,7 @@ def postgres_server():
 def fresh_database(url: str) -> str:
     """A new empty database on the server, so tests do not see each other's rows."""
     engine = database.make_engine(url)
-    name = f"t{abs(hash(object()))}"
+    name = f"t{uuid.uuid4().hex}"  # not hash(object()): a freed object's address comes back, and so did its name
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text(f"CREATE DATABASE {name}"))
     engine.dispose()
