@@ -100,6 +100,25 @@ def test_a_typed_petition_is_archived_recorded_and_reaches_review_through_the_wa
     assert entry.document_id == row.id and entry.via == "api" and entry.target.startswith("sistema/captura-")
 
 
+def test_a_typed_letter_s_wrapped_lines_read_back_whole_and_give_its_fields(ctx, client, tasks):
+    # The typed text is set in a PDF: justified, a wrapped line's words came back one a line and its last word at
+    # the page's end, so the phone and the town typed there were lost
+    letter = ("La que suscribe, Julieta Salazar Ruiz, con CURP SARJ010828MCHLZLA8, con domicilio en Calle Kino 12, "
+              "Col. Centro, Altar, Sonora, teléfono (662) 213-0987, correo julieta.salazar12@hotmail.com, solicito "
+              "una silla de ruedas para mi madre.")  # the address wraps whole: the line before it is stretched
+    headers = bearer(ctx, "caro", Role.capturista)
+    assert client.post(URL, headers=headers, json={"text": letter}).status_code == 201
+    assert run_queued(tasks) == 1
+    [row] = rows(ctx)
+    shown = client.get(f"{URL}/{row.id}", headers=headers).json()
+    lines = [line for line in shown["pages"][0]["text"].split("\n") if line.strip()]
+    assert all(len(line.split()) > 3 for line in lines[1:-1])                    # no word alone on a line
+    assert " ".join(" ".join(lines[1:]).split()) == letter                        # in the order typed
+    fields = shown["fields"]
+    assert fields["phone"]["national"] == "662 213 0987" and fields["municipality"]["value"] == "Altar"
+    assert fields["email"]["value"] == "julieta.salazar12@hotmail.com"
+
+
 def test_two_files_become_one_document_with_their_pages_in_order(ctx, client, tasks, tmp_path):
     headers = bearer(ctx, "rita", Role.revisor)
     image, letter = png(LETTERS[0]), pdf(tmp_path, LETTERS[1])

@@ -71,16 +71,23 @@ def _render(ctx: Context, actor: Actor, channel: str, text: str, petitioner: dic
     width = pdf.w - 40
     local = calendar.local_date(now, ctx.settings.timezone)
     header = f"Petición recibida por {labels.channel(channel).lower()} el {local.isoformat()}; capturó {actor.name}."
-    pdf.multi_cell(width, 6, header, new_x="LMARGIN", new_y="NEXT")
+
+    def lines(text: str) -> None:
+        # Left-aligned: fpdf2 justifies by default, placing each word of a wrapped line on its own, and pdftotext
+        # then read them one a line with the line's last word moved to the page's end ("correo" away from its
+        # address), so extraction lost the phone and the town typed on that line.
+        pdf.multi_cell(width, 6, text, align="L", new_x="LMARGIN", new_y="NEXT")
+
+    lines(header)
     pdf.ln(4)
-    pdf.multi_cell(width, 6, text, new_x="LMARGIN", new_y="NEXT")
+    lines(text)
     pdf.ln(4)
     for key, label in FIELDS.items():
         if petitioner.get(key):
-            pdf.multi_cell(width, 6, f"{label}: {petitioner[key]}", new_x="LMARGIN", new_y="NEXT")
+            lines(f"{label}: {petitioner[key]}")
     if petitioner.get("name"):
         pdf.ln(4)
-        pdf.multi_cell(width, 6, f"Atentamente,\n{petitioner['name']}", new_x="LMARGIN", new_y="NEXT")
+        lines(f"Atentamente,\n{petitioner['name']}")
     return bytes(pdf.output())
 
 
