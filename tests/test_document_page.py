@@ -88,3 +88,14 @@ def test_the_first_page_image_is_asked_for_at_once_and_each_holds_its_place(ctx,
     second = shown.split(f'/documentos/{document_id}/paginas/2.png" alt')[1].split(">")[0]
     assert 'width="1000" height="1400"' in first and 'loading="eager"' in first
     assert 'width="1000" height="700"' in second and 'loading="lazy"' in second
+
+
+def test_the_fields_a_valid_curp_gives_are_labelled_in_spanish(ctx, client):
+    document_id = document_in_review(ctx, fields={
+        "name": {"value": "Julieta Salazar Ruiz", "score": 0.94},
+        "curp": {"value": "SARJ010828MCHLZLA8", "score": 0.97, "valid": True},
+        "birth_date": {"value": "2001-08-28", "score": 0.95, "source": "curp"},
+        "sex": {"value": "mujer", "score": 0.95, "source": "curp"}})
+    shown = client.get(f"/documentos/{document_id}").text
+    assert "Fecha de nacimiento" in shown and "Sexo" in shown
+    assert ">birth_date" not in shown and ">sex" not in shown        # never a field's key as its label

@@ -22,13 +22,11 @@ from review.errors import DocumentNotFound, InvalidInput
 from pipeline.paths import archived_file, searchable_pdf, stored
 from review import admin, dates, labels
 from review.roles import Actor, log_access, require
-from review.turnos.routing import FIELD_LABELS
+from review.turnos.routing import LABELS
 from storage import access, decisions, documents, texts
 from storage.files import write_streamed
 from storage.tables import Decision, Document, Event, FollowUp, Page, Routing, User, aware, utcnow
 
-# Fields only the extraction gives (read from a valid CURP), beside the ones a reviewer confirms.
-LABELS = {**FIELD_LABELS, "birth_date": "Fecha de nacimiento", "sex": "Sexo"}
 FILE_KINDS = {"original": "Original recibido", "pdf": "PDF con texto", "slip": "Volante de turno",
               "answer": "Respuesta"}
 RULE = "=" * 72

@@ -48,6 +48,9 @@ FIELD_LABELS = {
     "addressee": "Dirigida a",
     "letter_date": "Fecha de la carta",
 }
+# Every field's Spanish label: those only the extraction gives (read from a valid CURP) too, so no form or report
+# shows a field's key ("birth_date" was shown on the review page).
+LABELS = {**FIELD_LABELS, "birth_date": "Fecha de nacimiento", "sex": "Sexo"}
 
 
 @dataclass(frozen=True)

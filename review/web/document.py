@@ -62,7 +62,7 @@ def document_page(request: Request, who: Viewer, document_id: int, status: int =
                 programs=known.programs, directorates=known.directorates, directorate_names=directorate_names,
                 directorate_name=directorate_names.get(who.actor.directorate or ""),
                 program_names={p.code: p.name for p in known.programs},
-                field_names=names, field_labels=routing.FIELD_LABELS, field_values=confirmed,
+                field_names=names, field_labels=routing.LABELS, field_values=confirmed,
                 instructions=routing.INSTRUCTIONS, low=ctx.settings.low_confidence_word,
                 may_receive=who.actor.may("capture"), curp=curp_of(doc, confirmed), **extra)
 
