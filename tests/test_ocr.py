@@ -158,7 +158,9 @@ def test_a_failed_page_does_not_stop_the_rest_of_the_document(tmp_path, fake_tes
 
 
 def test_memory_stays_flat_across_a_long_pdf(tmp_path):
-    """Peak Python-visible memory (numpy included) reading 40 pages is about that of reading 4."""
+    """Peak Python-visible memory (numpy included) reading 40 pages is about that of reading 10 (a page kept would
+    make it four times as much). Not 4 pages: the peak is when both workers' cleanups are at their largest at once,
+    which 4 pages may never reach; on a loaded machine 40 pages then peaked 1.55 times as high."""
 
     def peak(pages: int) -> int:
         pdf = save_pdf(tmp_path / f"{pages}.pdf", [small_page(LETTERS[i % 3]) for i in range(pages)])
@@ -172,7 +174,7 @@ def test_memory_stays_flat_across_a_long_pdf(tmp_path):
             tracemalloc.stop()
             pool.close()
 
-    short, long = peak(4), peak(40)
+    short, long = peak(10), peak(40)
     assert short > 0 and long > 0
     assert long < 1.5 * short, (short, long)
 
