@@ -15,10 +15,11 @@ truth: worse than none, which the reviewer types). The last line printed is one 
 
 Measured on 2026-12-07 (30 letters, `--per-kind 4`: 12 to 120 spellings a row), extraction before (a8c86e4) ->
 after that day's repairs, share read right (wrong):
-  name          letra por otra 0.14 (0.82) -> 0.25 (0.72); letra perdida 0.03 -> 0.24; espacio dentro 0.04 -> 0.95
+  name          letra por otra 0.14 (0.82) -> 0.25 (0.72); letra perdida 0.03 -> 0.24; espacio dentro 0.04 -> 0.92
   curp          letra por otra 0.82 (0.18) -> 0.88 (0.12); dos letras por otras 0.62 (0.38) -> 0.78 (0.23);
                 carácter perdido 0.14 -> 0.68
-  phone         letra por dígito 0.28 -> 0.86 (0.10 wrong before and after: a 3 read as B is an 8's glyph)
+  phone         letra por dígito 0.28 -> 0.52 (0.10 wrong before and after: a 3 read as B is an 8's glyph); G, b, Z,
+                z, g, q, A, T count only between two digits, as an address writes "12A" right before a phone
   email         0 por o, 1 por l, rn por m 0.00 -> 1.00; espacio dentro 0.47 (0.28) -> 1.00 (0.00); letra perdida
                 del dominio 0.96 -> 1.00
   municipality  letra por otra 0.88 -> 0.93; espacio dentro 0.91 -> 0.93

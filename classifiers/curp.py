@@ -100,8 +100,7 @@ def _options(c: str, kind: str, upper_run: bool) -> list[tuple[str, float]]:
             add(char, cost)
         if kind == "A" and plain in "O0":           # the same glyph: 0 before 2000, O after
             add("O" if plain == "0" else "0", 0.3)
-        # cannot stand here, a small letter among capitals, or a state code's letter (33 codes: a slip rarely makes one)
-        if plain not in found or (c.islower() and upper_run):
+        if plain not in found or (c.islower() and upper_run):  # cannot stand here, or a small letter among capitals
             for char in _LETTER_FOR.get(c, "") + _LETTER_FOR.get(plain, ""):
                 add(char, _SWAP)
     return sorted(found.items(), key=lambda kv: kv[1])

@@ -79,9 +79,9 @@ _PART = 80  # characters looked at on each side of a space inside an address (a 
 
 def _extend_left(text: str, start: int, name_words: set[str] = frozenset()) -> int:
     """Where the address's own part begins when OCR put spaces inside it: after a full stop or an underscore
-    ("hector. ruiz8"), between digits ("montano9 1"), after an address's name part ("jesus.bojorquez 156",
-    "julieta.salaz ar12"), across words of the petitioner's name whose full stop was lost ("jesus bojorquez 15"),
-    or after an e-mail cue on the same line."""
+    ("hector. ruiz8"), between digits ("montano9 1"), before the digits that end an address's name part
+    ("jesus.bojorquez 156"), across words of the petitioner's name whose full stop was lost ("jesus bojorquez 15")
+    or inside one ("julieta.salaz ar12"), or after an e-mail cue on the same line."""
     if start >= 2 and text[start - 1] in "._-" and text[start - 2] == " ":
         start -= 1                                 # "jesus .moreno30@": the part before the space is the address's
     while start >= 2 and text[start - 1] == " ":
@@ -94,7 +94,7 @@ def _extend_left(text: str, start: int, name_words: set[str] = frozenset()) -> i
         alone = re.match(r"\S+", ahead)
         if text[start - 2] in "._-" or text[start] in "._-" or (text[start - 2].isdigit() and text[start].isdigit()) \
                 or (alone and _AT_REMAINS.fullmatch(alone.group()) and before.group().islower()) \
-                or ((text[start].isdigit() or text[start].islower()) and _ADDRESS_PART.fullmatch(before.group())) \
+                or (text[start].isdigit() and _ADDRESS_PART.fullmatch(before.group())) \
                 or (before.group().islower() and _name_words_apart(before.group(), ahead, name_words)) \
                 or _name_split(before.group(), ahead, name_words):
             start = before_start
@@ -117,9 +117,10 @@ def _name_words_apart(before: str, after: str, name_words: set[str]) -> bool:
 
 
 def _name_split(before: str, after: str, name_words: set[str]) -> bool:
-    """Whether a space OCR put inside a word of the petitioner's name separates `before` from `after` ("y olanda")."""
-    first = re.match(r"[a-z]+", fold(after))
-    return bool(first and re.fullmatch(r"[a-z]+", fold(before)) and fold(before) + first.group() in name_words)
+    """Whether a space OCR put inside a word of the petitioner's name separates `before` from `after` ("y olanda",
+    "julieta.salaz ar12")."""
+    last, first = re.search(r"(?<![a-z0-9])[a-z]+$|(?<=[._\-])[a-z]+$", fold(before)), re.match(r"[a-z]+", fold(after))
+    return bool(last and first and last.group() + first.group() in name_words)
 
 
 _DOT_SUPPLIED = 0.7  # an address whose full stop was put back: the review page marks it to check
@@ -134,13 +135,11 @@ def _dots_lost(own: str, name_words: set[str]) -> str:
 
 def _clean_local(local: str, name_words: set[str]) -> str:
     """The address's own part without spaces, digits OCR'd as letters inside a number put back and the other way
-    round inside a word, and a part one letter or glyph off a word of the petitioner's name (read twice in the
-    letter) taken from the name."""
+    round inside a word of the petitioner's name, and a part one letter or glyph off a word of the name (read twice
+    in the letter) taken from the name."""
     local = re.sub(r"\s", "", local).lower()
     local = re.sub(r"(?<=\d)[o](?=\d)", "0", local)
     local = re.sub(r"(?<=\d)[il|](?=\d)|(?<=\d)[il|]$", "1", local)
-    local = re.sub(r"(?<=[a-z])0(?=[a-z])", "o", local)   # "m0reno": a digit inside a word is a letter's glyph
-    local = re.sub(r"(?<=[a-z])[1|](?=[a-z])", "l", local)
     local = "".join(_name_glyphs(piece, name_words) for piece in re.split(r"([._\-])", local))
     parts = re.split(r"([._\-]|\d+)", local)
     if len(parts[0]) > 3 and parts[0] not in name_words and parts[0][1:] in name_words:
@@ -231,6 +230,9 @@ def find_emails(text: str, name_words: set[str] | None = None) -> dict | None:
     for m in _WELL_FORMED.finditer(norm):
         local, _, domain = m.group().rstrip(".").partition("@")
         known = _known_domain(domain)
+        if not known and re.search(r"\.[A-Za-z]$", domain):   # "uni.edu.m": a one-letter ending only a known
+            domain = domain[:-2]                               # provider's remains ("yahoo.com.m"); else a speck
+            known = _known_domain(domain)
         start = _extend_left(norm, m.start(), name_words)
         score = 0.95 if not known or known[1] == 1.0 else 0.85
         read = norm[start:m.start()] + local
@@ -296,10 +298,11 @@ def _missing_at(norm: str, m: re.Match, name_words: set[str]) -> tuple[int, str,
         known = None                               # "8 5gmail.com": glued to the provider, not a slip in it
     if known:                                      # "ruiz8V hotmail.com": the provider stands alone
         own_end = m.start() - 1 if m.start() and norm[m.start() - 1] == " " else m.start()
-        before = re.search(r"[A-Za-z0-9._%+\-()&]+$", norm[:own_end])
+        window = max(0, own_end - _PART)          # not the whole text before: asked for every provider's name
+        before = re.search(r"[A-Za-z0-9._%+\-()&]+$", norm[window:own_end])
         if not before:
             return None
-        own, own_start, glued, sim = before.group(), before.start(), own_end == m.start(), known[1]
+        own, own_start, glued, sim = before.group(), window + before.start(), own_end == m.start(), known[1]
         domain = known[0]
     else:
         if not split:

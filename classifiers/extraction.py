@@ -19,7 +19,7 @@ from classifiers.dates import date_starts, find_dates, find_letter_date, place_t
 from classifiers.gazetteer import fold
 
 # Stored with every extraction, as a model version is with every suggestion: change it when the rules change.
-RULES_VERSION = "extraccion-2026-12-08a"
+RULES_VERSION = "extraccion-2026-12-08b"
 
 
 # --- municipality and locality ---------------------------------------------------------------------------------

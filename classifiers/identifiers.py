@@ -11,15 +11,14 @@ import phonenumbers
 # --- phone ------------------------------------------------------------------------------------------------
 
 _MOBILE_ONE = re.compile(r"(\+\s?52[\s\-]*)1(?=[\s\-]*\(?\d{2,3})")    # "+52 1 662...": the pre-2019 mobile 1
-# Glyphs Tesseract reads for digits: l I | ! for 1, O o for 0, S for 5, B for 8, G b for 6, Z z for 2, g q for 9;
-# and, only with digits on both sides (an address writes "12A", "Lote 4T"), A for 4 and T for 7.
-_LOOKALIKES = "lI|!OoSBGbZzgq"
-_AS_DIGIT = str.maketrans(_LOOKALIKES + "AT", "11110058662299" + "47")
-_DIGIT_LOOKALIKE = re.compile(     # "662-2l3-45-6O", "662 2l3 O9 87": glyphs touching digits are OCR'd digits;
-    # "(G62) 819": one that starts a number, before a run of digits and separators
+# Glyphs Tesseract reads for digits: l I | ! for 1, O o for 0, S for 5, B for 8 wherever they touch a number's digits;
+# G b for 6, Z z for 2, g q for 9, A for 4, T for 7 only between two digits, since an address writes "12A", "4T", "12b"
+# right before a phone; and any of them opening a bracketed area code ("(G62)").
+_LOOKALIKES, _INSIDE_ONLY = "lI|!OoSB", "GbZzgqAT"
+_AS_DIGIT = str.maketrans(_LOOKALIKES + _INSIDE_ONLY, "11110058" + "66229947")
+_DIGIT_LOOKALIKE = re.compile(     # "662-2l3-45-6O", "662 2l3 O9 87": glyphs touching digits are OCR'd digits
     rf"(?<=\d)[{_LOOKALIKES}](?=[\d\-. ]*\d)|(?<=\d[\-. ])[{_LOOKALIKES}](?=\d)|(?<=\d)[{_LOOKALIKES}](?![^\W\d_])"
-    rf"|(?<![^\W\d_])[{_LOOKALIKES}](?=\d[\d\-. ()]{{5}})"
-    r"|(?<=\d)[AT](?=\d)|(?<=\d[\-. ])[AT](?=\d)|(?<=\d)[AT](?=[\-. ]\d)")
+    rf"|(?<=\d)[{_INSIDE_ONLY}](?=\d)|(?<=\()[{_LOOKALIKES}{_INSIDE_ONLY}](?=\d\d\))")
 _SPECKS = re.compile(r"(?<=\d)[%*'\"`´¨°~]+(?=[\s\-.]*\d)")  # "622% 149 9582": a speck read after a digit
 _WRAPPED_DIGITS = re.compile(r"(?<=\d)\n(?=\d)")  # same length, so offsets still point into the text
 _PHONE_CUE = re.compile(r"(tel|cel|telefono|celular|whats|wa\b|contacto|movil|numero|llamar|fax|lada)[^\n]{0,25}$")

@@ -48,6 +48,18 @@ def is_common(word: str) -> bool:
     return fold(word.lower()) in _common()
 
 
+# Words that follow a name in a sentence and would finish another name: "María Flor es", "Juan Ley va", "Pedro Ca no".
+_AFTER_A_NAME = {"es", "va", "no", "les", "le", "se", "lo", "al", "de", "del", "en",
+                 "con", "por", "para", "su", "mi", "me", "ha", "he", "fue", "era", "soy", "son", "que"}
+
+
+def split_word(head: str, tail: str) -> bool:
+    """Whether a space OCR put inside a word of a name separates `head` from `tail` ("Mor eno", "Sala zar"): together
+    a common name, `head` alone none ("Ana Rosa les pide"), and `tail` no word that follows a name in a sentence
+    ("María Flor es madre")."""
+    return is_common(head + tail) and not is_common(head) and fold(tail.lower()) not in _AFTER_A_NAME
+
+
 def mended(name: str, text: str) -> str:
     """`name` with each word OCR misread as a common name's near twin put right: an ñ where the name has an n
     ("Enciñas"), a word one letter off a common name the letter's e-mail address spells ("Mantaño" beside

@@ -13,6 +13,7 @@ from classifiers.layout import TITLES
 
 _TOKEN = re.compile(r"[^\W\d_]+\.?|\S")
 _GLYPH_IN_WORD = re.compile(r"(?<=[^\W\d_])[01|](?=[^\W\d_])")  # "Fé1ix", "Ram0n": a name holds no digit
+_GLYPHS_OF = {"l": "[l1|]", "o": "[o0]"}  # the letters _GLYPH_IN_WORD puts back, as the text may write them
 _HONORIFICS = {"c", "sr", "sra", "srita", "profr", "profra", "prof", "don", "dona", "lic", "ing", "dr", "dra",
                "mtro", "mtra", "arq", "c.c", "ciudadano", "ciudadana"}
 PARTICLES = {"de", "del", "la", "las", "los", "y"}
@@ -51,8 +52,8 @@ def _read_name(segment: str) -> str | None:
         bare = token.rstrip(".")
         key = fold(bare)
         if words and bare.isalpha() and bare.islower() and fold(words[-1]) not in PARTICLES \
-                and name_mending.is_common(words[-1] + bare) and not name_mending.is_common(words[-1]):
-            words[-1] += token     # "Mor eno", "Valenzue la": a space OCR put inside a name (not "Ana Rosa les pide")
+                and name_mending.split_word(words[-1], bare):
+            words[-1] += token                     # "Mor eno", "Valenzue la": a space OCR put inside a name
             continue
         if not bare.isalpha() or key in _STOP:
             break
@@ -233,9 +234,26 @@ def _choose(found: list[tuple[float, str, str]], folded: str, curp: str | None, 
     if letters and agree < 5:
         score = min(score, 0.6)                              # the CURP says otherwise
     field = {"value": name, "score": round(score, 2), "source": source}
-    if name != read:                                          # a word taken from another reading or mended
-        field.update(score=round(min(score, 0.9) - 0.05, 2), read_as=read)
+    split = _as_split(name, text, folded)
+    if name != read or split:                                 # a word taken from another reading, mended or closed
+        field.update(score=round(min(score, 0.9) - 0.05, 2), read_as=read if name != read else split)
     return field
+
+
+def _as_split(name: str, text: str, folded: str) -> str | None:
+    """`name` as the letter spells it when a word of it is written nowhere whole but split by a space ("Mor eno") or
+    with a digit for a letter ("Fé1ix"): the reviewer checks it against the scan; None when every word is written
+    whole."""
+    words, split = name.split(), False
+    for n, word in enumerate(words):
+        if _occurrences(word, folded):
+            continue
+        pattern = r"[ \t]?".join(_GLYPHS_OF.get(c, re.escape(c)) for c in fold(word))
+        found = re.search(r"(?<![^\W_])" + pattern + r"(?![^\W_])", folded)
+        if not found:
+            return None
+        words[n], split = text[found.start():found.end()], True
+    return " ".join(words) if split else None
 
 
 def _agreement(name: str, letters: dict[int, str]) -> int:

@@ -425,8 +425,10 @@ def test_a_page_of_one_endless_token_is_read_in_bounded_time(run):
     assert "email" not in fields and "curp" not in fields
 
 
-@pytest.mark.timeout(10)  # each takes under a second; the split provider's address looked back over the whole text
-@pytest.mark.parametrize("run", ["x@hotmai l.co m " * 6_000, "x@hotmail.com y.hotmail.com " * 3_400])
-def test_a_page_of_thousands_of_addresses_is_read_in_bounded_time(run):
+@pytest.mark.timeout(10)  # each takes about a second; an address's own part was looked for over the whole text before
+@pytest.mark.parametrize("run, first", [("x@hotmai l.co m " * 6_000, "x@hotmail.com"),  # it: 25 s, and minutes
+                                        ("x@hotmail.com y.hotmail.com " * 3_400, "x@hotmail.com"),
+                                        ("a.b gmail.com " * 7_000, "a.b@gmail.com")])
+def test_a_page_of_thousands_of_addresses_is_read_in_bounded_time(run, first):
     fields = extract_fields(f"Solicito una despensa.\n{run}\nAtentamente\nRosa Ruiz Félix\n")
-    assert fields["email"]["value"] == "x@hotmail.com"
+    assert fields["email"]["value"] == first

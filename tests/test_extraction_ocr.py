@@ -159,14 +159,19 @@ def test_a_run_of_capital_words_or_a_folio_is_not_a_curp():
 @pytest.mark.parametrize("written, expected", [
     ("662 2l3 O9 87", "+526622130987"), ("662-2I3-O9B7", "+526622130987"), ("(662) 213 O9 87", "+526622130987"),
     ("662.213.O9.87", "+526622130987"), ("+52 662 2l3 0987", "+526622130987"), ("66S 213 0987", "+526652130987"),
-    ("66Z 2l3 O987", "+526622130987"), ("(G62) 213-O987", "+526622130987"), ("G62 213 0987", "+526622130987"),
-    ("662 213 O98q", "+526622130989"), ("662 2l3 O9b7", "+526622130967"), ("66A 213 0987", "+526642130987"),
-    ("662 213 09T7", "+526622130977"),
+    ("6Z2 2l3 O987", "+526222130987"), ("(G62) 213-O987", "+526622130987"), ("662 213 O9q7", "+526622130997"),
+    ("662 2l3 O9b7", "+526622130967"), ("6A4 213 0987", "+526442130987"), ("662 213 09T7", "+526622130977"),
 ])
 def test_phone_digits_read_as_letters_are_put_back(written, expected):
     phone = extract_fields(f"Solicito una despensa. Mi celular es {written}, gracias.")["phone"]
     assert phone["value"] == expected
     assert phone["read_as"] and phone["score"] < 0.95
+
+
+@pytest.mark.parametrize("address", ["Calle Pino 12A", "Lote 4T", "Mz 12 Lt 4T", "Calle Sonora 12b", "Calle 12z"])
+def test_a_house_number_s_letter_right_before_a_phone_is_not_read_as_a_digit(address):
+    phone = extract_fields(f"Domicilio: {address} 662 213 0987. Solicito una despensa.")["phone"]
+    assert phone["value"] == "+526622130987"
 
 
 def test_a_number_in_a_street_address_is_not_a_phone():
@@ -244,16 +249,22 @@ def test_the_name_decides_glyphs_at_a_words_edge(written, expected):
 @pytest.mark.parametrize("text, expected", [
     ("Solicito una despensa. Mi teléfono es 662 123 4567 y mi correo\nmaria lopez85@gmail.com, gracias.",
      "marialopez85@gmail.com"),
-    ("Solicito una despensa. Pueden escribirme a maria.lo pez85@gmail.com, gracias.",   # after an address's part
-     "maria.lopez85@gmail.com"),
+    # words before an address are not glued to it when nothing says they are its own
+    ("Visite www.sonora.gob.mx o escriba a maria.lopez@gmail.com, gracias.", "maria.lopez@gmail.com"),
+    ("Mi Facebook es karla.ruiz y mi correo maria@gmail.com, gracias.", "maria@gmail.com"),
 ])
-def test_a_space_inside_an_address_is_closed_after_a_cue_on_the_line_above_or_an_address_part(text, expected):
+def test_a_space_inside_an_address_is_closed_after_a_cue_on_the_line_above_only(text, expected):
     assert extract_fields(text)["email"]["value"] == expected
 
 
-def test_a_zero_between_letters_is_an_o_without_a_name_too():
-    email = extract_fields("Solicito una despensa. Mi correo: maria.l0pez@gmail.com, gracias.")["email"]
-    assert email["value"] == "maria.lopez@gmail.com" and email["read_as"] == "maria.l0pez@gmail.com"
+def test_a_one_letter_ending_is_read_only_as_a_known_providers_remains():
+    assert extract_fields("Mi correo es x@yahoo.com.m, gracias.")["email"]["value"] == "x@yahoo.com.mx"
+    assert extract_fields("Mi correo es pedro@uni.edu.m, gracias.")["email"]["value"] == "pedro@uni.edu"
+
+
+@pytest.mark.parametrize("written", ["a1b2c3@gmail.com", "user0x@gmail.com", "c0d3r@yahoo.com.mx", "el1te@gmail.com"])
+def test_digits_between_letters_stay_when_the_name_does_not_spell_the_word(written):
+    assert extract_fields(f"Solicito una despensa. Mi correo: {written}, gracias.")["email"]["value"] == written
 
 
 @pytest.mark.parametrize("written", ["hector bojorquez 914 hotmail.com", "hector bojorquez91@hotmail.com"])
@@ -603,12 +614,23 @@ def test_presente_and_specks_in_the_block_are_no_addressee():
 ])
 def test_a_signed_name_ocr_split_or_glyphed_is_read_whole(signed, expected):
     text = f"Solicito una despensa para mi familia.\n\nATENTAMENTE\n\n{signed}\nTel. 662 123 4567\n"
-    assert extract_fields(text)["name"]["value"] == expected
+    name = extract_fields(text)["name"]
+    assert name["value"] == expected
+    if signed != expected:                                       # put right: the reviewer checks it against the scan
+        assert name["read_as"] == signed and name["score"] < 0.9
+    else:
+        assert "read_as" not in name
 
 
-def test_a_common_name_before_a_small_word_is_not_joined_to_it():
-    fields = extract_fields("Yo, Ana Rosa les solicito una despensa para mi familia.\n")
-    assert fields["name"]["value"] == "Ana Rosa"
+@pytest.mark.parametrize("opening, expected", [
+    ("Yo, Ana Rosa les solicito una despensa", "Ana Rosa"),       # a common name before a small word
+    ("Yo, María Flor es madre soltera y solicito", "María Flor"),  # Flores, but "es" follows a name in a sentence
+    ("Yo, Juan Ley va a solicitar", "Juan Ley"),
+    ("Yo, Juan Moral es padre y solicito", "Juan Moral"),
+])
+def test_a_name_followed_by_a_word_that_would_finish_another_name_is_not_joined_to_it(opening, expected):
+    fields = extract_fields(f"{opening} una despensa para mi familia.\n")
+    assert fields["name"]["value"] == expected
 
 
 @pytest.mark.parametrize("email, expected", [
