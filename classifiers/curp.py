@@ -324,20 +324,17 @@ def _decide(sound: dict[str, float], tried: list[float], slipped: tuple[float, s
     if not ranked or ranked[0][1] > _MAX_COST:
         return None
     best, cost = ranked[0]
-    if slipped[0] < cost + _MARGIN:
-        if not letters or len(ranked) > 1 and ranked[1][1] < cost + _MARGIN:
-            return None
-        rivals = sum(c < cost + _MARGIN for c in tried)
-        agreed = _agreement(best, letters)
-        if rivals > _RIVALS or agreed < len(letters) or agreed <= _agreement(slipped[1], letters):
-            return None
-        return best, cost, rivals, True
     # One reading in ten passes the check digit by chance: among many readings as dear, one that passes proves little,
     # unless it alone also holds every place the petitioner's name decides (a character lost: "OMJ77…" for "MOMJ77…").
     rivals = sum(c < cost + _MARGIN for c in tried)
     close = [value for value, c in ranked if c < cost + _MARGIN]
+    named = [value for value in close if letters and _agreement(value, letters) == len(letters)]
+    if slipped[0] < cost + _MARGIN:
+        if len(close) > 1 or rivals > _RIVALS or named != [best] \
+                or _agreement(slipped[1], letters) == len(letters):
+            return None
+        return best, cost, rivals, True
     if rivals > _RIVALS:
-        named = [value for value in close if letters and _agreement(value, letters) == len(letters)]
         return (named[0], sound[named[0]], rivals, True) if len(named) == 1 else None
     if len(close) == 1:
         return best, cost, rivals, False

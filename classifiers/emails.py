@@ -77,6 +77,14 @@ def _split_glued(chunk: str) -> tuple[str, str, float] | None:
 _PART = 80  # characters looked at on each side of a space inside an address (a part holds at most 64)
 
 
+def _run_before(text: str, end: int, chars: str) -> tuple[int, str] | None:
+    """Where the run of `chars` (a regex class) that ends at `end` starts, and the run; looked for in the _PART
+    characters before `end`, not the whole text before it: this is asked for every address-like match of a text."""
+    window = max(0, end - _PART)
+    run = re.search(chars + "+$", text[window:end])
+    return (window + run.start(), run.group()) if run else None
+
+
 def _extend_left(text: str, start: int, name_words: set[str] = frozenset()) -> int:
     """Where the address's own part begins when OCR put spaces inside it: after a full stop or an underscore
     ("hector. ruiz8"), between digits ("montano9 1"), before the digits that end an address's name part
@@ -85,24 +93,23 @@ def _extend_left(text: str, start: int, name_words: set[str] = frozenset()) -> i
     if start >= 2 and text[start - 1] in "._-" and text[start - 2] == " ":
         start -= 1                                 # "jesus .moreno30@": the part before the space is the address's
     while start >= 2 and text[start - 1] == " ":
-        # windows round the space, not the text's rest: this is asked for every address-like match of a long text
-        window = max(0, start - 1 - _PART)
-        before = re.search(r"[A-Za-z0-9._%+\-]+$", text[window:start - 1])
-        if not before:
+        found = _run_before(text, start - 1, r"[A-Za-z0-9._%+\-]")
+        if not found:
             break
-        ahead, before_start = text[start:start + _PART], window + before.start()
+        (before_start, before), ahead = found, text[start:start + _PART]
         alone = re.match(r"\S+", ahead)
         if text[start - 2] in "._-" or text[start] in "._-" or (text[start - 2].isdigit() and text[start].isdigit()) \
-                or (alone and _AT_REMAINS.fullmatch(alone.group()) and before.group().islower()) \
-                or (text[start].isdigit() and _ADDRESS_PART.fullmatch(before.group())) \
-                or (before.group().islower() and _name_words_apart(before.group(), ahead, name_words)) \
-                or _name_split(before.group(), ahead, name_words):
+                or (alone and _AT_REMAINS.fullmatch(alone.group()) and before.islower()) \
+                or (text[start].isdigit() and _ADDRESS_PART.fullmatch(before)) \
+                or (before.islower() and _name_words_apart(before, ahead, name_words)) \
+                or _name_split(before, ahead, name_words):
             start = before_start
             continue
-        line = text[max(text.rfind("\n", 0, before_start) + 1, before_start - _PART):before_start]
+        line_start = max(0, before_start - _PART)
+        line = text[max(text.rfind("\n", line_start, before_start) + 1, line_start):before_start]
         if not line.strip():                       # "correo\nmaria lopez@…": the cue ends the line above
-            line = text[max(0, before_start - _PART):before_start]
-        if _CUE.search(fold(line)) and fold(before.group()) not in _WORDS and before.group().islower():
+            line = text[line_start:before_start]
+        if _CUE.search(fold(line)) and fold(before) not in _WORDS and before.islower():
             start = before_start                   # "correo maria lopez @ ..."
         break
     return start
@@ -298,11 +305,10 @@ def _missing_at(norm: str, m: re.Match, name_words: set[str]) -> tuple[int, str,
         known = None                               # "8 5gmail.com": glued to the provider, not a slip in it
     if known:                                      # "ruiz8V hotmail.com": the provider stands alone
         own_end = m.start() - 1 if m.start() and norm[m.start() - 1] == " " else m.start()
-        window = max(0, own_end - _PART)          # not the whole text before: asked for every provider's name
-        before = re.search(r"[A-Za-z0-9._%+\-()&]+$", norm[window:own_end])
-        if not before:
+        found = _run_before(norm, own_end, r"[A-Za-z0-9._%+\-()&]")
+        if not found:
             return None
-        own, own_start, glued, sim = before.group(), window + before.start(), own_end == m.start(), known[1]
+        (own_start, own), glued, sim = found, own_end == m.start(), known[1]
         domain = known[0]
     else:
         if not split:

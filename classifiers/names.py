@@ -43,7 +43,7 @@ def _closing(word: str) -> bool:
 def _read_name(segment: str) -> str | None:
     """A person's name at the start of `segment` (after an optional honorific), title-cased; None if none."""
     words: list[str] = []
-    tokens = _TOKEN.findall(_GLYPH_IN_WORD.sub(lambda m: "o" if m.group() == "0" else "l", segment[:160]))
+    tokens = _TOKEN.findall(_GLYPH_IN_WORD.sub(lambda m: fuzzy.unglyph(m.group()), segment[:160]))
     i = 0
     # "." too: OCR reads the comma after "suscribe" as a full stop ("El que suseribe. Jesus Bojorquez Romero.")
     while i < len(tokens) and (tokens[i] in ",.:;-_" or fold(tokens[i]).rstrip(".") in _HONORIFICS):
